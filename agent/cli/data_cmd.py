@@ -1,0 +1,123 @@
+"""``mkt data``: load, generate and show the customer tables."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli.output import console, print_json, print_table
+from data.loader import load_files
+from data.settings import load_settings
+from data.summary import summarize
+from data.synth.generate import generate as generate_data
+from data.workspace import Workspace
+
+app = typer.Typer(help="Load, generate and inspect customer data.", no_args_is_help=True)
+
+FileOpt = Annotated[Path | None, typer.Option(help="CSV or Parquet file.", dir_okay=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+
+
+def _workspace() -> Workspace:
+    return Workspace.from_settings(load_settings())
+
+
+@app.command()
+def load(
+    customers: FileOpt = None,
+    transactions: FileOpt = None,
+    engagements: FileOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate files and load them into the workspace (all or nothing; safe to re-run)."""
+    files = {
+        k: v
+        for k, v in {"customers": customers, "transactions": transactions, "engagements": engagements}.items()
+        if v is not None
+    }
+    if not files:
+        raise typer.BadParameter("give at least one of --customers, --transactions, --engagements")
+    result = load_files(_workspace(), files)
+    if as_json:
+        print_json({"rows": result.rows, "seconds": round(result.seconds, 3)})
+        return
+    print_table("Loaded", ["table", "rows"], result.rows.items())
+    console.print(f"in {result.seconds:.1f} s")
+
+
+@app.command()
+def show(as_json: JsonOpt = False) -> None:
+    """Summarise the tables in the workspace."""
+    summary = summarize(_workspace())
+    if as_json:
+        print_json(summary)
+        return
+    print_table(
+        f"Workspace {summary.workspace}",
+        ["table", "rows", "customers", "first", "last"],
+        [(t.table, t.rows, t.customers, t.first, t.last) for t in summary.tables],
+    )
+    if summary.revenue is not None:
+        console.print(f"revenue: {summary.revenue:,.2f}")
+    if summary.consent:
+        console.print("consent: " + ", ".join(f"{k} {v:,}" for k, v in summary.consent.items()))
+    if summary.channels:
+        console.print("messages sent: " + ", ".join(f"{k} {v:,}" for k, v in summary.channels.items()))
+
+
+@app.command()
+def generate(
+    customers: Annotated[int, typer.Option(help="Number of customers.", min=10)] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data).")] = 7,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the files (default: <workspace>/sample).")
+    ] = None,
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    load_into_workspace: Annotated[
+        bool, typer.Option("--load/--no-load", help="Load into the workspace.")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write synthetic customers with planted truth (tables, knowledge docs, truth/) and load them."""
+    workspace = _workspace()
+    target = out or workspace.sample_dir
+    with console.status(f"generating {customers:,} customers (seed {seed})"):
+        generated = generate_data(target, customers, seed, file_format=file_format)
+    rows: dict[str, int] = {}
+    if load_into_workspace:
+        with console.status("loading into the workspace"):
+            rows = load_files(workspace, generated.tables).rows
+    if as_json:
+        print_json(
+            {
+                "tables": {k: str(v) for k, v in generated.tables.items()},
+                "loaded_rows": rows,
+                "knowledge": str(generated.knowledge_dir),
+                "truth": str(generated.truth_file),
+            }
+        )
+        return
+    print_table(
+        "Generated",
+        ["table", "file", "rows loaded"],
+        [(k, str(v), rows.get(k, 0)) for k, v in generated.tables.items()],
+    )
+    console.print(f"knowledge documents: {generated.knowledge_dir}")
+    console.print(f"planted truth: {generated.truth_file}")
+
+
+@app.command()
+def reset(yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
+    """Delete the customer warehouse of the workspace (asks first)."""
+    workspace = _workspace()
+    if not workspace.warehouse.exists():
+        console.print("nothing to delete")
+        return
+    if not yes:
+        typer.confirm(f"delete {workspace.warehouse}?", abort=True)
+    workspace.warehouse.unlink()
+    shutil.rmtree(workspace.home / "warehouse.duckdb.wal", ignore_errors=True)
+    console.print(f"deleted {workspace.warehouse}")

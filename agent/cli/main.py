@@ -1,0 +1,40 @@
+"""The ``mkt`` command line: wires subcommands together and turns errors into exit codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from agent.cli import data_cmd
+from agent.cli.output import err_console
+from data.errors import MktError
+
+
+class _MktGroup(TyperGroup):
+    """Turns any ``MktError`` raised below into a one-line message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MktError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_MktGroup,
+    name="mkt",
+    help="Marketing content assistant: customer analytics, grounded copy and evals, offline-first.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cmd.app, name="data")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

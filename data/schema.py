@@ -1,0 +1,99 @@
+"""The three customer tables: columns, types and constraints (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["str", "bool", "date", "timestamp", "float"]
+
+SQL_TYPE: dict[Kind, str] = {
+    "str": "VARCHAR",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "float": "DOUBLE",
+}
+
+CHANNELS = ("email", "sms", "push", "social", "ads")
+EVENTS = ("sent", "delivered", "opened", "clicked", "converted", "unsubscribed")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table and the rules its values follow."""
+
+    name: str
+    kind: Kind
+    required: bool = True
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    min_value: float | None = None
+    unique: bool = False
+    not_future: bool = False
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """An input table; ``allow_extra`` keeps unknown columns as optional attributes."""
+
+    name: str
+    columns: tuple[Column, ...]
+    allow_extra: bool = False
+    references_customers: bool = field(default=True)
+
+    @property
+    def required(self) -> list[str]:
+        """Names of the columns every input must have."""
+        return [c.name for c in self.columns if c.required]
+
+    @property
+    def known(self) -> dict[str, Column]:
+        """Columns by name."""
+        return {c.name: c for c in self.columns}
+
+
+CUSTOMERS = TableSchema(
+    name="customers",
+    columns=(
+        Column("customer_id", "str", unique=True),
+        Column("email", "str", nullable=True),
+        Column("phone", "str", nullable=True),
+        Column("country", "str", nullable=True),
+        Column("signup_date", "date", not_future=True),
+        Column("consent_email", "bool"),
+        Column("consent_sms", "bool"),
+        Column("consent_push", "bool"),
+    ),
+    allow_extra=True,
+    references_customers=False,
+)
+
+TRANSACTIONS = TableSchema(
+    name="transactions",
+    columns=(
+        Column("customer_id", "str"),
+        Column("ts", "timestamp", not_future=True),
+        Column("amount", "float", min_value=0.0),
+        Column("order_id", "str", required=False, nullable=True),
+        Column("product_id", "str", required=False, nullable=True),
+        Column("category", "str", required=False, nullable=True),
+        Column("channel", "str", required=False, nullable=True),
+    ),
+)
+
+ENGAGEMENTS = TableSchema(
+    name="engagements",
+    columns=(
+        Column("customer_id", "str"),
+        Column("campaign_id", "str"),
+        Column("channel", "str", choices=CHANNELS),
+        Column("ts", "timestamp", not_future=True),
+        Column("event", "str", choices=EVENTS),
+        Column("cost", "float", required=False, nullable=True, min_value=0.0),
+        Column("revenue", "float", required=False, nullable=True, min_value=0.0),
+        Column("variant", "str", required=False, nullable=True),
+    ),
+)
+
+SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, ENGAGEMENTS)}

@@ -1,0 +1,104 @@
+"""Configuration in one place: environment variables ``MKT_*`` > config file > defaults.
+
+The config file is TOML, found at ``$MKT_CONFIG`` or ``<MKT_HOME>/config.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from data.errors import ConfigError
+
+
+class Settings(BaseSettings):
+    """All of mkt's settings; every field can be set as ``MKT_<FIELD>`` or in the config file."""
+
+    model_config = SettingsConfigDict(env_prefix="MKT_", extra="ignore")
+
+    home: Path = Field(default=Path(".mkt"), description="Workspace folder.")
+    currency: str = Field(default="USD", description="Currency of transaction amounts.")
+    seed: int = Field(default=7, description="Default random seed for models and sampling.")
+
+    # Language models.
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint base URL.")
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name at the endpoint.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key (else OPENAI_API_KEY).")
+    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_max_retries: int = Field(default=2, ge=0, le=10)
+    local_model: str | None = Field(
+        default=None, description="Local model: path or hub id; default is the packaged model."
+    )
+    local_model_max_new_tokens: int = Field(default=256, gt=0)
+
+    # Knowledge base.
+    chroma_url: str | None = Field(default=None, description="Chroma server URL (else embedded store).")
+    embedding_model: str | None = Field(
+        default=None, description="sentence-transformers model path or id; default is the packaged one."
+    )
+    embedding_base_url: str | None = Field(default=None, description="OpenAI-compatible embeddings API.")
+    embedding_api_model: str = Field(default="text-embedding-3-small")
+
+    # Slack.
+    slack_allowed_channels: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Order of precedence: explicit arguments, environment, config file, defaults."""
+        file_values = _read_config_file()
+        return (init_settings, env_settings, InitSettingsSource(settings_cls, file_values))
+
+    @property
+    def api_key(self) -> str | None:
+        """The endpoint API key: ``MKT_LLM_API_KEY`` or ``OPENAI_API_KEY``."""
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        return os.environ.get("OPENAI_API_KEY")
+
+
+def config_file_path() -> Path:
+    """Where the config file is looked for."""
+    explicit = os.environ.get("MKT_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("MKT_HOME", ".mkt")) / "config.toml"
+
+
+def _read_config_file() -> dict[str, Any]:
+    path = config_file_path()
+    if not path.exists():
+        if os.environ.get("MKT_CONFIG"):
+            raise ConfigError(f"config file {path} (from MKT_CONFIG) does not exist")
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning validation problems into a ``ConfigError``."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"setting '{field}' (MKT_{field.upper()}): {first['msg']}") from exc

@@ -1,0 +1,74 @@
+"""The planted truth of a synthetic dataset: what later tools must recover.
+
+Written as ``truth/truth.json`` beside the generated tables. Time for the BG/NBD process is in
+weeks; a customer's observation age T runs from signup to ``as_of``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+
+class BgNbdParams(BaseModel):
+    """BG/NBD (Fader, Hardie and Lee 2005): lambda ~ Gamma(r, alpha), p ~ Beta(a, b); time in weeks."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+
+class GammaGammaParams(BaseModel):
+    """Gamma-Gamma spend: z ~ Gamma(p, nu), nu ~ Gamma(q, gamma) (shape, rate)."""
+
+    p: float
+    q: float
+    gamma: float
+
+
+class SegmentTruth(BaseModel):
+    """One planted behavioural segment."""
+
+    name: str
+    share: float = Field(description="Fraction of customers drawn from this segment.")
+    bgnbd: BgNbdParams
+    gamma_gamma: GammaGammaParams
+    conversion: dict[str, float] = Field(description="P(convert | sent) per channel.")
+    favourite_categories: list[str]
+    size: int = 0
+
+
+class ChurnTruth(BaseModel):
+    """Churn label ~ Bernoulli(sigmoid(intercept + sum coef_k * (x_k - mean_k) / std_k))."""
+
+    features: dict[str, str] = Field(description="Feature name -> exact definition.")
+    intercept: float
+    coefficients: dict[str, float]
+    means: dict[str, float]
+    stds: dict[str, float]
+    base_rate: float = 0.0
+    planted_auc: float = Field(default=0.0, description="AUC of the true probabilities on the labels.")
+
+
+class VariantTruth(BaseModel):
+    """A/B variants of one past campaign: conversion multiplier per variant."""
+
+    campaign_id: str
+    lift: dict[str, float]
+
+
+class Truth(BaseModel):
+    """Everything planted in one generated dataset."""
+
+    seed: int
+    n_customers: int
+    as_of: date
+    time_unit: str = "week"
+    observation_weeks: int
+    segments: list[SegmentTruth]
+    membership_file: str = "truth/membership.csv"
+    churn: ChurnTruth
+    channel_costs: dict[str, float]
+    variants: list[VariantTruth]

@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated workspace per test and one small generated dataset per session."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from data.synth.generate import GeneratedData, generate  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Every test gets its own empty workspace; no MKT_* variable leaks in from the shell."""
+    for key in list(os.environ):
+        if key.startswith("MKT_") or key in ("OPENAI_API_KEY",):
+            monkeypatch.delenv(key, raising=False)
+    home = tmp_path / "mkt-home"
+    monkeypatch.setenv("MKT_HOME", str(home))
+    yield home
+
+
+@pytest.fixture(scope="session")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> GeneratedData:
+    """3,000 generated customers (seed 11), shared read-only by the whole session."""
+    return generate(tmp_path_factory.mktemp("sample"), 3000, seed=11)
+
+
+@pytest.fixture(scope="session")
+def large_sample(tmp_path_factory: pytest.TempPathFactory) -> GeneratedData:
+    """20,000 generated customers (seed 5) for parameter-recovery tests."""
+    return generate(tmp_path_factory.mktemp("large"), 20000, seed=5, file_format="parquet")

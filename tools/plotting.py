@@ -1,0 +1,30 @@
+"""Matplotlib helpers shared by the tools' plots: headless backend, atomic PNG writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+
+
+@contextmanager
+def png_figure(path: Path, *, title: str, size: tuple[float, float] = (7.0, 4.5)) -> Iterator[Axes]:
+    """Yield the axes of a new figure; on exit write it to ``path`` (atomically) and close it."""
+    fig, ax = plt.subplots(figsize=size, dpi=110)
+    try:
+        ax.set_title(title)
+        yield ax
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.png")
+        fig.savefig(tmp, format="png")
+        tmp.replace(path)
+    finally:
+        plt.close(fig)
