@@ -38,3 +38,7 @@ app.add_typer(data_cmd.app, name="data")
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()
