@@ -1,0 +1,191 @@
+"""The CLV calculator: RFM summary -> BG/NBD + Gamma-Gamma (or the simple formula) -> CLV."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from data.errors import ToolError
+from tools.clv import bgnbd, gamma_gamma
+from tools.clv.mle import FloatArray, MleResult
+from tools.clv.models import ClvRequest, ClvResult, CustomerClv, ModelFit
+from tools.clv.simple import discount_factors, simple_clv_many
+from tools.clv.summary import DAYS_PER_MONTH, UNIT_DAYS, RfmSummary, rfm_summary
+from tools.plotting import png_figure
+
+
+def calculate_clv(con: duckdb.DuckDBPyConnection, request: ClvRequest) -> ClvResult:
+    """Per-customer CLV over ``request.horizon_months`` from the transactions in ``con``.
+
+    Raises:
+        ToolError: no usable history, or a model that cannot be fitted to it.
+    """
+    rfm = rfm_summary(con, request.as_of, request.time_unit)
+    if request.method == "simple":
+        return _simple(rfm, request)
+    return probabilistic_clv(rfm, request)
+
+
+def probabilistic_clv(rfm: RfmSummary, request: ClvRequest) -> ClvResult:
+    """BG/NBD + Gamma-Gamma CLV: sum over months of expected purchases x order value, discounted."""
+    params, bg_fit = bgnbd.fit(rfm.frequency, rfm.recency, rfm.T, max_iterations=request.max_iterations)
+    spend, gg_fit = gamma_gamma.fit(rfm.frequency, rfm.monetary_value, max_iterations=request.max_iterations)
+    month = DAYS_PER_MONTH / UNIT_DAYS[rfm.time_unit]
+    cumulative = np.stack(
+        [
+            bgnbd.expected_purchases(params, m * month, rfm.frequency, rfm.recency, rfm.T)
+            for m in range(request.horizon_months + 1)
+        ]
+    )
+    per_month = np.maximum(np.diff(cumulative, axis=0), 0.0)
+    order_value = gamma_gamma.conditional_mean(spend, rfm.frequency, rfm.monetary_value)
+    factors = discount_factors(request.horizon_months, request.discount_rate)
+    clv = request.margin * order_value * (factors @ per_month)
+    alive = bgnbd.p_alive(params, rfm.frequency, rfm.recency, rfm.T)
+    notes = []
+    if spend.q <= 1.0:
+        notes.append(
+            "Gamma-Gamma q <= 1: the population mean order value is infinite; customers "
+            "without repeat purchases were given the mean observed repeat spend"
+        )
+    return _result(
+        rfm,
+        request,
+        purchases=cumulative[-1],
+        alive=alive,
+        order_value=order_value,
+        clv=clv,
+        bg=_model_fit("BG/NBD", bgnbd.NAMES, bg_fit, rfm.size, _bg_derived(params)),
+        gg=_model_fit(
+            "Gamma-Gamma",
+            gamma_gamma.NAMES,
+            gg_fit,
+            int(np.count_nonzero(gamma_gamma.usable(rfm.frequency, rfm.monetary_value))),
+            {"mean_order_value": spend.mean_order_value},
+        ),
+        notes=notes,
+    )
+
+
+def _simple(rfm: RfmSummary, request: ClvRequest) -> ClvResult:
+    """Constant monthly value from history: total spend / months since first purchase (at least 1)."""
+    months = np.maximum(rfm.T * UNIT_DAYS[rfm.time_unit] / DAYS_PER_MONTH, 1.0)
+    monthly_value = rfm.total_amount / months
+    purchases_per_month = (rfm.frequency + 1.0) / months
+    order_value = np.divide(rfm.total_amount, rfm.frequency + 1.0)
+    clv = simple_clv_many(monthly_value * request.margin, request.horizon_months, request.discount_rate)
+    return _result(
+        rfm,
+        request,
+        purchases=purchases_per_month * request.horizon_months,
+        alive=np.ones(rfm.size),
+        order_value=order_value,
+        clv=clv,
+        bg=None,
+        gg=None,
+        notes=["simple method: every customer keeps buying at their historical monthly rate (no churn)"],
+    )
+
+
+def _result(
+    rfm: RfmSummary,
+    request: ClvRequest,
+    *,
+    purchases: FloatArray,
+    alive: FloatArray,
+    order_value: FloatArray,
+    clv: FloatArray,
+    bg: ModelFit | None,
+    gg: ModelFit | None,
+    notes: list[str],
+) -> ClvResult:
+    for name, values in (("expected purchases", purchases), ("order value", order_value), ("CLV", clv)):
+        if not np.all(np.isfinite(values)):
+            raise ToolError(f"{name} is not finite for some customers: check the input data")
+    customers = [
+        CustomerClv(
+            customer_id=str(cid),
+            frequency=float(f),
+            recency=float(r),
+            T=float(t),
+            monetary_value=float(m),
+            expected_purchases=float(e),
+            p_alive=float(p),
+            expected_order_value=float(v),
+            clv=float(c),
+        )
+        for cid, f, r, t, m, e, p, v, c in zip(
+            rfm.customer_id,
+            rfm.frequency,
+            rfm.recency,
+            rfm.T,
+            rfm.monetary_value,
+            purchases,
+            alive,
+            order_value,
+            clv,
+            strict=True,
+        )
+    ]
+    return ClvResult(
+        method=request.method,
+        as_of=rfm.as_of,
+        time_unit=rfm.time_unit,
+        horizon_months=request.horizon_months,
+        discount_rate=request.discount_rate,
+        margin=request.margin,
+        n_customers=rfm.size,
+        total_clv=float(clv.sum()),
+        mean_clv=float(clv.mean()),
+        median_clv=float(np.median(clv)),
+        bgnbd=bg,
+        gamma_gamma=gg,
+        customers=customers,
+        notes=notes,
+    )
+
+
+def _bg_derived(params: bgnbd.BgNbdParams) -> dict[str, float | None]:
+    return {"mean_purchase_rate": params.mean_purchase_rate, "mean_dropout": params.mean_dropout}
+
+
+def _model_fit(
+    name: str, names: tuple[str, ...], fit: MleResult, n: int, derived: dict[str, float | None]
+) -> ModelFit:
+    return ModelFit(
+        model=name,
+        parameters={k: float(v) for k, v in zip(names, fit.params, strict=True)},
+        std_errors={k: _finite(v) for k, v in zip(names, fit.std_errors, strict=True)},
+        derived={k: _finite(v) for k, v in derived.items()},
+        log_likelihood=fit.log_likelihood,
+        converged=fit.converged,
+        iterations=fit.iterations,
+        n_customers=n,
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def plot_clv(result: ClvResult, path: Path) -> Path:
+    """Histogram of CLV per customer (log-spaced bins when values span decades)."""
+    values = np.array([c.clv for c in result.customers])
+    with png_figure(
+        path, title=f"CLV over {result.horizon_months} months ({result.n_customers:,} customers)"
+    ) as ax:
+        positive = values[values > 0]
+        if positive.size and positive.max() / max(positive.min(), 1e-9) > 100:
+            bins = [float(v) for v in np.geomspace(max(positive.min(), 1e-2), positive.max(), 40)]
+            ax.set_xscale("log")
+            ax.hist(positive, bins=bins, color="#3b6ea5")
+        else:
+            ax.hist(values, bins=40, color="#3b6ea5")
+        ax.axvline(result.mean_clv, color="#c44e52", linestyle="--", label=f"mean {result.mean_clv:,.2f}")
+        ax.set_xlabel("CLV")
+        ax.set_ylabel("customers")
+        ax.legend()
+    return path
