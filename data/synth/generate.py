@@ -17,10 +17,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data.errors import ToolError
-from data.synth import documents
+from data.synth import documents, products
 from data.synth.churn import churn_features, draw_labels
 from data.synth.engagement import default_campaigns, draw_consent, draw_engagements
-from data.synth.process import Purchases, draw_population, draw_purchases
+from data.synth.process import Population, Purchases, draw_population, draw_purchases
 from data.synth.segments import CHANNEL_COSTS, DEFAULT_SEGMENTS
 from data.synth.truth import SegmentTruth, Truth
 
@@ -67,7 +67,8 @@ def generate(
     consent = draw_consent(rng, n_customers)
 
     catalogue = documents.product_catalogue()
-    transactions = _transactions(rng, buys, signup, ids, pop.segment, segments, catalogue)
+    product_rng = np.random.default_rng([seed, products.PRODUCT_STREAM])
+    transactions = _transactions(rng, product_rng, buys, signup, ids, pop, segments, catalogue)
     mean_order = np.array([s.gamma_gamma.p for s in segments])[pop.segment] / pop.spend_rate
     events, variants = draw_engagements(
         rng,
@@ -128,6 +129,7 @@ def generate(
         churn=churn_truth,
         channel_costs=CHANNEL_COSTS,
         variants=variants,
+        products=products.DEFAULT_PRODUCT_TRUTH,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = {
@@ -149,27 +151,21 @@ def generate(
 
 def _transactions(
     rng: np.random.Generator,
+    product_rng: np.random.Generator,
     buys: Purchases,
     signup: np.ndarray,
     ids: np.ndarray,
-    segment: np.ndarray,
+    pop: Population,
     segments: list[SegmentTruth],
     catalogue: pd.DataFrame,
 ) -> pd.DataFrame:
     n = buys.customer.size
     ts = signup[buys.customer] + (buys.weeks * WEEK).astype("timedelta64[s]")
-    by_category = {c: catalogue.index[catalogue["category"] == c].to_numpy() for c in documents.CATEGORIES}
-    product_row = rng.integers(0, len(catalogue), size=n)
-    favourite = rng.random(n) < 0.7
-    seg_of_tx = segment[buys.customer]
-    pick = rng.random(n)
-    for s_index, seg in enumerate(segments):
-        for c_index, category in enumerate(seg.favourite_categories):
-            rows = by_category[category]
-            share = (c_index + 1) / len(seg.favourite_categories)
-            lower = c_index / len(seg.favourite_categories)
-            mask = favourite & (seg_of_tx == s_index) & (pick >= lower) & (pick < share)
-            product_row[mask] = rows[rng.integers(0, rows.size, size=int(mask.sum()))]
+    product_row = products.segment_taste(rng, pop.segment[buys.customer], segments, catalogue)
+    week = OBSERVATION_WEEKS - pop.age_weeks[buys.customer] + buys.weeks
+    product_row = products.plant_structure(
+        product_rng, product_row, buys.customer, week, catalogue, products.DEFAULT_PRODUCT_TRUTH
+    )
     return pd.DataFrame(
         {
             "customer_id": ids[buys.customer],

@@ -59,6 +59,37 @@ class VariantTruth(BaseModel):
     lift: dict[str, float]
 
 
+class CategoryTrendTruth(BaseModel):
+    """Category mix over calendar time (week 0 = start of the observation window).
+
+    P(growing) = start + (end - start) * week / observation_weeks; otherwise
+    P(seasonal) = amplitude * (1 + cos(2 pi (week - peak) / period)) / 2.
+    """
+
+    growing_category: str
+    growing_share_start: float
+    growing_share_end: float
+    seasonal_category: str
+    seasonal_amplitude: float
+    seasonal_period_weeks: float
+    seasonal_peak_week: float
+    observation_weeks: float = 104.0
+
+
+class CoPurchaseTruth(BaseModel):
+    """Product pairs: after buying one, the next purchase is its partner with this probability."""
+
+    pairs: list[list[str]]
+    follow_probability: float
+
+
+class ProductTruth(BaseModel):
+    """Planted structure in which product each transaction gets (see ``data/synth/products.py``)."""
+
+    trend: CategoryTrendTruth
+    co_purchase: CoPurchaseTruth
+
+
 class Truth(BaseModel):
     """Everything planted in one generated dataset."""
 
@@ -72,3 +103,4 @@ class Truth(BaseModel):
     churn: ChurnTruth
     channel_costs: dict[str, float]
     variants: list[VariantTruth]
+    products: ProductTruth | None = None
