@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import duckdb
@@ -35,7 +36,11 @@ def data_end(con: duckdb.DuckDBPyConnection) -> datetime:
 
 
 def transaction_summary(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None = None, *, include_inactive: bool = False
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | None = None,
+    *,
+    include_inactive: bool = False,
+    customer_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per customer with purchases up to ``as_of`` (default: the data's end).
 
@@ -43,13 +48,15 @@ def transaction_summary(
     purchase; ``repeat_mean_amount`` is the mean daily spend over repeat purchase days (the
     Gamma-Gamma monetary value, NaN without repeats); ``recency_days`` = as_of - last purchase;
     ``span_days`` = last - first purchase; ``age_days`` = as_of - first purchase.
-    With ``include_inactive`` customers without purchases are kept with zero counts.
+    With ``include_inactive`` customers without purchases are kept with zero counts;
+    ``customer_ids`` restricts the result to those customers.
     """
     cutoff = as_of or data_end(con)
     frame = con.execute(
         """
         WITH tx AS (
-            SELECT customer_id, ts, amount FROM transactions WHERE ts <= $cutoff
+            SELECT customer_id, ts, amount FROM transactions
+            WHERE ts <= $cutoff AND ($ids IS NULL OR list_contains($ids, customer_id))
         ), days AS (
             SELECT customer_id, CAST(ts AS DATE) AS day, sum(amount) AS spend,
                    row_number() OVER (PARTITION BY customer_id ORDER BY CAST(ts AS DATE)) AS nth
@@ -73,9 +80,14 @@ def transaction_summary(
         FROM customers c
         LEFT JOIN per_tx t USING (customer_id)
         LEFT JOIN per_day d USING (customer_id)
-        WHERE $inactive OR t.n_transactions IS NOT NULL
+        WHERE ($inactive OR t.n_transactions IS NOT NULL)
+          AND ($ids IS NULL OR list_contains($ids, c.customer_id))
         ORDER BY c.customer_id
         """,
-        {"cutoff": cutoff, "inactive": include_inactive},
+        {
+            "cutoff": cutoff,
+            "inactive": include_inactive,
+            "ids": None if customer_ids is None else list(customer_ids),
+        },
     ).df()
     return frame

@@ -1,0 +1,159 @@
+"""The agent loop always ends with a useful answer: bad JSON, unknown tools, bad arguments,
+repeated calls and endless loops are all bounded (driven by a scripted model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.catalog import default_tools
+from agent.llm.base import Message
+from agent.loop import AgentLoop, Limits, StepEvent
+from agent.toolbox import ToolContext, to_langchain
+from data.loader import load_files
+from data.settings import load_settings
+from data.synth.generate import GeneratedData
+from data.workspace import Workspace
+from tests.scripted_model import ScriptedModel
+
+SYSTEM = Message(role="system", content="You are a test agent.")
+
+
+@pytest.fixture
+def context(sample_data: GeneratedData, isolated_home: Path) -> ToolContext:
+    workspace = Workspace(isolated_home)
+    load_files(workspace, sample_data.tables)
+    return ToolContext(settings=load_settings(), workspace=workspace)
+
+
+def run(model: ScriptedModel, context: ToolContext, text: str = "How many customers?", **limits: int):
+    events: list[StepEvent] = []
+    loop = AgentLoop(model, default_tools(), context, limits=Limits(**limits), on_event=events.append)
+    result = loop.run([SYSTEM, Message(role="user", content=text)])
+    return result, events
+
+
+def test_tool_then_answer(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "workspace_summary", "arguments": {}},
+            {"tool": "final_answer", "arguments": {"answer": "You have 3,000 customers."}},
+        ]
+    )
+    result, events = run(model, context)
+    assert result.answer == "You have 3,000 customers."
+    assert result.stop_reason == "answered"
+    assert [c[0] for c in result.tool_calls] == ["workspace_summary"]
+    observation = model.sent[1][-1]["content"]
+    assert observation.startswith("Result of workspace_summary") and '"rows": 3000' in observation
+    assert [e.kind for e in events].count("tool_result") == 1
+
+
+def test_bad_json_is_fed_back_then_recovers(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            "Sure! I will count them for you.",
+            '{"tool": "workspace_summary", "arguments": {},}',  # trailing comma: repaired
+            {"tool": "final_answer", "arguments": {"answer": "3,000 customers."}},
+        ]
+    )
+    result, events = run(model, context)
+    assert result.answer == "3,000 customers."
+    assert any(e.kind == "invalid" for e in events)
+    assert "Invalid action" in model.sent[1][-1]["content"]
+
+
+def test_only_garbage_ends_with_an_answer(context: ToolContext) -> None:
+    model = ScriptedModel(["not json at all"], repeat_last=True)
+    result, _ = run(model, context, max_errors=2, max_model_calls=10)
+    assert result.stop_reason == "too many invalid replies"
+    assert len(model.sent) == 3
+    assert "could not complete" in result.answer
+
+
+def test_unknown_tool_gets_the_tool_list(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "send_all_emails", "arguments": {}},
+            {"tool": "final_answer", "arguments": {"answer": "done"}},
+        ]
+    )
+    result, _ = run(model, context)
+    feedback = model.sent[1][-1]["content"]
+    assert "'send_all_emails' is not one of" in feedback and "customer_profile" in feedback
+    assert result.answer == "done"
+
+
+def test_invalid_arguments_are_validated_and_explained(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "customer_profile", "arguments": {"id": "CU0000001"}},
+            {"tool": "customer_profile", "arguments": {"customer_id": "CU0000001"}},
+            {"tool": "final_answer", "arguments": {"answer": "ok"}},
+        ]
+    )
+    result, _ = run(model, context)
+    assert (
+        "invalid arguments for customer_profile: customer_id: Field required" in model.sent[1][-1]["content"]
+    )
+    assert result.tool_calls == [("customer_profile", {"customer_id": "CU0000001"})]
+
+
+def test_tool_error_goes_back_to_the_model(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "customer_profile", "arguments": {"customer_id": "NOPE"}},
+            {"tool": "final_answer", "arguments": {"answer": "That customer does not exist."}},
+        ]
+    )
+    result, _ = run(model, context)
+    assert "Error from customer_profile: no customer with id 'NOPE'" in model.sent[1][-1]["content"]
+    assert result.answer == "That customer does not exist."
+
+
+def test_repeated_identical_call_stops_with_results(context: ToolContext) -> None:
+    model = ScriptedModel([{"tool": "workspace_summary", "arguments": {}}], repeat_last=True)
+    result, _ = run(model, context)
+    assert result.stop_reason == "repeated identical call to workspace_summary"
+    assert len(model.sent) == 2
+    assert "workspace_summary" in result.answer and "3000" in result.answer.replace(",", "")
+
+
+def test_endless_distinct_calls_hit_the_caps(context: ToolContext) -> None:
+    counter = iter(range(1, 1000))
+
+    def next_customer(_messages: object) -> str:
+        return '{"tool": "customer_profile", "arguments": {"customer_id": "CU%07d"}}' % next(counter)
+
+    model = ScriptedModel([next_customer], repeat_last=True)
+    result, _ = run(model, context, max_tool_calls=3, max_model_calls=20)
+    assert result.stop_reason == "tool-call limit reached"
+    assert len(result.tool_calls) == 3
+    assert "customer_profile" in result.answer
+
+    model = ScriptedModel([next_customer], repeat_last=True)
+    result, _ = run(model, context, max_tool_calls=50, max_model_calls=4)
+    assert result.stop_reason == "model-call limit reached"
+    assert len(model.sent) == 4
+
+
+def test_no_email_or_phone_reaches_the_model(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "customer_profile", "arguments": {"customer_id": "CU0000001"}},
+            {"tool": "final_answer", "arguments": {"answer": "ok"}},
+        ]
+    )
+    run(model, context, text="Email cu0000001@example.com or call +1 555 000 0001 about CU0000001")
+    everything = " ".join(m["content"] for sent in model.sent for m in sent)
+    assert "@example.com" not in everything and "555 000 0001" not in everything
+    assert "[email]" in everything and "CU0000001" in everything
+
+
+def test_tools_bind_to_langchain_with_their_schemas(context: ToolContext) -> None:
+    tools = {t.name: t for t in to_langchain(default_tools(), context)}
+    assert set(tools) == {"workspace_summary", "customer_profile"}
+    assert "customer_id" in tools["customer_profile"].args
+    out = tools["customer_profile"].invoke({"customer_id": "CU0000002"})
+    assert '"customer_id":"CU0000002"' in out and "@" not in out
