@@ -3,6 +3,7 @@ repeated calls and endless loops are all bounded (driven by a scripted model).""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -124,7 +125,7 @@ def test_endless_distinct_calls_hit_the_caps(context: ToolContext) -> None:
     counter = iter(range(1, 1000))
 
     def next_customer(_messages: object) -> str:
-        return '{"tool": "customer_profile", "arguments": {"customer_id": "CU%07d"}}' % next(counter)
+        return json.dumps({"tool": "customer_profile", "arguments": {"customer_id": f"CU{next(counter):07d}"}})
 
     model = ScriptedModel([next_customer], repeat_last=True)
     result, _ = run(model, context, max_tool_calls=3, max_model_calls=20)
