@@ -1,0 +1,204 @@
+"""Retrieval for the agent and the copy generator: filtered search, MMR, and a token budget.
+
+Scores are cosine similarities in [-1, 1] (1 - Chroma's cosine distance). With ``mmr`` the top
+``fetch_k`` candidates are re-ranked by maximal marginal relevance (Carbonell and Goldstein, 1998):
+each pick maximises ``lambda * sim(query, d) - (1 - lambda) * max sim(d, picked)``, which trades a
+little relevance for less repetition.
+
+Token budget: chunks are taken in rank order while their total stays within ``token_budget``; a
+chunk that does not fit is left out and later, smaller ones may still fit. Tokens are counted with
+the embedding model's own tokenizer (WordPiece for the default model, without special tokens);
+for an API embedding backend the estimate is ceil(characters / 4). Expect the language model's
+tokenizer to differ by roughly 10-20 % on English text, so leave headroom.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from data.errors import ToolError
+from knowledge.store import KnowledgeStore
+
+Where = dict[str, Any]
+
+
+class RetrievedChunk(BaseModel):
+    """One retrieved chunk with its score and metadata."""
+
+    id: str
+    collection: str
+    text: str
+    score: float = Field(description="Cosine similarity to the query (higher is closer).")
+    tokens: int
+    metadata: dict[str, Any]
+
+
+class RetrievalResult(BaseModel):
+    """The chunks for a query, best first, within the token budget."""
+
+    query: str
+    collections: list[str]
+    where: Where | None = None
+    chunks: list[RetrievedChunk]
+    total_tokens: int
+    token_budget: int | None = None
+    dropped_for_budget: int = 0
+
+    def context(self) -> str:
+        """The chunks as one text block for a prompt, each headed by its source."""
+        return "\n\n".join(
+            f"[{c.collection}: {c.metadata.get('source', c.id)}]\n{c.text}" for c in self.chunks
+        )
+
+
+def build_where(
+    where: Where | None = None,
+    *,
+    segment: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+) -> Where | None:
+    """Combine a raw Chroma ``where`` with the common filters (segment, channel, product category)."""
+    clauses: list[Where] = []
+    if where:
+        clauses.append(where)
+    for key, value in (("segment", segment), ("channel", channel), ("category", category)):
+        if value is not None:
+            clauses.append({key: value})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def parse_where(text: str | None) -> Where | None:
+    """A ``--where`` JSON object, or a clear ``ToolError``."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ToolError(f'--where is not valid JSON ({exc.msg}): e.g. \'{{"channel": "email"}}\'') from exc
+    if not isinstance(value, dict):
+        raise ToolError('--where must be a JSON object, e.g. \'{"channel": "email"}\'')
+    return value
+
+
+def retrieve(
+    store: KnowledgeStore,
+    query: str,
+    collections: str | list[str],
+    *,
+    k: int = 5,
+    where: Where | None = None,
+    segment: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+    mmr: bool = False,
+    mmr_lambda: float = 0.5,
+    fetch_k: int | None = None,
+    token_budget: int | None = None,
+) -> RetrievalResult:
+    """The ``k`` chunks closest to ``query`` in ``collections``, filtered, optionally MMR-diverse."""
+    if not query.strip():
+        raise ToolError("the query is empty")
+    if k < 1:
+        raise ToolError("k must be at least 1")
+    if token_budget is not None and token_budget < 1:
+        raise ToolError("the token budget must be at least 1 token")
+    names = [collections] if isinstance(collections, str) else list(collections)
+    if not names:
+        raise ToolError("name at least one collection to search")
+    filters = build_where(where, segment=segment, channel=channel, category=category)
+    query_vec = store.embedder.embed([query])[0]
+    pool = max(fetch_k or 4 * k, k) if mmr else k
+    candidates: list[tuple[RetrievedChunk, np.ndarray]] = []
+    for name in names:
+        candidates.extend(_query_one(store, name, query_vec, pool, filters))
+    candidates.sort(key=lambda c: c[0].score, reverse=True)
+    if mmr:
+        picked = _mmr(query_vec, candidates, k, mmr_lambda)
+    else:
+        picked = [c for c, _ in candidates[:k]]
+    kept, dropped = _within_budget(picked, token_budget)
+    return RetrievalResult(
+        query=query,
+        collections=names,
+        where=filters,
+        chunks=kept,
+        total_tokens=sum(c.tokens for c in kept),
+        token_budget=token_budget,
+        dropped_for_budget=dropped,
+    )
+
+
+def _query_one(
+    store: KnowledgeStore, name: str, query_vec: np.ndarray, n: int, where: Where | None
+) -> list[tuple[RetrievedChunk, np.ndarray]]:
+    coll = store.readable(name)
+    try:
+        found = coll.query(
+            query_embeddings=[query_vec],
+            n_results=min(n, coll.count()),
+            where=where,
+            include=["documents", "metadatas", "distances", "embeddings"],
+        )
+    except ValueError as exc:
+        raise ToolError(f"bad filter for collection '{name}': {exc}") from exc
+    ids = found["ids"][0]
+    docs = (found["documents"] or [[]])[0]
+    metas = (found["metadatas"] or [[]])[0]
+    dists = (found["distances"] or [[]])[0]
+    embeds = found["embeddings"][0] if found["embeddings"] is not None else [None] * len(ids)
+    texts = [d or "" for d in docs]
+    tokens = store.embedder.count_tokens(texts) if texts else []
+    return [
+        (
+            RetrievedChunk(
+                id=i,
+                collection=name,
+                text=text,
+                score=round(1.0 - float(dist), 6),
+                tokens=n_tok,
+                metadata=dict(meta or {}),
+            ),
+            np.asarray(vec, dtype=np.float32),
+        )
+        for i, text, meta, dist, vec, n_tok in zip(ids, texts, metas, dists, embeds, tokens, strict=True)
+    ]
+
+
+def _mmr(
+    query_vec: np.ndarray, candidates: list[tuple[RetrievedChunk, np.ndarray]], k: int, lam: float
+) -> list[RetrievedChunk]:
+    """Greedy maximal-marginal-relevance selection over normalised vectors."""
+    if not candidates:
+        return []
+    vectors = np.vstack([v for _, v in candidates])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    relevance = vectors @ (query_vec / max(float(np.linalg.norm(query_vec)), 1e-12))
+    chosen: list[int] = []
+    redundancy = np.full(len(candidates), -np.inf)
+    while len(chosen) < min(k, len(candidates)):
+        penalty = np.where(np.isfinite(redundancy), redundancy, 0.0)
+        gain = lam * relevance - (1.0 - lam) * penalty
+        gain[chosen] = -np.inf
+        best = int(np.argmax(gain))
+        chosen.append(best)
+        redundancy = np.maximum(redundancy, vectors @ vectors[best])
+    return [candidates[i][0] for i in chosen]
+
+
+def _within_budget(chunks: list[RetrievedChunk], budget: int | None) -> tuple[list[RetrievedChunk], int]:
+    if budget is None:
+        return chunks, 0
+    kept: list[RetrievedChunk] = []
+    used = 0
+    for chunk in chunks:
+        if used + chunk.tokens <= budget:
+            kept.append(chunk)
+            used += chunk.tokens
+    return kept, len(chunks) - len(kept)
