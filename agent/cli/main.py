@@ -8,7 +8,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from agent.cli import clv_cmd, data_cmd
+from agent.cli import clv_cmd, data_cmd, segment_cmd
 from agent.cli.output import err_console
 from data.errors import MktError
 
@@ -33,6 +33,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_cmd.app, name="data")
+app.command("segment")(segment_cmd.segment)
 app.command(name="clv")(clv_cmd.clv)
 
 
