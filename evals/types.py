@@ -56,7 +56,9 @@ class Thresholds(BaseModel):
     max_spam_words: int = Field(default=0, ge=0)
     min_brand_similarity: float = Field(default=0.3, description="Cosine similarity to brand examples.")
     max_variant_similarity: float = Field(default=0.9, description="Cosine similarity between variants.")
-    min_sentiment: float = Field(default=0.0, description="Lowest VADER compound score.")
+    min_sentiment: float = Field(
+        default=-0.3, description="Lowest VADER compound score (clearly negative below)."
+    )
     min_language_probability: float = Field(default=0.7)
     min_words_for_readability: int = Field(default=12, ge=1)
 

@@ -41,7 +41,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("price", re.compile(rf"(?:{_CUR})\s?(?P<n>{_NUM})")),
     ("price", re.compile(rf"(?P<n>{_NUM})\s?(?:{_CUR_AFTER})\b", re.I)),
     ("percentage", re.compile(rf"(?P<n>{_NUM})\s?(?:%|percent\b|per\s?cent\b)", re.I)),
-    ("code", re.compile(r"\b(?:code|coupon|promo)\s*[:\-]?\s*[\"'“]?" + _CODE, re.I)),
+    ("code", re.compile(r"\b(?:(?:promo|coupon|discount)\s+code|code|coupon|promo)\s*[:\-]?\s*[\"'“]?" + _CODE, re.I)),
     ("code", re.compile(r"\b(?P<c>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,})\b")),
     ("number", re.compile(rf"(?<![\w.])(?P<n>{_NUM})")),
 ]  # fmt: skip

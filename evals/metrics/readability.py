@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 
 import textstat
 
 from evals.limits import PROSE_PARTS
+from evals.metrics.compliance import SMS_OPT_OUT, UNSUBSCRIBE
 from evals.metrics.tokens import strip_tokens
 from evals.types import CheckContext, CopyDraft, MetricResult
+
+_ADDRESS = re.compile(r"\d+\s+\w+.*,.*\b[A-Z]{2}\s+\d{5}\b|\b\d{5}(?:-\d{4})?\s*,?\s*(?:USA|United States)\b")
 
 
 def readability(text: str) -> tuple[float, float]:
@@ -19,10 +23,20 @@ def readability(text: str) -> tuple[float, float]:
 
 
 def prose(draft: CopyDraft) -> str:
-    """The draft's prose parts (tokens replaced by a word), joined as sentences."""
+    """The draft's prose parts, without compliance lines, tokens replaced by a word, as one text.
+
+    Opt-out wording, unsubscribe lines and the postal-address footer are legal boilerplate, not
+    copy: they would drag sentiment down ("STOP") and distort readability.
+    """
     names = PROSE_PARTS[draft.channel]
     parts = [draft.parts[n] for n in draft.parts if n in names or n.rpartition("_")[0] in names]
-    return strip_tokens(" ".join(p.strip() for p in parts if p.strip()))
+    lines = [
+        SMS_OPT_OUT.sub("", line).strip()
+        for p in parts
+        for line in p.splitlines()
+        if line.strip() and not UNSUBSCRIBE.search(line) and not _ADDRESS.search(line)
+    ]
+    return strip_tokens(" ".join(x for x in lines if x))
 
 
 def readability_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

@@ -1,0 +1,1 @@
+"""Suite reports: JUnit XML for CI, HTML with per-metric charts for people."""

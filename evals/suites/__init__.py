@@ -1,0 +1,1 @@
+"""Eval suites shipped with mkt (YAML package data)."""
