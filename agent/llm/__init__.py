@@ -1,0 +1,45 @@
+"""Language-model backends behind one small interface, and the factory that picks them.
+
+``build_chat_model(settings)`` gives the model the rest of mkt talks to: the OpenAI-compatible
+endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else the local model.
+"""
+
+from __future__ import annotations
+
+from agent.llm.base import ChatChunk, ChatModel, ChatResult, Message, collect
+from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.errors import BackendError
+from agent.llm.fallback import FallbackChatModel, RetryPolicy
+from agent.llm.local_backend import LocalChatModel
+from agent.llm.openai_backend import OpenAIChatModel
+from data.settings import Settings
+
+__all__ = [
+    "BackendError",
+    "CallLog",
+    "ChatChunk",
+    "ChatModel",
+    "ChatResult",
+    "FallbackChatModel",
+    "LocalChatModel",
+    "Message",
+    "OpenAIChatModel",
+    "RetryPolicy",
+    "build_chat_model",
+    "collect",
+]
+
+
+def build_chat_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> ChatModel:
+    """The configured model: endpoint with local fallback, or the local model alone."""
+    local = LocalChatModel(settings.local_model, call_log=call_log)
+    if not settings.llm_base_url:
+        return local
+    endpoint = OpenAIChatModel(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.api_key,
+        timeout_s=settings.llm_timeout_s,
+        call_log=call_log,
+    )
+    return FallbackChatModel(endpoint, local, policy=RetryPolicy(max_retries=settings.llm_max_retries))

