@@ -1,0 +1,139 @@
+"""Churn features per customer, defined exactly as the synthetic generator's planted churn model.
+
+The definitions (see ``data/synth/churn.py`` and ``truth.json``) at ``as_of`` (default: the last
+transaction):
+
+- ``log_recency_days``: log(1 + whole days from the last transaction to as_of); customers without
+  a purchase count from signup.
+- ``log_frequency``: log(1 + number of transactions).
+- ``log_monetary``: log(mean transaction amount), amounts floored at 0.01 so it stays finite.
+- ``tenure_days``: whole days from signup_date to as_of.
+- ``open_rate``, ``click_rate``: opened (clicked) / delivered engagement events up to as_of, 0 when
+  nothing was delivered; only when an engagements table exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data.errors import ToolError
+from data.features import data_end, transaction_summary
+
+PURCHASE_FEATURES = ("log_recency_days", "log_frequency", "log_monetary", "tenure_days")
+ENGAGEMENT_FEATURES = ("open_rate", "click_rate")
+MIN_AMOUNT = 0.01
+
+
+@dataclass(frozen=True)
+class ChurnData:
+    """Feature matrix (one row per customer), optional labels, and the cut-off used."""
+
+    customer_id: np.ndarray
+    features: pd.DataFrame
+    labels: np.ndarray | None
+    as_of: datetime
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [str(r[0]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def churn_features(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None = None, *, label: str | None = None
+) -> ChurnData:
+    """Features of every customer signed up by ``as_of``; with ``label``, that column as booleans.
+
+    Raises:
+        ToolError: no customers or transactions, or a label column that is missing or not boolean.
+    """
+    tables = _tables(con)
+    if "customers" not in tables or "transactions" not in tables:
+        raise ToolError("churn needs the customers and transactions tables: load them first")
+    cutoff = as_of or data_end(con)
+    summary = transaction_summary(con, cutoff, include_inactive=True).set_index("customer_id")
+    extra = f', "{label}" AS label' if label else ""
+    if label and label not in _columns(con, "customers"):
+        raise ToolError(
+            f"the customers table has no label column '{label}': give --label the name of a boolean "
+            "churn column, or score without labels (BG/NBD method)"
+        )
+    people = (
+        con.execute(
+            f"SELECT customer_id, date_diff('day', signup_date, CAST($cutoff AS DATE)) AS tenure_days{extra} "
+            "FROM customers WHERE signup_date <= CAST($cutoff AS DATE) ORDER BY customer_id",
+            {"cutoff": cutoff},
+        )
+        .df()
+        .set_index("customer_id")
+    )
+    if people.empty:
+        raise ToolError(f"no customer had signed up by {cutoff:%Y-%m-%d}: nothing to score")
+    s = summary.reindex(people.index)
+    tenure = people["tenure_days"].to_numpy(np.float64)
+    recency = s["recency_days"].to_numpy(np.float64)
+    recency = np.where(np.isnan(recency), tenure, recency)
+    count = s["n_transactions"].fillna(0).to_numpy(np.float64)
+    mean_amount = s["mean_amount"].fillna(0.0).to_numpy(np.float64)
+    frame = pd.DataFrame(
+        {
+            "log_recency_days": np.log1p(np.floor(np.maximum(recency, 0.0))),
+            "log_frequency": np.log1p(count),
+            "log_monetary": np.log(np.maximum(mean_amount, MIN_AMOUNT)),
+            "tenure_days": np.maximum(tenure, 0.0),
+        },
+        index=people.index,
+    )
+    if "engagements" in tables:
+        frame = frame.join(_engagement_rates(con, cutoff)).fillna({c: 0.0 for c in ENGAGEMENT_FEATURES})
+    labels = _labels(people["label"], label) if label else None
+    return ChurnData(
+        customer_id=people.index.to_numpy(dtype=object), features=frame, labels=labels, as_of=cutoff
+    )
+
+
+def _engagement_rates(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:
+    rates = (
+        con.execute(
+            """
+        SELECT customer_id,
+               count(*) FILTER (WHERE event = 'delivered') AS delivered,
+               count(*) FILTER (WHERE event = 'opened') AS opened,
+               count(*) FILTER (WHERE event = 'clicked') AS clicked
+        FROM engagements WHERE ts <= $cutoff GROUP BY customer_id
+        """,
+            {"cutoff": cutoff},
+        )
+        .df()
+        .set_index("customer_id")
+    )
+    delivered = rates["delivered"].to_numpy(np.float64)
+    out = pd.DataFrame(index=rates.index)
+    for name, column in (("open_rate", "opened"), ("click_rate", "clicked")):
+        hits = rates[column].to_numpy(np.float64)
+        out[name] = np.divide(hits, delivered, out=np.zeros_like(hits), where=delivered > 0)
+    return out
+
+
+def _labels(values: pd.Series, label: str) -> np.ndarray:
+    if values.isna().any():
+        raise ToolError(
+            f"label column '{label}' has {int(values.isna().sum())} missing values: fill them or drop those rows"
+        )
+    if values.dtype == bool:
+        return values.to_numpy(dtype=bool)
+    text = values.astype(str).str.strip().str.lower()
+    truthy, falsy = {"true", "1", "yes", "1.0"}, {"false", "0", "no", "0.0"}
+    if not text.isin(truthy | falsy).all():
+        bad = text[~text.isin(truthy | falsy)].iloc[0]
+        raise ToolError(f"label column '{label}' must be boolean (true/false or 1/0); found {bad!r}")
+    return text.isin(truthy).to_numpy(dtype=bool)

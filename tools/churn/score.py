@@ -1,0 +1,141 @@
+"""Churn scoring: a trained model (with per-customer reasons) or, without labels, 1 - P(alive)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from data.errors import ToolError
+from data.workspace import Workspace
+from tools.churn import store
+from tools.churn.features import churn_features
+from tools.churn.models import CustomerRisk, FeatureEffect, ScoreRequest, ScoreResult
+from tools.clv import bgnbd
+from tools.clv.mle import FloatArray
+from tools.clv.summary import rfm_summary
+from tools.plotting import png_figure
+
+
+def score_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: ScoreRequest) -> ScoreResult:
+    """Churn probability of every customer by the requested method.
+
+    Raises:
+        ToolError: no model (method 'model'), a model whose features the data do not provide, or
+            data the BG/NBD model cannot be fitted to.
+    """
+    path = store.model_path(workspace, request.name)
+    method = request.method
+    if method == "auto":
+        method = "model" if path.exists() else "bgnbd"
+    if method == "bgnbd":
+        return _score_bgnbd(con, request)
+    saved = store.load(path)
+    data = churn_features(con, request.as_of)
+    check_features(saved.features, list(data.features.columns), path)
+    X = data.features[saved.features].to_numpy(np.float64)
+    prob = predict(saved.model, X)
+    reasons = (
+        top_effects(saved.model, X, np.asarray(saved.metadata["reference"]), prob, request.reasons)
+        if request.reasons
+        else [[] for _ in range(prob.size)]
+    )
+    customers = [
+        CustomerRisk(
+            customer_id=str(cid),
+            churn_probability=float(p),
+            top_features=[
+                FeatureEffect(feature=saved.features[k], value=float(X[i, k]), effect=float(e))
+                for k, e in row
+            ],
+        )
+        for i, (cid, p, row) in enumerate(zip(data.customer_id, prob, reasons, strict=True))
+    ]
+    return _result("model", request.name, data.as_of, prob, customers, [])
+
+
+def check_features(expected: list[str], available: list[str], path: Path) -> None:
+    """Refuse a model whose features the data cannot provide, saying which and why."""
+    missing = [f for f in expected if f not in available]
+    if missing or len(expected) != len(set(expected)):
+        raise ToolError(
+            f"the churn model {path.name} was trained on features {expected}, but these data provide "
+            f"{available} (missing: {missing}); retrain with `mkt churn train` on data like these"
+        )
+
+
+def predict(model: Any, X: FloatArray) -> FloatArray:
+    """Calibrated churn probabilities (single-threaded, see ``tools.churn.train``)."""
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return np.asarray(model.predict_proba(X)[:, 1], dtype=np.float64)
+
+
+def top_effects(
+    model: Any, X: FloatArray, reference: FloatArray, prob: FloatArray, n: int
+) -> list[list[tuple[int, float]]]:
+    """Per customer, the ``n`` features that raise P(churn) most versus the training median.
+
+    Effect of feature k = P(churn | x) - P(churn | x with feature k set to its median): exact
+    for the logistic model on the log-odds scale, an occlusion estimate for gradient boosting.
+    """
+    effects = np.empty_like(X)
+    for k in range(X.shape[1]):
+        moved = X.copy()
+        moved[:, k] = reference[k]
+        effects[:, k] = prob - predict(model, moved)
+    order = np.argsort(-effects, axis=1)[:, :n]
+    return [[(int(k), float(effects[i, k])) for k in row if effects[i, k] > 0] for i, row in enumerate(order)]
+
+
+def _score_bgnbd(con: duckdb.DuckDBPyConnection, request: ScoreRequest) -> ScoreResult:
+    rfm = rfm_summary(con, request.as_of, request.time_unit)
+    params, _ = bgnbd.fit(rfm.frequency, rfm.recency, rfm.T)
+    prob = 1.0 - bgnbd.p_alive(params, rfm.frequency, rfm.recency, rfm.T)
+    customers = [
+        CustomerRisk(customer_id=str(c), churn_probability=float(p))
+        for c, p in zip(rfm.customer_id, prob, strict=True)
+    ]
+    notes = [
+        "no trained model: P(churn) = 1 - P(alive) from a BG/NBD model fitted to the purchase history; "
+        "customers without a repeat purchase count as alive (the model cannot see them drop out)",
+    ]
+    return _result("bgnbd", None, rfm.as_of, prob, customers, notes)
+
+
+def _result(
+    method: str,
+    model: str | None,
+    as_of: Any,
+    prob: FloatArray,
+    customers: list[CustomerRisk],
+    notes: list[str],
+) -> ScoreResult:
+    if prob.size == 0:
+        raise ToolError("no customers to score")
+    if not np.all(np.isfinite(prob)):
+        raise ToolError("some churn probabilities are not finite: check the input data")
+    return ScoreResult(
+        method=method,
+        model=model,
+        as_of=as_of,
+        n_customers=int(prob.size),
+        mean_probability=float(prob.mean()),
+        high_risk_share=float((prob >= 0.5).mean()),
+        customers=customers,
+        notes=notes,
+    )
+
+
+def plot_risk(result: ScoreResult, path: Path) -> Path:
+    """Histogram of churn probabilities."""
+    values = np.array([c.churn_probability for c in result.customers])
+    with png_figure(path, title=f"Churn risk ({result.method}, {result.n_customers:,} customers)") as ax:
+        ax.hist(values, bins=[float(v) for v in np.linspace(0.0, 1.0, 41)], color="#c44e52")
+        ax.axvline(0.5, color="#444444", linestyle="--", label=f"P >= 0.5: {result.high_risk_share:.1%}")
+        ax.set_xlabel("P(churn)")
+        ax.set_ylabel("customers")
+        ax.legend()
+    return path

@@ -1,0 +1,121 @@
+"""Supervised churn model: gradient boosting vs logistic regression, chosen on validation AUC.
+
+Customers are split (stratified, seeded) into train / validation / holdout. Both candidates are fit
+on train; the one with the higher validation ROC AUC is calibrated (Platt scaling on the validation
+split, which keeps its ranking) and judged once on the untouched holdout. Gradient boosting runs
+single-threaded: on a shared machine OpenMP threads contend badly (70x slower seen on 2 busy
+cores), and one thread trains a model on 100,000 customers in seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import numpy as np
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from data.errors import ToolError
+from data.workspace import Workspace
+from tools.churn import store
+from tools.churn.features import ChurnData, churn_features
+from tools.churn.models import CandidateScore, TrainRequest, TrainResult
+
+#: Fewest customers per class a model is trained on (so each split holds both classes).
+MIN_PER_CLASS = 20
+
+
+def candidates(seed: int) -> dict[str, Any]:
+    """The two model families compared on validation AUC."""
+    return {
+        "gradient_boosting": HistGradientBoostingClassifier(
+            max_iter=100, learning_rate=0.1, max_leaf_nodes=15, l2_regularization=1.0, random_state=seed
+        ),
+        "logistic_regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+    }
+
+
+def train_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: TrainRequest) -> TrainResult:
+    """Train, select, calibrate, evaluate and save a churn model; returns holdout metrics.
+
+    Raises:
+        ToolError: no label column, or too few churned / retained customers to learn from.
+    """
+    data = churn_features(con, request.as_of, label=request.label)
+    return fit_and_save(data, workspace, request)
+
+
+def fit_and_save(data: ChurnData, workspace: Workspace, request: TrainRequest) -> TrainResult:
+    """The training steps on an already built feature matrix."""
+    assert data.labels is not None
+    y = data.labels
+    positives, negatives = int(y.sum()), int((~y).sum())
+    if min(positives, negatives) < MIN_PER_CLASS:
+        raise ToolError(
+            f"label '{request.label}' has {positives} churned and {negatives} retained customers; need at "
+            f"least {MIN_PER_CLASS} of each to train and evaluate a model"
+        )
+    X = data.features.to_numpy(np.float64)
+    idx = np.arange(y.size)
+    rest, holdout = train_test_split(
+        idx, test_size=request.holdout_share, stratify=y, random_state=request.seed
+    )
+    share = request.validation_share / (1.0 - request.holdout_share)
+    train, valid = train_test_split(rest, test_size=share, stratify=y[rest], random_state=request.seed)
+    scores: list[CandidateScore] = []
+    fitted: dict[str, Any] = {}
+    for name, model in candidates(request.seed).items():
+        with threadpool_limits(limits=1, user_api="openmp"):
+            model.fit(X[train], y[train])
+        fitted[name] = model
+        auc = float(roc_auc_score(y[valid], model.predict_proba(X[valid])[:, 1]))
+        scores.append(CandidateScore(model=name, validation_auc=auc))
+    chosen = max(scores, key=lambda s: s.validation_auc).model
+    calibrated = CalibratedClassifierCV(FrozenEstimator(fitted[chosen]), method="sigmoid")
+    calibrated.fit(X[valid], y[valid])
+    prob = calibrated.predict_proba(X[holdout])[:, 1]
+    features = list(data.features.columns)
+    metrics = {
+        "holdout_roc_auc": float(roc_auc_score(y[holdout], prob)),
+        "holdout_pr_auc": float(average_precision_score(y[holdout], prob)),
+        "holdout_brier": float(brier_score_loss(y[holdout], prob)),
+    }
+    metadata: dict[str, Any] = {
+        "chosen": chosen,
+        "label": request.label,
+        "as_of": data.as_of.isoformat(),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "n_train": int(train.size),
+        "reference": [float(v) for v in np.median(X[train], axis=0)],
+        "sklearn_version": sklearn.__version__,
+        "base_rate": float(y.mean()),
+        **metrics,
+    }
+    path = store.save(
+        store.SavedModel(model=calibrated, features=features, metadata=metadata),
+        store.model_path(workspace, request.name),
+    )
+    return TrainResult(
+        name=request.name,
+        path=str(path),
+        chosen=chosen,
+        candidates=scores,
+        features=features,
+        label=request.label,
+        n_train=int(train.size),
+        n_validation=int(valid.size),
+        n_holdout=int(holdout.size),
+        base_rate=float(y.mean()),
+        as_of=data.as_of,
+        **metrics,
+    )
