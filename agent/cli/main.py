@@ -8,8 +8,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from agent.cli import churn_cmd, clv_cmd, data_cmd, segment_cmd
-from agent.cli import eval_cmd
+from agent.cli import churn_cmd, clv_cmd, data_cmd, eval_cmd, roi_cmd, segment_cmd
 from agent.cli.output import err_console
 from data.errors import MktError
 
@@ -35,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(data_cmd.app, name="data")
 app.command("segment")(segment_cmd.segment)
+app.add_typer(roi_cmd.app, name="roi")
 app.command(name="clv")(clv_cmd.clv)
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(eval_cmd.app, name="eval")

@@ -1,0 +1,128 @@
+"""``mkt eval``: run copy eval suites, write reports, gate on hard checks and the baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from agent.cli.output import console, err_console, print_json, print_table
+from evals.baseline import Regression, baseline_from, compare, load_baseline, write_baseline
+from evals.embedding import Embedder, default_embedder
+from evals.reports.html import write_html
+from evals.reports.junit import write_junit
+from evals.runner import CaseResult, SuiteResult, run_suite
+from evals.suite import available_suites, load_suite
+
+app = typer.Typer(help="Evaluate generated copy: metrics, suites, reports, baselines.", no_args_is_help=True)
+
+FileOpt = Annotated[Path | None, typer.Option(dir_okay=False)]
+_SHOWN = {
+    "grounding": "ground",
+    "length": "len",
+    "spam": "spam",
+    "cta": "cta",
+    "readability": "grade",
+    "sentiment": "sent",
+    "brand_voice": "voice",
+}
+
+
+def _table(result: SuiteResult) -> None:
+    rows = []
+    for c in result.cases:
+        scores = [c.scores[m] if m in c.scores else None for m in _SHOWN]
+        rows.append([c.id, c.channel, c.status, len(c.variants), *scores])
+    print_table(f"Suite {result.suite}", ["case", "channel", "status", "n", *_SHOWN.values()], rows)
+    for c in result.cases:
+        if c.reason and c.status != "passed":
+            colour = "yellow" if c.status == "skipped" else "red"
+            console.print(f"[{colour}]{c.status}[/] {c.id}: {c.reason}", highlight=False)
+
+
+def _write_json(result: SuiteResult, regressions: list[Regression], path: Path) -> None:
+    payload = result.model_dump() | {"regressions": [r.model_dump() for r in regressions]}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    import json
+
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
+@app.command("run")
+def run(
+    suite: Annotated[str, typer.Argument(help="Suite YAML file, or the name of a packaged suite.")],
+    baseline: Annotated[
+        Path | None, typer.Option(help="Baseline JSON to compare scores with.", dir_okay=False)
+    ] = None,
+    write_baseline_to: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Save this run's scores as a baseline.", dir_okay=False),
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML report here.", dir_okay=False)] = None,
+    html: Annotated[
+        Path | None, typer.Option(help="Write an HTML report with charts here.", dir_okay=False)
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the full results as JSON here.", dir_okay=False)
+    ] = None,
+    embeddings: Annotated[
+        bool,
+        typer.Option("--embeddings/--no-embeddings", help="Score brand voice and diversity with embeddings."),
+    ] = True,
+    strict: Annotated[
+        bool, typer.Option(help="Also fail when cases are skipped (generator missing).")
+    ] = False,
+) -> None:
+    """Run a suite; exit 1 if a case fails its hard checks or a score drops below the baseline."""
+    spec = load_suite(suite)
+    base = load_baseline(baseline) if baseline else None
+    embedder: Embedder | None = None
+    if embeddings:
+        with console.status("loading the embedding model..."):
+            embedder = default_embedder()
+            embedder(["warm up"])
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(spec.name, total=len(spec.cases))
+
+        def advance(case: CaseResult) -> None:
+            progress.update(task, advance=1, description=f"{spec.name}: {case.id}")
+
+        result = run_suite(spec, embedder=embedder, on_case=advance)
+    regressions = compare(result, base, spec) if base else []
+    _table(result)
+    if json_file:
+        _write_json(result, regressions, json_file)
+    if junit:
+        write_junit(result, junit, regressions)
+    if html:
+        write_html(result, html, regressions)
+    if write_baseline_to:
+        write_baseline(baseline_from(result, note=f"mkt eval run {suite}"), write_baseline_to)
+        console.print(f"baseline written to {write_baseline_to}")
+    counts = result.counts()
+    console.print(", ".join(f"{n} {k}" for k, n in counts.items()) + f" in {result.seconds:.1f} s")
+    for r in regressions:
+        console.print(f"[red]regression[/] {r.describe()}", highlight=False)
+    failed = counts["failed"] + counts["error"] > 0 or bool(regressions) or (strict and counts["skipped"] > 0)
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("list")
+def list_suites(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+) -> None:
+    """List the suites shipped with mkt."""
+    rows = []
+    for path in available_suites():
+        s = load_suite(path)
+        rows.append({"name": s.name, "cases": len(s.cases), "description": s.description})
+    if as_json:
+        print_json(rows)
+        return
+    print_table("Suites", ["name", "cases", "description"], [list(r.values()) for r in rows])
