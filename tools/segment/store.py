@@ -64,10 +64,8 @@ def export_membership(segmentation: Segmentation, path: Path) -> Path:
 
 def has_segments(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con`` holds a ``segments`` table."""
-    row = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [TABLE]
-    ).fetchone()
-    return bool(row and row[0])
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [TABLE]).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def read_membership(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> pd.DataFrame | None:
