@@ -8,7 +8,18 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from agent.cli import churn_cmd, clv_cmd, data_cmd, eval_cmd, roi_cmd, segment_cmd
+from agent.cli import (
+    abtest_cmd,
+    churn_cmd,
+    clv_cmd,
+    data_cmd,
+    eval_cmd,
+    forecast_cmd,
+    knowledge_cmd,
+    recommend_cmd,
+    roi_cmd,
+    segment_cmd,
+)
 from agent.cli.output import err_console
 from data.errors import MktError
 
@@ -33,11 +44,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_cmd.app, name="data")
+app.add_typer(knowledge_cmd.app, name="knowledge")
 app.command("segment")(segment_cmd.segment)
 app.add_typer(roi_cmd.app, name="roi")
 app.command(name="clv")(clv_cmd.clv)
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(eval_cmd.app, name="eval")
+app.command(name="forecast")(forecast_cmd.forecast_command)
+app.command(name="recommend")(recommend_cmd.recommend_command)
+app.command(name="abtest")(abtest_cmd.abtest_command)
 
 
 def main() -> None:

@@ -1,0 +1,201 @@
+"""Next products per customer, a segment's offer candidates, and a time-based holdout evaluation."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from data.errors import ToolError
+from data.features import data_end
+from tools.recommend.matrix import BLOCK, History, IntArray, load_history, scores, similarity, top_k
+from tools.recommend.models import (
+    CustomerRecommendation,
+    EvaluateParams,
+    HoldoutResult,
+    ProductScore,
+    Recommendations,
+    RecommendParams,
+    SegmentOffers,
+    SegmentProduct,
+)
+
+
+def recommend(con: duckdb.DuckDBPyConnection, params: RecommendParams) -> Recommendations:
+    """Next products for ``params.customer_ids`` and/or the offer candidates of ``params.segment``.
+
+    Raises:
+        ToolError: nothing asked, no purchases with product ids, an unknown segment.
+    """
+    if not params.customer_ids and params.segment is None:
+        raise ToolError("name at least one customer id or a segment to recommend for")
+    start = time.perf_counter()
+    as_of = params.as_of or data_end(con)
+    history = load_history(con, as_of + timedelta(microseconds=1), params.half_life_weeks)
+    sim = similarity(history)
+    customers = recommend_customers(history, sim, params.customer_ids, params.k)
+    offers = segment_offers(con, history, sim, params.segment, params.k) if params.segment else None
+    return Recommendations(
+        as_of=as_of,
+        customers=customers,
+        segment=offers,
+        products_known=len(history.products),
+        seconds=round(time.perf_counter() - start, 3),
+    )
+
+
+def recommend_customers(
+    history: History, sim: np.ndarray, customer_ids: list[str], k: int
+) -> list[CustomerRecommendation]:
+    """Top ``k`` products per customer; customers without history get the most popular products."""
+    rows = history.customers.get_indexer(pd.Index(customer_ids))
+    known = rows >= 0
+    result: dict[int, CustomerRecommendation] = {}
+    positions = np.flatnonzero(known)
+    for block in range(0, positions.size, BLOCK):
+        pos = positions[block : block + BLOCK]
+        idx, best = top_k(
+            scores(history.weights, sim, rows[pos]), history.just_bought[rows[pos]], k, history.popularity
+        )
+        for j, p in enumerate(pos):
+            result[int(p)] = _one(history, customer_ids[p], idx[j], best[j], "co-purchase", rows[p])
+    popular = np.argsort(-history.popularity, kind="stable")[:k]
+    for p in np.flatnonzero(~known):
+        result[int(p)] = _one(
+            history, customer_ids[p], popular, history.popularity[popular], "popularity", -1
+        )
+    return [result[i] for i in range(len(customer_ids))]
+
+
+def _one(
+    history: History, customer_id: str, idx: IntArray, best: np.ndarray, basis: str, row: int
+) -> CustomerRecommendation:
+    excluded = [] if row < 0 else [str(history.products[c]) for c in history.just_bought[row].indices]
+    products = [
+        ProductScore(
+            product_id=str(history.products[c]),
+            category=history.categories.get(str(history.products[c])),
+            score=round(float(s), 6),
+        )
+        for c, s in zip(idx, best, strict=True)
+        if np.isfinite(s) and str(history.products[c]) not in excluded
+    ]
+    return CustomerRecommendation(customer_id=customer_id, products=products, excluded=excluded, basis=basis)
+
+
+def segment_offers(
+    con: duckdb.DuckDBPyConnection, history: History, sim: np.ndarray, segment: str, k: int
+) -> SegmentOffers:
+    """A segment's top products: mean next-purchase score of its customers, with share and lift."""
+    members = _segment_members(con, segment)
+    rows = history.customers.get_indexer(pd.Index(members))
+    rows = rows[rows >= 0]
+    if rows.size == 0:
+        raise ToolError(f"segment '{segment}' has no customers with purchases: nothing to recommend")
+    total = np.zeros(len(history.products))
+    for block in range(0, rows.size, BLOCK):
+        part = scores(history.weights, sim, rows[block : block + BLOCK])
+        total += part.sum(axis=0)
+    mean = total / rows.size
+    seg_counts = np.asarray(history.bought[rows].sum(axis=0), dtype=np.float64).ravel()
+    seg_share = seg_counts / max(seg_counts.sum(), 1.0)
+    all_counts = np.asarray(history.bought.sum(axis=0), dtype=np.float64).ravel()
+    all_share = all_counts / max(all_counts.sum(), 1.0)
+    order = np.argsort(-mean, kind="stable")[:k]
+    products = [
+        SegmentProduct(
+            product_id=str(history.products[c]),
+            category=history.categories.get(str(history.products[c])),
+            score=round(float(mean[c]), 6),
+            segment_share=round(float(seg_share[c]), 6),
+            lift=round(float(seg_share[c] / all_share[c]) if all_share[c] > 0 else 0.0, 4),
+        )
+        for c in order
+    ]
+    return SegmentOffers(segment=segment, customers=int(rows.size), products=products)
+
+
+def segment_top_products(
+    con: duckdb.DuckDBPyConnection, segment: str, k: int = 5, *, half_life_weeks: float = 4.0
+) -> SegmentOffers:
+    """Offer candidates for copy: the ``k`` products a segment's customers are most likely to buy next."""
+    history = load_history(con, data_end(con) + timedelta(microseconds=1), half_life_weeks)
+    return segment_offers(con, history, similarity(history), segment, k)
+
+
+def _segment_members(con: duckdb.DuckDBPyConnection, segment: str) -> list[str]:
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'segments'"
+        ).fetchall()
+    }
+    label = next((c for c in ("segment", "segment_name", "name") if c in columns), None)
+    if "customer_id" not in columns or label is None:
+        raise ToolError("no segments table with 'customer_id' and 'segment' columns: run `mkt segment` first")
+    members = [
+        str(r[0])
+        for r in con.execute(
+            f"SELECT customer_id FROM segments WHERE CAST({label} AS VARCHAR) = ?", [segment]
+        ).fetchall()
+    ]
+    if not members:
+        names = [
+            str(r[0]) for r in con.execute(f"SELECT DISTINCT {label} FROM segments ORDER BY 1").fetchall()
+        ]
+        raise ToolError(f"no segment named '{segment}' (segments: {', '.join(names)})")
+    return members
+
+
+def evaluate_holdout(con: duckdb.DuckDBPyConnection, params: EvaluateParams) -> HoldoutResult:
+    """Hit-rate@k of each customer's first purchase after the cutoff, recommender vs popularity.
+
+    Both methods rank products with the same exclusions (the customer's latest purchase day).
+
+    Raises:
+        ToolError: too little data on either side of the cutoff.
+    """
+    start = time.perf_counter()
+    cutoff = data_end(con) - timedelta(weeks=params.holdout_weeks)
+    history = load_history(con, cutoff, params.half_life_weeks)
+    nxt = con.execute(
+        """
+        SELECT customer_id, arg_min(product_id, ts) AS product_id
+        FROM transactions WHERE ts >= $cutoff AND product_id IS NOT NULL GROUP BY customer_id
+        """,
+        {"cutoff": cutoff},
+    ).df()
+    rows = history.customers.get_indexer(pd.Index(nxt["customer_id"]))
+    cols = history.products.get_indexer(pd.Index(nxt["product_id"]))
+    keep = rows >= 0
+    rows, cols = rows[keep], cols[keep]
+    if rows.size == 0:
+        raise ToolError(
+            f"no customer bought both before and in the last {params.holdout_weeks} weeks: "
+            "use a different --holdout-weeks or load more history"
+        )
+    sim = similarity(history)
+    popular_scores = np.broadcast_to(history.popularity, (min(rows.size, BLOCK), history.popularity.size))
+    hits = base_hits = 0
+    for block in range(0, rows.size, BLOCK):
+        r, c = rows[block : block + BLOCK], cols[block : block + BLOCK]
+        excluded: sp.csr_matrix = history.just_bought[r]
+        idx, _ = top_k(scores(history.weights, sim, r), excluded, params.k, history.popularity)
+        pidx, _ = top_k(popular_scores[: r.size].copy(), excluded, params.k, history.popularity)
+        hits += int((idx == c[:, None]).any(axis=1).sum())
+        base_hits += int((pidx == c[:, None]).any(axis=1).sum())
+    rate, base = hits / rows.size, base_hits / rows.size
+    return HoldoutResult(
+        cutoff=cutoff,
+        holdout_weeks=params.holdout_weeks,
+        k=params.k,
+        customers=int(rows.size),
+        hit_rate=round(rate, 4),
+        baseline_hit_rate=round(base, 4),
+        lift=round(rate / base, 3) if base > 0 else 0.0,
+        seconds=round(time.perf_counter() - start, 3),
+    )
