@@ -1,0 +1,173 @@
+"""``mkt knowledge``: ingest documents, sync customer profiles, search the knowledge base."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from agent.cli.output import console, err_console, print_json, print_table
+from data.settings import load_settings
+from data.workspace import Workspace
+from knowledge.collections import COLLECTIONS
+from knowledge.ingest import ingest as ingest_files
+from knowledge.profile_docs import read_optional, sync_profiles
+from knowledge.retrieval import parse_where, retrieve
+from knowledge.store import KnowledgeStore
+
+app = typer.Typer(help="Knowledge base: brand, products, campaigns, customer profiles.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
+_COLLECTION_HELP = f"Target collection ({', '.join(COLLECTIONS)} or your own name)."
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Progress]:
+    """A rich progress bar on stderr (hidden when nothing needs embedding)."""
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+    with bar:
+        yield bar
+
+
+def _open_store() -> KnowledgeStore:
+    with console.status("opening the knowledge store"):
+        return KnowledgeStore.open(load_settings())
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Markdown, text, CSV or PDF files, or folders of them.")
+    ],
+    collection: Annotated[
+        str | None, typer.Option(help=_COLLECTION_HELP + " Default: guessed from each file name.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Chunk, embed and store documents (re-running adds nothing twice; unreadable files are skipped)."""
+    store = _open_store()
+    with _progress_bar("embedding chunks") as bar:
+        task = bar.add_task("embed", total=None)
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        report = ingest_files(store, paths, collection, progress=on_progress)
+    if as_json:
+        print_json(report)
+    else:
+        if report.files:
+            print_table(
+                f"Ingested into {store.location}",
+                ["file", "collection", "chunks", "added", "unchanged", "removed"],
+                [(f.path, f.collection, f.chunks, f.added, f.unchanged, f.removed) for f in report.files],
+            )
+        for skipped in report.skipped:
+            err_console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+    if report.skipped and not report.files:
+        raise typer.Exit(1)
+
+
+@app.command("sync-profiles")
+def sync_profiles_cmd(
+    per_customer: Annotated[
+        bool, typer.Option("--per-customer", help="Also write one profile per customer (ids only, no PII).")
+    ] = False,
+    segments: Annotated[
+        Path | None, typer.Option(help="CSV/Parquet with customer_id, segment (else workspace table or RFM).")
+    ] = None,
+    churn: Annotated[
+        Path | None, typer.Option(help="CSV/Parquet with customer_id, churn_probability.")
+    ] = None,
+    clv: Annotated[Path | None, typer.Option(help="CSV/Parquet with customer_id, clv.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Rebuild the customer profile documents from the workspace analytics (never email or phone)."""
+    settings = load_settings()
+    inputs = {
+        name: frame
+        for name, frame in {
+            "segments": read_optional(segments, ("customer_id", "segment")),
+            "churn_scores": read_optional(churn, ("customer_id", "churn_probability")),
+            "clv": read_optional(clv, ("customer_id", "clv")),
+        }.items()
+        if frame is not None
+    }
+    store = _open_store()
+    con = Workspace.from_settings(settings).connect(read_only=True)
+    try:
+        with _progress_bar("embedding profiles") as bar:
+            task = bar.add_task("embed", total=None)
+            report = sync_profiles(
+                store,
+                con,
+                per_customer=per_customer,
+                inputs=inputs,
+                currency=settings.currency,
+                progress=lambda _s, done, total: bar.update(task, completed=done, total=total),
+            )
+    finally:
+        con.close()
+    if as_json:
+        print_json(report)
+        return
+    print_table(
+        "Customer profiles",
+        ["segments", "customers", "added", "unchanged", "removed"],
+        [(report.segments, report.customers, report.added, report.unchanged, report.removed)],
+    )
+    console.print("from: " + ", ".join(report.sources))
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    collection: Annotated[
+        list[str], typer.Option("--collection", "-c", help="Collection to search (repeat for several).")
+    ],
+    where: Annotated[
+        str | None, typer.Option(help='Metadata filter as JSON, e.g. \'{"channel": "email"}\'.')
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Number of results.", min=1)] = 5,
+    mmr: Annotated[
+        bool, typer.Option("--mmr", help="Diversify results (maximal marginal relevance).")
+    ] = False,
+    token_budget: Annotated[
+        int | None, typer.Option(help="Keep results within this many tokens.", min=1)
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the knowledge base; scores are cosine similarities (higher is closer)."""
+    store = _open_store()
+    result = retrieve(
+        store, query, collection, k=k, where=parse_where(where), mmr=mmr, token_budget=token_budget
+    )
+    if as_json:
+        print_json(result)
+        return
+    print_table(
+        f"'{query}' in {', '.join(result.collections)}",
+        ["#", "score", "collection", "source", "text"],
+        [
+            (
+                i + 1,
+                c.score,
+                c.collection,
+                str(c.metadata.get("source", "")),
+                c.text.replace("\n", " | ")[:160],
+            )
+            for i, c in enumerate(result.chunks)
+        ],
+    )
+    console.print(f"{result.total_tokens} tokens" + (f" (budget {token_budget})" if token_budget else ""))
