@@ -37,6 +37,28 @@ _ALLOWED_CAPS: Final = frozenset(
 )
 
 
+# Clickbait / hype cues (the feature families of Chakraborty et al. 2016): hyperbolic words,
+# forward-referencing curiosity gaps, and listicle openings.
+_HYPE: Final = re.compile(
+    r"\b(?:amazing|awesome|incredible|unbelievable|insane|epic|perfect|literally|totally|absolutely|ever"
+    r"|best|worst|greatest|most|mind|shocking|stunning|adorable|hilarious|genius|ultimate|secrets?"
+    r"|omg|wow|seriously|everything|nothing|must)\b",
+    re.I,
+)
+_CURIOSITY: Final = re.compile(
+    r"\b(?:this|these|here's|here is|what happens|why|which|how|who|you'll|you won't|will make you)\b", re.I
+)
+_LISTICLE: Final = re.compile(r"^\s*\d+\s+(?!%|percent|off\b)", re.I)
+
+
+def hype_score(text: str) -> float:
+    """0-1 clickbait-style hype: hyperbolic words, curiosity gaps, a listicle opening."""
+    words = max(len(text.split()), 1)
+    hyper = min(len(_HYPE.findall(text)) / words * 5, 1.0)
+    gap = min(len(_CURIOSITY.findall(text)) / words * 5, 1.0)
+    return round(0.4 * hyper + 0.4 * gap + (0.2 if _LISTICLE.search(text) else 0.0), 4)
+
+
 def spam_phrases(text: str) -> list[str]:
     """The spam-trigger phrases found in ``text`` (lower-case, in order)."""
     return [m.group(0).lower() for m in _SPAM_RE.finditer(text)]
@@ -52,16 +74,12 @@ def shouting_ratio(text: str, allowed: frozenset[str] = frozenset()) -> float:
 
 
 def spam_score(text: str, allowed_caps: frozenset[str] = frozenset()) -> float:
-    """One 0-1 spamminess number: trigger phrases, shouting and exclamation marks combined."""
-    words = max(len(_WORD.findall(text)), 1)
-    phrases = len(spam_phrases(text))
-    bangs = text.count("!")
-    raw = (
-        0.5 * min(phrases / max(words / 10, 1), 1.0)
-        + 0.3 * min(shouting_ratio(text, allowed_caps) * 2, 1.0)
-        + 0.2 * min(bangs / max(words / 10, 1), 1.0)
-    )
-    return round(raw, 4)
+    """One 0-1 spamminess number: trigger phrases, shouting, exclamation marks and hype combined."""
+    per10 = max(len(_WORD.findall(text)) / 10, 1.0)
+    phrases = min(len(spam_phrases(text)) / per10, 1.0)
+    shouting = min(shouting_ratio(text, allowed_caps) * 2, 1.0)
+    bangs = min(text.count("!") / per10, 1.0)
+    return round(0.35 * phrases + 0.2 * shouting + 0.15 * bangs + 0.3 * hype_score(text), 4)
 
 
 def _allowed_caps(context: CheckContext) -> frozenset[str]:
@@ -94,5 +112,10 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
         hard=True,
         higher_is_better=False,
         reason="; ".join(problems) if problems else "no spam triggers, shouting or exclamation runs",
-        details={"phrases": found, "shouting": round(ratio, 4), "exclamations": bangs},
+        details={
+            "phrases": found,
+            "shouting": round(ratio, 4),
+            "exclamations": bangs,
+            "hype": hype_score(text),
+        },
     )
