@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp1f1, hyp2f1
 
 from data.errors import ToolError
 from tools.clv.mle import FloatArray, MleResult, maximise
@@ -47,7 +47,7 @@ def log_likelihood(
     params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray | None = None
 ) -> tuple[float, FloatArray]:
     """Total log-likelihood and its gradient with respect to ``log(r, alpha, a, b)``."""
-    r, alpha, a, b = (float(v) for v in params)
+    r, alpha, a, b = (np.float64(v) for v in params)
     w = np.ones_like(x) if weights is None else weights
     buyer = x > 0
     rx = r + x
@@ -113,33 +113,61 @@ def expected_purchases(
     """Expected repeat purchases in (T, T + t] given each history (FHL 2005, equation 10).
 
     The paper's ``((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t))`` overflows
-    for heavy buyers; the Pfaff transformation turns it into ``2F1(r+x, a-1; a+b+x-1; -t/(alpha+T))``,
-    which stays of order one, so nothing large is ever formed.
+    for heavy buyers; see ``_growth`` for the stable form used instead.
     """
-    r, alpha, b = params.r, params.alpha, params.b
-    a = params.a if abs(params.a - 1.0) > 1e-7 else 1.0 + 1e-7  # removable singularity at a = 1
     horizon = np.broadcast_to(np.asarray(t, dtype=np.float64), x.shape)
-    c = a + b + x - 1.0
-    f = hyp2f1(r + x, a - 1.0, c, -horizon / (alpha + T))
-    bracket = c / (a - 1.0) * (1.0 - f)
-    buyer = x > 0
-    bx1 = np.where(buyer, b + x - 1.0, 1.0)
-    log_odds_dead = np.log(a) - np.log(bx1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    alive = np.where(buyer, expit(-log_odds_dead), 1.0)
-    result = np.where(horizon > 0, bracket * alive, 0.0)
+    bracket = _growth(params, horizon, x, T, params.a + params.b + x - 1.0)
+    result = np.where(horizon > 0, bracket * p_alive(params, x, t_x, T), 0.0)
     if not np.all(np.isfinite(result)):
-        raise ToolError("expected purchases are not finite for some customers: the horizon is too long")
-    return np.maximum(result, 0.0)
+        raise ToolError("expected purchases are not finite for some customers: try a shorter horizon")
+    return np.asarray(np.maximum(result, 0.0), dtype=np.float64)
 
 
 def expected_purchases_new(params: BgNbdParams, t: float | FloatArray) -> FloatArray:
     """Expected purchases in (0, t] of a randomly chosen new customer (FHL 2005, equation 7)."""
-    r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    horizon = np.asarray(t, dtype=np.float64)
-    a_safe = a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7
-    # Pfaff again: (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t)) = 2F1(r, a-1; a+b-1; -t/alpha).
-    f = hyp2f1(r, a_safe - 1.0, a_safe + b - 1.0, -horizon / alpha)
-    return np.asarray((a_safe + b - 1.0) / (a_safe - 1.0) * (1.0 - f), dtype=np.float64)
+    horizon = np.atleast_1d(np.asarray(t, dtype=np.float64))
+    zero = np.zeros_like(horizon)
+    value = _growth(params, horizon, zero, zero, np.full_like(horizon, params.a + params.b - 1.0))
+    return np.asarray(value.reshape(np.shape(t)), dtype=np.float64)
+
+
+#: Below this distance from a = 1 the growth term is interpolated between a = 1 +- A_STEP.
+A_STEP = 1e-4
+
+
+def _growth(params: BgNbdParams, t: FloatArray, x: FloatArray, T: FloatArray, c: FloatArray) -> FloatArray:
+    """``c/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; c; z)]`` with z = t/(alpha+T+t).
+
+    Euler's transformation ``2F1(A, B; C; z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z)`` cancels the
+    prefactor exactly: the bracket becomes ``1 - u^(1-a) 2F1(a-1, a+b-1-r; c; z)`` with
+    ``u = (alpha+T+t)/(alpha+T)``. Only c grows with x (which speeds the series up), z stays in
+    [0, 1), and no huge power is formed. The factor 1/(a-1) cancels digits near a = 1 (a removable
+    singularity), so there the value is interpolated between a = 1 - A_STEP and 1 + A_STEP
+    (error O(A_STEP^2)).
+    """
+    a = params.a
+    if abs(a - 1.0) >= A_STEP:
+        return _growth_at(params, a, t, x, T, c)
+    low = _growth_at(params, 1.0 - A_STEP, t, x, T, c - a + 1.0 - A_STEP)
+    high = _growth_at(params, 1.0 + A_STEP, t, x, T, c - a + 1.0 + A_STEP)
+    return np.asarray(low + (high - low) * (a - 1.0 + A_STEP) / (2.0 * A_STEP), dtype=np.float64)
+
+
+def _growth_at(
+    params: BgNbdParams, a: float, t: FloatArray, x: FloatArray, T: FloatArray, c: FloatArray
+) -> FloatArray:
+    r, alpha, b = params.r, params.alpha, params.b
+    z = t / (alpha + T + t)
+    log_u = np.log1p(t / (alpha + T))
+    with np.errstate(all="ignore"):
+        value = c / (a - 1.0) * (1.0 - np.exp((1.0 - a) * log_u) * hyp2f1(a - 1.0, a + b - 1.0 - r, c, z))
+        bad = ~np.isfinite(value)
+        if np.any(bad):
+            # r and alpha so large that rates barely vary (the Poisson limit): the posterior rate is
+            # (r+x)/(alpha+T) with certainty, and 2F1 tends to 1F1(a-1; c; -rate t); error O(1/(r+x)).
+            rate = (r + x[bad]) / (alpha + T[bad])
+            value[bad] = c[bad] / (a - 1.0) * (1.0 - hyp1f1(a - 1.0, c[bad], -rate * t[bad]))
+    return np.asarray(value, dtype=np.float64)
 
 
 def _check_inputs(x: FloatArray, t_x: FloatArray, T: FloatArray) -> None:

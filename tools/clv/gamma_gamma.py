@@ -35,7 +35,7 @@ class GammaGammaParams:
 
 def log_likelihood(params: FloatArray, x: FloatArray, m: FloatArray) -> tuple[float, FloatArray]:
     """Total log-likelihood of mean spends ``m`` over ``x`` orders, and its gradient in log params."""
-    p, q, g = (float(v) for v in params)
+    p, q, g = (np.float64(v) for v in params)
     px = p * x
     log_m, log_x = np.log(m), np.log(x)
     log_gmx = np.log(g + m * x)

@@ -22,6 +22,8 @@ Objective = Callable[[FloatArray], tuple[float, FloatArray]]
 
 #: A log-parameter beyond this (a parameter above e^25 or below e^-25) means the fit ran away.
 LOG_PARAM_LIMIT = 25.0
+#: The optimiser's box in log space, a little wider than the limit so a runaway is seen as one.
+LOG_PARAM_BOUND = 30.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ def maximise(model: str, objective: Objective, start: FloatArray, *, max_iterati
             theta0,
             jac=True,
             method="L-BFGS-B",
+            bounds=[(-LOG_PARAM_BOUND, LOG_PARAM_BOUND)] * theta0.size,
             options={"maxiter": max_iterations, "maxfun": 4 * max_iterations, "ftol": 1e-13, "gtol": 1e-7},
         )
     theta = np.asarray(result.x, dtype=np.float64)
