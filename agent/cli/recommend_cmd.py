@@ -27,6 +27,9 @@ def recommend_command(
         str | None, typer.Option(help="Segment whose top products to list (needs a segments table).")
     ] = None,
     k: Annotated[int, typer.Option(help="Products per customer or segment.", min=1, max=100)] = 10,
+    rank_by: Annotated[
+        str, typer.Option(help="Segment products by next-purchase 'score' or by 'lift' over all customers.")
+    ] = "score",
     evaluate: Annotated[
         bool, typer.Option("--evaluate", help="Hit-rate@k on a time-based holdout vs a popularity baseline.")
     ] = False,
@@ -44,7 +47,15 @@ def recommend_command(
     try:
         result = None
         if customer or segment is not None:
-            params = RecommendParams(customer_ids=customer or [], segment=segment, k=k, as_of=as_of)
+            params = RecommendParams.model_validate(
+                {
+                    "customer_ids": customer or [],
+                    "segment": segment,
+                    "k": k,
+                    "rank_by": rank_by,
+                    "as_of": as_of,
+                }
+            )
             result = recommend(con, params)
         holdout = (
             evaluate_holdout(con, EvaluateParams(holdout_weeks=holdout_weeks, k=k)) if evaluate else None
@@ -69,7 +80,7 @@ def recommend_command(
         if result.segment is not None:
             seg = result.segment
             print_table(
-                f"Top products for segment '{seg.segment}' ({seg.customers:,} customers)",
+                f"Top products for segment '{seg.segment}' by {seg.rank_by} ({seg.customers:,} customers)",
                 ["rank", "product", "category", "score", "segment share", "lift"],
                 [
                     (i + 1, p.product_id, p.category, p.score, p.segment_share, p.lift)

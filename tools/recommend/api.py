@@ -18,6 +18,7 @@ from tools.recommend.models import (
     EvaluateParams,
     HoldoutResult,
     ProductScore,
+    RankBy,
     Recommendations,
     RecommendParams,
     SegmentOffers,
@@ -38,7 +39,11 @@ def recommend(con: duckdb.DuckDBPyConnection, params: RecommendParams) -> Recomm
     history = load_history(con, as_of + timedelta(microseconds=1), params.half_life_weeks)
     sim = similarity(history)
     customers = recommend_customers(history, sim, params.customer_ids, params.k)
-    offers = segment_offers(con, history, sim, params.segment, params.k) if params.segment else None
+    offers = (
+        segment_offers(con, history, sim, params.segment, params.k, params.rank_by)
+        if params.segment
+        else None
+    )
     return Recommendations(
         as_of=as_of,
         customers=customers,
@@ -88,9 +93,18 @@ def _one(
 
 
 def segment_offers(
-    con: duckdb.DuckDBPyConnection, history: History, sim: np.ndarray, segment: str, k: int
+    con: duckdb.DuckDBPyConnection,
+    history: History,
+    sim: np.ndarray,
+    segment: str,
+    k: int,
+    rank_by: RankBy = "score",
 ) -> SegmentOffers:
-    """A segment's top products: mean next-purchase score of its customers, with share and lift."""
+    """A segment's top products by mean next-purchase score of its customers, or by lift.
+
+    Lift ranks what sets the segment apart; products below a fifth of an even share of the
+    segment's purchases are ranked last by lift (too rare to be an offer).
+    """
     members = _segment_members(con, segment)
     rows = history.customers.get_indexer(pd.Index(members))
     rows = rows[rows >= 0]
@@ -105,7 +119,12 @@ def segment_offers(
     seg_share = seg_counts / max(seg_counts.sum(), 1.0)
     all_counts = np.asarray(history.bought.sum(axis=0), dtype=np.float64).ravel()
     all_share = all_counts / max(all_counts.sum(), 1.0)
-    order = np.argsort(-mean, kind="stable")[:k]
+    if rank_by == "lift":
+        lift = np.divide(seg_share, all_share, out=np.zeros_like(seg_share), where=all_share > 0)
+        key = np.where(seg_share >= 0.2 / seg_share.size, lift, -1.0 + seg_share)
+    else:
+        key = mean
+    order = np.argsort(-key, kind="stable")[:k]
     products = [
         SegmentProduct(
             product_id=str(history.products[c]),
@@ -116,15 +135,24 @@ def segment_offers(
         )
         for c in order
     ]
-    return SegmentOffers(segment=segment, customers=int(rows.size), products=products)
+    return SegmentOffers(segment=segment, customers=int(rows.size), rank_by=rank_by, products=products)
 
 
 def segment_top_products(
-    con: duckdb.DuckDBPyConnection, segment: str, k: int = 5, *, half_life_weeks: float = 4.0
+    con: duckdb.DuckDBPyConnection,
+    segment: str,
+    k: int = 5,
+    *,
+    rank_by: RankBy = "lift",
+    half_life_weeks: float = 4.0,
 ) -> SegmentOffers:
-    """Offer candidates for copy: the ``k`` products a segment's customers are most likely to buy next."""
+    """Offer candidates for copy: the ``k`` products that set a segment apart (or it buys next).
+
+    ``rank_by="lift"`` (default) ranks by how much more the segment buys a product than everyone;
+    ``"score"`` by the segment's mean probability of buying it next.
+    """
     history = load_history(con, data_end(con) + timedelta(microseconds=1), half_life_weeks)
-    return segment_offers(con, history, similarity(history), segment, k)
+    return segment_offers(con, history, similarity(history), segment, k, rank_by)
 
 
 def _segment_members(con: duckdb.DuckDBPyConnection, segment: str) -> list[str]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+RankBy = Literal["score", "lift"]
 
 
 class RecommendParams(BaseModel):
@@ -13,6 +16,10 @@ class RecommendParams(BaseModel):
     customer_ids: list[str] = Field(default_factory=list, description="Customers to recommend for.")
     segment: str | None = Field(default=None, description="Segment name (needs a segments table).")
     k: int = Field(default=10, ge=1, le=100, description="Products per customer or segment.")
+    rank_by: RankBy = Field(
+        default="score",
+        description="Segment products by next-purchase 'score' or by 'lift' over all customers.",
+    )
     half_life_weeks: float = Field(
         default=4.0, gt=0, description="A purchase this many weeks old counts half as much as a new one."
     )
@@ -61,6 +68,7 @@ class SegmentOffers(BaseModel):
 
     segment: str
     customers: int
+    rank_by: RankBy
     products: list[SegmentProduct]
 
 
