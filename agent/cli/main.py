@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from agent.cli import (
     abtest_cmd,
+    channel_cmd,
     churn_cmd,
     clv_cmd,
     data_cmd,
@@ -47,6 +48,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(knowledge_cmd.app, name="knowledge")
 app.command("segment")(segment_cmd.segment)
 app.add_typer(roi_cmd.app, name="roi")
+app.add_typer(channel_cmd.app, name="channel")
 app.command(name="clv")(clv_cmd.clv)
 app.add_typer(churn_cmd.app, name="churn")
 app.add_typer(eval_cmd.app, name="eval")

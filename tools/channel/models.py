@@ -1,0 +1,97 @@
+"""Pydantic input and output models of the channel selector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Channel = Literal["email", "sms", "push", "social", "ads"]
+ALL_CHANNELS: tuple[str, ...] = ("email", "sms", "push", "social", "ads")
+CONSENT_COLUMN: dict[str, str] = {"email": "consent_email", "sms": "consent_sms", "push": "consent_push"}
+
+
+class ChannelParams(BaseModel):
+    """How to choose channels; anything not given is estimated from the engagement history."""
+
+    channels: list[Channel] = Field(default_factory=lambda: list(ALL_CHANNELS))  # type: ignore[arg-type]
+    segments_file: Path | None = Field(default=None, description="CSV/Parquet with customer_id, segment.")
+    segment_by: str | None = Field(default=None, description="Customers column to use as the segment.")
+    value: float | None = Field(default=None, ge=0.0, description="Value of one conversion (else history).")
+    costs: dict[str, float] = Field(default_factory=dict, description="Cost per send by channel.")
+    budget: float | None = Field(default=None, ge=0.0, description="Total spend cap.")
+    mode: Literal["greedy", "thompson"] = "greedy"
+    seed: int = 7
+    prior_strength: float = Field(default=20.0, gt=0.0, description="Pseudo-sends in the Beta prior.")
+    credible: float = Field(default=0.9, gt=0.0, lt=1.0, description="Credible interval mass.")
+    per_customer: bool = False
+
+
+class ChannelEstimate(BaseModel):
+    """The reasoning numbers for one (segment, channel)."""
+
+    channel: str
+    segment: str
+    sent: int = Field(description="Sends in the history plus folded-in updates.")
+    conversions: int
+    posterior_mean: float
+    ci_low: float
+    ci_high: float
+    sampled: float | None = Field(default=None, description="Thompson draw (thompson mode).")
+    value: float
+    cost: float | None
+    expected_value: float | None = Field(description="P(convert) x value - cost, per send.")
+    reachable: int = Field(description="Customers of the segment this channel may contact.")
+    note: str | None = None
+
+
+class SegmentChoice(BaseModel):
+    """The recommendation for one segment."""
+
+    segment: str
+    customers: int
+    best_channel: str | None = Field(description="Highest expected value per send among usable channels.")
+    reason: str
+    channels: list[ChannelEstimate]
+    plan: dict[str, int] = Field(description="Customers assigned per channel (consent and budget applied).")
+    not_contacted: int
+    expected_conversions: float
+    expected_value: float
+    spend: float
+
+
+class CustomerChoice(BaseModel):
+    """One customer's channel (None: no allowed channel with positive value, or over budget)."""
+
+    customer_id: str
+    segment: str
+    channel: str | None
+    expected_value: float
+
+
+class ChannelReport(BaseModel):
+    """Recommendations per segment (and per customer on request)."""
+
+    mode: str
+    seed: int
+    segment_source: str
+    budget: float | None
+    spend: float
+    expected_value: float
+    segments: list[SegmentChoice]
+    customers: list[CustomerChoice] | None = None
+    updates_applied: int = 0
+    notes: list[str] = Field(default_factory=list)
+
+
+class UpdateResult(BaseModel):
+    """What ``channel update`` folded in, and the posterior of the cells it touched."""
+
+    state_file: str
+    rows: int
+    sent: int
+    conversions: int
+    cells: list[ChannelEstimate]
+    segments: list[str]
+    notes: list[str] = Field(default_factory=list)

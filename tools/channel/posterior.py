@@ -1,0 +1,248 @@
+"""Beta-Binomial conversion counts per (segment, channel): history, priors and the feedback state.
+
+Sends and conversions come from the engagements table (``sent`` and ``converted`` events), joined
+to each customer's segment. Results of later campaigns that are not (yet) in the table are folded
+in by ``channel update`` and kept in a JSON state file under the workspace
+(``<home>/channel/posterior.json``, never pickle); an update whose ``campaign_id`` later appears in
+the engagements table is skipped so nothing is counted twice.
+
+Prior per channel: Beta(m s, (1 - m) s) with s = ``prior_strength`` pseudo-sends and m the
+channel's pooled conversion rate over all segments (else the rate over all channels, else 1%):
+sparse segments shrink towards what the channel does elsewhere, and a channel with no history
+keeps a wide prior, which Thompson sampling explores.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data.errors import DataValidationError, ToolError
+from data.readers import ROW, read_table
+from data.workspace import Workspace
+from tools.channel.models import ALL_CHANNELS, CONSENT_COLUMN, ChannelParams
+from tools.segment.store import read_membership
+
+DEFAULT_RATE = 0.01
+STATE_VERSION = 1
+
+
+def state_path(workspace: Workspace) -> Path:
+    """Where the posterior state lives."""
+    return workspace.home / "channel" / "posterior.json"
+
+
+def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> tuple[pd.DataFrame, str]:
+    """customer_id, segment and consent flags of every customer, and where the segments came from."""
+    consent = ", ".join(f"coalesce({c}, false) AS {c}" for c in CONSENT_COLUMN.values())
+    if params.segment_by is not None:
+        columns = {str(r[0]) for r in con.execute("DESCRIBE customers").fetchall()}
+        if params.segment_by not in columns:
+            raise ToolError(f"customers has no column '{params.segment_by}' to segment by")
+        frame: pd.DataFrame = con.execute(
+            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
+            f"coalesce(CAST(\"{params.segment_by}\" AS VARCHAR), '(missing)') AS segment, {consent} FROM customers"
+        ).df()
+        return frame, f"customers column '{params.segment_by}'"
+    frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()
+    if frame.empty:
+        raise ToolError("the customers table is empty: load customers first")
+    membership = read_membership(con, params.segments_file)
+    if membership is None:
+        return frame.assign(segment="all customers"), "single segment (no segments table; run `mkt segment`)"
+    frame = frame.merge(membership, on="customer_id", how="left")
+    frame["segment"] = frame["segment"].fillna("(no segment)")
+    source = f"file {params.segments_file}" if params.segments_file else "segments table"
+    return frame, source
+
+
+def history_counts(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame) -> pd.DataFrame:
+    """segment, channel, sent, conversions, cost, revenue from the engagements table (empty without one)."""
+    if not has_table(con, "engagements"):
+        return pd.DataFrame(columns=["segment", "channel", "sent", "conversions", "cost", "revenue"])
+    con.register("channel_segments", segments[["customer_id", "segment"]])
+    try:
+        frame: pd.DataFrame = con.execute(
+            """
+            SELECT s.segment, e.channel,
+                   count(*) FILTER (WHERE e.event = 'sent') AS sent,
+                   count(*) FILTER (WHERE e.event = 'converted') AS conversions,
+                   coalesce(sum(e.cost), 0) AS cost, coalesce(sum(e.revenue), 0) AS revenue
+            FROM engagements e JOIN channel_segments s ON CAST(e.customer_id AS VARCHAR) = s.customer_id
+            GROUP BY ALL ORDER BY ALL
+            """
+        ).df()
+    finally:
+        con.unregister("channel_segments")
+    return frame
+
+
+def campaign_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Campaign ids present in the engagements table."""
+    if not has_table(con, "engagements"):
+        return set()
+    return {str(r[0]) for r in con.execute("SELECT DISTINCT campaign_id FROM engagements").fetchall()}
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether ``con`` holds table ``name``."""
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def priors(counts: pd.DataFrame, strength: float) -> dict[str, tuple[float, float]]:
+    """Beta prior (alpha, beta) per channel; see the module docstring."""
+    sent, conv = float(counts["sent"].sum()), float(counts["conversions"].sum())
+    overall = conv / sent if sent > 0 else DEFAULT_RATE
+    result: dict[str, tuple[float, float]] = {}
+    for channel in ALL_CHANNELS:
+        rows = counts[counts["channel"] == channel]
+        ch_sent = float(rows["sent"].sum())
+        rate = float(rows["conversions"].sum()) / ch_sent if ch_sent > 0 else overall
+        rate = min(max(rate, 1e-4), 1 - 1e-4)
+        result[channel] = (rate * strength, (1 - rate) * strength)
+    return result
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    """The saved state, or an empty one."""
+    if not path.exists():
+        return {"version": STATE_VERSION, "updates": [], "cells": []}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ToolError(f"channel state {path} is unreadable ({exc}): delete it to start over") from exc
+    if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+        raise ToolError(f"channel state {path} has an unknown format: delete it to start over")
+    return state
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Write the state atomically (temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def fold_updates(
+    counts: pd.DataFrame, state: dict[str, Any], known_campaigns: set[str]
+) -> tuple[pd.DataFrame, int, list[str]]:
+    """History counts plus the state's updates (skipping campaigns already in the history)."""
+    notes: list[str] = []
+    extra: list[dict[str, Any]] = []
+    applied = 0
+    for update in state.get("updates", []):
+        campaign = update.get("campaign_id")
+        if campaign and campaign in known_campaigns:
+            notes.append(
+                f"update {update.get('id')} (campaign {campaign}) is already in the history: skipped"
+            )
+            continue
+        applied += 1
+        extra.extend(update.get("counts", []))
+    if not extra:
+        return counts, applied, notes
+    added = pd.DataFrame(extra, columns=["segment", "channel", "sent", "conversions"]).assign(
+        cost=0.0, revenue=0.0
+    )
+    merged = pd.concat([counts, added], ignore_index=True)
+    merged = merged.groupby(["segment", "channel"], as_index=False)[
+        ["sent", "conversions", "cost", "revenue"]
+    ].sum()
+    return merged, applied, notes
+
+
+def read_update(path: Path, segments: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Campaign results: rows of (segment or customer_id), channel, sent, converted[, campaign_id].
+
+    Returns counts per (segment, channel) and the campaign id (if the file names exactly one).
+    """
+    table = read_table(path).to_pandas()
+    name = str(path)
+    for column in ("channel", "sent", "converted"):
+        if column not in table.columns:
+            raise DataValidationError(
+                "missing required column (needs channel, sent, converted)", file=name, column=column
+            )
+    if "segment" not in table.columns and "customer_id" not in table.columns:
+        raise DataValidationError("needs a segment or a customer_id column", file=name, column="segment")
+    frame = pd.DataFrame({"row": table[ROW], "channel": table["channel"].astype(str).str.strip().str.lower()})
+    bad = frame[~frame["channel"].isin(ALL_CHANNELS)]
+    if not bad.empty:
+        raise DataValidationError(
+            f"unknown channel {bad['channel'].iloc[0]!r} (use {', '.join(ALL_CHANNELS)})",
+            file=name,
+            row=int(bad["row"].iloc[0]),
+            column="channel",
+        )
+    for column in ("sent", "converted"):
+        values = pd.to_numeric(table[column], errors="coerce")
+        wrong = values.isna() | (values < 0) | (values != np.floor(values))
+        if wrong.any():
+            first = int(np.flatnonzero(wrong.to_numpy())[0])
+            raise DataValidationError(
+                f"must be a whole number >= 0 (got {table[column].iloc[first]!r})",
+                file=name,
+                row=int(table[ROW].iloc[first]),
+                column=column,
+            )
+        frame[column] = values.astype(np.int64)
+    over = frame[frame["converted"] > frame["sent"]]
+    if not over.empty:
+        raise DataValidationError(
+            "converted exceeds sent", file=name, row=int(over["row"].iloc[0]), column="converted"
+        )
+    if "segment" in table.columns:
+        frame["segment"] = table["segment"].astype(str)
+    else:
+        ids = table["customer_id"].astype(str)
+        lookup = segments.set_index("customer_id")["segment"]
+        frame["segment"] = ids.map(lookup).fillna("(no segment)").to_numpy()
+    campaign = None
+    if "campaign_id" in table.columns:
+        found = table["campaign_id"].dropna().astype(str).unique()
+        campaign = str(found[0]) if len(found) == 1 else None
+    counts = frame.groupby(["segment", "channel"], as_index=False).agg(
+        sent=("sent", "sum"), conversions=("converted", "sum")
+    )
+    return counts, campaign
+
+
+def new_update(counts: pd.DataFrame, source: Path, campaign: str | None, number: int) -> dict[str, Any]:
+    """A state entry for one folded-in results file."""
+    return {
+        "id": number,
+        "source": str(source),
+        "campaign_id": campaign,
+        "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "counts": [
+            {
+                "segment": str(r["segment"]),
+                "channel": str(r["channel"]),
+                "sent": int(r["sent"]),
+                "conversions": int(r["conversions"]),
+            }
+            for r in counts.to_dict(orient="records")
+        ],
+    }
+
+
+def sums(frame: pd.DataFrame, by: list[str], columns: list[str]) -> dict[tuple[str, ...], list[float]]:
+    """Column totals per group, as plain Python numbers keyed by the group's string values."""
+    if frame.empty:
+        return {}
+    grouped = frame.groupby(by, as_index=False)[columns].sum()
+    keys = zip(*(grouped[b].astype(str).to_numpy() for b in by), strict=True)
+    values = grouped[columns].to_numpy(dtype=np.float64)
+    return {
+        tuple(str(k) for k in key): [float(v) for v in row] for key, row in zip(keys, values, strict=True)
+    }
