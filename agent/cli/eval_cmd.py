@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from agent.cli.output import console, err_console, print_json, print_table
 from evals.baseline import Regression, baseline_from, compare, load_baseline, write_baseline
@@ -31,11 +32,19 @@ _SHOWN = {
 
 
 def _table(result: SuiteResult) -> None:
-    rows = []
+    table = Table(title=f"Suite {result.suite}", title_justify="left")
+    table.add_column("case", overflow="fold", min_width=12)
+    table.add_column("channel")
+    table.add_column("status")
+    table.add_column("n", justify="right")
+    for short in _SHOWN.values():
+        table.add_column(short, justify="right")
+    colours = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow"}
     for c in result.cases:
-        scores = [c.scores[m] if m in c.scores else None for m in _SHOWN]
-        rows.append([c.id, c.channel, c.status, len(c.variants), *scores])
-    print_table(f"Suite {result.suite}", ["case", "channel", "status", "n", *_SHOWN.values()], rows)
+        scores = [f"{c.scores[m]:.2f}" if m in c.scores else "" for m in _SHOWN]
+        status = f"[{colours[c.status]}]{c.status}[/]"
+        table.add_row(c.id, c.channel, status, str(len(c.variants)), *scores)
+    console.print(table)
     for c in result.cases:
         if c.reason and c.status != "passed":
             colour = "yellow" if c.status == "skipped" else "red"

@@ -21,6 +21,14 @@ SMS_OPT_OUT = re.compile(
     re.I,
 )
 
+# The opt-out sentence as a whole (for removing it from the prose the soft metrics read).
+OPT_OUT_SENTENCE = re.compile(
+    r"(?:"
+    + SMS_OPT_OUT.pattern
+    + r")(?:\s+(?:to|2)\s+(?:opt[- ]?out|unsubscribe|end|quit|cancel|stop))?[.!]?",
+    re.I,
+)
+
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()

@@ -8,10 +8,11 @@ import re
 import textstat
 
 from evals.limits import PROSE_PARTS
-from evals.metrics.compliance import SMS_OPT_OUT, UNSUBSCRIBE
+from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
 from evals.metrics.tokens import strip_tokens
 from evals.types import CheckContext, CopyDraft, MetricResult
 
+_FOOTER_WORDS = 12  # a line this short that mentions unsubscribing is the footer, not copy
 _ADDRESS = re.compile(r"\d+\s+\w+.*,.*\b[A-Z]{2}\s+\d{5}\b|\b\d{5}(?:-\d{4})?\s*,?\s*(?:USA|United States)\b")
 
 
@@ -30,13 +31,13 @@ def prose(draft: CopyDraft) -> str:
     """
     names = PROSE_PARTS[draft.channel]
     parts = [draft.parts[n] for n in draft.parts if n in names or n.rpartition("_")[0] in names]
-    lines = [
-        SMS_OPT_OUT.sub("", line).strip()
-        for p in parts
-        for line in p.splitlines()
-        if line.strip() and not UNSUBSCRIBE.search(line) and not _ADDRESS.search(line)
+    lines = [OPT_OUT_SENTENCE.sub("", line).strip() for p in parts for line in p.splitlines()]
+    kept = [
+        x
+        for x in lines
+        if x and not _ADDRESS.search(x) and not (UNSUBSCRIBE.search(x) and len(x.split()) <= _FOOTER_WORDS)
     ]
-    return strip_tokens(" ".join(x for x in lines if x))
+    return strip_tokens(" ".join(kept))
 
 
 def readability_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

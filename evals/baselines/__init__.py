@@ -1,0 +1,1 @@
+"""Committed baselines of the packaged suites (JSON package data)."""
