@@ -16,6 +16,7 @@ from agent.cli import (
     data_cmd,
     eval_cmd,
     forecast_cmd,
+    insights_cmd,
     knowledge_cmd,
     recommend_cmd,
     roi_cmd,
@@ -48,6 +49,7 @@ app.add_typer(data_cmd.app, name="data")
 app.add_typer(knowledge_cmd.app, name="knowledge")
 app.command("segment")(segment_cmd.segment)
 app.add_typer(roi_cmd.app, name="roi")
+app.command("insights")(insights_cmd.insights)
 app.add_typer(channel_cmd.app, name="channel")
 app.command(name="clv")(clv_cmd.clv)
 app.add_typer(churn_cmd.app, name="churn")
