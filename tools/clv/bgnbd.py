@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaln, digamma, expit, gammaln, hyp1f1, hyp2f1
+from scipy.special import digamma, expit, gammaln, hyp1f1, hyp2f1
 
 from data.errors import ToolError
 from tools.clv.mle import FloatArray, MleResult, maximise
@@ -43,52 +43,98 @@ class BgNbdParams:
         return self.a / (self.a + self.b)
 
 
+@dataclass(frozen=True)
+class Histories:
+    """Customer histories arranged for fast likelihood evaluation.
+
+    Terms that depend on x only (gammaln, betaln, digamma of r+x, b+x, a+b+x) are evaluated once per
+    distinct purchase count and weighted by how many customers have it; only the few terms that
+    involve recency and age are evaluated per customer.
+    """
+
+    levels: FloatArray  # distinct x values
+    counts: FloatArray  # customers per level
+    x: FloatArray  # buyers only (x > 0), with their recency and age
+    t_x: FloatArray
+    T: FloatArray
+    level_of: NDArray[np.intp]  # each buyer's index into levels
+    T_zero: FloatArray  # ages of customers without repeat purchases
+
+    @classmethod
+    def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray) -> Histories:
+        """Arrange raw (x, t_x, T) arrays."""
+        levels, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+        buyer = x > 0
+        return cls(
+            levels=levels.astype(np.float64),
+            counts=counts.astype(np.float64),
+            x=x[buyer],
+            t_x=t_x[buyer],
+            T=T[buyer],
+            level_of=inverse[buyer],
+            T_zero=T[~buyer],
+        )
+
+
 def log_likelihood(
-    params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray | None = None
+    params: FloatArray, x: FloatArray, t_x: FloatArray, T: FloatArray
 ) -> tuple[float, FloatArray]:
     """Total log-likelihood and its gradient with respect to ``log(r, alpha, a, b)``."""
+    return histories_log_likelihood(params, Histories.of(x, t_x, T))
+
+
+def histories_log_likelihood(params: FloatArray, h: Histories) -> tuple[float, FloatArray]:
+    """FHL 2005 equation (6) summed over customers, with its gradient in log parameters.
+
+    Per customer: ``ll = A1 + A2 + log(exp(A3) + [x > 0] exp(A4))``; with ``d = A4 - A3`` the last
+    term is ``A3 + softplus(d)`` and the weight of the "dropped out at t_x" branch is ``sigmoid(d)``.
+    """
     r, alpha, a, b = (np.float64(v) for v in params)
-    w = np.ones_like(x) if weights is None else weights
-    buyer = x > 0
-    rx = r + x
-    log_at = np.log(alpha + T)
-    log_atx = np.log(alpha + t_x)
-    a1 = gammaln(rx) - gammaln(r) + r * np.log(alpha)
-    a2 = betaln(a, b + x) - betaln(a, b)
-    a3 = -rx * log_at
-    bx1 = np.where(buyer, b + x - 1.0, 1.0)
-    a4 = np.where(buyer, np.log(a) - np.log(bx1) - rx * log_atx, -np.inf)
-    tail = np.logaddexp(a3, a4)
-    ll = float(np.dot(w, a1 + a2 + tail))
-    w3 = np.exp(a3 - tail)
-    w4 = np.where(buyer, np.exp(a4 - tail), 0.0)
-    d_r = digamma(rx) - digamma(r) + np.log(alpha) - w3 * log_at - w4 * log_atx
-    d_alpha = r / alpha - w3 * rx / (alpha + T) - w4 * rx / (alpha + t_x)
-    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-    d_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b) - w4 / bx1
-    grad = np.array([w @ d_r, w @ d_alpha, w @ d_a, w @ d_b]) * np.array([r, alpha, a, b])
-    return ll, grad
+    n = float(h.counts.sum())
+    lv, cnt = h.levels, h.counts
+    # Terms in x only, once per level.
+    a12 = cnt @ (gammaln(r + lv) + gammaln(b + lv) - gammaln(a + b + lv))
+    a12 += n * (-gammaln(r) + r * np.log(alpha) - gammaln(b) + gammaln(a + b))
+    dr_x = cnt @ digamma(r + lv) + n * (np.log(alpha) - digamma(r))
+    dab_x = cnt @ digamma(a + b + lv)
+    da_x = n * digamma(a + b) - dab_x
+    db_x = cnt @ digamma(b + lv) - dab_x + n * (digamma(a + b) - digamma(b))
+    # Customers without repeat purchases: A3 only.
+    log_at0 = np.log(alpha + h.T_zero)
+    # Buyers: both branches.
+    rx = r + h.x
+    log_at = np.log(alpha + h.T)
+    log_atx = np.log(alpha + h.t_x)
+    bx1 = b + h.x - 1.0
+    d = np.log(a) - np.log(bx1) - rx * (log_atx - log_at)
+    w4 = expit(d)
+    ll = a12 - r * log_at0.sum() + float(np.sum(-rx * log_at + np.logaddexp(0.0, d)))
+    d_r = dr_x - log_at0.sum() + float(np.sum(-log_at + w4 * (log_at - log_atx)))
+    d_alpha = n * r / alpha - r * float(np.sum(1.0 / (alpha + h.T_zero)))
+    d_alpha -= float(np.sum(rx * ((1.0 - w4) / (alpha + h.T) + w4 / (alpha + h.t_x))))
+    w4_sum = float(w4.sum())
+    d_a = da_x + w4_sum / a
+    d_b = db_x - float(np.sum(w4 / bx1))
+    grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b], dtype=np.float64)
+    return float(ll), grad
 
 
 def fit(
     x: FloatArray, t_x: FloatArray, T: FloatArray, *, max_iterations: int = 500
 ) -> tuple[BgNbdParams, MleResult]:
-    """Maximum-likelihood BG/NBD fit; identical histories are pooled before optimising.
+    """Maximum-likelihood BG/NBD fit.
 
     Raises:
         ToolError: too few customers or repeat purchases, or a fit that does not converge.
     """
     _check_inputs(x, t_x, T)
-    keys = np.stack([x, t_x, T], axis=1)
-    unique, counts = np.unique(keys, axis=0, return_counts=True)
-    ux, utx, uT = unique[:, 0], unique[:, 1], unique[:, 2]
-    weights = counts.astype(np.float64)
+    histories = Histories.of(x, t_x, T)
     scale = float(np.mean(T)) or 1.0
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
-            ll, grad = log_likelihood(np.exp(theta), ux, utx, uT, weights)
-        if not np.isfinite(ll):
+            ll, grad = histories_log_likelihood(np.exp(theta), histories)
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             return 1e300, np.zeros_like(theta)
         return -ll, -grad
 

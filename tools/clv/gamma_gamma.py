@@ -33,25 +33,52 @@ class GammaGammaParams:
         return self.p * self.gamma / (self.q - 1.0) if self.q > 1.0 else float("inf")
 
 
+@dataclass(frozen=True)
+class Spends:
+    """Repeat buyers' (x, m) arranged so terms in x alone are evaluated once per distinct x."""
+
+    x: FloatArray
+    m: FloatArray
+    mx: FloatArray  # m * x, the customer's total repeat spend
+    levels: FloatArray
+    counts: FloatArray
+    sum_x_log_mx: float  # sum of x (log m + log x)
+    sum_log_m: float
+
+    @classmethod
+    def of(cls, x: FloatArray, m: FloatArray) -> Spends:
+        """Arrange customers with x > 0 and m > 0."""
+        levels, counts = np.unique(x, return_counts=True)
+        return cls(
+            x=x,
+            m=m,
+            mx=m * x,
+            levels=levels.astype(np.float64),
+            counts=counts.astype(np.float64),
+            sum_x_log_mx=float(np.sum(x * (np.log(m) + np.log(x)))),
+            sum_log_m=float(np.sum(np.log(m))),
+        )
+
+
 def log_likelihood(params: FloatArray, x: FloatArray, m: FloatArray) -> tuple[float, FloatArray]:
     """Total log-likelihood of mean spends ``m`` over ``x`` orders, and its gradient in log params."""
+    return spends_log_likelihood(params, Spends.of(x, m))
+
+
+def spends_log_likelihood(params: FloatArray, s: Spends) -> tuple[float, FloatArray]:
+    """Per customer ``lnG(px+q) - lnG(px) - lnG(q) + q ln g + (px-1) ln m + px ln x - (px+q) ln(g+mx)``."""
     p, q, g = (np.float64(v) for v in params)
-    px = p * x
-    log_m, log_x = np.log(m), np.log(x)
-    log_gmx = np.log(g + m * x)
-    ll = np.sum(
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(g)
-        + (px - 1.0) * log_m
-        + px * log_x
-        - (px + q) * log_gmx
-    )
-    d_p = np.sum(x * (digamma(px + q) - digamma(px) + log_m + log_x - log_gmx))
-    d_q = np.sum(digamma(px + q) - digamma(q) + np.log(g) - log_gmx)
-    d_g = np.sum(q / g - (px + q) / (g + m * x))
-    return float(ll), np.array([d_p * p, d_q * q, d_g * g])
+    n = float(s.counts.sum())
+    plv = p * s.levels
+    log_gmx = np.log(g + s.mx)
+    px = p * s.x
+    ll = s.counts @ (gammaln(plv + q) - gammaln(plv)) - n * gammaln(q) + n * q * np.log(g)
+    ll += p * s.sum_x_log_mx - s.sum_log_m - float(np.sum((px + q) * log_gmx))
+    d_p = s.counts @ (s.levels * (digamma(plv + q) - digamma(plv))) + s.sum_x_log_mx
+    d_p -= float(s.x @ log_gmx)
+    d_q = s.counts @ digamma(plv + q) - n * digamma(q) + n * np.log(g) - float(log_gmx.sum())
+    d_g = n * q / g - float(np.sum((px + q) / (g + s.mx)))
+    return float(ll), np.array([d_p * p, d_q * q, d_g * g], dtype=np.float64)
 
 
 def usable(x: FloatArray, m: FloatArray) -> np.ndarray:
@@ -81,10 +108,12 @@ def fit(x: FloatArray, m: FloatArray, *, max_iterations: int = 500) -> tuple[Gam
             "customers; use the simple CLV formula with that order value"
         )
 
+    spends = Spends.of(xs, ms)
+
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
-            ll, grad = log_likelihood(np.exp(theta), xs, ms)
-        if not np.isfinite(ll):
+            ll, grad = spends_log_likelihood(np.exp(theta), spends)
+        if not np.isfinite(ll) or not np.all(np.isfinite(grad)):
             return 1e300, np.zeros_like(theta)
         return -ll, -grad
 
