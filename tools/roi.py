@@ -145,7 +145,7 @@ def _events(con: duckdb.DuckDBPyConnection, campaigns: list[str] | None) -> pd.D
 
 def _row(group: dict[str, str], rec: pd.Series) -> RoiRow:
     sent, conversions = int(rec["sent"]), int(rec["conversions"])
-    cost, revenue = round(float(rec["cost"]), 2), round(float(rec["revenue"]), 2)
+    cost, revenue = float(rec["cost"]), float(rec["revenue"])
     roi, note = None, None
     if cost > 0:
         roi = round((revenue - cost) / cost, 4)
@@ -158,8 +158,8 @@ def _row(group: dict[str, str], rec: pd.Series) -> RoiRow:
         sent=sent,
         conversions=conversions,
         conversion_rate=round(conversions / sent, 6) if sent else 0.0,
-        cost=cost,
-        revenue=revenue,
+        cost=round(cost, 4),
+        revenue=round(revenue, 2),
         profit=round(revenue - cost, 2),
         roi=roi,
         note=note,
