@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 import numpy as np
+from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from data.errors import ToolError
@@ -38,21 +39,22 @@ def score_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: S
     check_features(saved.features, list(data.features.columns), path)
     X = data.features[saved.features].to_numpy(np.float64)
     prob = predict(saved.model, X)
-    reasons = (
-        top_effects(saved.model, X, np.asarray(saved.metadata["reference"]), prob, request.reasons)
-        if request.reasons
-        else [[] for _ in range(prob.size)]
-    )
+    idx, eff = top_effects(saved.model, X, np.asarray(saved.metadata["reference"]), prob, request.reasons)
+    names = saved.features
+    # Values come straight from typed arrays: build rows without re-validating each one.
     customers = [
-        CustomerRisk(
+        CustomerRisk.model_construct(
             customer_id=str(cid),
-            churn_probability=float(p),
+            churn_probability=p,
             top_features=[
-                FeatureEffect(feature=saved.features[k], value=float(X[i, k]), effect=float(e))
-                for k, e in row
+                FeatureEffect.model_construct(feature=names[k], value=xrow[k], effect=e)
+                for k, e in zip(irow, erow, strict=True)
+                if e > 0
             ],
         )
-        for i, (cid, p, row) in enumerate(zip(data.customer_id, prob, reasons, strict=True))
+        for cid, p, irow, erow, xrow in zip(
+            data.customer_id, prob.tolist(), idx.tolist(), eff.tolist(), X.tolist(), strict=True
+        )
     ]
     return _result("model", request.name, data.as_of, prob, customers, [])
 
@@ -75,19 +77,23 @@ def predict(model: Any, X: FloatArray) -> FloatArray:
 
 def top_effects(
     model: Any, X: FloatArray, reference: FloatArray, prob: FloatArray, n: int
-) -> list[list[tuple[int, float]]]:
-    """Per customer, the ``n`` features that raise P(churn) most versus the training median.
+) -> tuple[NDArray[np.intp], FloatArray]:
+    """Per customer, the ``n`` features that raise P(churn) most versus a typical customer.
 
-    Effect of feature k = P(churn | x) - P(churn | x with feature k set to its median): exact
-    for the logistic model on the log-odds scale, an occlusion estimate for gradient boosting.
+    The effect of feature k is P(churn | x) - P(churn | x with feature k at its training median):
+    an occlusion measure that works the same for both model families. Returns feature indices and
+    effects, largest first, each of shape (customers, n); effects <= 0 do not raise the risk.
     """
+    if n == 0:
+        return np.zeros((X.shape[0], 0), dtype=np.intp), np.zeros((X.shape[0], 0))
     effects = np.empty_like(X)
+    moved = X.copy()
     for k in range(X.shape[1]):
-        moved = X.copy()
         moved[:, k] = reference[k]
         effects[:, k] = prob - predict(model, moved)
+        moved[:, k] = X[:, k]
     order = np.argsort(-effects, axis=1)[:, :n]
-    return [[(int(k), float(effects[i, k])) for k in row if effects[i, k] > 0] for i, row in enumerate(order)]
+    return order, np.take_along_axis(effects, order, axis=1)
 
 
 def _score_bgnbd(con: duckdb.DuckDBPyConnection, request: ScoreRequest) -> ScoreResult:
@@ -95,7 +101,7 @@ def _score_bgnbd(con: duckdb.DuckDBPyConnection, request: ScoreRequest) -> Score
     params, _ = bgnbd.fit(rfm.frequency, rfm.recency, rfm.T)
     prob = 1.0 - bgnbd.p_alive(params, rfm.frequency, rfm.recency, rfm.T)
     customers = [
-        CustomerRisk(customer_id=str(c), churn_probability=float(p))
+        CustomerRisk.model_construct(customer_id=str(c), churn_probability=float(p), top_features=[])
         for c, p in zip(rfm.customer_id, prob, strict=True)
     ]
     notes = [

@@ -105,8 +105,9 @@ def _result(
     for name, values in (("expected purchases", purchases), ("order value", order_value), ("CLV", clv)):
         if not np.all(np.isfinite(values)):
             raise ToolError(f"{name} is not finite for some customers: check the input data")
+    # Values come straight from typed, checked arrays: construct without re-validating every row.
     customers = [
-        CustomerClv(
+        CustomerClv.model_construct(
             customer_id=str(cid),
             frequency=float(f),
             recency=float(r),
