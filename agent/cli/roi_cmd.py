@@ -47,6 +47,8 @@ def actual(
     bad = [k for k in keys if k not in GROUPS]
     if bad:
         raise typer.BadParameter(f"--by must be one of {', '.join(GROUPS)} (got {bad[0]!r})")
+    if (customers is None) != (engagements is None):
+        raise typer.BadParameter("give both --customers and --engagements (or neither, to use the workspace)")
     files = {"customers": customers, "engagements": engagements} if customers or engagements else None
     con = open_source(_workspace(), files)
     try:

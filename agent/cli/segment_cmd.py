@@ -62,6 +62,10 @@ def segment(
         as_of=as_of,
     )
     from_files = customers is not None or transactions is not None
+    if from_files and (customers is None or transactions is None):
+        raise typer.BadParameter(
+            "give both --customers and --transactions (or neither, to use the workspace)"
+        )
     con = open_source(
         workspace, {"customers": customers, "transactions": transactions} if from_files else None
     )
