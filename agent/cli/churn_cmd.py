@@ -10,6 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from agent.cli.clv_cmd import validated
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -48,7 +49,7 @@ def train(
     as_json: JsonOpt = False,
 ) -> None:
     """Train gradient boosting and logistic regression, keep the better one (validation AUC), calibrated."""
-    request = TrainRequest(label=label, name=name, as_of=as_of, seed=seed)
+    request = validated(TrainRequest, {"label": label, "name": name, "as_of": as_of, "seed": seed})
     workspace = Workspace.from_settings(load_settings())
     con = open_source(workspace, _files(customers, transactions, engagements))
     try:
@@ -80,7 +81,10 @@ def train(
 @app.command()
 def score(
     method: Annotated[
-        str, typer.Option(help="model (trained), bgnbd (1 - P(alive), no labels needed) or auto.")
+        str,
+        typer.Option(
+            help="model (trained), bgnbd (1 - P(alive), no labels needed) or auto (model if saved)."
+        ),
     ] = "auto",
     name: NameOpt = "churn",
     as_of: AsOfOpt = None,
@@ -96,9 +100,7 @@ def score(
     as_json: JsonOpt = False,
 ) -> None:
     """Score every customer's churn probability, with the features that drive it."""
-    request = ScoreRequest.model_validate(
-        {"method": method, "name": name, "as_of": as_of, "reasons": reasons}
-    )
+    request = validated(ScoreRequest, {"method": method, "name": name, "as_of": as_of, "reasons": reasons})
     workspace = Workspace.from_settings(load_settings())
     con = open_source(workspace, _files(customers, transactions, engagements))
     try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import pandas as pd
 import typer
+from pydantic import BaseModel, ValidationError
 
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
@@ -17,6 +18,7 @@ from data.workspace import Workspace
 from tools.clv import ClvRequest, ClvResult, calculate_clv, plot_clv
 from tools.clv.models import ModelFit
 
+M = TypeVar("M", bound=BaseModel)
 FileOpt = Annotated[
     Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
 ]
@@ -28,12 +30,16 @@ def clv(
         float, typer.Option(help="Discount rate per month, e.g. 0.01.", min=0.0, max=0.99)
     ] = 0.01,
     margin: Annotated[float, typer.Option(help="Share of revenue kept as profit (1 = revenue CLV).")] = 1.0,
-    time_unit: Annotated[str, typer.Option(help="Time unit of the model: day, week or month.")] = "week",
+    time_unit: Annotated[
+        str,
+        typer.Option(help="Time unit of the model."),
+    ] = "week",
     as_of: Annotated[
         datetime | None, typer.Option(help="End of the history (default: the last transaction).")
     ] = None,
     method: Annotated[
-        str, typer.Option(help="probabilistic (BG/NBD + Gamma-Gamma) or simple (historical monthly value).")
+        str,
+        typer.Option(help="probabilistic (BG/NBD + Gamma-Gamma) or simple (historical monthly value)."),
     ] = "probabilistic",
     customers: FileOpt = None,
     transactions: FileOpt = None,
@@ -45,7 +51,8 @@ def clv(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Fit BG/NBD + Gamma-Gamma to the purchase history and value every customer over a horizon."""
-    request = ClvRequest.model_validate(
+    request = validated(
+        ClvRequest,
         {
             "horizon_months": horizon_months,
             "discount_rate": discount_rate,
@@ -53,7 +60,7 @@ def clv(
             "time_unit": time_unit,
             "as_of": as_of,
             "method": method,
-        }
+        },
     )
     workspace = Workspace.from_settings(load_settings())
     con = open_source(workspace, {"customers": customers, "transactions": transactions})
@@ -74,6 +81,16 @@ def clv(
         print_json(payload)
         return
     _print_human(result, top, output, plot)
+
+
+def validated(model: type[M], values: dict[str, object]) -> M:
+    """Build a tool request, turning a validation problem into a usage error (no traceback)."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "--" + "-".join(str(p) for p in first["loc"]).replace("_", "-")
+        raise typer.BadParameter(f"{name}: {first['msg']}") from None
 
 
 def write_customers(result: ClvResult, path: Path) -> Path:
