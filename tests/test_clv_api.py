@@ -218,7 +218,8 @@ def test_cli_clv_errors_are_one_line(tmp_path: Path) -> None:
     tx.write_text("customer_id,ts,amount\nC1,2025-01-02 10:00:00,20\nC1,2025-02-02 10:00:00,30\n")
     one = runner.invoke(app, ["clv", "--customers", str(customers), "--transactions", str(tx)])
     assert one.exit_code == 4 and "at least 10 customers" in one.output and "Traceback" not in one.output
-    bad_unit = runner.invoke(
-        app, ["clv", "--customers", str(customers), "--transactions", str(tx), "--time-unit", "year"]
-    )
-    assert bad_unit.exit_code != 0 and "Traceback" not in bad_unit.output
+    for option, value in (("--time-unit", "year"), ("--margin", "1.5"), ("--method", "magic")):
+        bad = runner.invoke(
+            app, ["clv", "--customers", str(customers), "--transactions", str(tx), option, value]
+        )
+        assert bad.exit_code == 2 and option in bad.output and "Traceback" not in bad.output
