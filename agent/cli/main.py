@@ -13,6 +13,7 @@ from agent.cli import (
     channel_cmd,
     churn_cmd,
     clv_cmd,
+    copy_cmd,
     data_cmd,
     eval_cmd,
     forecast_cmd,
@@ -57,6 +58,7 @@ app.add_typer(eval_cmd.app, name="eval")
 app.command(name="forecast")(forecast_cmd.forecast_command)
 app.command(name="recommend")(recommend_cmd.recommend_command)
 app.command(name="abtest")(abtest_cmd.abtest_command)
+app.command(name="copy")(copy_cmd.copy)
 
 
 def main() -> None:

@@ -78,8 +78,12 @@ class ChatModel(Protocol):
         max_tokens: int = 256,
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
+        stop: Sequence[str] | None = None,
     ) -> ChatResult:
-        """Answer ``messages``; with ``json_schema`` the answer is JSON valid against it."""
+        """Answer ``messages``; with ``json_schema`` the answer is JSON valid against it.
+
+        ``stop``: strings that end the answer (not included in it), e.g. ``["\\n"]`` for one line.
+        """
         ...
 
     def stream(

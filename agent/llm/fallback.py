@@ -84,6 +84,7 @@ class FallbackChatModel:
         max_tokens: int = 256,
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
+        stop: Sequence[str] | None = None,
     ) -> ChatResult:
         """Answer with the first backend that succeeds; the result says which one did."""
         reasons: list[str] = []
@@ -92,7 +93,11 @@ class FallbackChatModel:
             while True:
                 try:
                     result = self.primary.chat(
-                        messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema
+                        messages,
+                        max_tokens=max_tokens,
+                        temperature=temperature,
+                        json_schema=json_schema,
+                        stop=stop,
                     )
                 except ModelAPIError as exc:
                     if self._handle(exc, attempt, reasons):
@@ -102,7 +107,7 @@ class FallbackChatModel:
                 result.fallback_reasons = reasons + result.fallback_reasons
                 return result
         result = self.fallback.chat(
-            messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema
+            messages, max_tokens=max_tokens, temperature=temperature, json_schema=json_schema, stop=stop
         )
         result.fallback_reasons = reasons + result.fallback_reasons
         return result

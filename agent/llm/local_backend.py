@@ -139,22 +139,32 @@ class LocalChatModel:
         return kwargs
 
     def _generate(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float, prefill: str
+        self,
+        messages: Sequence[Message],
+        max_tokens: int,
+        temperature: float,
+        prefill: str,
+        stop: Sequence[str] | None = None,
     ) -> ChatResult:
         import torch
 
         loaded = self.loaded()
         inputs = self.encode(messages, prefill)
+        kwargs = self.generation_kwargs(max_tokens, temperature)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=loaded.tokenizer)
         started = time.perf_counter()
         try:
             with torch.inference_mode():
-                output = loaded.model.generate(**inputs, **self.generation_kwargs(max_tokens, temperature))
+                output = loaded.model.generate(**inputs, **kwargs)
         except (RuntimeError, ValueError) as exc:
             error = BackendError(f"local model failed: {exc}", backend=self.name, kind="local")
             self._log(messages, max_tokens, temperature, started, outcome="error", error=str(error))
             raise error from exc
         new = output[0, inputs["input_ids"].shape[1] :]
         text = prefill + loaded.tokenizer.decode(new, skip_special_tokens=True)
+        for marker in stop or ():
+            text = text.split(marker, 1)[0]
         result = ChatResult(
             text=text.strip(),
             backend=self.name,
@@ -186,10 +196,11 @@ class LocalChatModel:
         max_tokens: int = 256,
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
+        stop: Sequence[str] | None = None,
     ) -> ChatResult:
         """Generate an answer; with ``json_schema``, generate-then-validate with bounded retries."""
         if json_schema is None:
-            return self._generate(messages, max_tokens, temperature, "")
+            return self._generate(messages, max_tokens, temperature, "", stop)
         return self._chat_json(messages, max_tokens, temperature, json_schema)
 
     def _chat_json(

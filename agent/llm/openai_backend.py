@@ -83,9 +83,12 @@ class OpenAIChatModel:
         max_tokens: int = 256,
         temperature: float = 0.0,
         json_schema: dict[str, Any] | None = None,
+        stop: Sequence[str] | None = None,
     ) -> ChatResult:
         """One Chat Completions request; failures raise ``BackendError``."""
         request = self._request(messages, max_tokens, temperature, json_schema)
+        if stop:
+            request["stop"] = list(stop)
         started = time.perf_counter()
         try:
             completion = self._client.chat.completions.create(**request)

@@ -1,0 +1,150 @@
+"""``mkt copy``: channel-ready copy variants, each checked by the guardrail before it is shown."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.panel import Panel
+
+from agent.cli._params import build
+from agent.cli.output import console, err_console, print_json
+from agent.llm import CallLog, build_chat_model
+from data.errors import ToolError
+from data.settings import Settings, load_settings
+from data.workspace import Workspace
+from tools.copy import (
+    BrandVoice,
+    CopyRequest,
+    CopyResult,
+    OfferFacts,
+    SegmentProfile,
+    brand_from_file,
+    brand_from_text,
+    generate_copy,
+)
+
+ChannelName = Literal["email", "sms", "push", "social", "ads"]
+BRAND_QUERY = "brand voice, tone, voice examples, do and don't, postal address, channel rules"
+
+
+def _brand_from_knowledge(settings: Settings, name: str | None, address: str | None) -> BrandVoice:
+    """Brand voice retrieved from the knowledge base's ``brand`` collection."""
+    from knowledge.collections import BRAND
+    from knowledge.retrieval import retrieve
+    from knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore.open(settings)
+    if BRAND not in store.names():
+        raise ToolError(
+            "no brand voice: ingest a brand guide (`mkt knowledge ingest brand_guide.md`) or pass --brand-file"
+        )
+    result = retrieve(store, BRAND_QUERY, BRAND, k=8)
+    return brand_from_text("\n\n".join(c.text for c in result.chunks), name=name, postal_address=address)
+
+
+def _brand(settings: Settings, brand_file: Path | None, name: str | None, address: str | None) -> BrandVoice:
+    if brand_file is not None:
+        return brand_from_file(brand_file, name=name, postal_address=address)
+    return _brand_from_knowledge(settings, name, address)
+
+
+def _show(result: CopyResult) -> None:
+    for variant in result.variants:
+        body = "\n".join(f"[bold]{part}[/]: {text}" for part, text in variant.parts.items())
+        facts = ", ".join(f"{k}={v}" for k, v in variant.facts_used.items()) or "none"
+        verdict = "[green]passed[/]" if variant.passed else "[red]FAILED[/]: " + "; ".join(variant.failures)
+        notes = "".join(f"\n[yellow]warning[/]: {w}" for w in variant.warnings)
+        console.print(
+            Panel(
+                f"{body}\n\n[dim]facts used: {facts}[/]\n{verdict}{notes}",
+                title=f"variant {variant.index} ({variant.attempts} attempt(s), {variant.backend})",
+                title_align="left",
+            ),
+            highlight=False,
+        )
+    console.print(
+        f"{result.passed}/{len(result.variants)} passed the guardrail; {result.model_calls} model calls, "
+        f"{result.completion_tokens} tokens, {result.seconds:.1f} s"
+    )
+
+
+def copy(
+    product: Annotated[str, typer.Option(help="Product name, stated verbatim.")],
+    channel: Annotated[ChannelName, typer.Option(help="email, sms, push, social or ads.")] = "email",
+    features: Annotated[str | None, typer.Option(help="Short benefits, e.g. 'grip, rock plate'.")] = None,
+    price: Annotated[float | None, typer.Option(help="Regular price.", min=0)] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency of the price (default: settings).")] = None,
+    discount: Annotated[str | None, typer.Option(help="Discount as shown, e.g. '15%' or '$20'.")] = None,
+    code: Annotated[str | None, typer.Option(help="Promo code.")] = None,
+    deadline: Annotated[
+        datetime | None, typer.Option(help="Last day of the offer (YYYY-MM-DD).", formats=["%Y-%m-%d"])
+    ] = None,
+    segment: Annotated[str, typer.Option(help="Segment name, e.g. 'at risk'.")] = "all customers",
+    audience: Annotated[str, typer.Option(help="One line on who they are, for the writer.")] = "",
+    variants: Annotated[int, typer.Option(help="Number of variants.", min=1, max=10)] = 3,
+    language: Annotated[str, typer.Option(help="ISO 639-1 language code.")] = "en",
+    brand_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Brand guide (Markdown); default: the knowledge base's brand collection.", dir_okay=False
+        ),
+    ] = None,
+    brand_name: Annotated[str | None, typer.Option(help="Brand name (default: read from the guide).")] = None,
+    postal_address: Annotated[str | None, typer.Option(help="Postal address for email footers.")] = None,
+    max_attempts: Annotated[
+        int, typer.Option(help="Tries per variant before it is marked failing.", min=1)
+    ] = 3,
+    voice: Annotated[bool, typer.Option(help="Also score brand-voice similarity and diversity.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit with code 1 when any variant fails the guardrail.")
+    ] = False,
+    save: Annotated[bool, typer.Option(help="Save the result as JSON under the workspace's runs/.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
+) -> None:
+    """Write copy variants for an offer; every variant is checked (length, grounding, compliance...)."""
+    settings = load_settings()
+    workspace = Workspace.from_settings(settings).ensure()
+    offer = build(
+        OfferFacts,
+        product=product,
+        features=features,
+        price=price,
+        currency=currency or settings.currency,
+        discount=discount,
+        code=code,
+        deadline=deadline.date() if deadline else None,
+    )
+    request = build(
+        CopyRequest,
+        channel=channel,
+        offer=offer,
+        brand=_brand(settings, brand_file, brand_name, postal_address),
+        segment=SegmentProfile(name=segment, description=audience),
+        variants=variants,
+        language=language,
+        max_attempts=max_attempts,
+    )
+    log = CallLog(workspace.runs_dir / "llm_calls.jsonl", secrets=[settings.api_key])
+    model = build_chat_model(settings, call_log=log)
+    embedder = None
+    status = err_console.status("loading the model...")
+    with status:
+        if voice:
+            from evals.embedding import CachingEmbedder, default_embedder
+
+            embedder = CachingEmbedder(default_embedder())
+        result = generate_copy(request, model, embedder=embedder, progress=lambda msg: status.update(msg))
+    if save:
+        path = workspace.runs_dir / f"copy-{channel}-{date.today():%Y%m%d}-{datetime.now():%H%M%S}.json"
+        path.write_text(json.dumps(result.model_dump(mode="json"), indent=2), encoding="utf-8")
+        err_console.print(f"saved {path}", highlight=False)
+    if as_json:
+        print_json(result)
+    else:
+        _show(result)
+    if strict and result.passed < len(result.variants):
+        raise typer.Exit(1)

@@ -1,0 +1,60 @@
+"""Brand voice from text: a brand guide file, or chunks retrieved from the ``brand`` collection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from data.errors import ToolError
+from tools.copy.models import BrandVoice
+
+BrandSource = Callable[[], str]
+"""Anything that returns brand-guide text (a file reader, a knowledge-base retrieval)."""
+
+_H1 = re.compile(r"^#\s+(.+?)\s*$", re.M)
+_ADDRESS = re.compile(r"postal address\s*:?\s*(.+?)(?=\.\s|\.?\s*$|\n)", re.I | re.M)
+_SECTION = re.compile(r"^##\s+(?P<title>.+?)\s*$", re.M)
+_QUOTED_BULLET = re.compile(r"^\s*[-*]\s*[\"\u201c](.+?)[\"\u201d]\s*$", re.M)
+
+
+def _sections(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    matches = list(_SECTION.finditer(text))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        found[m.group("title").strip().lower()] = text[m.end() : end].strip()
+    return found
+
+
+def brand_from_text(text: str, *, name: str | None = None, postal_address: str | None = None) -> BrandVoice:
+    """Read the brand name, voice, voice examples and postal address out of a brand guide."""
+    if not text.strip() and not name:
+        raise ToolError("the brand guide is empty: give a brand guide with a name and a voice section")
+    if name is None:
+        heading = _H1.search(text)
+        if heading is None:
+            raise ToolError(
+                "cannot find the brand name (a '# <Brand> brand guide' heading): pass it explicitly"
+            )
+        name = re.sub(r"\s+brand (?:guide|book|voice)\s*$", "", heading.group(1), flags=re.I).strip()
+    if postal_address is None:
+        found = _ADDRESS.search(text)
+        postal_address = found.group(1).strip() if found else None
+    sections = _sections(text)
+    voice = next(
+        (body for title, body in sections.items() if title == "voice" or title.startswith("voice")), ""
+    )
+    voice = " ".join(voice.split("\n\n")[0].split())
+    examples = _QUOTED_BULLET.findall(sections.get("voice examples", "")) or _QUOTED_BULLET.findall(text)
+    brand = BrandVoice(name=name, examples=examples[:8], postal_address=postal_address)
+    return brand.model_copy(update={"voice": voice[:400]}) if voice else brand
+
+
+def brand_from_file(path: Path, **overrides: str | None) -> BrandVoice:
+    """Read a brand guide (Markdown or text) from ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ToolError(f"cannot read the brand guide {path}: {exc}") from exc
+    return brand_from_text(text, **overrides)

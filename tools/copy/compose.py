@@ -1,0 +1,209 @@
+"""Structure in code: clean the model's lines, build offer sentences, assemble channel-ready parts.
+
+The model writes only headlines and openings. Offer facts are inserted verbatim from the input,
+calls to action and compliance lines (unsubscribe + postal address for email, opt-out for SMS)
+come from ``prompts/copy_templates.yaml`` and the brand facts, and every part is fitted to its
+channel limit here, so the guardrail mostly has the model's wording left to judge.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from evals.limits import GSM7_SINGLE, LIMITS
+from evals.metrics.grounding import Facts, extract_claims, is_grounded
+from prompts import Prompt, load_prompt
+from tools.copy.models import BrandVoice, CopyRequest, OfferFacts
+
+_LABEL = re.compile(
+    r"^\s*(?:\*\*)?(?:email |push |ad |search ad |social )?(?:subject(?: line)?|preheader|headline|title|"
+    r"opening|text message|text|sms|post|body|answer|message)\s*(?:\*\*)?\s*[:\-]\s*",
+    re.I,
+)
+_PLACEHOLDER = re.compile(r"\[[^\]]*\]|<[^>]*>|#\w+|@\w+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_TRAILING = re.compile(r"[\s,;:\-]+$|\s+\b(?:and|or|the|a|an|to|for|with|of|in|on|your|our)$", re.I)
+_ASCII = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
+)
+_ALLOWED_CAPS = frozenset({"STOP", "GPS", "USA", "UK", "OK"})
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A line the model writes: its part name, prompt kind, label and size."""
+
+    part: str
+    kind: str
+    label: str
+    max_chars: int
+    words: int = 8
+    sentences: int = 1
+
+
+CHANNEL_LINES: dict[str, tuple[LineSpec, ...]] = {
+    "email": (
+        LineSpec("subject", "headline", "email_subject", LIMITS[("email", "subject")], words=8),
+        LineSpec("opening", "opening", "email_opening", 240, sentences=2),
+    ),
+    "sms": (LineSpec("hook", "short", "sms", 70),),
+    "push": (LineSpec("title", "headline", "push_title", LIMITS[("push", "title")], words=6),),
+    "social": (LineSpec("opening", "opening", "social_opening", 180, sentences=2),),
+    "ads": (LineSpec("headline", "headline", "ads_headline", LIMITS[("ads", "headline")], words=4),),
+}
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_ASCII)
+    # Drop emoji and other symbols a brand guide forbids (and that break GSM-7 SMS).
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "S" or ch in "$€£%+&=")
+
+
+def _calm(sentence: str) -> str:
+    words = [
+        w.capitalize() if len(w) > 3 and w.isupper() and w.strip(".,") not in _ALLOWED_CAPS else w
+        for w in sentence.split()
+    ]
+    return " ".join(words).replace("!", ".").replace("..", ".")
+
+
+def _fit(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars + 1].rsplit(" ", 1)[0]
+    while True:
+        trimmed = _TRAILING.sub("", cut)
+        if trimmed == cut:
+            return trimmed
+        cut = trimmed
+
+
+def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> str:
+    """The usable part of a model answer: first line(s), no labels or placeholders, fitted to size.
+
+    Sentences stating a number, date or code that is not an offer fact are dropped (``facts``).
+    """
+    text = _plain(raw).strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    text = " ".join(lines[: spec.sentences]) if lines else ""
+    text = _PLACEHOLDER.sub("", _LABEL.sub("", text))
+    text = re.sub(r"\*+|_{2,}|`", "", text).strip().strip("\"'").strip()
+    sentences = [_calm(s.strip()) for s in _SENTENCE.split(text) if s.strip()]
+    if facts is not None:
+        sentences = [s for s in sentences if all(is_grounded(c, facts) for c in extract_claims(s))]
+    kept: list[str] = []
+    for sentence in sentences[: spec.sentences]:
+        if kept and len(" ".join([*kept, sentence])) > spec.max_chars:
+            break
+        kept.append(sentence)
+    text = re.sub(r"\s+", " ", " ".join(kept)).strip()
+    if spec.kind == "headline":
+        text = text.rstrip(".")
+    return _fit(text, spec.max_chars)
+
+
+@dataclass(frozen=True)
+class OfferLine:
+    """An offer sentence and the facts it states."""
+
+    text: str
+    facts: dict[str, str]
+
+
+def offer_lines(offer: OfferFacts, templates: Prompt, *, short: bool = False) -> list[OfferLine]:
+    """Offer sentences from the most to the least complete (callers take the first that fits)."""
+    pieces = templates.raw("offer")
+    base = {"product": offer.product}
+    if offer.discount:
+        lead = pieces["with_discount"].format(discount=offer.discount, product=offer.product)
+        base["discount"] = offer.discount
+    else:
+        lead = pieces["without_discount"].format(product=offer.product)
+    optional: list[tuple[str, str, str]] = []
+    price = offer.price_text()
+    if price and not short:
+        optional.append(("price", price, pieces["price"].format(price=price)))
+    if offer.code:
+        optional.append(("code", offer.code, pieces["code"].format(code=offer.code)))
+    deadline = offer.deadline_text(short=short)
+    if deadline:
+        key = "deadline_short" if short else "deadline"
+        optional.append(("deadline", deadline, pieces[key].format(**{key: deadline})))
+    out: list[OfferLine] = []
+    # Drop optional pieces from the least important (price) to the most (code, deadline).
+    for start in range(len(optional) + 1):
+        chosen = optional[start:]
+        text = lead + "".join(piece for _, _, piece in chosen)
+        out.append(OfferLine(text, {**base, **{k: v for k, v, _ in chosen}}))
+    return out
+
+
+def _first_fit(candidates: list[OfferLine], suffix: str, limit: int) -> OfferLine:
+    for line in candidates:
+        if len(line.text) + len(suffix) <= limit:
+            return line
+    last = candidates[-1]
+    return OfferLine(_fit(last.text, max(limit - len(suffix), 10)), last.facts)
+
+
+def assemble(
+    request: CopyRequest, lines: dict[str, str], variant: int, templates: Prompt | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The channel's parts around the model's ``lines``, and the offer facts they state."""
+    tpl = templates or load_prompt("copy_templates")
+    ctas: list[str] = list(tpl.raw("ctas"))
+    cta = ctas[variant % len(ctas)]
+    offer, brand = request.offer, request.brand
+    full = offer_lines(offer, tpl)
+    short = offer_lines(offer, tpl, short=True)
+    channel = request.channel
+    if channel == "email":
+        offer_line = full[0]
+        body = "\n\n".join(
+            x
+            for x in (
+                _greeting(request, tpl),
+                lines.get("opening", ""),
+                f"{offer_line.text}.",
+                f"{cta}.",
+                _email_footer(brand, tpl),
+            )
+            if x
+        )
+        pre = _first_fit(short, ".", LIMITS[("email", "preheader")])
+        parts = {"subject": lines.get("subject", ""), "preheader": f"{pre.text}.", "body": body}
+        return parts, {**pre.facts, **offer_line.facts}
+    if channel == "sms":
+        opt_out = tpl.raw("compliance")["sms_opt_out"]
+        head = f"{brand.name}:"
+        hook = lines.get("hook", "")
+        fixed = len(head) + len(opt_out) + 4
+        line = _first_fit(short, "", GSM7_SINGLE - fixed - (len(hook) + 1 if hook else 0))
+        if len(line.text) + fixed + len(hook) + 1 > GSM7_SINGLE:
+            hook = ""
+        text = " ".join(x for x in (head, hook, f"{line.text}.", f"{opt_out}.") if x)
+        return {"text": text}, line.facts
+    if channel == "push":
+        line = _first_fit(short, f". {cta}.", LIMITS[("push", "body")])
+        return {"title": lines.get("title", ""), "body": f"{line.text}. {cta}."}, line.facts
+    if channel == "ads":
+        line = _first_fit(short, f". {cta}.", LIMITS[("ads", "description")])
+        return {"headline": lines.get("headline", ""), "description": f"{line.text}. {cta}."}, line.facts
+    opening = lines.get("opening", "")
+    budget = LIMITS[("social", "text")] - len(opening) - 2
+    line = _first_fit(full, f". {cta}.", budget)
+    return {"text": f"{opening}\n\n{line.text}. {cta}.".strip()}, line.facts
+
+
+def _greeting(request: CopyRequest, tpl: Prompt) -> str:
+    name = "{{first_name}}" if "first_name" in request.personalization_fields else "there"
+    return tpl.render("greeting", first_name=name)
+
+
+def _email_footer(brand: BrandVoice, tpl: Prompt) -> str:
+    template: str = tpl.raw("compliance")["email_footer"]
+    address = brand.postal_address or ""
+    footer = template.format(brand=brand.name, unsubscribe="{{unsubscribe_url}}", postal_address=address)
+    return footer.strip()

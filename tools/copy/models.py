@@ -1,0 +1,122 @@
+"""Inputs and outputs of the copy generator."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from evals.types import Channel
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
+
+
+class OfferFacts(BaseModel):
+    """The facts of the offer; the copy may state these and no other numbers, dates or codes."""
+
+    product: str = Field(min_length=1, description="Product name as customers know it.")
+    features: str | None = Field(default=None, description="Short benefit list, e.g. 'grip, rock plate'.")
+    price: float | None = Field(default=None, ge=0, description="Regular price.")
+    currency: str = Field(default="USD", description="ISO currency code of the price.")
+    discount: str | None = Field(default=None, description="The discount as customers see it: '15%', '$20'.")
+    code: str | None = Field(default=None, description="Promo code.")
+    deadline: date | None = Field(default=None, description="Last day of the offer.")
+
+    @field_validator("discount", mode="before")
+    @classmethod
+    def _discount_text(cls, value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:g}%"
+        return value
+
+    def price_text(self) -> str | None:
+        """The price with its currency, e.g. ``$139`` or ``€49.90``."""
+        if self.price is None:
+            return None
+        amount = f"{self.price:,.0f}" if float(self.price).is_integer() else f"{self.price:,.2f}"
+        symbol = CURRENCY_SYMBOLS.get(self.currency.upper())
+        return f"{symbol}{amount}" if symbol else f"{amount} {self.currency.upper()}"
+
+    def deadline_text(self, short: bool = False) -> str | None:
+        """The deadline as ``December 31, 2026`` (or ``Dec 31`` when ``short``)."""
+        if self.deadline is None:
+            return None
+        if short:
+            return f"{self.deadline:%b} {self.deadline.day}"
+        return f"{self.deadline:%B} {self.deadline.day}, {self.deadline.year}"
+
+    def as_context(self) -> dict[str, str | float | date]:
+        """The facts as the guardrail's ``CheckContext.offer``."""
+        values: dict[str, str | float | date | None] = {
+            "product": self.product,
+            "features": self.features,
+            "price": self.price,
+            "discount": self.discount,
+            "code": self.code,
+            "deadline": self.deadline,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+class SegmentProfile(BaseModel):
+    """Who the copy is for, in words a copywriter (and a small model) can use."""
+
+    name: str = Field(default="all customers", description="Segment name, e.g. 'at risk'.")
+    description: str = Field(default="", description="One line: who they are, what they did.")
+
+    def audience(self) -> str:
+        """The audience phrase used in prompts."""
+        return self.description or f"customers in the '{self.name}' segment"
+
+
+class BrandVoice(BaseModel):
+    """The brand facts and voice the copy follows (from the knowledge base or a brand guide file)."""
+
+    name: str = Field(min_length=1)
+    voice: str = Field(default="Warm, clear and plain-spoken. Short sentences. Active verbs.")
+    examples: list[str] = Field(default_factory=list, description="Lines written in the brand's voice.")
+    postal_address: str | None = Field(default=None, description="Required in every email footer.")
+
+
+class CopyRequest(BaseModel):
+    """Everything the copy generator needs for one request."""
+
+    channel: Channel
+    offer: OfferFacts
+    brand: BrandVoice
+    segment: SegmentProfile = Field(default_factory=SegmentProfile)
+    variants: int = Field(default=3, ge=1, le=10)
+    language: str = Field(default="en", description="ISO 639-1 code of the copy's language.")
+    max_attempts: int = Field(default=3, ge=1, le=6, description="Tries per variant before giving up.")
+    personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
+
+
+class CopyVariant(BaseModel):
+    """One variant: its parts, the facts it states, and the guardrail's verdict."""
+
+    index: int
+    parts: dict[str, str]
+    facts_used: dict[str, str] = Field(description="Offer facts stated in the copy, as written.")
+    passed: bool
+    failures: list[str] = Field(default_factory=list, description="Why the guardrail rejected it.")
+    warnings: list[str] = Field(default_factory=list)
+    attempts: int
+    backend: str
+    model: str
+
+    def text(self) -> str:
+        """All parts, one per line."""
+        return "\n".join(v for v in self.parts.values() if v)
+
+
+class CopyResult(BaseModel):
+    """The variants of one request, with totals for the run."""
+
+    channel: Channel
+    language: str
+    variants: list[CopyVariant]
+    passed: int = Field(description="Variants that passed every hard check.")
+    model_calls: int
+    completion_tokens: int
+    seconds: float
