@@ -14,6 +14,7 @@ Where each field comes from, best source first:
   medium, else high) else recency against the customer's own purchase rhythm: high when the time
   since the last purchase exceeds twice the customer's mean gap between purchase days (the median
   gap of repeat buyers for one-time buyers), medium when it exceeds one gap.
+  A segment's band: high when at least half its customers are high, medium from a quarter.
 - preferred channel: highest conversion rate (conversions / sends) in the engagements table among
   channels the customer consented to; for a segment, over all its members' sends.
 - recent categories: most bought categories in the last 180 days of data.

@@ -55,6 +55,39 @@ class RetrievalResult(BaseModel):
         )
 
 
+class RetrievalRequest(BaseModel):
+    """What the agent or the copy generator asks the knowledge base for."""
+
+    query: str = Field(description="What to look for, in plain words.")
+    collections: list[str] = Field(
+        default_factory=lambda: ["brand", "products"],
+        description="Collections to search: brand, products, campaigns, customers.",
+    )
+    k: int = Field(default=5, ge=1, le=50, description="Number of chunks to return.")
+    segment: str | None = Field(default=None, description="Only chunks about this customer segment.")
+    channel: str | None = Field(
+        default=None, description="Only chunks for this channel (email, sms, push...)."
+    )
+    category: str | None = Field(default=None, description="Only products of this category.")
+    mmr: bool = Field(default=False, description="Diversify results (maximal marginal relevance).")
+    token_budget: int | None = Field(default=None, ge=1, description="Most tokens the chunks may total.")
+
+
+def search(store: KnowledgeStore, request: RetrievalRequest) -> RetrievalResult:
+    """:func:`retrieve` driven by a validated request (the form the agent's tool call takes)."""
+    return retrieve(
+        store,
+        request.query,
+        request.collections,
+        k=request.k,
+        segment=request.segment,
+        channel=request.channel,
+        category=request.category,
+        mmr=request.mmr,
+        token_budget=request.token_budget,
+    )
+
+
 def build_where(
     where: Where | None = None,
     *,

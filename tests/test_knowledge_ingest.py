@@ -228,6 +228,10 @@ def test_cli_ingest_and_search(sample_data: GeneratedData) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert '"channel": "sms"' in result.output and '"score"' in result.output
+    result = runner.invoke(app, ["knowledge", "list", "--json"])
+    assert result.exit_code == 0 and '"products": 29' in result.output
+    result = runner.invoke(app, ["knowledge", "search", "what is our postal address", "-k", "1"])
+    assert result.exit_code == 0 and "brand_guide.md" in result.output  # all collections by default
     result = runner.invoke(app, ["knowledge", "search", "shoes", "--collection", "nothing_here"])
     assert result.exit_code == 4
     assert "collection 'nothing_here' does not exist" in result.output

@@ -10,7 +10,7 @@ from data.settings import load_settings
 from data.synth.generate import GeneratedData
 from evals.retrieval_eval import evaluate, load_queries
 from knowledge.ingest import ingest
-from knowledge.retrieval import build_where, retrieve
+from knowledge.retrieval import RetrievalRequest, build_where, retrieve, search
 from knowledge.store import KnowledgeStore
 
 
@@ -30,6 +30,16 @@ def test_channel_and_category_filters(store: KnowledgeStore) -> None:
     assert build_where({"price": {"$lt": 50}}, category="apparel") == {
         "$and": [{"price": {"$lt": 50}}, {"category": "apparel"}]
     }
+
+
+def test_request_model_for_the_agent(store: KnowledgeStore) -> None:
+    request = RetrievalRequest.model_validate(
+        {"query": "voice examples", "collections": ["brand"], "k": 2, "token_budget": 400}
+    )
+    result = search(store, request)
+    assert result.chunks[0].metadata["section"] == "Voice examples"
+    assert result.total_tokens <= 400
+    assert RetrievalRequest.model_json_schema()["properties"]["k"]["maximum"] == 50
 
 
 def test_scores_are_cosine_similarities_best_first(store: KnowledgeStore) -> None:

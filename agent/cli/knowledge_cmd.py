@@ -11,6 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agent.cli.output import console, err_console, print_json, print_table
+from data.errors import ToolError
 from data.settings import load_settings
 from data.workspace import Workspace
 from knowledge.collections import COLLECTIONS
@@ -134,8 +135,9 @@ def sync_profiles_cmd(
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
     collection: Annotated[
-        list[str], typer.Option("--collection", "-c", help="Collection to search (repeat for several).")
-    ],
+        list[str] | None,
+        typer.Option("--collection", "-c", help="Collection to search (repeat for several; default: all)."),
+    ] = None,
     where: Annotated[
         str | None, typer.Option(help='Metadata filter as JSON, e.g. \'{"channel": "email"}\'.')
     ] = None,
@@ -150,9 +152,10 @@ def search(
 ) -> None:
     """Search the knowledge base; scores are cosine similarities (higher is closer)."""
     store = _open_store()
-    result = retrieve(
-        store, query, collection, k=k, where=parse_where(where), mmr=mmr, token_budget=token_budget
-    )
+    names = collection or [name for name, count in store.counts().items() if count]
+    if not names:
+        raise ToolError(f"the knowledge base at {store.location} is empty: run `mkt knowledge ingest PATH`")
+    result = retrieve(store, query, names, k=k, where=parse_where(where), mmr=mmr, token_budget=token_budget)
     if as_json:
         print_json(result)
         return
@@ -171,3 +174,14 @@ def search(
         ],
     )
     console.print(f"{result.total_tokens} tokens" + (f" (budget {token_budget})" if token_budget else ""))
+
+
+@app.command("list")
+def list_collections(as_json: JsonOpt = False) -> None:
+    """Show the collections and how many chunks each holds."""
+    store = _open_store()
+    counts = store.counts()
+    if as_json:
+        print_json({"location": store.location, "collections": counts})
+        return
+    print_table(f"Knowledge base {store.location}", ["collection", "chunks"], sorted(counts.items()))
