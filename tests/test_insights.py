@@ -101,6 +101,8 @@ def test_one_text_and_unmatched_customers_give_documented_answers() -> None:
     assert {s.segment for s in report.segments} == {"loyal", "(no segment)"}
     assert any("without a segment" in n for n in report.notes)
     assert "NaN" not in report.model_dump_json()
+    tiny = pd.DataFrame({"source": ["x", "x"], "human_mean_sentiment": [1.0, 1.0], "text": ["good", "bad"]})
+    assert evaluate_against_human(tiny)["pearson_r"].tolist() == [0.0, 0.0]
     with pytest.raises(ToolError, match="no feedback text"):
         analyse_feedback(pd.DataFrame({"text": ["", "  "]}))
 

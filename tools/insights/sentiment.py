@@ -71,10 +71,8 @@ def evaluate_against_human(frame: pd.DataFrame, band: float = 0.05) -> pd.DataFr
     for name, part in groups:
         human = human_classes(part["human_mean_sentiment"].to_numpy(np.float64))
         result = agreement(human.tolist(), to_classes(part["compound"].to_numpy(), band).tolist())
-        r = (
-            pearsonr(part["compound"], part["human_mean_sentiment"]).statistic
-            if len(part) > 2
-            else float("nan")
+        r = _correlation(
+            part["compound"].to_numpy(np.float64), part["human_mean_sentiment"].to_numpy(np.float64)
         )
         rows.append(
             {
@@ -82,7 +80,14 @@ def evaluate_against_human(frame: pd.DataFrame, band: float = 0.05) -> pd.DataFr
                 "texts": len(part),
                 "accuracy": result.accuracy,
                 "macro_f1": result.macro_f1,
-                "pearson_r": round(float(r), 4),
+                "pearson_r": round(r, 4),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _correlation(x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+    """Pearson r; 0.0 when fewer than three points or either side is constant (never NaN)."""
+    if x.size < 3 or float(np.std(x)) == 0.0 or float(np.std(y)) == 0.0:
+        return 0.0
+    return float(pearsonr(x, y).statistic)
