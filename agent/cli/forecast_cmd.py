@@ -74,12 +74,12 @@ def forecast_command(
             (
                 s.metric,
                 s.group,
-                s.history[-1].value,
-                ahead,
-                s.growth_pct_per_week,
+                round(s.history[-1].value),
+                round(ahead),
+                f"{s.growth_pct_per_week:+.2f}",
                 s.season_period or "-",
-                "-" if b is None else b.smape,
-                "-" if b is None else b.baseline_smape,
+                "-" if b is None else f"{b.smape:.1f}",
+                "-" if b is None else f"{b.baseline_smape:.1f}",
             )
         )
     print_table(
