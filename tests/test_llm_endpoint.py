@@ -54,14 +54,25 @@ class Sleeps(list[float]):
         time.sleep(min(seconds, 1.0))
 
 
-def _endpoint(server: FakeOpenAIServer, log: CallLog | None = None, timeout_s: float = 5.0) -> OpenAIChatModel:
+def _endpoint(
+    server: FakeOpenAIServer, log: CallLog | None = None, timeout_s: float = 5.0
+) -> OpenAIChatModel:
     return OpenAIChatModel(
-        base_url=server.base_url, model="fake-gpt", api_key=SECRET, timeout_s=timeout_s, call_log=log or CallLog()
+        base_url=server.base_url,
+        model="fake-gpt",
+        api_key=SECRET,
+        timeout_s=timeout_s,
+        call_log=log or CallLog(),
     )
 
 
 def _fallback(
-    server: FakeOpenAIServer, local: LocalChatModel, sleeps: Sleeps, *, retries: int = 2, timeout_s: float = 5.0
+    server: FakeOpenAIServer,
+    local: LocalChatModel,
+    sleeps: Sleeps,
+    *,
+    retries: int = 2,
+    timeout_s: float = 5.0,
 ) -> FallbackChatModel:
     policy = RetryPolicy(max_retries=retries, backoff_s=0.05, max_retry_after_s=1.0)
     return FallbackChatModel(_endpoint(server, timeout_s=timeout_s), local, policy=policy, sleep=sleeps)
@@ -92,7 +103,9 @@ def test_customer_email_and_phone_never_reach_the_endpoint(server: FakeOpenAISer
     assert "[email]" in sent and "[phone]" in sent
 
 
-def test_server_errors_are_retried_then_the_endpoint_answers(server: FakeOpenAIServer, local: LocalChatModel) -> None:
+def test_server_errors_are_retried_then_the_endpoint_answers(
+    server: FakeOpenAIServer, local: LocalChatModel
+) -> None:
     server.script("500", "500")
     sleeps = Sleeps()
     result = _fallback(server, local, sleeps).chat(MESSAGES)
@@ -189,7 +202,9 @@ def test_stream_falls_back_to_local_streaming(server: FakeOpenAIServer, local: L
     assert final.first_token_s is not None
 
 
-def test_stream_cut_mid_answer_is_an_error_not_a_silent_partial(server: FakeOpenAIServer, local: LocalChatModel) -> None:
+def test_stream_cut_mid_answer_is_an_error_not_a_silent_partial(
+    server: FakeOpenAIServer, local: LocalChatModel
+) -> None:
     server.script("cut")
     stream = _fallback(server, local, Sleeps()).stream(MESSAGES)
     assert next(stream).text == "Fresh"

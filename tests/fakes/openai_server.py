@@ -31,8 +31,9 @@ class FakeOpenAIServer:
         self._script: deque[str] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
+        self._httpd.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -67,103 +68,116 @@ def _words(text: str) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(pieces)]
 
 
-def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    @property
+    def fake(self) -> FakeOpenAIServer:
+        fake: FakeOpenAIServer = self.server.fake  # type: ignore[attr-defined]
+        return fake
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+        body = json.dumps({"error": {"message": message, "type": "server_error", "code": status}})
+        self._send(status, body.encode(), "application/json", extra)
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        length = int(self.headers.get("Content-Length", "0"))
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        if not self.path.endswith("/chat/completions"):
+            self._error(404, f"no route {self.path}")
             return
+        self.fake.requests.append(payload)
+        self.fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+        behaviour = self.fake.next_behaviour()
+        try:
+            self._answer(behaviour, payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
-        def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (extra or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
+    def _answer(self, behaviour: str, payload: dict[str, Any]) -> None:
+        if behaviour == "500":
+            self._error(500, "internal error")
+        elif behaviour == "429":
+            self._error(429, "rate limited", {"Retry-After": self.fake.retry_after})
+        elif behaviour == "401":
+            self._error(401, "invalid api key")
+        elif behaviour == "hang":
+            self.fake.wait_or_stop(self.fake.hang_s)
+            self._error(504, "too late")
+        elif behaviour == "malformed":
+            self._send(200, b'{"id": "x", "choices": [ {"message": ', "application/json")
+        elif payload.get("stream"):
+            self._stream(payload, cut=behaviour == "cut")
+        else:
+            self._complete(payload)
 
-        def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
-            body = json.dumps({"error": {"message": message, "type": "server_error", "code": status}})
-            self._send(status, body.encode(), "application/json", extra)
+    def _usage(self, payload: dict[str, Any]) -> dict[str, int]:
+        prompt = sum(len(m["content"].split()) for m in payload["messages"])
+        completion = len(self.fake.reply.split())
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
 
-        def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-            length = int(self.headers.get("Content-Length", "0"))
-            payload = json.loads(self.rfile.read(length) or b"{}")
-            if not self.path.endswith("/chat/completions"):
-                self._error(404, f"no route {self.path}")
+    def _complete(self, payload: dict[str, Any]) -> None:
+        body = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": payload["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": self.fake.reply},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": self._usage(payload),
+        }
+        self._send(200, json.dumps(body).encode(), "application/json")
+
+    def _event(self, data: str) -> None:
+        self.wfile.write(f"data: {data}\n\n".encode())
+        self.wfile.flush()
+
+    def _stream(self, payload: dict[str, Any], *, cut: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": payload["model"],
+        }
+        for i, word in enumerate(_words(self.fake.reply)):
+            delta = {"role": "assistant", "content": word} if i == 0 else {"content": word}
+            self._event(
+                json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+            )
+            if cut:
+                self.close_connection = True
                 return
-            server.requests.append(payload)
-            server.headers.append({k.lower(): v for k, v in self.headers.items()})
-            behaviour = server.next_behaviour()
-            try:
-                self._answer(behaviour, payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-        def _answer(self, behaviour: str, payload: dict[str, Any]) -> None:
-            if behaviour == "500":
-                self._error(500, "internal error")
-            elif behaviour == "429":
-                self._error(429, "rate limited", {"Retry-After": server.retry_after})
-            elif behaviour == "401":
-                self._error(401, "invalid api key")
-            elif behaviour == "hang":
-                server.wait_or_stop(server.hang_s)
-                self._error(504, "too late")
-            elif behaviour == "malformed":
-                self._send(200, b'{"id": "x", "choices": [ {"message": ', "application/json")
-            elif payload.get("stream"):
-                self._stream(payload, cut=behaviour == "cut")
-            else:
-                self._complete(payload)
-
-        def _usage(self, payload: dict[str, Any]) -> dict[str, int]:
-            prompt = sum(len(m["content"].split()) for m in payload["messages"])
-            completion = len(server.reply.split())
-            return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-        def _complete(self, payload: dict[str, Any]) -> None:
-            body = {
-                "id": "chatcmpl-fake",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": payload["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": server.reply},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": self._usage(payload),
-            }
-            self._send(200, json.dumps(body).encode(), "application/json")
-
-        def _event(self, data: str) -> None:
-            self.wfile.write(f"data: {data}\n\n".encode())
-            self.wfile.flush()
-
-        def _stream(self, payload: dict[str, Any], *, cut: bool) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.end_headers()
-            base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0, "model": payload["model"]}
-            for i, word in enumerate(_words(server.reply)):
-                delta = {"role": "assistant", "content": word} if i == 0 else {"content": word}
-                self._event(json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}))
-                if cut:
-                    self.close_connection = True
-                    return
-            self._event(json.dumps({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
-            if payload.get("stream_options", {}).get("include_usage"):
-                self._event(json.dumps({**base, "choices": [], "usage": self._usage(payload)}))
-            self._event("[DONE]")
-            self.close_connection = True
-
-    return Handler
+        self._event(json.dumps({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        if payload.get("stream_options", {}).get("include_usage"):
+            self._event(json.dumps({**base, "choices": [], "usage": self._usage(payload)}))
+        self._event("[DONE]")
+        self.close_connection = True
 
 
 @contextmanager

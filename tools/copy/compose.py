@@ -80,7 +80,15 @@ def _fit(text: str, max_chars: int) -> str:
         cut = trimmed
 
 
-def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> str:
+@dataclass(frozen=True)
+class CleanLine:
+    """A cleaned model line, and the sentences dropped from it with the reason."""
+
+    text: str
+    dropped: tuple[str, ...] = ()
+
+
+def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> CleanLine:
     """The usable part of a model answer: first line(s), no labels or placeholders, fitted to size.
 
     Sentences stating a number, date or code that is not an offer fact are dropped (``facts``).
@@ -91,8 +99,16 @@ def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> str:
     text = _PLACEHOLDER.sub("", _LABEL.sub("", text))
     text = re.sub(r"\*+|_{2,}|`", "", text).strip().strip("\"'").strip()
     sentences = [_calm(s.strip()) for s in _SENTENCE.split(text) if s.strip()]
+    dropped: list[str] = []
     if facts is not None:
-        sentences = [s for s in sentences if all(is_grounded(c, facts) for c in extract_claims(s))]
+        grounded = []
+        for sentence in sentences:
+            bad = [c.text for c in extract_claims(sentence) if not is_grounded(c, facts)]
+            if bad:
+                dropped.append(f"'{sentence}' states {', '.join(bad)}, which is not in the offer facts")
+            else:
+                grounded.append(sentence)
+        sentences = grounded
     kept: list[str] = []
     for sentence in sentences[: spec.sentences]:
         if kept and len(" ".join([*kept, sentence])) > spec.max_chars:
@@ -101,7 +117,7 @@ def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> str:
     text = re.sub(r"\s+", " ", " ".join(kept)).strip()
     if spec.kind == "headline":
         text = text.rstrip(".")
-    return _fit(text, spec.max_chars)
+    return CleanLine(_fit(text, spec.max_chars), tuple(dropped))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from evals.embedding import Embedder
 from evals.metrics.grounding import Facts, offer_facts
 from evals.types import CheckContext, CheckReport, CopyDraft
 from prompts import Prompt, load_prompt
-from tools.copy.compose import CHANNEL_LINES, LineSpec, assemble, clean_line
+from tools.copy.compose import CHANNEL_LINES, CleanLine, LineSpec, assemble, clean_line
 from tools.copy.models import CopyRequest, CopyResult, CopyVariant
 
 Checker = Callable[..., CheckReport]
@@ -94,8 +94,8 @@ class _Writer:
 
     def line(
         self, spec: LineSpec, angle: str, temperature: float, previous: str | None, feedback: str | None
-    ) -> str:
-        """One cleaned line from the model."""
+    ) -> tuple[str, CleanLine]:
+        """One line from the model: the raw answer and its cleaned form."""
         kind: dict[str, Any] = self.prompt.raw("kinds")[spec.kind]
         result = self.model.chat(
             self.messages(spec, angle, previous, feedback),
@@ -106,11 +106,13 @@ class _Writer:
         self.calls += 1
         self.tokens += result.completion_tokens
         self.backend, self.model_name = result.backend, result.model
-        return clean_line(result.text, spec, self.facts)
+        return result.text.strip(), clean_line(result.text, spec, self.facts)
 
 
-def _problems(lines: dict[str, str], others: Sequence[dict[str, str]]) -> list[str]:
-    found = [f"the model wrote no usable {part}" for part, text in lines.items() if not text]
+def _problems(cleaned: dict[str, CleanLine], others: Sequence[dict[str, str]]) -> list[str]:
+    found = [f"{part}: dropped {why}" for part, line in cleaned.items() for why in line.dropped]
+    lines = {part: line.text for part, line in cleaned.items()}
+    found += [f"the model wrote no usable {part}" for part, text in lines.items() if not text]
     for part, text in lines.items():
         if text and any(o.get(part, "").lower() == text.lower() for o in others):
             found.append(f"the {part} repeats another variant's; write a different one")
@@ -142,14 +144,16 @@ def generate_copy(
             if progress is not None:
                 progress(f"variant {index + 1}/{request.variants}, attempt {attempt}")
             temperature = 0.0 if attempt == 1 else RETRY_TEMPERATURE
-            lines = {
+            answers = {
                 s.part: writer.line(s, angle, temperature, previous.get(s.part), feedback) for s in specs
             }
-            parts, used = assemble(request, lines, index)
+            cleaned = {part: clean for part, (_, clean) in answers.items()}
+            parts, used = assemble(request, {part: c.text for part, c in cleaned.items()}, index)
             draft = CopyDraft(channel=request.channel, parts=parts, language=request.language)
             report = checker(draft, context, embedder=embedder, siblings=accepted, facts=facts)
-            failures = _problems(lines, [v.parts for v in variants]) + report.failures
-            previous, feedback = lines, "\n".join(f"- {f}" for f in failures)
+            failures = _problems(cleaned, [v.parts for v in variants]) + report.failures
+            previous = {part: raw for part, (raw, _) in answers.items()}
+            feedback = "\n".join(f"- {f}" for f in failures)
             if not failures or attempt == request.max_attempts:
                 break
         variant = CopyVariant(
