@@ -80,18 +80,16 @@ def abtest_command(
         return
     print_table(
         f"A/B test {result.campaign_id} ({', '.join(result.channels)}), outcome: {result.outcome}",
-        ["variant", "sent", "open rate", "conversion rate", "95% CI", "P(best)", "lift", "lift CI", "power"],
+        ["variant", "sent", "opened", "converted (95% CI)", "P(best)", "lift (95% CI)", "power"],
         [
             (
                 v.variant,
                 v.sent,
-                v.open_rate.rate,
-                v.conversion_rate.rate,
-                f"{v.conversion_rate.lower:.2%}-{v.conversion_rate.upper:.2%}",
-                v.prob_best,
-                "-" if v.lift is None else f"{v.lift:+.1%}",
-                "-" if v.lift_lower is None else f"{v.lift_lower:+.0%} to {v.lift_upper:+.0%}",
-                "-" if v.power is None else v.power,
+                f"{v.open_rate.rate:.1%}",
+                f"{v.conversion_rate.rate:.2%} ({v.conversion_rate.lower:.1%}-{v.conversion_rate.upper:.1%})",
+                f"{v.prob_best:.1%}",
+                "-" if v.lift is None else f"{v.lift:+.0%} ({v.lift_lower:+.0%} to {v.lift_upper:+.0%})",
+                "-" if v.power is None else f"{v.power:.0%}",
             )
             for v in result.variants
         ],
