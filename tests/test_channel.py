@@ -213,6 +213,8 @@ def test_cli_channel_and_update(sample_data: GeneratedData, isolated_home: Path,
     assert plot.read_bytes()[:4] == b"\x89PNG"
     table = runner.invoke(app, ["channel", "--thompson", "--seed", "3"])
     assert table.exit_code == 0 and "Thompson draw" in table.stdout
+    per_customer = runner.invoke(app, ["channel", "--per-customer"])
+    assert per_customer.exit_code == 0 and "first 20 of 3,000" in per_customer.stdout
     results = tmp_path / "r.csv"
     results.write_text("segment,channel,sent,converted\nall customers,sms,100,9\n")
     upd = runner.invoke(app, ["channel", "update", str(results)])

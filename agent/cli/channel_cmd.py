@@ -27,6 +27,7 @@ SegmentsOpt = Annotated[
     Path | None,
     typer.Option("--segments", help="CSV/Parquet with customer_id, segment (default: `segments` table)."),
 ]
+PER_CUSTOMER_SHOWN = 20
 SegmentByOpt = Annotated[str | None, typer.Option(help="Use this customers column as the segment.")]
 
 
@@ -126,6 +127,13 @@ def _show(report: ChannelReport, out: Path | None, plot: Path | None) -> None:
         console.print(f"{report.updates_applied} folded-in campaign result file(s) applied")
     for note in report.notes:
         console.print(f"note: {note}", highlight=False)
+    if report.customers and out is None:
+        shown = report.customers[:PER_CUSTOMER_SHOWN]
+        print_table(
+            f"Per customer (first {len(shown):,} of {len(report.customers):,}; --out FILE for all)",
+            ["customer", "segment", "channel", "expected value"],
+            [(c.customer_id, c.segment, c.channel or "none", c.expected_value) for c in shown],
+        )
     if out is not None:
         console.print(f"per-customer choices: {out}")
     if plot is not None:
