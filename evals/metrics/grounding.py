@@ -89,11 +89,15 @@ def _date_keys(g: dict[str, str | None]) -> set[str]:
 
 def extract_claims(text: str) -> list[Claim]:
     """Every number, price, percentage, date and code in ``text``, each span counted once."""
-    taken = [False] * len(text)
+    taken: list[tuple[int, int]] = []
     claims: list[Claim] = []
+    digits = any(ch.isdigit() for ch in text)
     for kind, pattern in _PATTERNS:
+        if not digits and kind != "code":  # every other kind of claim contains a digit
+            continue
         for m in pattern.finditer(text):
-            if any(taken[m.start() : m.end()]):
+            start, end = m.span()
+            if any(start < e and s < end for s, e in taken):
                 continue
             groups = m.groupdict()
             if kind == "date":
@@ -108,8 +112,7 @@ def extract_claims(text: str) -> list[Claim]:
                 values = frozenset({code})
             elif kind != "skip":
                 values = frozenset({number_key(str(groups["n"]))})
-            for i in range(m.start(), m.end()):
-                taken[i] = True
+            taken.append((start, end))
             if kind != "skip":
                 shown = str(groups["c"]) if kind == "code" else m.group(0).strip()
                 claims.append(Claim(kind, shown, values))

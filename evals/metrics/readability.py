@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 import textstat
 
@@ -29,8 +30,13 @@ def prose(draft: CopyDraft) -> str:
     Opt-out wording, unsubscribe lines and the postal-address footer are legal boilerplate, not
     copy: they would drag sentiment down ("STOP") and distort readability.
     """
-    names = PROSE_PARTS[draft.channel]
-    parts = [draft.parts[n] for n in draft.parts if n in names or n.rpartition("_")[0] in names]
+    return _prose(draft.channel, tuple(draft.parts.items()))
+
+
+@lru_cache(maxsize=4096)
+def _prose(channel: str, items: tuple[tuple[str, str], ...]) -> str:
+    names = PROSE_PARTS[channel]
+    parts = [text for name, text in items if name in names or name.rpartition("_")[0] in names]
     lines = [OPT_OUT_SENTENCE.sub("", line).strip() for p in parts for line in p.splitlines()]
     kept = [
         x
