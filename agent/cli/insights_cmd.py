@@ -40,7 +40,8 @@ def insights(
     frame = read_feedback(feedback, text_column=text_column)
     membership = _membership(segments)
     with console.status("scoring feedback"):
-        report = analyse_feedback(frame, membership, params)
+        source = f"file {segments}" if segments is not None else "segments table"
+        report = analyse_feedback(frame, membership, params, membership_source=source)
     if plot is not None:
         _plot(report, plot)
     if as_json:

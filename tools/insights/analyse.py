@@ -39,7 +39,11 @@ def read_feedback(path: Path, *, text_column: str = "text") -> pd.DataFrame:
 
 
 def analyse_feedback(
-    feedback: pd.DataFrame, membership: pd.DataFrame | None = None, params: InsightsParams | None = None
+    feedback: pd.DataFrame,
+    membership: pd.DataFrame | None = None,
+    params: InsightsParams | None = None,
+    *,
+    membership_source: str = "segments",
 ) -> InsightsReport:
     """Sentiment and themes of ``feedback`` (columns text[, customer_id, sentiment]) per segment.
 
@@ -62,7 +66,7 @@ def analyse_feedback(
                 f"{unmatched:,} texts from customers without a segment are grouped as {NO_SEGMENT!r}"
             )
         frame["segment"] = frame["segment"].fillna(NO_SEGMENT)
-        source = "segments"
+        source = membership_source
     else:
         frame["segment"] = "all customers"
         source = "single segment (no segments given)"
