@@ -64,7 +64,9 @@ def export_membership(segmentation: Segmentation, path: Path) -> Path:
 
 def has_segments(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether ``con`` holds a ``segments`` table."""
-    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [TABLE]).fetchall()
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [TABLE]
+    ).fetchall()
     return bool(rows and rows[0][0])
 
 
