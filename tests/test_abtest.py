@@ -141,3 +141,5 @@ def test_cli(sample_data: GeneratedData, isolated_home: Path) -> None:
     assert bad.exit_code == 4 and "at least two" in bad.output and "Traceback" not in bad.output
     bad_copy = runner.invoke(app, ["abtest", "C004", "--copy", "no-equals-sign"])
     assert bad_copy.exit_code == 2 and "VARIANT=TEXT" in bad_copy.output
+    wrong = runner.invoke(app, ["abtest", "C004", "--outcome", "bought"])
+    assert wrong.exit_code == 4 and "outcome: Input should be" in wrong.output

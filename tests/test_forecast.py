@@ -162,3 +162,5 @@ def test_cli_json_and_plot(sample_data: GeneratedData, isolated_home: Path, tmp_
     assert "seasonal-naive" in human.output and "revenue" in human.output
     bad = runner.invoke(app, ["forecast", "--by", "segment"])
     assert bad.exit_code == 4 and "mkt segment" in bad.output and "Traceback" not in bad.output
+    wrong = runner.invoke(app, ["forecast", "--by", "week"])
+    assert wrong.exit_code == 4 and "by: Input should be 'total', 'category' or 'segment'" in wrong.output

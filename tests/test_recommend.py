@@ -128,3 +128,5 @@ def test_cli(sample_data: GeneratedData, isolated_home: Path) -> None:
     assert human.exit_code == 0 and "Next products for CU0000002" in human.output
     bad = runner.invoke(app, ["recommend", "--segment", "champions"])
     assert bad.exit_code == 4 and "segments table" in bad.output and "Traceback" not in bad.output
+    wrong = runner.invoke(app, ["recommend", "--customer", "CU0000001", "--rank-by", "price"])
+    assert wrong.exit_code == 4 and "rank-by: Input should be 'score' or 'lift'" in wrong.output

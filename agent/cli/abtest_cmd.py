@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -51,15 +52,14 @@ def abtest_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Conversion and open rates with intervals, P(each variant is best), lift and power."""
-    params = AbTestParams.model_validate(
-        {
-            "campaign_id": campaign,
-            "outcome": outcome,
-            "control": control,
-            "win_probability": win_probability,
-            "seed": seed,
-            "copies": _copies(copy or []),
-        }
+    params = build(
+        AbTestParams,
+        campaign_id=campaign,
+        outcome=outcome,
+        control=control,
+        win_probability=win_probability,
+        seed=seed,
+        copies=_copies(copy or []),
     )
     settings = load_settings()
     con = open_source(Workspace.from_settings(settings), {"customers": customers, "engagements": engagements})

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -42,17 +43,16 @@ def forecast_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Forecast weekly revenue, orders and active customers, overall or per category/segment."""
-    params = ForecastParams.model_validate(
-        {
-            "metrics": metric or ["revenue", "orders", "active_customers"],
-            "by": by,
-            "horizon": horizon,
-            "level": level,
-            "season_period": season_period,
-            "seasonal": seasonal,
-            "backtest_folds": folds,
-            "as_of": as_of,
-        }
+    params = build(
+        ForecastParams,
+        metrics=metric or ["revenue", "orders", "active_customers"],
+        by=by,
+        horizon=horizon,
+        level=level,
+        season_period=season_period,
+        seasonal=seasonal,
+        backtest_folds=folds,
+        as_of=as_of,
     )
     workspace = Workspace.from_settings(load_settings())
     con = open_source(workspace, {"customers": customers, "transactions": transactions})

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -47,18 +48,19 @@ def recommend_command(
     try:
         result = None
         if customer or segment is not None:
-            params = RecommendParams.model_validate(
-                {
-                    "customer_ids": customer or [],
-                    "segment": segment,
-                    "k": k,
-                    "rank_by": rank_by,
-                    "as_of": as_of,
-                }
+            params = build(
+                RecommendParams,
+                customer_ids=customer or [],
+                segment=segment,
+                k=k,
+                rank_by=rank_by,
+                as_of=as_of,
             )
             result = recommend(con, params)
         holdout = (
-            evaluate_holdout(con, EvaluateParams(holdout_weeks=holdout_weeks, k=k)) if evaluate else None
+            evaluate_holdout(con, build(EvaluateParams, holdout_weeks=holdout_weeks, k=k))
+            if evaluate
+            else None
         )
     finally:
         con.close()
