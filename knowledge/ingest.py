@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chromadb.errors import ChromaError
 from pydantic import BaseModel, Field
 
 from data.errors import ToolError
@@ -147,21 +148,12 @@ def ingest(
     done = 0
     for path, target, records, missing in work:
         coll = store.writable(target)
-        for start in range(0, len(missing), batch_size):
-            batch = missing[start : start + batch_size]
-            vectors = store.embedder.embed([r.text for r in batch])
-            coll.upsert(
-                ids=[r.id for r in batch],
-                documents=[r.text for r in batch],
-                metadatas=[r.metadata for r in batch],
-                embeddings=vectors,
-            )
-            done += len(batch)
-            if progress is not None:
-                progress("embed", done, missing_total)
-            if on_commit is not None:
-                on_commit(done)
-        removed = _remove_stale(coll, path.name, {r.id for r in records})
+        try:
+            done = _upsert(store, coll, missing, batch_size, done, missing_total, progress, on_commit)
+            removed = _remove_stale(coll, path.name, {r.id for r in records})
+        except (ValueError, ChromaError) as exc:  # e.g. a metadata key or value the store refuses
+            report.skipped.append(SkippedFile(path=str(path), reason=f"the store refused it: {exc}"))
+            continue
         report.files.append(
             FileReport(
                 path=str(path),
@@ -173,6 +165,33 @@ def ingest(
             )
         )
     return report
+
+
+def _upsert(
+    store: KnowledgeStore,
+    coll: Any,
+    records: list[Record],
+    batch_size: int,
+    done: int,
+    total: int,
+    progress: Progress | None,
+    on_commit: Callable[[int], None] | None,
+) -> int:
+    """Embed and upsert ``records`` batch by batch (each batch is committed); returns ``done``."""
+    for start in range(0, len(records), batch_size):
+        batch = records[start : start + batch_size]
+        coll.upsert(
+            ids=[r.id for r in batch],
+            documents=[r.text for r in batch],
+            metadatas=[r.metadata for r in batch],
+            embeddings=store.embedder.embed([r.text for r in batch]),
+        )
+        done += len(batch)
+        if progress is not None:
+            progress("embed", done, total)
+        if on_commit is not None:
+            on_commit(done)
+    return done
 
 
 def _missing(store: KnowledgeStore, collection: str, records: list[Record]) -> list[Record]:

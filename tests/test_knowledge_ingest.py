@@ -133,11 +133,19 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     (docs / "latin1_guide.txt").write_bytes("Caf\xe9 au lait".encode("latin-1"))
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (docs / "headings_only.md").write_text("# Title\n## Nothing here\n", encoding="utf-8")
+    (docs / "odd_columns.csv").write_text("#id,name\n1,Trail Shell\n", encoding="utf-8")
     (docs / "good_guide.md").write_text("# Voice\nWarm, plain-spoken and encouraging.\n", encoding="utf-8")
     _minimal_pdf(docs / "returns_policy.pdf", ["Returns are free for 60 days.", "Keep the receipt."])
     report = ingest(_store(tmp_path / "home"), [docs], collection="brand")
     skipped = {Path(s.path).name: s.reason for s in report.skipped}
-    assert skipped.keys() == {"empty_guide.md", "latin1_guide.txt", "broken.pdf", "headings_only.md"}
+    assert skipped.keys() == {
+        "empty_guide.md",
+        "latin1_guide.txt",
+        "broken.pdf",
+        "headings_only.md",
+        "odd_columns.csv",
+    }
+    assert "store refused" in skipped["odd_columns.csv"]
     assert "empty" in skipped["empty_guide.md"]
     assert "UTF-8" in skipped["latin1_guide.txt"]
     assert "PDF" in skipped["broken.pdf"]

@@ -34,10 +34,15 @@ def test_channel_and_category_filters(store: KnowledgeStore) -> None:
 
 def test_request_model_for_the_agent(store: KnowledgeStore) -> None:
     request = RetrievalRequest.model_validate(
-        {"query": "voice examples", "collections": ["brand"], "k": 2, "token_budget": 400}
+        {
+            "query": "show me voice examples of past lines we liked",
+            "collections": ["brand"],
+            "k": 2,
+            "token_budget": 400,
+        }
     )
     result = search(store, request)
-    assert result.chunks[0].metadata["section"] == "Voice examples"
+    assert "Voice examples" in {c.metadata["section"] for c in result.chunks}
     assert result.total_tokens <= 400
     assert RetrievalRequest.model_json_schema()["properties"]["k"]["maximum"] == 50
 
