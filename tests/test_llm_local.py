@@ -1,0 +1,85 @@
+"""The real local model (packaged SmolLM2-135M GGUF): chat, streaming, schema-guided JSON; JSON repair."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.llm import BackendError, CallLog, LocalChatModel
+from agent.llm.local_backend import packaged_model_file
+from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
+
+MESSAGES = [{"role": "user", "content": "Name one benefit of trail running shoes."}]
+
+
+@pytest.fixture(scope="module")
+def local() -> LocalChatModel:
+    model = LocalChatModel()
+    model.loaded()
+    return model
+
+
+def test_packaged_model_is_found_without_importing_its_package() -> None:
+    path = packaged_model_file()
+    assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf" and path.stat().st_size > 50_000_000
+
+
+def test_greedy_chat_is_repeatable_and_streaming_says_the_same(local: LocalChatModel, tmp_path: Path) -> None:
+    local.call_log = CallLog(tmp_path / "calls.jsonl")
+    try:
+        first = local.chat(MESSAGES, max_tokens=12)
+        again = local.chat(MESSAGES, max_tokens=12)
+        chunks = list(local.stream(MESSAGES, max_tokens=12))
+    finally:
+        local.call_log = CallLog()
+    assert first.text and first.text == again.text
+    assert (first.backend, first.completion_tokens) == ("local", 12) and first.prompt_tokens > 5
+    streamed = chunks[-1].result
+    assert streamed is not None and streamed.text == first.text
+    assert len([c for c in chunks if c.text]) > 1
+    assert streamed.first_token_s is not None and streamed.first_token_s < streamed.latency_s
+    records = (tmp_path / "calls.jsonl").read_text().splitlines()
+    assert len(records) == 3 and '"Name one benefit of trail running shoes."' in records[0]
+
+
+def test_stop_strings_end_the_answer(local: LocalChatModel) -> None:
+    result = local.chat(
+        [{"role": "user", "content": "List three running shoe brands, one per line."}],
+        max_tokens=24,
+        stop=["\n"],
+    )
+    assert "\n" not in result.text and result.completion_tokens < 24
+
+
+def test_schema_guided_json_is_always_valid(local: LocalChatModel) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "channel": {"type": "string", "enum": ["email", "sms", "push"]},
+            "variants": {"type": "integer"},
+            "urgent": {"type": "boolean"},
+        },
+        "required": ["channel", "variants", "urgent"],
+    }
+    messages = [{"role": "user", "content": "Send 2 text messages (SMS) to at-risk runners."}]
+    result = local.chat(messages, max_tokens=8, json_schema=schema)
+    assert result.parsed["channel"] in ("email", "sms", "push")
+    assert isinstance(result.parsed["variants"], int) and isinstance(result.parsed["urgent"], bool)
+    assert result.backend == "local" and result.text.startswith("{")
+
+
+def test_unsatisfiable_schema_is_a_model_error_not_bad_data(local: LocalChatModel) -> None:
+    schema = {"type": "object", "properties": {"code": {"type": "string", "pattern": "^ZZZ[0-9]{9}$"}}}
+    with pytest.raises(BackendError, match="no valid JSON"):
+        local.chat(MESSAGES, max_tokens=4, json_schema=schema)
+
+
+def test_endpoint_json_is_repaired_then_validated() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    assert parse_json_answer('Sure! ```json\n{"a": 1,}\n```', schema) == {"a": 1}
+    assert parse_json_answer('{"a": 2, "b": "cut off', schema) == {"a": 2, "b": "cut off"}
+    with pytest.raises(InvalidJSONAnswer, match="a: 'x' is not of type 'integer'"):
+        parse_json_answer('{"a": "x"}', schema)
+    with pytest.raises(InvalidJSONAnswer, match="no JSON"):
+        parse_json_answer("no json here", schema)
