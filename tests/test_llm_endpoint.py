@@ -234,3 +234,19 @@ def test_settings_pick_the_endpoint_with_local_fallback(
 
 def test_without_endpoint_settings_the_local_model_is_used() -> None:
     assert isinstance(build_chat_model(load_settings()), LocalChatModel)
+
+
+def test_langchain_adapter_invokes_and_streams_through_our_backend(server: FakeOpenAIServer) -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    from agent.llm.langchain_adapter import LangChainChatModel
+
+    chat = LangChainChatModel(chat_model=_endpoint(server), max_tokens=30)
+    answer = chat.invoke([SystemMessage("You write short copy."), HumanMessage("A subject line, please.")])
+    assert answer.content == "Fresh miles start here."
+    assert answer.response_metadata["backend"] == "openai"
+    assert answer.usage_metadata is not None and answer.usage_metadata["output_tokens"] == 4
+    assert server.requests[0]["messages"][0] == {"role": "system", "content": "You write short copy."}
+    assert server.requests[0]["max_tokens"] == 30
+    pieces = [c.content for c in chat.stream("Again, streamed.")]
+    assert "".join(str(p) for p in pieces) == "Fresh miles start here." and len(pieces) > 2
