@@ -225,7 +225,7 @@ def test_killed_ingest_leaves_a_working_store_and_resumes_without_duplicates(tmp
     assert hit.metadata["product_id"] == last_row[0] and hit.score > 0.99
 
 
-def test_cli_ingest_and_search(sample_data: GeneratedData) -> None:
+def test_cli_ingest_and_search(sample_data: GeneratedData, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["knowledge", "ingest", str(sample_data.knowledge_dir), "--json"])
     assert result.exit_code == 0, result.output
@@ -240,6 +240,14 @@ def test_cli_ingest_and_search(sample_data: GeneratedData) -> None:
     assert result.exit_code == 0 and '"products": 29' in result.output
     result = runner.invoke(app, ["knowledge", "search", "what is our postal address", "-k", "1"])
     assert result.exit_code == 0 and "brand_guide.md" in result.output  # all collections by default
+    empty = tmp_path / "empty_guide.md"
+    empty.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["knowledge", "ingest", str(empty)])
+    assert (
+        result.exit_code == 1
+        and "skipped" in result.output
+        and "empty_guide.md: file is empty" in result.output
+    )
     result = runner.invoke(app, ["knowledge", "search", "shoes", "--collection", "nothing_here"])
     assert result.exit_code == 4
     assert "collection 'nothing_here' does not exist" in result.output

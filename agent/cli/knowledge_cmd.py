@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agent.cli.output import console, err_console, print_json, print_table
@@ -75,7 +76,9 @@ def ingest(
                 [(f.path, f.collection, f.chunks, f.added, f.unchanged, f.removed) for f in report.files],
             )
         for skipped in report.skipped:
-            err_console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", highlight=False)
+            err_console.print(
+                f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}", highlight=False
+            )
     if report.skipped and not report.files:
         raise typer.Exit(1)
 
@@ -185,3 +188,35 @@ def list_collections(as_json: JsonOpt = False) -> None:
         print_json({"location": store.location, "collections": counts})
         return
     print_table(f"Knowledge base {store.location}", ["collection", "chunks"], sorted(counts.items()))
+
+
+@app.command("eval")
+def eval_retrieval(
+    knowledge_dir: Annotated[
+        Path | None, typer.Option(help="Generated knowledge folder (default: generate a fresh sample).")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", help="Cut-off rank for recall.", min=1)] = 5,
+    mmr: Annotated[bool, typer.Option("--mmr", help="Re-rank with maximal marginal relevance.")] = False,
+    min_recall: Annotated[float, typer.Option(help="Exit 1 below this recall@k.", min=0, max=1)] = 0.9,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall@k and MRR of retrieval on the labelled queries (temporary store; nothing else touched)."""
+    from evals.retrieval_eval import run
+
+    with console.status("generating, ingesting and querying"):
+        report = run(knowledge_dir, k=k, mmr=mmr)
+    if as_json:
+        print_json(report)
+    else:
+        print_table(
+            f"Retrieval on {report.n_queries} labelled queries" + (" (MMR)" if mmr else ""),
+            ["collection", f"recall@{k}"],
+            [*report.per_collection.items(), ("all", report.recall_at_k)],
+        )
+        console.print(f"MRR {report.mrr:.3f}")
+        for miss in report.misses:
+            console.print(
+                f"miss [{miss.collection}] {miss.query!r} -> {', '.join(miss.top)}", highlight=False
+            )
+    if report.recall_at_k < min_recall:
+        raise typer.Exit(1)
