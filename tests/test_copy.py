@@ -221,3 +221,13 @@ def test_the_eval_harness_runs_the_copy_tool(endpoint: FakeOpenAIServer) -> None
     assert len(drafts) == 1
     text = drafts[0].parts["text"] if isinstance(drafts[0], CopyDraft) else ""
     assert "Fresh legs for the trail" in text and "RUN15" in text
+
+
+def test_brand_voice_survives_knowledge_chunking() -> None:
+    from knowledge.chunking import chunk_markdown
+    from tools.copy.brand import guide_from_chunks
+
+    chunks = [(str(c.metadata.get("heading_path", "")), c.text) for c in chunk_markdown(BRAND_GUIDE)]
+    rebuilt = brand_from_text(guide_from_chunks(chunks))
+    assert (rebuilt.name, rebuilt.postal_address) == (BRAND.name, POSTAL_ADDRESS)
+    assert rebuilt.examples == BRAND.examples and rebuilt.voice == BRAND.voice

@@ -26,6 +26,7 @@ from tools.copy import (
     brand_from_text,
     generate_copy,
 )
+from tools.copy.brand import guide_from_chunks
 
 ChannelName = Literal["email", "sms", "push", "social", "ads"]
 BRAND_QUERY = "brand voice, tone, voice examples, do and don't, postal address, channel rules"
@@ -43,7 +44,8 @@ def _brand_from_knowledge(settings: Settings, name: str | None, address: str | N
             "no brand voice: ingest a brand guide (`mkt knowledge ingest brand_guide.md`) or pass --brand-file"
         )
     result = retrieve(store, BRAND_QUERY, BRAND, k=8)
-    return brand_from_text("\n\n".join(c.text for c in result.chunks), name=name, postal_address=address)
+    chunks = [(str(c.metadata.get("heading_path", "")), c.text) for c in result.chunks]
+    return brand_from_text(guide_from_chunks(chunks), name=name, postal_address=address)
 
 
 def _brand(settings: Settings, brand_file: Path | None, name: str | None, address: str | None) -> BrandVoice:

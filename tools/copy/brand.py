@@ -58,3 +58,24 @@ def brand_from_file(path: Path, **overrides: str | None) -> BrandVoice:
     except (OSError, UnicodeDecodeError) as exc:
         raise ToolError(f"cannot read the brand guide {path}: {exc}") from exc
     return brand_from_text(text, **overrides)
+
+
+def guide_from_chunks(chunks: list[tuple[str, str]]) -> str:
+    """Rebuild brand-guide Markdown from retrieved chunks given as ``(heading path, text)``.
+
+    Knowledge chunks carry their heading path (``Acme brand guide > Voice``) as their first line;
+    this turns them back into ``# Acme brand guide`` / ``## Voice`` sections for ``brand_from_text``.
+    """
+    title: str | None = None
+    sections: dict[str, list[str]] = {}
+    for path, text in chunks:
+        names = [p.strip() for p in path.split(">") if p.strip()]
+        body = text.split("\n", 1)[1] if path and text.startswith(path) and "\n" in text else text
+        if names and title is None:
+            title = names[0]
+        sections.setdefault(names[-1] if len(names) > 1 else "", []).append(body.strip())
+    lines = [f"# {title}"] if title else []
+    for name, bodies in sections.items():
+        lines.append(f"## {name}" if name else "")
+        lines.extend(bodies)
+    return "\n\n".join(lines)
