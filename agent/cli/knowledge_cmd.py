@@ -76,9 +76,8 @@ def ingest(
                 [(f.path, f.collection, f.chunks, f.added, f.unchanged, f.removed) for f in report.files],
             )
         for skipped in report.skipped:
-            err_console.print(
-                f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}", highlight=False
-            )
+            line = f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}"
+            err_console.print(line, highlight=False, soft_wrap=True)
     if report.skipped and not report.files:
         raise typer.Exit(1)
 
@@ -215,8 +214,7 @@ def eval_retrieval(
         )
         console.print(f"MRR {report.mrr:.3f}")
         for miss in report.misses:
-            console.print(
-                f"miss [{miss.collection}] {miss.query!r} -> {', '.join(miss.top)}", highlight=False
-            )
+            line = f"miss [{miss.collection}] {miss.query!r} -> {', '.join(miss.top)}"
+            console.print(escape(line), highlight=False, soft_wrap=True)
     if report.recall_at_k < min_recall:
         raise typer.Exit(1)
