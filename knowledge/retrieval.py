@@ -134,8 +134,13 @@ def retrieve(
     mmr_lambda: float = 0.5,
     fetch_k: int | None = None,
     token_budget: int | None = None,
+    query_vector: np.ndarray | None = None,
 ) -> RetrievalResult:
-    """The ``k`` chunks closest to ``query`` in ``collections``, filtered, optionally MMR-diverse."""
+    """The ``k`` chunks closest to ``query`` in ``collections``, filtered, optionally MMR-diverse.
+
+    ``query_vector`` skips embedding ``query`` when the caller already has its vector (e.g. a
+    batch of queries embedded together).
+    """
     if not query.strip():
         raise ToolError("the query is empty")
     if k < 1:
@@ -146,7 +151,7 @@ def retrieve(
     if not names:
         raise ToolError("name at least one collection to search")
     filters = build_where(where, segment=segment, channel=channel, category=category)
-    query_vec = store.embedder.embed([query])[0]
+    query_vec = store.embedder.embed([query])[0] if query_vector is None else query_vector
     pool = max(fetch_k or 4 * k, k) if mmr else k
     candidates: list[tuple[RetrievedChunk, np.ndarray]] = []
     for name in names:
