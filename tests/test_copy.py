@@ -160,7 +160,7 @@ def local() -> LocalChatModel:
 
 
 def test_real_local_model_writes_a_checked_sms(local: LocalChatModel) -> None:
-    result = generate_copy(_request("sms", max_attempts=2), local)
+    result = generate_copy(_request("sms", max_attempts=1), local)
     variant = result.variants[0]
     text = variant.parts["text"]
     assert variant.backend == "local" and result.model_calls >= 1
@@ -231,3 +231,20 @@ def test_brand_voice_survives_knowledge_chunking() -> None:
     rebuilt = brand_from_text(guide_from_chunks(chunks))
     assert (rebuilt.name, rebuilt.postal_address) == (BRAND.name, POSTAL_ADDRESS)
     assert rebuilt.examples == BRAND.examples and rebuilt.voice == BRAND.voice
+
+
+def test_mkt_copy_reads_brand_voice_from_the_knowledge_base(
+    endpoint: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    guide = tmp_path / "brand_guide.md"
+    guide.write_text(BRAND_GUIDE, encoding="utf-8")
+    runner = CliRunner()
+    ingested = runner.invoke(app, ["knowledge", "ingest", str(guide)])
+    assert ingested.exit_code == 0, ingested.output
+    args = ["copy", "--channel", "sms", "--product", "Ridgeback 3 trail shoe", "--discount", "15%"]
+    result = runner.invoke(app, [*args, "--variants", "1", "--json", "--no-save"])
+    assert result.exit_code == 0, result.output
+    variant = json.loads(result.stdout)["variants"][0]
+    assert variant["parts"]["text"].startswith("Trailhead Running Co.:")
+    system = endpoint.requests[0]["messages"][0]["content"]
+    assert "Trailhead Running Co." in system and "plain-spoken" in system
