@@ -18,7 +18,7 @@ from evals.suite import Suite
 # Metric direction (True = higher is better); must match the metrics' own ``higher_is_better``.
 HIGHER_IS_BETTER: dict[str, bool] = {
     "length": False, "tokens": False, "grounding": True, "compliance": True, "spam": False, "cta": True,
-    "readability": False, "language": True, "sentiment": True, "brand_voice": True, "diversity": False,
+    "readability": False, "language": True, "sentiment": True, "brand_voice": True, "diversity": False, "judge": True,
 }  # fmt: skip
 
 

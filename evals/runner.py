@@ -14,11 +14,12 @@ from data.errors import MktError
 from evals.checks import check_copy
 from evals.embedding import CachingEmbedder, Embedder
 from evals.generators import GenerationRequest, GeneratorUnavailable, as_draft, resolve_generator
+from evals.judge import Complete, judge_check
 from evals.metrics.diversity import self_similarity
 from evals.metrics.grounding import offer_facts
 from evals.metrics.readability import prose
 from evals.suite import Case, Suite
-from evals.types import CheckReport, CopyDraft
+from evals.types import CheckContext, CheckReport, CopyDraft
 
 Status = Literal["passed", "failed", "skipped", "error"]
 
@@ -91,9 +92,15 @@ def _verdict(case: Case, reports: list[CheckReport]) -> tuple[Status, str]:
     return "passed", f"rejected as expected ({', '.join(sorted(failed_metrics))})"
 
 
-def _drafts(suite: Suite, case: Case) -> list[CopyDraft]:
+class GenerationDisabled(GeneratorUnavailable):
+    """The run was asked to score fixed copy only."""
+
+
+def _drafts(suite: Suite, case: Case, generate: bool) -> list[CopyDraft]:
     if case.generate is None:
         return [CopyDraft(channel=case.channel, parts=v, language=case.language) for v in case.variants]
+    if not generate:
+        raise GenerationDisabled("generation disabled for this run (fixed copy only)")
     ctx = suite.context(case)
     generator = resolve_generator(case.generate.generator)
     request = GenerationRequest(
@@ -111,13 +118,29 @@ def _drafts(suite: Suite, case: Case) -> list[CopyDraft]:
     return [as_draft(item, case.channel) for item in generator(request)]
 
 
-def run_case(suite: Suite, case: Case, embedder: Embedder | None) -> CaseResult:
-    """Get the case's variants, check each (with its siblings), and judge against the expectation."""
+def _with_judge(report: CheckReport, draft: CopyDraft, ctx: CheckContext, judge: Complete) -> CheckReport:
+    result = judge_check(draft, ctx, judge)
+    warnings = report.warnings + ([] if result.passed else [result.reason])
+    return report.model_copy(update={"results": [*report.results, result], "warnings": warnings})
+
+
+def run_case(
+    suite: Suite,
+    case: Case,
+    embedder: Embedder | None,
+    judge: Complete | None = None,
+    *,
+    generate: bool = True,
+) -> CaseResult:
+    """Get the case's variants, check each (with its siblings), and judge against the expectation.
+
+    ``judge`` (optional, off by default) adds the LLM judge's rubric score as a soft metric.
+    """
     started = time.perf_counter()
     source: Literal["fixed", "generated"] = "fixed" if case.generate is None else "generated"
     base = {"id": case.id, "channel": case.channel, "source": source}
     try:
-        drafts = _drafts(suite, case)
+        drafts = _drafts(suite, case, generate)
     except GeneratorUnavailable as exc:
         return CaseResult(**base, status="skipped", reason=str(exc))
     except MktError as exc:
@@ -132,6 +155,8 @@ def run_case(suite: Suite, case: Case, embedder: Embedder | None) -> CaseResult:
         check_copy(d, ctx, embedder=embedder, siblings=drafts[:i] + drafts[i + 1 :], facts=facts)
         for i, d in enumerate(drafts)
     ]
+    if judge is not None:
+        reports = [_with_judge(r, d, ctx, judge) for r, d in zip(reports, drafts, strict=True)]
     status, reason = _verdict(case, reports)
     scores: dict[str, list[float]] = {}
     for rep in reports:
@@ -159,8 +184,14 @@ def run_suite(
     *,
     embedder: Embedder | None = None,
     on_case: Callable[[CaseResult], None] | None = None,
+    judge: Complete | None = None,
+    generate: bool = True,
 ) -> SuiteResult:
-    """Run every case in order; ``on_case`` is called after each (for a progress bar)."""
+    """Run every case in order; ``on_case`` is called after each (for a progress bar).
+
+    ``judge`` is an optional ``complete(system, user) -> str`` chat function for the LLM judge;
+    ``generate=False`` scores the fixed copy only and marks generator cases skipped.
+    """
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     cached = (
@@ -174,7 +205,7 @@ def run_suite(
         cached.prime([prose(d) for d in fixed] + [d.text() for d in fixed] + examples)
     results = []
     for case in suite.cases:
-        result = run_case(suite, case, cached)
+        result = run_case(suite, case, cached, judge, generate=generate)
         results.append(result)
         if on_case is not None:
             on_case(result)

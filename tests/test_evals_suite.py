@@ -64,7 +64,13 @@ def with_generator(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def test_packaged_suite_fixed_cases_pass_and_generator_cases_are_skipped_clearly() -> None:
+@pytest.fixture
+def without_copy_tool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As before the copy tool existed: its registry entry names a module that is not there."""
+    monkeypatch.setitem(generators.REGISTRY, "copy", "tools.no_such_copy_tool:generate_for_eval")
+
+
+def test_generator_cases_are_skipped_clearly_when_the_generator_is_missing(without_copy_tool: None) -> None:
     suite = load_suite("copy_regression")
     result = run_suite(suite)
     counts = result.counts()
@@ -72,16 +78,21 @@ def test_packaged_suite_fixed_cases_pass_and_generator_cases_are_skipped_clearly
     assert counts["failed"] == 0 and counts["error"] == 0
     assert counts["passed"] == len(suite.cases) - len(generated) >= 10
     assert all(c.status == "skipped" and "generator 'copy' is not available" in c.reason for c in generated)
+    assert "tools.no_such_copy_tool" in generated[0].reason
     rejected = {c.id: c.reason for c in result.cases if c.id.startswith("reject-")}
     assert "grounding" in rejected["reject-invented-discount"]
     assert "length" in rejected["reject-long-ucs2-sms"]
 
 
-def test_packaged_suite_holds_its_committed_baseline() -> None:
+def test_packaged_suite_fixed_copy_holds_its_committed_baseline() -> None:
     suite = load_suite("copy_regression")
     baseline = load_baseline(BASELINE)
     assert baseline.suite == "copy_regression" and baseline.embeddings
-    assert compare(run_suite(suite), baseline, suite) == []
+    result = run_suite(suite, generate=False)
+    generated = [c for c in result.cases if c.source == "generated"]
+    assert generated and all(c.status == "skipped" and "generation disabled" in c.reason for c in generated)
+    assert all(c.status == "passed" for c in result.cases if c.source == "fixed")
+    assert compare(result, baseline, suite) == []
 
 
 def test_generated_cases_run_through_the_registered_generator(with_generator: pytest.MonkeyPatch) -> None:
@@ -209,9 +220,10 @@ def test_cli_exits_nonzero_when_a_score_drops_below_the_baseline(tmp_path: Path)
 
 
 def test_cli_strict_fails_on_skipped_generator_cases_and_lists_suites() -> None:
-    result = runner.invoke(app, ["eval", "run", "copy_regression", "--no-embeddings", "--strict"])
+    args = ["eval", "run", "copy_regression", "--no-embeddings", "--no-generate", "--strict"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
-    assert "skipped gen-winback-email" in result.output
+    assert "skipped gen-winback-email: generation disabled" in result.output
     listed = runner.invoke(app, ["eval", "list", "--json"])
     assert listed.exit_code == 0
     assert any(s["name"] == "copy_regression" for s in json.loads(listed.stdout))

@@ -80,6 +80,10 @@ def run(
         bool,
         typer.Option("--embeddings/--no-embeddings", help="Score brand voice and diversity with embeddings."),
     ] = True,
+    generate: Annotated[
+        bool,
+        typer.Option("--generate/--no-generate", help="Run generator cases (the copy model), or skip them."),
+    ] = True,
     strict: Annotated[
         bool, typer.Option(help="Also fail when cases are skipped (generator missing).")
     ] = False,
@@ -101,7 +105,7 @@ def run(
         def advance(case: CaseResult) -> None:
             progress.update(task, advance=1, description=f"{spec.name}: {case.id}")
 
-        result = run_suite(spec, embedder=embedder, on_case=advance)
+        result = run_suite(spec, embedder=embedder, on_case=advance, generate=generate)
     regressions = compare(result, base, spec) if base else []
     _table(result)
     if json_file:
