@@ -4,6 +4,7 @@ Targets (issue 9): tokens/s through ``LocalChatModel`` at least 0.9x of calling 
 ``generate`` directly on the same prompt with the same arguments (reference measured in the same
 run, runs interleaved so machine load hits both alike); time to the first streamed token; 3 email
 variants with the local model end to end under 60 s on the 2-core machine.
+``BENCH_THREADS=1`` pins torch to one thread (faster when other processes share the 2 cores).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def direct_generate(model: LocalChatModel) -> tuple[int, float]:
 
 
 def main() -> None:
+    if os.environ.get("BENCH_THREADS"):
+        torch.set_num_threads(int(os.environ["BENCH_THREADS"]))
     load_started = time.perf_counter()
     model = LocalChatModel()
     model.loaded()

@@ -93,7 +93,12 @@ def load_local_model(spec: str | None = None) -> LoadedModel:
 
 
 class LocalChatModel:
-    """Chat with a local ``transformers`` causal LM (loaded lazily on the first call)."""
+    """Chat with a local ``transformers`` causal LM (loaded lazily on the first call).
+
+    ``threads``: torch's CPU thread count (process-wide). On a small machine shared with other
+    busy processes, 1 thread is several times faster than torch's default (measured in
+    ``benchmarks/bench_llm.py``); ``None`` leaves torch's default alone.
+    """
 
     name = "local"
 
@@ -102,9 +107,11 @@ class LocalChatModel:
         spec: str | None = None,
         *,
         repetition_penalty: float = 1.1,
+        threads: int | None = None,
         call_log: CallLog = NULL_LOG,
     ) -> None:
         self.spec = spec
+        self.threads = threads
         self.repetition_penalty = repetition_penalty
         self.call_log = call_log
 
@@ -114,7 +121,12 @@ class LocalChatModel:
         return self.spec or PACKAGED_FILE
 
     def loaded(self) -> LoadedModel:
-        """The loaded model (loads it on first use)."""
+        """The loaded model (loads it on first use; ``threads`` pins torch's thread count)."""
+        if self.threads is not None:
+            import torch
+
+            if torch.get_num_threads() != self.threads:
+                torch.set_num_threads(self.threads)
         return load_local_model(self.spec)
 
     def encode(self, messages: Sequence[Message], prefill: str = "") -> Any:
