@@ -351,6 +351,8 @@ def test_spam_accepts_plain_copy(text: str) -> None:
         ("New season, new miles - explore the range", True),
         ("The Ridgeback 3 is back in your size.", False),
         ("We shop for the best materials.", False),
+        ("Trailhead: the Ridgeback 3 is back. Reply STOP to opt out", False),  # opt-out is not a CTA
+        ("Take 15% off the Ridgeback 3. Reply STOP to opt out", True),
     ],
 )
 def test_cta_detects_an_imperative_call_to_action(text: str, has_cta: bool) -> None:

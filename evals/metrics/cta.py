@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.compliance import OPT_OUT_SENTENCE
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 CTA_VERBS: Final[tuple[str, ...]] = (
     "shop", "buy", "order", "get", "grab", "claim", "find", "discover", "explore", "browse", "see",
     "view", "try", "start", "join", "book", "reserve", "register", "sign up", "subscribe", "download",
     "learn", "read", "watch", "visit", "save", "redeem", "use", "unlock", "treat yourself", "lace up",
-    "check out", "meet", "pick up", "upgrade", "tap", "click", "reply", "call", "come", "don't miss",
+    "check out", "meet", "pick up", "upgrade", "tap", "click", "call", "come", "don't miss", "take",
 )  # fmt: skip
 # An imperative CTA verb opening a sentence, line or clause (after ':' '-' '|' or a token).
 _CTA: Final = re.compile(
@@ -42,7 +43,7 @@ def cta_strength(text: str) -> float:
 def cta_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail when the copy has no call to action (unless the context says none is needed)."""
     parts = {k: v for k, v in draft.parts.items() if k not in ("subject", "preheader")} or draft.parts
-    text = "\n".join(parts.values())
+    text = OPT_OUT_SENTENCE.sub("", "\n".join(parts.values()))  # "Reply STOP" is not a call to action
     found = cta_phrases(text)
     passed = bool(found) or not context.require_cta
     if found:
