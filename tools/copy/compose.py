@@ -193,13 +193,13 @@ def assemble(
         return parts, {**pre.facts, **offer_line.facts}
     if channel == "sms":
         opt_out = tpl.raw("compliance")["sms_opt_out"]
-        head = f"{brand.name}:"
+        head, tail = f"{brand.name}:", f"{cta}. {opt_out}."
         hook = lines.get("hook", "")
-        fixed = len(head) + len(opt_out) + 4
+        fixed = len(head) + len(tail) + 3  # spaces and the offer's full stop
         line = _first_fit(short, "", GSM7_SINGLE - fixed - (len(hook) + 1 if hook else 0))
         if len(line.text) + fixed + len(hook) + 1 > GSM7_SINGLE:
             hook = ""
-        text = " ".join(x for x in (head, hook, f"{line.text}.", f"{opt_out}.") if x)
+        text = " ".join(x for x in (head, hook, f"{line.text}.", tail) if x)
         return {"text": text}, line.facts
     if channel == "push":
         line = _first_fit(short, f". {cta}.", LIMITS[("push", "body")])
