@@ -194,11 +194,14 @@ def assemble(
     if channel == "sms":
         opt_out = tpl.raw("compliance")["sms_opt_out"]
         head, tail = f"{brand.name}:", f"{cta}. {opt_out}."
-        hook = lines.get("hook", "")
         fixed = len(head) + len(tail) + 3  # spaces and the offer's full stop
-        line = _first_fit(short, "", GSM7_SINGLE - fixed - (len(hook) + 1 if hook else 0))
-        if len(line.text) + fixed + len(hook) + 1 > GSM7_SINGLE:
-            hook = ""
+        # The offer's facts come first; the model's hook gets what room is left, or is left out.
+        line = _first_fit(short, "", GSM7_SINGLE - fixed)
+        room = GSM7_SINGLE - fixed - len(line.text) - 1
+        hook = lines.get("hook", "").strip()
+        if hook and not hook.endswith((".", "?")):
+            hook += "."
+        hook = hook if len(hook) <= room else ""  # a cut-off sentence reads worse than none
         text = " ".join(x for x in (head, hook, f"{line.text}.", tail) if x)
         return {"text": text}, line.facts
     if channel == "push":
