@@ -46,12 +46,15 @@ def main() -> None:
         t_show = time.perf_counter() - t0
         env = {**os.environ, "MKT_HOME": str(ws.home)}
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "agent.cli.main", "data", "show"], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "agent.cli.main", "data", "show"], env=env, check=True, capture_output=True
+        )
         t_show_cli = time.perf_counter() - t0
 
-    print(f"customers {rows['customers']:,}, transactions {rows['transactions']:,}, "
-          f"engagements {rows['engagements']:,}")
+    print(
+        f"customers {rows['customers']:,}, transactions {rows['transactions']:,}, "
+        f"engagements {rows['engagements']:,}"
+    )
     print(f"{'step':<44}{'seconds':>10}{'target':>10}{'ratio':>10}")
     print(f"{'generate (write CSV + knowledge + truth)':<44}{t_gen:>10.2f}")
     print(f"{'load with validation, atomic swap':<44}{t_load:>10.2f}{'':>10}{t_load / t_ref:>9.2f}x")

@@ -16,7 +16,7 @@ from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
-from tests.scripted_model import ScriptedModel
+from tests.fakes.scripted_model import ScriptedModel
 
 SYSTEM = Message(role="system", content="You are a test agent.")
 

@@ -1,0 +1,156 @@
+"""The assistant every interface talks to: one turn in, one reply out, events as it works.
+
+``Assistant.respond(session, text)`` is what ``mkt chat``, ``mkt ask``, ``mkt demo``, the Slack
+bot and the agent eval call. A campaign request ("plan a win-back campaign ... email and SMS, 15%
+off ..., budget 2,000") runs the campaign planner (the model fills a plan under a JSON schema,
+code checks it against the request and runs the tools) and answers with a ``CampaignBrief``; any
+other message goes to the tool-calling ``AgentLoop``. Either way the conversation is remembered in
+the ``Session`` and every event is appended to its trace.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.campaign.brief import CampaignBrief
+from agent.llm.base import ChatModel, Message
+from agent.llm.calllog import CallLog
+from agent.loop import AgentLoop, Limits, StepEvent
+from agent.pii import redact
+from agent.session import Session
+from agent.toolbox import AgentTool, ToolContext
+from data.settings import Settings
+from data.workspace import Workspace
+from prompts import load_prompt
+
+EventHandler = Callable[[StepEvent], None]
+Approver = Callable[[str], bool]
+
+
+def deny(_action: str) -> bool:
+    """The default approver: side effects are refused unless someone approves them."""
+    return False
+
+
+class Reply(BaseModel):
+    """The assistant's answer to one turn."""
+
+    text: str = Field(description="The answer as plain text (Markdown allowed).")
+    brief: CampaignBrief | None = Field(default=None, description="Set when the turn planned a campaign.")
+    plots: list[str] = Field(default_factory=list, description="PNG files written during the turn.")
+    tool_calls: list[str] = Field(default_factory=list, description="Tools called, in order.")
+    stop_reason: str = ""
+    backend: str = Field(default="", description="Backend(s) that answered, e.g. 'local'.")
+    seconds: float = 0.0
+
+
+class Assistant:
+    """The agent: a chat model, the tools and the workspace, shared by every interface.
+
+    Thread-safe for concurrent turns in different sessions (the Slack bot runs one per thread);
+    the model is built on first use unless given.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        workspace: Workspace,
+        *,
+        model: ChatModel | None = None,
+        tools: Sequence[AgentTool] | None = None,
+        limits: Limits | None = None,
+    ) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self._model = model
+        self._tools = list(tools) if tools is not None else None
+        self.limits = limits or Limits()
+
+    @property
+    def tools(self) -> list[AgentTool]:
+        """The tools the agent may call."""
+        if self._tools is None:
+            from agent.catalog import default_tools
+
+            self._tools = default_tools()
+        return self._tools
+
+    def model_for(self, session: Session) -> ChatModel:
+        """The chat model (built from settings on first use, logging calls to the session)."""
+        if self._model is None:
+            from agent.llm import build_chat_model
+
+            self._model = build_chat_model(self.settings, call_log=CallLog(session.llm_log_file))
+        return self._model
+
+    def respond(
+        self,
+        session: Session,
+        text: str,
+        *,
+        on_event: EventHandler | None = None,
+        approve: Approver = deny,
+    ) -> Reply:
+        """Answer ``text`` in ``session``: remembers the turn, traces every event, never raises MktError."""
+        started = time.monotonic()
+        session.turns += 1
+        session.trace("user", content=text)
+
+        def emit(event: StepEvent) -> None:
+            session.trace(event.kind, **event.data)
+            if on_event is not None:
+                on_event(event)
+
+        context = ToolContext(settings=self.settings, workspace=self.workspace, approve=approve)
+        from agent.campaign.request import looks_like_campaign
+
+        if looks_like_campaign(text):
+            from agent.campaign.planner import plan_campaign
+
+            reply = plan_campaign(self, session, text, context, emit)
+        else:
+            reply = self._converse(session, text, context, emit)
+        reply.seconds = round(time.monotonic() - started, 3)
+        session.add("user", redact(text))
+        session.add("assistant", reply.text)
+        session.save()
+        session.trace("reply", text=reply.text, seconds=reply.seconds, backend=reply.backend)
+        return reply
+
+    def _converse(self, session: Session, text: str, context: ToolContext, emit: EventHandler) -> Reply:
+        prompt = load_prompt("agent")
+        system = prompt.render(
+            "system",
+            tools="\n".join(t.signature() for t in self.tools),
+            currency=self.settings.currency,
+        )
+        messages: list[Message] = [Message(role="system", content=system)]
+        messages += session.messages[-2 * _MEMORY_TURNS :]
+        messages.append(Message(role="user", content=text))
+        loop = AgentLoop(self.model_for(session), self.tools, context, limits=self.limits, on_event=emit)
+        result = loop.run(messages)
+        return Reply(
+            text=result.answer,
+            plots=[str(p) for p in context.plots],
+            tool_calls=[name for name, _ in result.tool_calls],
+            stop_reason=result.stop_reason,
+            backend=",".join(sorted(set(result.backends))),
+        )
+
+
+_MEMORY_TURNS = 6
+
+
+def plots_in(reply: Reply) -> list[Path]:
+    """The reply's plot files that exist."""
+    return [Path(p) for p in reply.plots if Path(p).exists()]
+
+
+def event_summary(event: StepEvent) -> dict[str, Any]:
+    """An event as one JSON-able dict (``mkt ask --json`` prints one per line)."""
+    return {"event": event.kind, **event.data}

@@ -1,0 +1,149 @@
+"""What a campaign request asks for, read from the marketer's words.
+
+``read_request`` finds what the text states outright (the discount, the budget, the channels, the
+product, the code and the deadline, and who to target). These are facts: the brief and the copy use
+exactly these, never a number a language model made up. ``CampaignPlan`` is the part the model
+may fill where the text is silent (the goal and the audience), under a JSON schema.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Goal = Literal["win_back", "retention", "promotion", "upsell", "launch", "reactivation"]
+Risk = Literal["at_risk", "any"]
+Value = Literal["high_value", "any"]
+ChannelName = Literal["email", "sms", "push", "social", "ads"]
+
+_CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "e-mail", "newsletter", "inbox"),
+    "sms": ("sms", "text message", "texts", "text them"),
+    "push": ("push", "app notification"),
+    "social": ("social", "instagram", "facebook", "tiktok"),
+    "ads": ("ads", "paid ads", "display ads", "adverts"),
+}
+_CAMPAIGN = re.compile(
+    r"\b(campaign|win[- ]?back|promo(tion)?|re-?engage\w*|reactivat\w*|offer|blast)\b", re.I
+)
+_DISCOUNT = re.compile(
+    r"(\d{1,2}(?:\.\d+)?)\s*%\s*(?:off|discount)?|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I
+)
+_BUDGET = re.compile(
+    r"budget(?:\s+(?:of|is|at|around|:))?\s*(?:[$€£]|usd|eur|gbp)?\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?"
+    r"|(?:[$€£])\s?(\d[\d,]*(?:\.\d+)?)\s*(k\b)?\s+budget",
+    re.I,
+)
+_PRODUCT = re.compile(
+    r"\b(?:off|on|for|promote|promoting|featuring)\s+(?:our\s+|the\s+)?([a-z][a-z0-9 \-]{2,40}?)"
+    r"(?=\s*(?:,|\.|;|$|\bwith\b|\bfor\b|\bbudget\b|\bvia\b|\bby\b|\bin\b|\band\b))",
+    re.I,
+)
+_CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b")
+_UNTIL = re.compile(r"\b(?:until|through|ends?|by)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
+_NOT_PRODUCTS = {"customers", "customer", "people", "everyone", "them", "users", "churners", "buyers"}
+
+
+class CampaignPlan(BaseModel):
+    """The model's reading of a request where the text is silent; every field is a closed choice."""
+
+    goal: Goal = Field(description="What the campaign is for.")
+    risk: Risk = Field(description="at_risk: customers likely to churn; any: no churn filter.")
+    value: Value = Field(description="high_value: the top customers by lifetime value; any: all values.")
+
+
+class CampaignRequest(BaseModel):
+    """Everything the campaign planner needs, with where each part came from."""
+
+    text: str
+    goal: Goal = "promotion"
+    risk: Risk = "any"
+    value: Value = "any"
+    channels: list[ChannelName] = Field(default_factory=list)
+    discount: str | None = None
+    product: str | None = None
+    budget: float | None = Field(default=None, ge=0)
+    code: str | None = None
+    deadline: date | None = None
+    stated: list[str] = Field(default_factory=list, description="Fields the text states outright.")
+
+    def audience_phrase(self) -> str:
+        """Who is targeted, in words: 'high-value customers at risk of churning'."""
+        who = "high-value customers" if self.value == "high_value" else "customers"
+        return f"{who} at risk of churning" if self.risk == "at_risk" else who
+
+
+def looks_like_campaign(text: str) -> bool:
+    """Whether ``text`` asks for a campaign (planned by the campaign planner) rather than a question."""
+    return bool(_CAMPAIGN.search(text)) and not text.strip().endswith("?")
+
+
+def read_request(text: str) -> CampaignRequest:
+    """The facts the request states outright, and the goal and audience where its words are plain."""
+    low = text.lower()
+    req = CampaignRequest(text=text)
+    stated: list[str] = []
+    channels = [name for name, words in _CHANNEL_WORDS.items() if any(_has_word(low, w) for w in words)]
+    if channels:
+        req.channels, stated = channels, [*stated, "channels"]  # type: ignore[assignment]
+    if m := _DISCOUNT.search(text):
+        req.discount = f"{m.group(1)}%" if m.group(1) else f"${m.group(2)}"
+        stated.append("discount")
+    if m := _BUDGET.search(text):
+        amount = m.group(1) or m.group(3)
+        k = m.group(2) or m.group(4)
+        req.budget = float(amount.replace(",", "")) * (1000 if k else 1)
+        stated.append("budget")
+    if m := _CODE.search(text):
+        req.code, stated = m.group(1), [*stated, "code"]
+    if m := _UNTIL.search(text):
+        req.deadline, stated = date.fromisoformat(m.group(1)), [*stated, "deadline"]
+    if product := _product(text):
+        req.product, stated = product, [*stated, "product"]
+    goal = _goal(low)
+    if goal:
+        req.goal, stated = goal, [*stated, "goal"]
+    if re.search(r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven't bought|gone quiet", low):
+        req.risk, stated = "at_risk", [*stated, "risk"]
+    if re.search(r"high[- ]value|best customers|top customers|vip|most valuable|big spenders|loyal", low):
+        req.value, stated = "high_value", [*stated, "value"]
+    req.stated = stated
+    return req
+
+
+def merge_plan(request: CampaignRequest, plan: CampaignPlan) -> CampaignRequest:
+    """The request with the model's choices filled in where the text did not state them."""
+    updates = {k: getattr(plan, k) for k in ("goal", "risk", "value") if k not in request.stated}
+    return request.model_copy(update=updates)
+
+
+def _has_word(low: str, word: str) -> bool:
+    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low) is not None
+
+
+def _goal(low: str) -> Goal | None:
+    if re.search(r"win[- ]?back|winback", low):
+        return "win_back"
+    if re.search(r"reactivat|re-?engage|wake up", low):
+        return "reactivation"
+    if re.search(r"retain|retention|keep\b|loyalty", low):
+        return "retention"
+    if re.search(r"launch|introduc|new product|new arrival", low):
+        return "launch"
+    if re.search(r"upsell|cross-?sell|upgrade", low):
+        return "upsell"
+    return None
+
+
+def _product(text: str) -> str | None:
+    for m in _PRODUCT.finditer(text):
+        words = m.group(1).strip().lower()
+        if words.split()[0] in _NOT_PRODUCTS or "customer" in words or "risk" in words:
+            continue
+        if re.fullmatch(r"(email|sms|push|social|ads|and|or|\d.*)( .*)?", words):
+            continue
+        return words
+    return None
