@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 from agent.cli import (
     abtest_cmd,
     channel_cmd,
+    chat_cmd,
     churn_cmd,
     clv_cmd,
     copy_cmd,
@@ -59,6 +60,8 @@ app.command(name="forecast")(forecast_cmd.forecast_command)
 app.command(name="recommend")(recommend_cmd.recommend_command)
 app.command(name="abtest")(abtest_cmd.abtest_command)
 app.command(name="copy")(copy_cmd.copy)
+app.command("chat")(chat_cmd.chat)
+app.command("ask")(chat_cmd.ask)
 
 
 def main() -> None:
