@@ -5,15 +5,17 @@ The config file is TOML, found at ``$MKT_CONFIG`` or ``<MKT_HOME>/config.toml``.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -50,7 +52,24 @@ class Settings(BaseSettings):
     embedding_api_model: str = Field(default="text-embedding-3-small")
 
     # Slack.
-    slack_allowed_channels: list[str] = Field(default_factory=list)
+    slack_allowed_channels: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Channel ids, user-group ids (S...) or 'dm' allowed to use the bot; empty: all.",
+    )
+    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL (tests: a fake).")
+    slack_workers: int = Field(default=4, ge=1, le=64, description="Agent turns run at once by the bot.")
+    slack_approval_timeout_s: float = Field(default=600.0, gt=0, description="Unanswered approval: rejected.")
+
+    @field_validator("slack_allowed_channels", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """Accept a JSON list or a comma-separated string (``C1,C2``)."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,7 @@ from agent.cli import (
     recommend_cmd,
     roi_cmd,
     segment_cmd,
+    slack_cmd,
 )
 from agent.cli.output import err_console
 from data.errors import MktError
@@ -60,6 +61,7 @@ app.command(name="forecast")(forecast_cmd.forecast_command)
 app.command(name="recommend")(recommend_cmd.recommend_command)
 app.command(name="abtest")(abtest_cmd.abtest_command)
 app.command(name="copy")(copy_cmd.copy)
+app.add_typer(slack_cmd.app, name="slack")
 app.command("chat")(chat_cmd.chat)
 app.command("ask")(chat_cmd.ask)
 
