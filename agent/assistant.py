@@ -85,7 +85,8 @@ class Assistant:
         if self._model is None:
             from agent.llm import build_chat_model
 
-            self._model = build_chat_model(self.settings, call_log=CallLog(session.llm_log_file))
+            log = CallLog(session.llm_log_file, secrets=[self.settings.api_key])
+            self._model = build_chat_model(self.settings, call_log=log)
         return self._model
 
     def respond(
@@ -107,6 +108,8 @@ class Assistant:
                 on_event(event)
 
         context = ToolContext(settings=self.settings, workspace=self.workspace, approve=approve)
+        context.services["model"] = self.model_for(session)
+        context.output_dir = self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}"
         from agent.campaign.request import looks_like_campaign
 
         if looks_like_campaign(text):
@@ -132,7 +135,14 @@ class Assistant:
         messages: list[Message] = [Message(role="system", content=system)]
         messages += session.messages[-2 * _MEMORY_TURNS :]
         messages.append(Message(role="user", content=text))
-        loop = AgentLoop(self.model_for(session), self.tools, context, limits=self.limits, on_event=emit)
+        loop = AgentLoop(
+            self.model_for(session),
+            self.tools,
+            context,
+            limits=self.limits,
+            on_event=emit,
+            answer_prompt=prompt.render("answer"),
+        )
         result = loop.run(messages)
         return Reply(
             text=result.answer,

@@ -80,6 +80,7 @@ class AgentLoop:
         *,
         limits: Limits | None = None,
         on_event: Callable[[StepEvent], None] | None = None,
+        answer_prompt: str | None = None,
     ) -> None:
         self.model = model
         self.tools = {t.name: t for t in tools}
@@ -87,6 +88,7 @@ class AgentLoop:
         self.limits = limits or Limits()
         self.on_event = on_event or (lambda _e: None)
         self.schema = action_schema(list(tools))
+        self.answer_prompt = answer_prompt
 
     def run(self, messages: list[Message]) -> LoopResult:
         """Continue the conversation ``messages`` (system prompt first) until an answer."""
@@ -118,12 +120,7 @@ class AgentLoop:
                 continue
             name, args = str(action["tool"]), dict(action.get("arguments") or {})
             if name == FINAL:
-                text = str(args.get("answer") or args.get("text") or "").strip()
-                if text:
-                    out.answer, out.stop_reason = text, "answered"
-                    self._emit("answer", text=text)
-                    return out
-                return self._finish(out, "the model gave an empty answer")
+                return self._final(args, convo, out)
             key = json.dumps([name, args], sort_keys=True, default=str)
             if key in seen:
                 return self._finish(out, f"repeated identical call to {name}")
@@ -143,27 +140,39 @@ class AgentLoop:
         if tool is None:
             self._emit("tool_error", tool=name, error="unknown tool")
             return f"Error: there is no tool {name!r}. Tools: {', '.join(self.tools)}.", False
+        call = run_tool(tool, args, self.context, self.on_event)
+        if call.arguments is not None:
+            out.tool_calls.append((name, call.arguments))
+        if call.result is not None:
+            out.results[name] = call.result
+        return call.observation, call.result is not None
+
+    def _final(self, args: dict[str, Any], convo: list[Message], out: LoopResult) -> LoopResult:
+        text = str(args.get("answer") or args.get("text") or "").strip()
+        if not text and self.answer_prompt and out.results:
+            text = self._stream_answer(convo, out)
+        if not text:
+            return self._finish(out, "the model gave an empty answer")
+        out.answer, out.stop_reason = text, "answered"
+        self._emit("answer", text=text)
+        return out
+
+    def _stream_answer(self, convo: list[Message], out: LoopResult) -> str:
+        """The answer in plain words, streamed token by token (``token`` events)."""
+        assert self.answer_prompt is not None
+        messages = [*convo, Message(role="user", content=self.answer_prompt)]
+        parts: list[str] = []
         try:
-            parsed = tool.args_model.model_validate(args)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
-            )
-            self._emit("tool_error", tool=name, error=problems)
-            return f"Error: invalid arguments for {name}: {problems}. Fix them and call again.", False
-        out.tool_calls.append((name, parsed.model_dump(mode="json")))
-        self._emit("tool_call", tool=name, arguments=parsed.model_dump(mode="json"))
-        started = time.monotonic()
-        try:
-            result = tool.run(parsed, self.context)
-        except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
-            self._emit("tool_error", tool=name, error=str(exc))
-            return f"Error from {name}: {exc}", False
-        out.results[name] = result
-        self.context.results[name] = result
-        payload = redact_value(result.model_dump(mode="json"))
-        self._emit("tool_result", tool=name, seconds=round(time.monotonic() - started, 3), result=payload)
-        return f"Result of {name}: {json.dumps(payload, default=str)[:2000]}", True
+            for chunk in self.model.stream(messages, max_tokens=self.limits.max_tokens):
+                if chunk.done and chunk.result is not None:
+                    self._account(out, chunk.result)
+                elif chunk.text:
+                    parts.append(chunk.text)
+                    self._emit("token", text=chunk.text)
+        except ModelAPIError as exc:
+            self._emit("tool_error", tool="answer", error=str(exc))
+            return ""
+        return "".join(parts).strip()
 
     def _feedback(self, assistant_text: str, observation: str) -> list[Message]:
         return [
@@ -191,6 +200,65 @@ class AgentLoop:
 
     def _emit(self, kind: str, **data: Any) -> None:
         self.on_event(StepEvent(kind=kind, data=data))
+
+
+@dataclass
+class ToolCall:
+    """One tool run: validated arguments (None if invalid), result (None on error), what the model reads."""
+
+    observation: str
+    arguments: dict[str, Any] | None = None
+    result: BaseModel | None = None
+
+
+def run_tool(
+    tool: AgentTool, args: dict[str, Any], context: ToolContext, on_event: Callable[[StepEvent], None]
+) -> ToolCall:
+    """Validate ``args`` with the tool's pydantic model, run it, and report it as events.
+
+    Validation errors and ``MktError`` from the tool come back as the observation (the model can
+    adapt); the result is stored in ``context.results`` under the tool's name.
+    """
+    try:
+        parsed = tool.args_model.model_validate(args)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
+        )
+        on_event(StepEvent("tool_error", {"tool": tool.name, "error": problems}))
+        return ToolCall(f"Error: invalid arguments for {tool.name}: {problems}. Fix them and call again.")
+    arguments = parsed.model_dump(mode="json")
+    on_event(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
+    started = time.monotonic()
+    if tool.side_effect:
+        approved = context.approve(tool.describe(parsed))
+        on_event(
+            StepEvent("approval", {"tool": tool.name, "action": tool.describe(parsed), "approved": approved})
+        )
+        if not approved:
+            return ToolCall(f"Not approved: {tool.describe(parsed)} was refused by the user.", arguments)
+    try:
+        result = tool.run(parsed, context)
+    except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
+        on_event(StepEvent("tool_error", {"tool": tool.name, "error": str(exc)}))
+        return ToolCall(f"Error from {tool.name}: {exc}", arguments)
+    context.results[tool.name] = result
+    payload = redact_value(result.model_dump(mode="json"))
+    summary = getattr(result, "summary", None)
+    headline = summary() if callable(summary) else ""
+    on_event(
+        StepEvent(
+            "tool_result",
+            {
+                "tool": tool.name,
+                "seconds": round(time.monotonic() - started, 3),
+                "headline": headline,
+                "result": payload,
+            },
+        )
+    )
+    text = headline or json.dumps(payload, default=str)
+    return ToolCall(f"Result of {tool.name}: {text[:2000]}", arguments, result)
 
 
 def summarize_results(out: LoopResult, reason: str) -> str:

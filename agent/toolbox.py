@@ -30,6 +30,14 @@ class ToolContext:
     results: dict[str, BaseModel] = field(default_factory=dict)
     plots: list[Path] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    output_dir: Path | None = None
+
+    def plot_path(self, name: str) -> Path | None:
+        """Where a tool writes the plot ``name`` (None: this turn keeps no plots)."""
+        if self.output_dir is None:
+            return None
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.output_dir / name
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,13 @@ class AgentTool:
     args_model: type[BaseModel]
     run: Callable[[BaseModel, ToolContext], BaseModel]
     side_effect: bool = False
+    action: Callable[[BaseModel], str] | None = None
+
+    def describe(self, args: BaseModel) -> str:
+        """The action in words, as an approver sees it."""
+        if self.action is not None:
+            return self.action(args)
+        return f"{self.name} {args.model_dump_json()}"
 
     def arguments_schema(self) -> dict[str, Any]:
         """JSON schema of the arguments (shown to the model)."""

@@ -48,6 +48,11 @@ class RetrievalResult(BaseModel):
     token_budget: int | None = None
     dropped_for_budget: int = 0
 
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        sources = ", ".join(dict.fromkeys(str(c.metadata.get("source", c.collection)) for c in self.chunks))
+        return f"{len(self.chunks)} passages ({self.total_tokens} tokens) from {sources or 'nothing'}"
+
     def context(self) -> str:
         """The chunks as one text block for a prompt, each headed by its source."""
         return "\n\n".join(

@@ -21,9 +21,20 @@ class AudienceSummary(BaseModel):
     size: int
     total_clv: float
     mean_clv: float
+    mean_spend: float = Field(default=0.0, description="Mean spend to date.")
     mean_churn_risk: float
     segments: dict[str, int] = Field(default_factory=dict)
     reachable: dict[str, int] = Field(default_factory=dict, description="Consenting customers per channel.")
+    notes: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        risk = f", mean P(churn) {self.mean_churn_risk:.0%}" if self.mean_churn_risk else ""
+        reach = ", ".join(f"{k} {v:,}" for k, v in self.reachable.items())
+        return (
+            f"{self.size:,} {self.description}: CLV total {self.total_clv:,.0f}, mean {self.mean_clv:,.2f}"
+            f"{risk}; reachable by {reach}"
+        )
 
 
 class ChannelPlan(BaseModel):
@@ -31,9 +42,12 @@ class ChannelPlan(BaseModel):
 
     channel: str
     recipients: int
-    conversion_rate: float
+    conversion_rate: float = Field(description="Posterior mean P(convert | sent) for this audience.")
+    conversion_interval: tuple[float, float] = Field(description="90% credible interval of the rate.")
     cost_per_message: float
+    value_per_conversion: float
     expected_value_per_message: float
+    reachable: int = Field(description="Audience members who consent to this channel.")
     reason: str
 
 
@@ -43,9 +57,27 @@ class RoiForecast(BaseModel):
     cost: float
     expected_conversions: float
     expected_revenue: float
-    roi: float
+    roi: float | None = Field(description="(revenue - cost) / cost; None when nothing is spent.")
+    roi_interval: tuple[float, float] | None = Field(
+        default=None, description="ROI at the ends of the conversion rates' 90% intervals."
+    )
     budget: float | None = None
     within_budget: bool = True
+    notes: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        roi = "n/a" if self.roi is None else f"{self.roi:.2f}"
+        band = (
+            f" (90% interval {self.roi_interval[0]:.2f} to {self.roi_interval[1]:.2f})"
+            if self.roi_interval
+            else ""
+        )
+        cap = f" of budget {self.budget:,.0f}" if self.budget is not None else ""
+        return (
+            f"cost {self.cost:,.2f}{cap}, {self.expected_conversions:,.1f} conversions, "
+            f"revenue {self.expected_revenue:,.2f}, ROI {roi}{band}"
+        )
 
 
 class CopyCheck(BaseModel):
@@ -53,6 +85,8 @@ class CopyCheck(BaseModel):
 
     name: str
     passed: bool
+    hard: bool = Field(default=True, description="A failed hard check fails the variant; a soft one warns.")
+    score: float | None = None
     reason: str = ""
 
 
@@ -65,6 +99,7 @@ class CopyVariant(BaseModel):
     checks: list[CopyCheck] = Field(default_factory=list)
     facts_used: list[str] = Field(default_factory=list)
     model: str = ""
+    backend: str = ""
 
 
 class CampaignBrief(BaseModel):
@@ -86,16 +121,67 @@ class CampaignBrief(BaseModel):
 
     def summary(self) -> str:
         """A few lines for chat, Slack and the agent trace."""
-        cur = self.currency
+        sent = [c for c in self.channels if c.recipients > 0]
         lines = [
-            f"Campaign: {self.goal}. Audience: {self.audience.description}, {self.audience.size:,} customers "
-            f"(mean CLV {self.audience.mean_clv:,.2f} {cur}, mean churn risk {self.audience.mean_churn_risk:.0%}).",
-            "Channels: " + "; ".join(f"{c.channel} to {c.recipients:,} ({c.reason})" for c in self.channels),
-            f"Forecast: cost {self.roi.cost:,.2f} {cur}, {self.roi.expected_conversions:,.0f} conversions, "
-            f"revenue {self.roi.expected_revenue:,.2f} {cur}, ROI {self.roi.roi:.1f}x"
-            + (f" (budget {self.roi.budget:,.0f})" if self.roi.budget else ""),
+            f"Campaign: {self.goal}. Audience: {self.audience.summary()}.",
+            "Channels: " + ("; ".join(f"{c.channel} to {c.recipients:,}" for c in sent) or "none pays"),
+            f"Forecast ({self.currency}): {self.roi.summary()}.",
         ]
-        passed = sum(v.passed for v in self.copy_variants)
         if self.copy_variants:
-            lines.append(f"Copy: {len(self.copy_variants)} variants, {passed} passed every check.")
+            passed = sum(v.passed for v in self.copy_variants)
+            lines.append(f"Copy: {len(self.copy_variants)} variants, {passed} passed every hard check.")
         return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        """The brief as Markdown: what the terminal prints and what ``mkt ask`` answers."""
+        a, cur = self.audience, self.currency
+        out = [f"## Campaign brief: {self.goal}", "", f"> {self.request}", ""]
+        if self.offer:
+            out += ["**Offer:** " + ", ".join(f"{k} {v}" for k, v in self.offer.items()), ""]
+        out += [
+            "### Audience",
+            f"{a.size:,} {a.description}.",
+            f"CLV (12 months): total {a.total_clv:,.2f} {cur}, mean {a.mean_clv:,.2f} {cur}; "
+            f"mean spend to date {a.mean_spend:,.2f} {cur}"
+            + (f"; mean P(churn) {a.mean_churn_risk:.0%}" if a.mean_churn_risk else "")
+            + ".",
+            "Reachable: " + ", ".join(f"{k} {v:,}" for k, v in a.reachable.items()) + ".",
+        ]
+        if a.segments:
+            out.append("Segments: " + ", ".join(f"{k} {v:,}" for k, v in a.segments.items()) + ".")
+        out += [
+            "",
+            "### Channels",
+            "| channel | recipients | P(convert) | cost/send | value/send | why |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for c in self.channels:
+            out.append(
+                f"| {c.channel} | {c.recipients:,} | {c.conversion_rate:.2%} | {c.cost_per_message:,.3f} | "
+                f"{c.expected_value_per_message:,.3f} | {c.reason} |"
+            )
+        out += ["", "### ROI forecast", f"{self.roi.summary()} ({cur}).", ""]
+        if self.copy_variants:
+            out.append("### Copy")
+            for i, v in enumerate(self.copy_variants, 1):
+                verdict = "passed" if v.passed else "FAILED"
+                out.append(f"**{v.channel} variant {i}** ({verdict})")
+                out += [f"- {part}: {text}" for part, text in v.parts.items() if text]
+                failed = [c for c in v.checks if not c.passed]
+                out.append(
+                    "- checks: "
+                    + (", ".join(f"{c.name} {'ok' if c.passed else 'x'}" for c in v.checks) or "none")
+                )
+                out += [f"- {'fails' if c.hard else 'warns'}: {c.reason}" for c in failed]
+                out.append("")
+        if self.notes:
+            out += ["### Notes", *[f"- {n}" for n in self.notes], ""]
+        if self.steps:
+            total = sum(s.seconds for s in self.steps)
+            out += ["### Steps", "| step | seconds | detail |", "|---|---:|---|"]
+            out += [
+                f"| {s.step}{'' if s.ok else ' (failed)'} | {s.seconds:.1f} | {s.detail} |"
+                for s in self.steps
+            ]
+            out += [f"| total | {total:.1f} | backend {self.backend or 'n/a'} |", ""]
+        return "\n".join(out)

@@ -1,22 +1,298 @@
-"""The campaign planner: request -> plan (model, under a JSON schema) -> tools -> ``CampaignBrief``."""
+"""The campaign planner: request -> plan (model, under a JSON schema) -> tools -> ``CampaignBrief``.
+
+A small local model cannot be trusted to chain eight tool calls, so the planner splits the work:
+the model fills the closed choices the request leaves open (goal, churn filter, value filter) under
+a JSON schema, code checks the plan against what the text states outright (stated facts always
+win), and then runs the tools in their fixed order through the same ``run_tool`` as the agent loop:
+same validation, same events, same trace. Each step is timed; a failing optional step (segments,
+knowledge, copy) becomes a note, a failing essential one (audience, channels, ROI) ends the plan
+with an answer that says what went wrong.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from agent.loop import StepEvent
+from pydantic import BaseModel, ValidationError
+
+from agent.campaign.brief import (
+    AudienceSummary,
+    CampaignBrief,
+    ChannelPlan,
+    CopyCheck,
+    CopyVariant,
+    RoiForecast,
+    StepTiming,
+)
+from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan, read_request
+from agent.llm.base import ChatModel, Message
+from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
+from agent.loop import StepEvent, run_tool
 from agent.session import Session
-from agent.toolbox import ToolContext
-from data.errors import ToolError
+from agent.toolbox import AgentTool, ToolContext
+from data.errors import MktError
+from prompts import load_prompt
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from agent.assistant import Assistant, Reply
+
+Emit = Callable[[StepEvent], None]
+DEFAULT_CHANNELS = ["email", "sms", "push"]
+GOAL_WORDS = {
+    "win_back": "win-back",
+    "retention": "retention",
+    "promotion": "promotion",
+    "upsell": "upsell",
+    "launch": "product launch",
+    "reactivation": "reactivation",
+}
+
+
+class StepFailed(Exception):
+    """An essential step failed; the message says why."""
+
+
+class _Run:
+    """The state of one planned campaign: tools by name, step timings, results, notes."""
+
+    def __init__(self, tools: list[AgentTool], context: ToolContext, emit: Emit) -> None:
+        self.tools = {t.name: t for t in tools}
+        self.context = context
+        self.emit = emit
+        self.steps: list[StepTiming] = []
+        self.notes: list[str] = []
+        self.called: list[str] = []
+
+    @contextmanager
+    def step(self, name: str, detail: str = "") -> Iterator[list[str]]:
+        """Time a step and report it as ``step`` events; the yielded list collects its detail."""
+        self.emit(StepEvent("step", {"step": name, "status": "start", "detail": detail}))
+        started = time.perf_counter()
+        details: list[str] = []
+        ok = True
+        try:
+            yield details
+        except StepFailed as exc:
+            ok = False
+            details.append(str(exc))
+            raise
+        finally:
+            seconds = round(time.perf_counter() - started, 2)
+            text = "; ".join(details) or detail
+            self.steps.append(StepTiming(step=name, seconds=seconds, detail=text, ok=ok))
+            status = "done" if ok else "failed"
+            self.emit(StepEvent("step", {"step": name, "status": status, "seconds": seconds, "detail": text}))
+
+    def call(self, name: str, details: list[str], *, essential: bool = True, **args: Any) -> BaseModel | None:
+        """Run tool ``name``; an error fails the step when ``essential``, else becomes a note."""
+        self.called.append(name)
+        call = run_tool(self.tools[name], args, self.context, self.emit)
+        if call.result is None:
+            if essential:
+                raise StepFailed(call.observation)
+            self.notes.append(f"{name} skipped: {call.observation}")
+            details.append("skipped")
+            return None
+        summary = getattr(call.result, "summary", None)
+        if callable(summary):
+            details.append(str(summary()))
+        return call.result
 
 
 def plan_campaign(
-    assistant: Assistant, session: Session, text: str, context: ToolContext, emit: Callable[[StepEvent], None]
+    assistant: Assistant, session: Session, text: str, context: ToolContext, emit: Emit
 ) -> Reply:
-    """Plan and run the campaign ``text`` asks for; the reply carries the brief."""
-    raise ToolError("the campaign planner is being built")
+    """Plan and run the campaign ``text`` asks for; the reply carries the brief (or why there is none)."""
+    from agent.assistant import Reply
+
+    model = assistant.model_for(session)
+    run = _Run(assistant.tools, context, emit)
+    folder = context.output_dir or assistant.workspace.runs_dir
+    backends: list[str] = []
+    try:
+        with run.step("plan") as details:
+            request = _plan(model, read_request(text), run, backends)
+            details.append(_plan_line(request))
+        brief = _execute(request, run)
+    except StepFailed as exc:
+        answer = f"I could not finish the campaign plan: {exc}\n" + "\n".join(
+            f"- {s.step}: {s.detail} ({s.seconds:.1f} s)" for s in run.steps if s.ok
+        )
+        return Reply(
+            text=answer, tool_calls=run.called, stop_reason="step failed", backend=_backend(backends)
+        )
+    for variant in brief.copy_variants:
+        backends.append(variant.backend)
+    brief.backend = _backend(backends)
+    brief.plots = [str(p) for p in context.plots]
+    from agent.campaign.report import write_report
+
+    with run.step("report") as details:
+        report = write_report(brief, folder)
+        details.append(str(report))
+    brief.steps = run.steps
+    write_report(brief, folder)  # again, so the report lists its own step
+    emit(StepEvent("brief", {"brief": brief.model_dump(mode="json"), "report": str(report)}))
+    return Reply(
+        text=brief.to_markdown(),
+        brief=brief,
+        plots=brief.plots,
+        tool_calls=run.called,
+        stop_reason="planned",
+        backend=brief.backend,
+    )
+
+
+def _backend(names: list[str]) -> str:
+    return ",".join(sorted({n for n in names if n}))
+
+
+def _plan(model: ChatModel, request: CampaignRequest, run: _Run, backends: list[str]) -> CampaignRequest:
+    """Fill the goal and audience the text leaves open with the model's choice under a JSON schema."""
+    open_fields = [f for f in ("goal", "risk", "value") if f not in request.stated]
+    if not open_fields:
+        return request
+    prompt = load_prompt("agent")
+    facts = ", ".join(f"{k}={getattr(request, k)}" for k in request.stated) or "nothing"
+    messages = [
+        Message(role="system", content=prompt.render("plan_system")),
+        Message(role="user", content=prompt.render("plan_user", request=request.text, facts=facts)),
+    ]
+    schema = CampaignPlan.model_json_schema()
+    try:
+        reply = model.chat(messages, max_tokens=60, json_schema=schema)
+        backends.append(reply.backend)
+        run.emit(
+            StepEvent(
+                "model",
+                {
+                    "backend": reply.backend,
+                    "model": reply.model,
+                    "latency_s": round(reply.latency_s, 3),
+                    "tokens": reply.prompt_tokens + reply.completion_tokens,
+                },
+            )
+        )
+        raw = reply.parsed if isinstance(reply.parsed, dict) else parse_json_answer(reply.text, schema)
+        plan = CampaignPlan.model_validate(raw)
+    except (MktError, InvalidJSONAnswer, ValidationError) as exc:
+        run.notes.append(f"the model's plan was unusable ({_short(exc)}); used the request's own words")
+        return request
+    return merge_plan(request, plan)
+
+
+def _short(exc: Exception) -> str:
+    return re.sub(r"\s+", " ", str(exc))[:160]
+
+
+def _plan_line(request: CampaignRequest) -> str:
+    parts = [GOAL_WORDS[request.goal], request.audience_phrase()]
+    if request.channels:
+        parts.append(" + ".join(request.channels))
+    if request.discount:
+        parts.append(f"{request.discount} off {request.product or 'the offer'}")
+    if request.budget is not None:
+        parts.append(f"budget {request.budget:,.0f}")
+    return ", ".join(parts)
+
+
+def _discount_percent(discount: str | None) -> float | None:
+    if discount and discount.endswith("%"):
+        return float(discount[:-1])
+    return None
+
+
+def _execute(request: CampaignRequest, run: _Run) -> CampaignBrief:
+    channels = request.channels or DEFAULT_CHANNELS
+    with run.step("segment customers") as d:
+        run.call("segment_customers", d, essential=False)
+    if request.risk == "at_risk":
+        with run.step("score churn") as d:
+            run.call("score_churn", d)
+    with run.step("compute CLV") as d:
+        run.call("calculate_clv", d)
+    with run.step("select audience") as d:
+        audience = run.call("select_audience", d, risk=request.risk, value=request.value)
+    with run.step("pick channels within budget") as d:
+        mix = run.call("select_channels", d, channels=channels, budget=request.budget)
+    with run.step("forecast ROI") as d:
+        roi = run.call(
+            "forecast_roi", d, discount_percent=_discount_percent(request.discount), budget=request.budget
+        )
+    assert isinstance(audience, AudienceSummary) and isinstance(roi, RoiForecast)
+    plans: list[ChannelPlan] = list(getattr(mix, "channels", []))
+    sources: list[str] = []
+    features: str | None = None
+    with run.step("retrieve brand and product context") as d:
+        query = f"{request.product or 'our products'} for {request.audience_phrase()}"
+        found = run.call(
+            "search_knowledge", d, essential=False, query=query, collections=["products", "campaigns"], k=4
+        )
+        for chunk in getattr(found, "chunks", []):
+            sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
+    variants: list[CopyVariant] = []
+    used = [p.channel for p in plans if p.recipients > 0] or channels
+    for channel in [c for c in channels if c in used]:
+        with run.step(f"write {channel} copy") as d:
+            result = run.call(
+                "write_copy",
+                d,
+                essential=False,
+                channel=channel,
+                product=request.product or "our running gear",
+                features=features,
+                discount=request.discount,
+                code=request.code,
+                deadline=request.deadline.isoformat() if request.deadline else None,
+                audience=audience.description,
+                variants=2,
+            )
+            for v in getattr(result, "variants", []):
+                variants.append(_variant(channel, v))
+    return CampaignBrief(
+        request=request.text,
+        goal=GOAL_WORDS[request.goal],
+        offer={
+            k: str(v)
+            for k, v in (
+                ("discount", request.discount),
+                ("product", request.product),
+                ("code", request.code),
+                ("deadline", request.deadline),
+            )
+            if v
+        },
+        audience=audience,
+        channels=plans,
+        roi=roi,
+        copy_variants=variants,
+        context_sources=sources,
+        currency=run.context.settings.currency,
+        notes=[*run.notes, *audience.notes, *getattr(mix, "notes", []), *roi.notes],
+    )
+
+
+def _variant(channel: str, variant: Any) -> CopyVariant:
+    checks = [
+        CopyCheck(name=r.metric, passed=r.passed, hard=r.hard, score=r.score, reason=r.reason)
+        for r in variant.checks
+    ]
+    return CopyVariant(
+        channel=channel,
+        parts=dict(variant.parts),
+        passed=variant.passed,
+        checks=checks,
+        facts_used=[f"{k}={v}" for k, v in variant.facts_used.items()],
+        model=variant.model,
+        backend=variant.backend,
+    )
+
+
+def brief_json(brief: CampaignBrief) -> str:
+    """The brief as pretty JSON."""
+    return json.dumps(brief.model_dump(mode="json"), indent=2, ensure_ascii=False)

@@ -13,7 +13,6 @@ from rich.panel import Panel
 from agent.cli._params import build
 from agent.cli.output import console, err_console, print_json
 from agent.llm import CallLog, build_chat_model
-from data.errors import ToolError
 from data.settings import Settings, load_settings
 from data.workspace import Workspace
 from tools.copy import (
@@ -23,35 +22,17 @@ from tools.copy import (
     OfferFacts,
     SegmentProfile,
     brand_from_file,
-    brand_from_text,
     generate_copy,
 )
-from tools.copy.brand import guide_from_chunks
+from tools.copy.brand import brand_from_knowledge
 
 ChannelName = Literal["email", "sms", "push", "social", "ads"]
-BRAND_QUERY = "brand voice, tone, voice examples, do and don't, postal address, channel rules"
-
-
-def _brand_from_knowledge(settings: Settings, name: str | None, address: str | None) -> BrandVoice:
-    """Brand voice retrieved from the knowledge base's ``brand`` collection."""
-    from knowledge.collections import BRAND
-    from knowledge.retrieval import retrieve
-    from knowledge.store import KnowledgeStore
-
-    store = KnowledgeStore.open(settings)
-    if BRAND not in store.names():
-        raise ToolError(
-            "no brand voice: ingest a brand guide (`mkt knowledge ingest brand_guide.md`) or pass --brand-file"
-        )
-    result = retrieve(store, BRAND_QUERY, BRAND, k=8)
-    chunks = [(str(c.metadata.get("heading_path", "")), c.text) for c in result.chunks]
-    return brand_from_text(guide_from_chunks(chunks), name=name, postal_address=address)
 
 
 def _brand(settings: Settings, brand_file: Path | None, name: str | None, address: str | None) -> BrandVoice:
     if brand_file is not None:
         return brand_from_file(brand_file, name=name, postal_address=address)
-    return _brand_from_knowledge(settings, name, address)
+    return brand_from_knowledge(settings, name, address)
 
 
 def _show(result: CopyResult) -> None:

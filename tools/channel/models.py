@@ -17,6 +17,9 @@ class ChannelParams(BaseModel):
 
     channels: list[Channel] = Field(default_factory=lambda: list(ALL_CHANNELS))  # type: ignore[arg-type]
     segments_file: Path | None = Field(default=None, description="CSV/Parquet with customer_id, segment.")
+    only_listed: bool = Field(
+        default=False, description="Consider only the customers in segments_file (a campaign audience)."
+    )
     segment_by: str | None = Field(default=None, description="Customers column to use as the segment.")
     value: float | None = Field(default=None, ge=0.0, description="Value of one conversion (else history).")
     costs: dict[str, float] = Field(default_factory=dict, description="Cost per send by channel.")

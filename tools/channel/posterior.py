@@ -56,7 +56,8 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
     membership = read_membership(con, params.segments_file)
     if membership is None:
         return frame.assign(segment="all customers"), "single segment (no segments table; run `mkt segment`)"
-    frame = frame.merge(membership, on="customer_id", how="left")
+    listed = params.only_listed and params.segments_file is not None
+    frame = frame.merge(membership, on="customer_id", how="inner" if listed else "left")
     frame["segment"] = frame["segment"].fillna("(no segment)")
     source = f"file {params.segments_file}" if params.segments_file else "segments table"
     return frame, source

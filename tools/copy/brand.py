@@ -7,10 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from data.errors import ToolError
+from data.settings import Settings
 from tools.copy.models import BrandVoice
 
 BrandSource = Callable[[], str]
 """Anything that returns brand-guide text (a file reader, a knowledge-base retrieval)."""
+
+BRAND_QUERY = "brand voice, tone, voice examples, do and don't, postal address, channel rules"
 
 _H1 = re.compile(r"^#\s+(.+?)\s*$", re.M)
 _ADDRESS = re.compile(r"postal address\s*:?\s*(.+?)(?=\.\s|\.?\s*$|\n)", re.I | re.M)
@@ -79,3 +82,25 @@ def guide_from_chunks(chunks: list[tuple[str, str]]) -> str:
         lines.append(f"## {name}" if name else "")
         lines.extend(bodies)
     return "\n\n".join(lines)
+
+
+def brand_from_knowledge(
+    settings: Settings, name: str | None = None, address: str | None = None
+) -> BrandVoice:
+    """Brand voice rebuilt from the knowledge base's ``brand`` collection.
+
+    Raises:
+        ToolError: no brand guide has been ingested.
+    """
+    from knowledge.collections import BRAND
+    from knowledge.retrieval import retrieve
+    from knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore.open(settings)
+    if BRAND not in store.names():
+        raise ToolError(
+            "no brand voice: ingest a brand guide (`mkt knowledge ingest brand_guide.md`) or pass --brand-file"
+        )
+    result = retrieve(store, BRAND_QUERY, BRAND, k=8)
+    chunks = [(str(c.metadata.get("heading_path", "")), c.text) for c in result.chunks]
+    return brand_from_text(guide_from_chunks(chunks), name=name, postal_address=address)

@@ -80,6 +80,14 @@ def _fit(text: str, max_chars: int) -> str:
         cut = trimmed
 
 
+_META = re.compile(
+    r"^(?:sure|certainly|of course|as an ai)\b|\b(?:rewritten|revised|re-?written) (?:version|email|text|copy)"
+    r"|\bhere(?:'s| is) (?:a|an|the|my|your)\b.*\b(?:version|email|subject|headline|copy|text|sms)\b"
+    r"|\b(?:edits?|changes) (?:made|to address)\b",
+    re.I,
+)
+
+
 @dataclass(frozen=True)
 class CleanLine:
     """A cleaned model line, and the sentences dropped from it with the reason."""
@@ -99,7 +107,8 @@ def clean_line(raw: str, spec: LineSpec, facts: Facts | None = None) -> CleanLin
     text = _PLACEHOLDER.sub("", _LABEL.sub("", text))
     text = re.sub(r"\*+|_{2,}|`", "", text).strip().strip("\"'").strip()
     sentences = [_calm(s.strip()) for s in _SENTENCE.split(text) if s.strip()]
-    dropped: list[str] = []
+    dropped = [f"'{s}' talks about the writing, not to the customer" for s in sentences if _META.search(s)]
+    sentences = [s for s in sentences if not _META.search(s)]
     if facts is not None:
         grounded = []
         for sentence in sentences:

@@ -163,6 +163,7 @@ def generate_copy(
             passed=not failures,
             failures=failures,
             warnings=report.warnings,
+            checks=report.results,
             attempts=attempt,
             backend=writer.backend,
             model=writer.model_name,

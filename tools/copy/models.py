@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from evals.types import Channel
+from evals.types import Channel, MetricResult
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
@@ -101,6 +101,7 @@ class CopyVariant(BaseModel):
     passed: bool
     failures: list[str] = Field(default_factory=list, description="Why the guardrail rejected it.")
     warnings: list[str] = Field(default_factory=list)
+    checks: list[MetricResult] = Field(default_factory=list, description="Every metric of the last check.")
     attempts: int
     backend: str
     model: str
@@ -120,3 +121,10 @@ class CopyResult(BaseModel):
     model_calls: int
     completion_tokens: int
     seconds: float
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        return (
+            f"{self.passed}/{len(self.variants)} {self.channel} variants passed every check "
+            f"({self.model_calls} model calls, {self.seconds:.1f} s)"
+        )
