@@ -53,7 +53,8 @@ class Assistant:
     """The agent: a chat model, the tools and the workspace, shared by every interface.
 
     Thread-safe for concurrent turns in different sessions (the Slack bot runs one per thread);
-    the model is built on first use unless given.
+    the model is built on first use unless given. ``copy_variants`` per channel in a campaign brief
+    (0 skips the copy step, e.g. for fast agent evals).
     """
 
     def __init__(
@@ -64,8 +65,10 @@ class Assistant:
         model: ChatModel | None = None,
         tools: Sequence[AgentTool] | None = None,
         limits: Limits | None = None,
+        copy_variants: int = 2,
     ) -> None:
         self.settings = settings
+        self.copy_variants = copy_variants
         self.workspace = workspace
         self._model = model
         self._tools = list(tools) if tools is not None else None

@@ -118,7 +118,7 @@ def plan_campaign(
         with run.step("plan") as details:
             request = _plan(model, read_request(text), run, backends)
             details.append(_plan_line(request))
-        brief = _execute(request, run)
+        brief = _execute(request, run, assistant.copy_variants)
     except StepFailed as exc:
         answer = f"I could not finish the campaign plan: {exc}\n" + "\n".join(
             f"- {s.step}: {s.detail} ({s.seconds:.1f} s)" for s in run.steps if s.ok
@@ -207,7 +207,7 @@ def _discount_percent(discount: str | None) -> float | None:
     return None
 
 
-def _execute(request: CampaignRequest, run: _Run) -> CampaignBrief:
+def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> CampaignBrief:
     channels = request.channels or DEFAULT_CHANNELS
     with run.step("segment customers") as d:
         run.call("segment_customers", d, essential=False)
@@ -237,7 +237,7 @@ def _execute(request: CampaignRequest, run: _Run) -> CampaignBrief:
             sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
     variants: list[CopyVariant] = []
     used = [p.channel for p in plans if p.recipients > 0] or channels
-    for channel in [c for c in channels if c in used]:
+    for channel in [c for c in channels if c in used and copy_variants > 0]:
         with run.step(f"write {channel} copy") as d:
             result = run.call(
                 "write_copy",
@@ -250,7 +250,7 @@ def _execute(request: CampaignRequest, run: _Run) -> CampaignBrief:
                 code=request.code,
                 deadline=request.deadline.isoformat() if request.deadline else None,
                 audience=audience.description,
-                variants=2,
+                variants=copy_variants,
             )
             for v in getattr(result, "variants", []):
                 variants.append(_variant(channel, v))
