@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from agent.assistant import Reply
-from agent.campaign.brief import CampaignBrief, CopyVariant
+from agent.campaign.brief import CampaignBrief, CopyCheck, CopyVariant
 
 Block = dict[str, Any]
 
@@ -46,7 +46,9 @@ def _chunks(text: str, size: int = SECTION_LIMIT - 10) -> list[str]:
 
 def section(text: str) -> Block:
     """A mrkdwn section (text must already be mrkdwn and at most 3000 characters)."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
 def context(text: str) -> Block:
@@ -96,29 +98,44 @@ def _audience(brief: CampaignBrief) -> Block:
 
 
 def _channels(brief: CampaignBrief) -> Block:
+    cur = brief.currency
     lines = ["*Channels*"]
     for c in brief.channels:
+        interval = getattr(c, "conversion_interval", None)
+        band = f" (90% {interval[0]:.1%}-{interval[1]:.1%})" if interval else ""
         lines.append(
-            f"• *{escape(c.channel)}* to {c.recipients:,}: conversion {c.conversion_rate:.1%}, cost "
-            f"{_money(c.cost_per_message, brief.currency)}/message, expected value "
-            f"{_money(c.expected_value_per_message, brief.currency)}/message. {escape(c.reason)}"
+            f"• *{escape(c.channel)}* to {c.recipients:,}: P(convert) {c.conversion_rate:.2%}{band}, "
+            f"cost {_money(c.cost_per_message, cur)}/send, value {_money(c.expected_value_per_message, cur)}/send. "
+            f"{escape(c.reason)}"
         )
+    if not brief.channels:
+        lines.append("No channel pays for this audience.")
     return section("\n".join(lines))
 
 
 def _roi(brief: CampaignBrief) -> Block:
     r, cur = brief.roi, brief.currency
+    roi = "n/a" if r.roi is None else f"{r.roi:.2f}"
+    interval = getattr(r, "roi_interval", None)
+    band = f" (90% interval {interval[0]:.2f} to {interval[1]:.2f})" if interval else ""
     text = (
-        f"*ROI forecast*: cost {_money(r.cost, cur)}, {r.expected_conversions:,.0f} conversions, "
-        f"revenue {_money(r.expected_revenue, cur)}, ROI {r.roi:.1f}x"
+        f"*ROI forecast*: cost {_money(r.cost, cur)}, {r.expected_conversions:,.1f} conversions, "
+        f"revenue {_money(r.expected_revenue, cur)}, ROI {roi}{band}"
     )
     if r.budget is not None:
-        text += f" (budget {_money(r.budget, cur)}, {'within' if r.within_budget else 'OVER'} budget)"
+        text += f"; budget {_money(r.budget, cur)}, {'within' if r.within_budget else 'OVER'} budget"
     return section(text)
 
 
+def _check(check: CopyCheck) -> str:
+    hard = getattr(check, "hard", True)
+    mark = "✅" if check.passed else ("❌" if hard else "⚠️")
+    reason = "" if check.passed or not check.reason else f": {escape(check.reason)}"
+    return f"{mark} {escape(check.name)}{reason}"
+
+
 def _variant(index: int, variant: CopyVariant) -> list[Block]:
-    verdict = "passed every check" if variant.passed else "failed a check"
+    verdict = "passed every hard check" if variant.passed else "FAILED a check"
     parts = "\n".join(f"*{escape(k)}*: {escape(v)}" for k, v in variant.parts.items())
     checks = " · ".join(
         ("✅ " if c.passed else "❌ ")

@@ -82,7 +82,8 @@ class Harness:
             with urllib.request.urlopen(request, timeout=10) as resp:
                 return Response(resp.status, resp.read().decode(), time.monotonic() - started)
         except urllib.error.HTTPError as err:
-            return Response(err.code, err.read().decode(), time.monotonic() - started)
+            with err:
+                return Response(err.code, err.read().decode(), time.monotonic() - started)
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, headers: dict[str, str] | None = None
