@@ -11,6 +11,7 @@ import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -18,6 +19,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent.assistant import Assistant
+from agent.assistant import Reply as ChatReply
 from agent.campaign.brief import (
     AudienceSummary,
     CampaignBrief,
@@ -33,6 +35,7 @@ from agent.cli.main import app
 from agent.cli.render import EventPrinter, render_brief
 from agent.llm.base import Message
 from agent.loop import StepEvent
+from agent.session import Session
 from agent.toolbox import AgentTool, ToolContext
 from data.loader import load_files
 from data.settings import Settings
@@ -294,8 +297,8 @@ def _record(width: int = 120) -> Console:
     return Console(file=io.StringIO(), width=width, record=True, color_system=None)
 
 
-def test_render_brief_tables() -> None:
-    brief = CampaignBrief(
+def sample_brief() -> CampaignBrief:
+    return CampaignBrief(
         request="win back at-risk customers, email and SMS, 15% off, budget 2,000",
         goal="win back at-risk customers",
         offer={"discount": "15%", "code": "BACK15"},
@@ -344,6 +347,10 @@ def test_render_brief_tables() -> None:
         steps=[StepTiming(step="audience", seconds=0.5), StepTiming(step="copy", seconds=2.25, ok=False)],
         currency="EUR",
     )
+
+
+def test_render_brief_tables() -> None:
+    brief = sample_brief()
     console = _record()
     render_brief(console, brief)
     text = console.export_text()
@@ -354,9 +361,9 @@ def test_render_brief_tables() -> None:
         "98,765.40 EUR",
         "62%",
         "at risk 1,000, hibernating 234",
-        "3.10%",
-        "2.20%–4.10%",
-        "best value per message",
+        "1,100 of 1,100",
+        "3.10% [2.2%–4.1%]",
+        "email: best value per message",
         "16.94",
         "11.20 to 22.50",
         "2,000.00 EUR",
@@ -369,6 +376,32 @@ def test_render_brief_tables() -> None:
         assert expected in text, expected
     steps = text[text.index("Steps") :]
     assert "copy" in steps and "2.25" in steps and "2.75" in steps  # per step and the total
+
+
+class BriefAssistant:
+    """Stands in for the campaign planner: step events, then a reply carrying a brief."""
+
+    def respond(self, session: Session, text: str, **kwargs: Any) -> ChatReply:
+        on_event = kwargs["on_event"]
+        on_event(StepEvent("step", {"step": "audience", "status": "start"}))
+        on_event(StepEvent("step", {"step": "audience", "status": "done", "seconds": 0.4, "detail": "1,234"}))
+        brief = sample_brief()
+        return ChatReply(text=brief.summary(), brief=brief, backend="local", report="runs/brief.html")
+
+
+def test_ask_renders_a_campaign_brief(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat_cmd, "make_assistant", lambda _s, _w: BriefAssistant())
+    result = runner.invoke(app, ["ask", "plan a win-back campaign"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "✓ audience 0.40 s  1,234" in out
+    assert (
+        out.index("campaign brief") < out.index("Channels") < out.index("ROI forecast") < out.index("Steps")
+    )
+    assert "✗ grounding" in out and "! voice: too formal" in out and "report: runs/brief.html" in out
+    as_json = runner.invoke(app, ["ask", "plan a win-back campaign", "--json"])
+    reply = json.loads(as_json.stdout.splitlines()[-1])
+    assert reply["event"] == "reply" and reply["brief"]["roi"]["roi"] == 16.94
 
 
 def test_event_printer_steps_tokens_and_approvals() -> None:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -228,7 +229,9 @@ def render_reply(console: Console, reply: Reply, printer: EventPrinter | None = 
     elif reply.text.strip() and reply.text.strip() != streamed:
         console.print(Markdown(reply.text))
     for plot in reply.plots:
-        console.print(f"plot: {escape(plot)}", highlight=False)
+        console.print(f"plot: {escape(plot)}", highlight=False, soft_wrap=True)
+    if reply.report:
+        console.print(f"report: {escape(reply.report)}", highlight=False, soft_wrap=True)
     footer = [reply.backend or "no model", f"{reply.seconds:.1f} s"]
     if printer is not None and printer.model_calls:
         footer.insert(1, f"{printer.model_calls} model call(s), {printer.tokens:,} tokens")
@@ -240,9 +243,10 @@ def render_reply(console: Console, reply: Reply, printer: EventPrinter | None = 
 
 
 def _table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold")
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     for name in columns:
-        table.add_column(name, justify="right" if name in right else "left")
+        numeric = name in right
+        table.add_column(name, justify="right" if numeric else "left", no_wrap=numeric)
     return table
 
 
@@ -291,20 +295,20 @@ def _audience_table(brief: CampaignBrief) -> Table:
 
 
 def _channels_table(brief: CampaignBrief) -> Table:
-    numbers = ["reachable", "recipients", "P(convert)", "90% interval", "cost/send", "value/send"]
-    table = _table("Channels", ["channel", *numbers, "why"], right=numbers)
+    numbers = ["sends of reachable", "P(convert) [90%]", "cost/send", "value/send"]
+    table = _table("Channels", ["channel", *numbers], right=numbers)
+    table.columns[0].no_wrap = True
     for ch in brief.channels:
         low, high = ch.conversion_interval
         table.add_row(
             escape(ch.channel),
-            f"{ch.reachable:,}",
-            f"{ch.recipients:,}",
-            f"{ch.conversion_rate:.2%}",
-            f"{low:.2%}–{high:.2%}",
+            f"{ch.recipients:,} of {ch.reachable:,}",
+            f"{ch.conversion_rate:.2%} [{low:.1%}–{high:.1%}]",
             f"{ch.cost_per_message:,.3f}",
             f"{ch.expected_value_per_message:,.3f}",
-            escape(ch.reason),
         )
+    table.caption = "\n".join(f"{escape(ch.channel)}: {escape(ch.reason)}" for ch in brief.channels)
+    table.caption_justify = "left"
     return table
 
 
