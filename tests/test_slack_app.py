@@ -22,7 +22,7 @@ from agent.toolbox import AgentTool, ToolContext
 from data.loader import load_files
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
-from tests.fakes.slack_api import Call
+from tests.fakes.slack_api import Call, FakeSocketMode
 from tests.fakes.slack_harness import BOT_TOKEN, SIGNING_SECRET, copy_workspace, new_ts, running_bot, sign
 
 pytestmark = pytest.mark.slow
@@ -380,3 +380,30 @@ def test_twenty_mentions_at_once_are_all_acknowledged_and_answered(twenty: Any) 
     total = time.monotonic() - started
     assert sorted(c.body["thread_ts"] for c in answers) == sorted(threads)
     print(f"\n20 mentions: max ack {max_ack:.3f} s, all 20 answered in {total:.2f} s")
+
+
+def test_socket_mode_acks_envelopes_at_once_and_drops_retries(home: Path) -> None:
+    pytest.importorskip("websockets.sync.server")
+    with running_bot(home, [SUMMARY, final("Over the socket: 3,000.")]) as h:
+        socket = FakeSocketMode()
+        socket.start()
+        h.fake.socket_url = socket.url
+        handler = h.bot.socket_mode(h.fake.app_token)
+        try:
+            handler.connect()
+            ts = new_ts()
+            event = {"type": "app_mention", "user": "U1", "text": "<@UBOT> count", "ts": ts, "channel": "C1"}
+            payload = {"type": "event_callback", "team_id": "T1", "event_id": "EvSOCK", "event": event}
+            sent = socket.send("env-1", payload)
+            assert socket.wait_ack("env-1") - sent < 3.0
+            retry_sent = socket.send("env-2", payload, retry_attempt=1)
+            assert socket.wait_ack("env-2") - retry_sent < 3.0
+            h.fake.wait_for("chat.postMessage", in_thread(ts, "Over the socket: 3,000."))
+            time.sleep(0.3)
+            assert len(h.model.calls) == 2  # one turn despite the retry
+            assert (
+                h.fake.of("apps.connections.open")[0].headers["authorization"] == f"Bearer {h.fake.app_token}"
+            )
+        finally:
+            handler.close()
+            socket.stop()

@@ -69,10 +69,8 @@ def run(log_level: LogLevel = "INFO", workers: Workers = None) -> None:
     """Connect over Socket Mode (no public URL needed): needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN."""
     app_token, bot_token = _env("SLACK_APP_TOKEN"), _env("SLACK_BOT_TOKEN")
     _setup_logging(log_level, [app_token, bot_token])
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
     bot = _bot(bot_token, None, workers)
-    handler = SocketModeHandler(bot.app, app_token, web_client=bot.app.client)
+    handler = bot.socket_mode(app_token)
     try:
         handler.start()
     finally:

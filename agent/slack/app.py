@@ -13,7 +13,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context.respond import Respond
@@ -25,6 +25,9 @@ from agent.slack.blocks import APPROVE, REGENERATE, REJECT, decided_blocks
 from agent.slack.guard import AllowList, EventDeduper
 from agent.slack.outlet import ResponseUrlOutlet, ThreadOutlet
 from agent.slack.runner import Turn, TurnRunner, session_id_for
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,12 @@ class SlackBot:
     def close(self) -> None:
         """Stop the background workers."""
         self.runner.shutdown(wait=False)
+
+    def socket_mode(self, app_token: str) -> SocketModeHandler:
+        """A Socket Mode connection for this bot (``.start()`` blocks; ``.connect()`` does not)."""
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        return SocketModeHandler(self.app, app_token, web_client=self.app.client)
 
 
 def build_slack_app(
@@ -106,7 +115,8 @@ def build_slack_app(
 def _group_members(client: WebClient) -> Any:
     def members(group_id: str) -> list[str]:
         response = client.usergroups_users_list(usergroup=group_id)
-        return [str(u) for u in response.get("users", [])]
+        users: list[Any] = response.get("users") or []
+        return [str(u) for u in users]
 
     return members
 
@@ -125,7 +135,8 @@ def _register_dedupe(bot: SlackBot) -> None:
         """Slack retries (``X-Slack-Retry-Num``) and repeated event ids are acknowledged, never re-run."""
         event_id = body.get("event_id") if isinstance(body, dict) else None
         if event_id and not bot.deduper.first_time(str(event_id)):
-            retry = (request.headers.get("x-slack-retry-num") or [None])[0]
+            retries = request.headers.get("x-slack-retry-num") or []
+            retry = retries[0] if retries else None
             log.info("event %s already handled (retry %s): ignored", event_id, retry)
             return BoltResponse(status=200, body="")
         next()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -87,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path != self.bolt_path:
             self._send(BoltResponse(status=404, body="not found"))
             return
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in self.headers.items()}
         try:
             response = self.bolt_app.dispatch(BoltRequest(body=body, query=query, headers=headers))
         except Exception:  # never a stack trace to the caller

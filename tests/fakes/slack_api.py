@@ -39,8 +39,10 @@ class Call:
 class FakeSlackAPI:
     """State shared with the handler: recorded calls, scripted 429s, user groups, uploaded files."""
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-test-token") -> None:
         self.token = token
+        self.app_token = app_token
+        self.socket_url = ""  # what apps.connections.open answers (a FakeSocketMode's url)
         self.calls: list[Call] = []
         self.user_groups: dict[str, list[str]] = {}
         self._limits: dict[str, list[str]] = {}
@@ -175,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.record(Call(method=method, body=body, headers=headers, status=429))
             self._send(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after})
             return
-        if headers.get("authorization") != f"Bearer {self.fake.token}":
+        expected = self.fake.app_token if method == "apps.connections.open" else self.fake.token
+        if headers.get("authorization") != f"Bearer {expected}":
             self.fake.record(Call(method=method, body=body, headers=headers, status=401))
             self._send(200, {"ok": False, "error": "invalid_auth"})
             return
@@ -204,9 +207,69 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "files.completeUploadExternal":
             files = json.loads(body.get("files", "[]"))
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": fake.socket_url}
         if method == "usergroups.users.list":
             return {"ok": True, "users": fake.user_groups.get(str(body.get("usergroup")), [])}
         return {"ok": False, "error": "unknown_method"}
+
+
+class FakeSocketMode:
+    """Slack's Socket Mode side on 127.0.0.1: says hello, sends envelopes, collects the acks."""
+
+    def __init__(self) -> None:
+        from websockets.sync.server import ServerConnection, serve
+
+        self.acks: dict[str, float] = {}
+        self.acked = threading.Condition()
+        self.connected = threading.Event()
+        self._conn: ServerConnection | None = None
+
+        def handler(conn: ServerConnection) -> None:
+            self._conn = conn
+            conn.send(json.dumps({"type": "hello", "num_connections": 1}))
+            self.connected.set()
+            for message in conn:
+                envelope = json.loads(message)
+                with self.acked:
+                    self.acks[str(envelope.get("envelope_id"))] = time.monotonic()
+                    self.acked.notify_all()
+
+        self._server = serve(handler, "127.0.0.1", 0, compression=None)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.socket.getsockname()[:2]
+        return f"ws://{host}:{port}/link"
+
+    def send(self, envelope_id: str, payload: dict[str, Any], retry_attempt: int = 0) -> float:
+        """Deliver an Events API envelope; returns when it was sent."""
+        assert self.connected.wait(10) and self._conn is not None
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "payload": payload,
+            "retry_attempt": retry_attempt,
+            "retry_reason": "timeout" if retry_attempt else "",
+        }
+        sent = time.monotonic()
+        self._conn.send(json.dumps(envelope))
+        return sent
+
+    def wait_ack(self, envelope_id: str, timeout: float = 5.0) -> float:
+        """When ``envelope_id`` was acknowledged."""
+        with self.acked:
+            assert self.acked.wait_for(lambda: envelope_id in self.acks, timeout), f"no ack for {envelope_id}"
+            return self.acks[envelope_id]
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=5)
 
 
 @contextmanager
