@@ -407,3 +407,26 @@ def test_socket_mode_acks_envelopes_at_once_and_drops_retries(home: Path) -> Non
         finally:
             handler.close()
             socket.stop()
+
+
+def test_unknown_paths_and_oversized_bodies_are_refused(home: Path) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    with running_bot(home, [final("never")]) as h:
+        url = urlsplit(h.server.url)
+        for method, path, headers, code in (
+            ("GET", "/health", {}, 200),
+            ("POST", "/other", {"Content-Length": "2"}, 404),
+            ("POST", url.path, {"Content-Length": "2000000"}, 413),  # refused before the body is read
+        ):
+            conn = http.client.HTTPConnection(url.hostname or "", url.port, timeout=5)
+            try:
+                conn.putrequest(method, path)
+                for key, value in headers.items():
+                    conn.putheader(key, value)
+                conn.endheaders(b"{}" if method == "POST" else None)
+                assert conn.getresponse().status == code
+            finally:
+                conn.close()
+        assert h.model.calls == []

@@ -17,6 +17,7 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 log = logging.getLogger(__name__)
+MAX_BODY = 1_000_000  # Slack's payloads are a few kB; anything this big is not from Slack
 
 
 class SlackHTTPServer:
@@ -84,10 +85,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         path, _, query = self.path.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8") if length else ""
         if path != self.bolt_path:
             self._send(BoltResponse(status=404, body="not found"))
             return
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._send(BoltResponse(status=413, body="request too large"))
+            return
+        body = self.rfile.read(length).decode("utf-8", errors="replace") if length else ""
         headers: dict[str, str | Sequence[str]] = {k.lower(): v for k, v in self.headers.items()}
         try:
             response = self.bolt_app.dispatch(BoltRequest(body=body, query=query, headers=headers))
