@@ -208,6 +208,7 @@ def chat(
                     break
                 continue
             printer = EventPrinter(console, yes=yes, interactive=interactive)
+            printer.begin()
             try:
                 reply = assistant.respond(session, line, on_event=printer, approve=printer.approve)
             except MktError as exc:  # the model could not be built: say so, keep chatting
@@ -258,6 +259,7 @@ def ask(
             sys.stdout.flush()
         printer(event)
 
+    printer.begin()
     try:
         reply = assistant.respond(session, question, on_event=on_event, approve=printer.approve)
     finally:

@@ -107,6 +107,10 @@ class EventPrinter:
             else:
                 self.pause()
 
+    def begin(self, text: str = "thinking…") -> None:
+        """Show the spinner at the start of a turn (loading the model can take a while)."""
+        self._spin("model", text)
+
     def pause(self) -> None:
         """Stop the spinner (before prompting or printing streamed text)."""
         if self._status is not None:
