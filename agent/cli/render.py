@@ -234,8 +234,9 @@ def render_reply(console: Console, reply: Reply, printer: EventPrinter | None = 
         console.print(Markdown(reply.text))
     for plot in reply.plots:
         console.print(f"plot: {escape(plot)}", highlight=False, soft_wrap=True)
-    if reply.report:
-        console.print(f"report: {escape(reply.report)}", highlight=False, soft_wrap=True)
+    report = getattr(reply, "report", "")  # the HTML report of a brief (newer replies carry one)
+    if report:
+        console.print(f"report: {escape(report)}", highlight=False, soft_wrap=True)
     footer = [reply.backend or "no model", f"{reply.seconds:.1f} s"]
     if printer is not None and printer.model_calls:
         footer.insert(1, f"{printer.model_calls} model call(s), {printer.tokens:,} tokens")
