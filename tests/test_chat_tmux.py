@@ -45,7 +45,7 @@ class ScriptedServer(FakeOpenAIServer):
         self.replies = replies
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def reply(self) -> str:
         return self.replies[min(max(len(self.requests) - 1, 0), len(self.replies) - 1)]
 
