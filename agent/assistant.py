@@ -43,6 +43,7 @@ class Reply(BaseModel):
     text: str = Field(description="The answer as plain text (Markdown allowed).")
     brief: CampaignBrief | None = Field(default=None, description="Set when the turn planned a campaign.")
     plots: list[str] = Field(default_factory=list, description="PNG files written during the turn.")
+    report: str = Field(default="", description="HTML report of the brief, when there is one.")
     tool_calls: list[str] = Field(default_factory=list, description="Tools called, in order.")
     stop_reason: str = ""
     backend: str = Field(default="", description="Backend(s) that answered, e.g. 'local'.")
@@ -103,7 +104,7 @@ class Assistant:
         """Answer ``text`` in ``session``: remembers the turn, traces every event, never raises MktError."""
         started = time.monotonic()
         session.turns += 1
-        session.trace("user", content=text)
+        session.trace("user", content=redact(text))
 
         def emit(event: StepEvent) -> None:
             session.trace(event.kind, **event.data)

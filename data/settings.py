@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=None, description="Local model: path or hub id; default is the packaged model."
     )
     local_model_max_new_tokens: int = Field(default=256, gt=0)
+    local_threads: int | None = Field(
+        default=1,
+        ge=1,
+        description="CPU threads of the local model (1 is fastest for the 135M model on a shared machine).",
+    )
 
     # Knowledge base.
     chroma_url: str | None = Field(default=None, description="Chroma server URL (else embedded store).")

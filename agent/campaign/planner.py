@@ -142,6 +142,7 @@ def plan_campaign(
         text=brief.to_markdown(),
         brief=brief,
         plots=brief.plots,
+        report=str(report),
         tool_calls=run.called,
         stop_reason="planned",
         backend=brief.backend,
@@ -236,8 +237,19 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
         for chunk in getattr(found, "chunks", []):
             sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
     variants: list[CopyVariant] = []
-    used = [p.channel for p in plans if p.recipients > 0] or channels
-    for channel in [c for c in channels if c in used and copy_variants > 0]:
+    idle = [p.channel for p in plans if p.recipients == 0 and p.channel in channels]
+    if idle:
+        run.notes.append(
+            f"nobody was assigned to {', '.join(idle)}: another channel pays more for those customers, "
+            "or none of them consents; the copy is written anyway"
+        )
+    spend = getattr(mix, "spend", 0.0)
+    if request.budget and spend < 0.1 * request.budget:
+        run.notes.append(
+            f"the plan spends {spend:,.2f} of the {request.budget:,.0f} budget: the audience is small; "
+            "widen it (e.g. drop a filter) to use more of the budget"
+        )
+    for channel in channels if copy_variants > 0 else []:
         with run.step(f"write {channel} copy") as d:
             result = run.call(
                 "write_copy",

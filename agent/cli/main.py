@@ -1,38 +1,98 @@
-"""The ``mkt`` command line: wires subcommands together and turns errors into exit codes."""
+"""The ``mkt`` command line: wires subcommands together and turns errors into exit codes.
+
+Subcommands are imported only when they run: ``mkt data show`` never pays for torch, chromadb or
+scikit-learn, and ``mkt --help`` lists every command from the table below without importing any.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, NamedTuple
 
 import click
 import typer
 from typer.core import TyperGroup
 
-from agent.cli import (
-    abtest_cmd,
-    channel_cmd,
-    chat_cmd,
-    churn_cmd,
-    clv_cmd,
-    copy_cmd,
-    data_cmd,
-    eval_cmd,
-    forecast_cmd,
-    insights_cmd,
-    knowledge_cmd,
-    recommend_cmd,
-    roi_cmd,
-    segment_cmd,
-    slack_cmd,
-)
 from agent.cli.output import err_console
 from data.errors import MktError
 
 
+class _Entry(NamedTuple):
+    module: str
+    attribute: str
+    help: str
+
+
+COMMANDS: dict[str, _Entry] = {
+    "demo": _Entry(
+        "demo_cmd", "demo", "Run the demo campaign end to end: set-up if needed, plan, analytics, copy."
+    ),
+    "chat": _Entry(
+        "chat_cmd", "chat", "Chat with the assistant in the terminal (campaigns, questions, tools)."
+    ),
+    "ask": _Entry("chat_cmd", "ask", "Ask the assistant one thing; --json prints events as JSON lines."),
+    "data": _Entry("data_cmd", "app", "Load, generate and inspect customer data."),
+    "knowledge": _Entry(
+        "knowledge_cmd", "app", "Knowledge base: brand, products, campaigns, customer profiles."
+    ),
+    "segment": _Entry("segment_cmd", "segment", "Segment customers (KMeans on RFM) and name the segments."),
+    "churn": _Entry("churn_cmd", "app", "Churn risk: train a model on labelled customers, score everyone."),
+    "clv": _Entry("clv_cmd", "clv", "Customer lifetime value (BG/NBD + Gamma-Gamma)."),
+    "roi": _Entry("roi_cmd", "app", "Campaign ROI: actual from engagements, or a forecast."),
+    "channel": _Entry("channel_cmd", "app", "Choose channels by expected value (Bayesian, consent, budget)."),
+    "insights": _Entry("insights_cmd", "insights", "Sentiment and themes of customer feedback."),
+    "forecast": _Entry(
+        "forecast_cmd",
+        "forecast_command",
+        "Forecast weekly revenue, orders and active customers, overall or per category.",
+    ),
+    "recommend": _Entry(
+        "recommend_cmd",
+        "recommend_command",
+        "Recommend next products from purchase history (item-item co-purchase).",
+    ),
+    "abtest": _Entry("abtest_cmd", "abtest_command", "Read out an A/B test: rates, P(best), lift, power."),
+    "copy": _Entry("copy_cmd", "copy", "Write copy variants for an offer, each checked by the guardrail."),
+    "eval": _Entry("eval_cmd", "app", "Evaluate generated copy and the agent: suites, reports, baselines."),
+    "slack": _Entry("slack_cmd", "app", "Run the Slack bot (Socket Mode or HTTP Events API)."),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """Import subcommand ``name`` and return it as a click command."""
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(f"agent.cli.{entry.module}"), entry.attribute)
+    if not isinstance(target, typer.Typer):
+        single = typer.Typer()
+        single.command(name=name)(target)
+        target = single
+    command = typer.main.get_command(target)
+    command.name = name
+    return command
+
+
 class _MktGroup(TyperGroup):
-    """Turns any ``MktError`` raised below into a one-line message and its exit code."""
+    """Lazy subcommands; any ``MktError`` raised below becomes a one-line message and its exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, in the order of ``COMMANDS``."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A placeholder with the command's help (for listings); the real one loads when it runs."""
+        entry = COMMANDS.get(cmd_name)
+        return None if entry is None else click.Command(cmd_name, help=entry.help, short_help=entry.help)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Load the command that is about to run."""
+        if args and args[0] in COMMANDS:
+            return args[0], load_command(args[0]), args[1:]
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning ``MktError`` into its message and exit code."""
         try:
             return super().invoke(ctx)
         except MktError as exc:
@@ -48,22 +108,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(data_cmd.app, name="data")
-app.add_typer(knowledge_cmd.app, name="knowledge")
-app.command("segment")(segment_cmd.segment)
-app.add_typer(roi_cmd.app, name="roi")
-app.command("insights")(insights_cmd.insights)
-app.add_typer(channel_cmd.app, name="channel")
-app.command(name="clv")(clv_cmd.clv)
-app.add_typer(churn_cmd.app, name="churn")
-app.add_typer(eval_cmd.app, name="eval")
-app.command(name="forecast")(forecast_cmd.forecast_command)
-app.command(name="recommend")(recommend_cmd.recommend_command)
-app.command(name="abtest")(abtest_cmd.abtest_command)
-app.command(name="copy")(copy_cmd.copy)
-app.add_typer(slack_cmd.app, name="slack")
-app.command("chat")(chat_cmd.chat)
-app.command("ask")(chat_cmd.ask)
+
+
+@app.callback()
+def _root() -> None:
+    """Marketing content assistant: customer analytics, grounded copy and evals, offline-first."""
 
 
 def main() -> None:

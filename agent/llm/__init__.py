@@ -32,7 +32,7 @@ __all__ = [
 
 def build_chat_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> ChatModel:
     """The configured model: endpoint with local fallback, or the local model alone."""
-    local = LocalChatModel(settings.local_model, call_log=call_log)
+    local = LocalChatModel(settings.local_model, threads=settings.local_threads, call_log=call_log)
     if not settings.llm_base_url:
         return local
     endpoint = OpenAIChatModel(
