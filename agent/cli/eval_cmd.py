@@ -139,3 +139,86 @@ def list_suites(
         print_json(rows)
         return
     print_table("Suites", ["name", "cases", "description"], [list(r.values()) for r in rows])
+
+
+@app.command("agent")
+def agent_eval(
+    limit: Annotated[
+        int | None, typer.Option(help="Run only the first N requests (quick checks).", min=1)
+    ] = None,
+    copy_variants: Annotated[
+        int,
+        typer.Option(
+            help="Copy variants per channel in campaign briefs (0 skips the slow copy step).", min=0
+        ),
+    ] = 0,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="auto: the local model, plus the endpoint when MKT_LLM_BASE_URL is set; or local / endpoint."
+        ),
+    ] = "auto",
+    requests_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--requests", help="Labelled requests YAML (default: the packaged set).", dir_okay=False
+        ),
+    ] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Only requests of this kind: campaign or question.")
+    ] = None,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Write the full report as JSON here.", dir_okay=False)
+    ] = None,
+) -> None:
+    """Agent accuracy: tool selection and answer facts over labelled requests, per backend."""
+    import os
+
+    from data.errors import ConfigError
+    from data.settings import load_settings
+    from data.workspace import Workspace
+    from evals.agent_eval import RequestOutcome, backends_for, load_requests, markdown_table
+    from evals.agent_eval import run as run_agent_eval
+
+    if backend not in ("auto", "local", "endpoint"):
+        raise ConfigError(f"--backend must be auto, local or endpoint, not {backend!r}")
+    if only not in (None, "campaign", "question"):
+        raise ConfigError(f"--only must be campaign or question, not {only!r}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    settings = load_settings()
+    workspace = Workspace.from_settings(settings)
+    requests = [r for r in load_requests(requests_file) if only is None or r.kind == only][:limit]
+    backends = backends_for(settings, backend)
+    if not settings.llm_base_url and backend == "auto":
+        err_console.print("no endpoint configured (MKT_LLM_BASE_URL): evaluating the local model only")
+
+    def show(o: RequestOutcome) -> None:
+        mark = "[green]pass[/]" if o.passed else "[red]fail[/]"
+        missing = [f.fact for f in o.facts if not f.found]
+        detail = "; ".join(
+            [*(["missing tools " + ", ".join(o.missing)] if o.missing else []),
+             *(["missing " + ", ".join(missing)] if missing else [])]
+        )  # fmt: skip
+        err_console.print(
+            f"{mark} {o.id} ({o.seconds:.0f} s, {o.stop_reason}) {detail}", highlight=False, markup=True
+        )
+
+    with console.status(f"running {len(requests)} requests on {', '.join(backends)}..."):
+        report = run_agent_eval(
+            settings, workspace, requests, backends=backends, copy_variants=copy_variants, on_result=show
+        )
+    for r in report.runs:
+        table = Table(title=f"Agent eval: {r.backend} ({', '.join(r.models) or 'no model call'})")
+        for col in ("request", "kind", "tools", "facts", "s", "stop"):
+            table.add_column(col, justify="right" if col in ("facts", "s") else "left", overflow="fold")
+        for o in r.outcomes:
+            tools = "ok" if o.tools_ok else "missing " + ", ".join(o.missing)
+            table.add_row(
+                o.id, o.kind, tools, f"{o.facts_found}/{len(o.facts)}", f"{o.seconds:.1f}", o.stop_reason
+            )
+        console.print(table)
+    console.print(markdown_table(report), highlight=False, markup=False)
+    if json_file:
+        json_file.parent.mkdir(parents=True, exist_ok=True)
+        json_file.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        console.print(f"report written to {json_file}")
