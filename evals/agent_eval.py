@@ -25,6 +25,8 @@ an answer that only echoes the request earns nothing):
 - ``name_of: largest_segment``: the name computed by code appears as a word;
 - ``channel: sms``: the answer's channel table has a row for the channel (a campaign brief plans it);
 - ``not_channel: push``: no such row (a channel the request did not allow).
+- ``audience: audience_at_risk``: the brief's Audience section starts with that size (any other
+  number in the brief, e.g. the churn step's count of at-risk customers, does not count).
 
 Run it on a prepared workspace (``mkt data generate``, ``mkt knowledge ingest``, ``mkt churn train``)::
 
@@ -119,6 +121,7 @@ class Fact(BaseModel):
     name_of: str | None = Field(default=None, description="A name computed from the workspace.")
     channel: str | None = Field(default=None, description="A channel row in the brief's table.")
     not_channel: str | None = Field(default=None, description="No row for this channel.")
+    audience: str | None = Field(default=None, description="The brief's audience size (audience_* truth).")
     tolerance: float = Field(default=0.0, ge=0.0, lt=1.0, description="Relative error allowed (numbers).")
 
     @model_validator(mode="after")
@@ -126,7 +129,9 @@ class Fact(BaseModel):
         kinds = [k for k in _FACT_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(f"a fact has exactly one of {', '.join(_FACT_KINDS)}; got {kinds or 'none'}")
-        for name, names in ((self.number_of, False), (self.name_of, True)):
+        if self.audience is not None and not self.audience.startswith("audience_"):
+            raise ValueError(f"audience: {self.audience!r} is not an audience_* truth")
+        for name, names in ((self.number_of, False), (self.name_of, True), (self.audience, False)):
             if name is not None and not truth_known(name, names=names):
                 kind = "name_of" if names else "number_of"
                 raise ValueError(f"{kind}: unknown truth {name!r}; known: {', '.join(TRUTHS)}")
@@ -140,7 +145,7 @@ class Fact(BaseModel):
         return f"{kind} {shown}"
 
 
-_FACT_KINDS = ("text", "any_text", "number_of", "name_of", "channel", "not_channel")
+_FACT_KINDS = ("text", "any_text", "number_of", "name_of", "channel", "not_channel", "audience")
 
 
 class AgentRequest(BaseModel):
@@ -229,6 +234,15 @@ def has_channel_row(text: str, channel: str) -> bool:
     return re.search(rf"^\|\s*{re.escape(channel)}\s*\|", text, re.I | re.M) is not None
 
 
+_AUDIENCE_SIZE = re.compile(r"^#+\s*Audience\s*\n+\s*(\d[\d,]*)", re.I | re.M)
+
+
+def audience_size(text: str) -> int | None:
+    """The size the brief's Audience section starts with (``### Audience`` then ``2,198 customers ...``)."""
+    m = _AUDIENCE_SIZE.search(text)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def without_request(answer: str, request: str) -> str:
     """The answer with every verbatim copy of the request removed (the brief quotes it)."""
     return answer.replace(request, " ")
@@ -247,6 +261,10 @@ def check_fact(fact: Fact, answer: str, truth: TruthSource) -> FactResult:
     if fact.not_channel is not None:
         found = not has_channel_row(answer, fact.not_channel)
         return FactResult(fact=label, found=found, expected=f"no {fact.not_channel} row")
+    if fact.audience is not None:
+        expected = float(truth.value(fact.audience))
+        size = audience_size(answer)
+        return FactResult(fact=label, found=size is not None and size == expected, expected=f"{expected:g}")
     name = fact.number_of or fact.name_of
     assert name is not None
     value = truth.value(name)
@@ -419,6 +437,7 @@ class AgentEvalReport(BaseModel):
     date: str
     workspace: str
     n_customers: int
+    truths: dict[str, Value] = Field(default_factory=dict, description="The right values the facts used.")
     runs: list[BackendRun]
 
 
@@ -444,9 +463,6 @@ def evaluate(
             models.add(f"{event.data.get('backend')}:{event.data['model']}")
 
     for request in requests:
-        required = list(dict.fromkeys(request.tools))
-        if request.kind == "campaign" and assistant.copy_variants > 0 and "write_copy" not in required:
-            required.append("write_copy")  # the planner writes copy per channel when asked to
         session = session_type.open(assistant.workspace.runs_dir / "agent-eval")
         t0 = time.monotonic()
         error: str | None = None
@@ -458,42 +474,101 @@ def evaluate(
             error = f"{type(exc).__name__}: {exc}"
             answer, called, stop, used = "", [], "error", ""
             seconds = round(time.monotonic() - t0, 3)
-        checked = without_request(answer, request.text)
-        facts = [check_fact(f, checked, truth) for f in request.facts]
-        outcome = RequestOutcome(
-            id=request.id,
-            kind=request.kind,
-            text=request.text,
-            required=required,
-            called=called,
-            missing=[t for t in required if t not in called],
-            extra=sorted(set(called) - set(required)),
-            tools_ok=all(t in called for t in required),
-            facts=facts,
+        outcome = judge(
+            request,
+            called,
+            answer,
+            truth,
+            copy_variants=assistant.copy_variants,
             seconds=seconds,
             stop_reason=stop,
             backend=used,
-            answer=answer,
             error=error,
         )
         outcomes.append(outcome)
         if on_result is not None:
             on_result(outcome)
+    return _run(backend, sorted(models), assistant.copy_variants, time.monotonic() - started, outcomes)
+
+
+def judge(
+    request: AgentRequest,
+    called: list[str],
+    answer: str,
+    truth: TruthSource,
+    *,
+    copy_variants: int = 0,
+    seconds: float = 0.0,
+    stop_reason: str = "",
+    backend: str = "",
+    error: str | None = None,
+) -> RequestOutcome:
+    """Score one reply: required tools (``write_copy`` too for campaigns with copy) and facts."""
+    required = list(dict.fromkeys(request.tools))
+    if request.kind == "campaign" and copy_variants > 0 and "write_copy" not in required:
+        required.append("write_copy")  # the planner writes copy per channel when asked to
+    checked = without_request(answer, request.text)
+    return RequestOutcome(
+        id=request.id,
+        kind=request.kind,
+        text=request.text,
+        required=required,
+        called=called,
+        missing=[t for t in required if t not in called],
+        extra=sorted(set(called) - set(required)),
+        tools_ok=all(t in called for t in required),
+        facts=[check_fact(f, checked, truth) for f in request.facts],
+        seconds=seconds,
+        stop_reason=stop_reason,
+        backend=backend,
+        answer=answer,
+        error=error,
+    )
+
+
+def _run(
+    backend: str, models: list[str], copy_variants: int, seconds: float, outcomes: list[RequestOutcome]
+) -> BackendRun:
     kinds = sorted({o.kind for o in outcomes})
     return BackendRun(
         backend=backend,
-        models=sorted(models),
-        copy_variants=assistant.copy_variants,
-        seconds=round(time.monotonic() - started, 1),
+        models=models,
+        copy_variants=copy_variants,
+        seconds=round(seconds, 1),
         overall=score(outcomes),
         per_kind={k: score([o for o in outcomes if o.kind == k]) for k in kinds},
         outcomes=outcomes,
     )
 
 
+def rescore(run: BackendRun, requests: Sequence[AgentRequest], truth: TruthSource) -> BackendRun:
+    """Check a saved run's answers and tool calls again, against ``requests`` as they are now.
+
+    For a fixed fact or checker: the answers stay, the scores are recomputed (no model is run).
+    Requests not in ``run`` are skipped.
+    """
+    by_id = {r.id: r for r in requests}
+    outcomes = [
+        judge(
+            by_id[o.id],
+            o.called,
+            o.answer,
+            truth,
+            copy_variants=run.copy_variants,
+            seconds=o.seconds,
+            stop_reason=o.stop_reason,
+            backend=o.backend,
+            error=o.error,
+        )
+        for o in run.outcomes
+        if o.id in by_id
+    ]
+    return _run(run.backend, run.models, run.copy_variants, run.seconds, outcomes)
+
+
 def truth_names(requests: Sequence[AgentRequest]) -> list[str]:
     """Every truth the requests' facts need, in first-use order."""
-    names = [f.number_of or f.name_of for r in requests for f in r.facts]
+    names = [f.number_of or f.name_of or f.audience for r in requests for f in r.facts]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -525,8 +600,7 @@ def run(
     """
     assistant_type = _agent("assistant").Assistant
     truth = WorkspaceTruth(settings, workspace)
-    for name in truth_names(requests):
-        truth.value(name)
+    truths = {name: truth.value(name) for name in truth_names(requests)}
     runs: list[BackendRun] = []
     for backend in backends:
         chosen = settings if backend == "endpoint" else settings.model_copy(update={"llm_base_url": None})
@@ -536,6 +610,7 @@ def run(
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         workspace=str(workspace.home),
         n_customers=int(float(truth.value("customers"))),
+        truths=truths,
         runs=runs,
     )
 

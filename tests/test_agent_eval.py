@@ -28,6 +28,7 @@ from evals.agent_eval import (
     load_requests,
     markdown_table,
     numbers_in,
+    rescore,
     without_request,
 )
 from tests.fakes.scripted_model import ScriptedModel
@@ -127,6 +128,17 @@ def test_check_fact_each_kind() -> None:
     assert results["number_of mean_clv"].expected == "689.123"
 
 
+def test_audience_size_is_read_from_the_audience_section_only() -> None:
+    truth = DictTruth({"audience_at_risk": 2198.0, "audience_high_value": 1000.0})
+    brief = (
+        "## Campaign brief: win-back\n\n### Audience\n81 high-value customers at risk of churning.\n"
+        "| score churn | 0.4 | 2,198 of 5,000 customers at high churn risk |"
+    )
+    assert not check_fact(Fact(audience="audience_at_risk"), brief, truth).found  # 2,198 elsewhere
+    assert check_fact(Fact(audience="audience_at_risk"), brief.replace("81 ", "2,198 "), truth).found
+    assert not check_fact(Fact(audience="audience_high_value"), "no audience section", truth).found
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -136,6 +148,7 @@ def test_check_fact_each_kind() -> None:
         {"number_of": "largest_segment"},  # a name, not a number
         {"name_of": "customers"},  # a number, not a name
         {"name_of": "abtest_winner"},  # needs a campaign id
+        {"audience": "customers"},  # not an audience
         {"text": "x", "colour": "red"},  # unknown field
     ],
 )
@@ -183,7 +196,7 @@ REQUESTS = {
                 {"text": "budget 2,000"},
                 {"channel": "email"},
                 {"not_channel": "push"},
-                {"number_of": "audience_any"},
+                {"audience": "audience_any"},
                 {"text": "plan a promotion"},  # only in the quoted request: must not count
             ],
         },
@@ -236,6 +249,7 @@ def test_mkt_eval_agent_end_to_end(
     assert result.exit_code == 0, result.output
     report = AgentEvalReport.model_validate_json(out.read_text(encoding="utf-8"))
 
+    assert report.truths["customers"] == 3000 and report.truths["audience_any"] == 3000
     assert report.n_customers == 3000 and [r.backend for r in report.runs] == ["local"]
     run = report.runs[0]
     outcomes = {o.id: o for o in run.outcomes}
@@ -259,4 +273,5 @@ def test_mkt_eval_agent_end_to_end(
         0.3333,
     )
     assert "| local | question | 2 | 50% |" in markdown_table(report)
+    assert rescore(run, load_requests(requests), DictTruth(report.truths)) == run  # same answers, same scores
     assert "question-wrong-tool" in result.output and "no endpoint configured" in result.output
