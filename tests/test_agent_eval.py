@@ -16,8 +16,10 @@ from agent.catalog import default_tools
 from agent.cli.main import app
 from agent.llm.base import Message
 from data.loader import load_files
+from data.settings import load_settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
+from evals import agent_eval
 from evals.agent_eval import (
     AgentEvalReport,
     Fact,
@@ -235,19 +237,11 @@ def workspace(sample_data: GeneratedData, isolated_home: Path) -> Workspace:
     return ws
 
 
-def test_mkt_eval_agent_end_to_end(
-    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import agent.llm
-
-    model = ScriptedModel([scripted_reply])
-    monkeypatch.setattr(agent.llm, "build_chat_model", lambda *_a, **_k: model)
+def test_agent_eval_end_to_end(workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     requests = tmp_path / "requests.yaml"
     requests.write_text(yaml.safe_dump(REQUESTS), encoding="utf-8")
-    out = tmp_path / "report.json"
-    result = CliRunner().invoke(app, ["eval", "agent", "--requests", str(requests), "--json", str(out)])
-    assert result.exit_code == 0, result.output
-    report = AgentEvalReport.model_validate_json(out.read_text(encoding="utf-8"))
+    model = ScriptedModel([scripted_reply])
+    report = agent_eval.run(load_settings(), workspace, load_requests(requests), model=model)
 
     assert report.truths["customers"] == 3000 and report.truths["audience_any"] == 3000
     assert report.n_customers == 3000 and [r.backend for r in report.runs] == ["local"]
@@ -274,4 +268,19 @@ def test_mkt_eval_agent_end_to_end(
     )
     assert "| local | question | 2 | 50% |" in markdown_table(report)
     assert rescore(run, load_requests(requests), DictTruth(report.truths)) == run  # same answers, same scores
-    assert "question-wrong-tool" in result.output and "no endpoint configured" in result.output
+
+    # The command: options reach the run, the table is printed, the report written as JSON.
+    asked: dict[str, object] = {}
+
+    def fake_run(_settings: object, _workspace: object, chosen: list[object], **options: object):
+        asked.update(options, n=len(chosen))
+        return report
+
+    monkeypatch.setattr(agent_eval, "run", fake_run)
+    out = tmp_path / "report.json"
+    args = ["eval", "agent", "--requests", str(requests), "--only", "question", "--json", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert asked["n"] == 2 and asked["backends"] == ["local"] and asked["copy_variants"] == 0
+    assert AgentEvalReport.model_validate_json(out.read_text(encoding="utf-8")) == report
+    assert "no endpoint configured" in result.output and "| local | question | 2 | 50% |" in result.output
