@@ -10,6 +10,7 @@ the ``Session`` and every event is appended to its trace.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from agent.llm.base import ChatModel, Message
 from agent.llm.calllog import CallLog
 from agent.loop import AgentLoop, Limits, StepEvent
 from agent.pii import redact
+from agent.router import ToolRouter
 from agent.session import Session
 from agent.toolbox import AgentTool, ToolContext
 from data.settings import Settings
@@ -55,7 +57,8 @@ class Assistant:
 
     Thread-safe for concurrent turns in different sessions (the Slack bot runs one per thread);
     the model is built on first use unless given. ``copy_variants`` per channel in a campaign brief
-    (0 skips the copy step, e.g. for fast agent evals).
+    (0 skips the copy step, e.g. for fast agent evals). ``staged``: pick the tool, then its
+    arguments, in two constrained calls (default: when the packaged local model answers).
     """
 
     def __init__(
@@ -67,9 +70,13 @@ class Assistant:
         tools: Sequence[AgentTool] | None = None,
         limits: Limits | None = None,
         copy_variants: int = 2,
+        staged: bool | None = None,
     ) -> None:
         self.settings = settings
         self.copy_variants = copy_variants
+        self.staged = (model is None and not settings.llm_base_url) if staged is None else staged
+        self._router: ToolRouter | None = None
+        self._lock = threading.Lock()
         self.workspace = workspace
         self._model = model
         self._tools = list(tools) if tools is not None else None
@@ -83,6 +90,17 @@ class Assistant:
 
             self._tools = default_tools()
         return self._tools
+
+    def router(self) -> ToolRouter | None:
+        """The embedding router of staged (local-model) turns, built on first use."""
+        if not self.staged:
+            return None
+        with self._lock:
+            if self._router is None:
+                from knowledge.embeddings import get_embedding_function
+
+                self._router = ToolRouter(self.tools, get_embedding_function(self.settings).embed)
+            return self._router
 
     def model_for(self, session: Session) -> ChatModel:
         """The chat model (built from settings on first use, logging calls to the session)."""
@@ -146,6 +164,8 @@ class Assistant:
             limits=self.limits,
             on_event=emit,
             answer_prompt=prompt.render("answer"),
+            staged=self.staged,
+            router=self.router(),
         )
         result = loop.run(messages)
         return Reply(

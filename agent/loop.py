@@ -11,8 +11,9 @@ so every run ends with a useful answer.
 from __future__ import annotations
 
 import json
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from agent.llm.base import ChatModel, ChatResult, Message
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.pii import redact, redact_value
+from agent.router import ToolRouter, stated_arguments
 from agent.toolbox import AgentTool, ToolContext
 from data.errors import MktError, ModelAPIError
 
@@ -57,6 +59,18 @@ class LoopResult:
     tokens: int = 0
 
 
+def required_arguments_schema(tool: AgentTool, skip: set[str] | None = None) -> dict[str, Any] | None:
+    """The schema of a tool's required arguments not in ``skip`` (None when none): what staged decoding fills."""
+    full = tool.arguments_schema()
+    required = [
+        n for n in full.get("required", []) if n in full.get("properties", {}) and n not in (skip or set())
+    ]
+    if not required:
+        return None
+    properties = {name: full["properties"][name] for name in required}
+    return {"type": "object", "properties": properties, "required": required}
+
+
 def action_schema(tools: Sequence[AgentTool]) -> dict[str, Any]:
     """The JSON schema every reply must satisfy."""
     return {
@@ -81,6 +95,8 @@ class AgentLoop:
         limits: Limits | None = None,
         on_event: Callable[[StepEvent], None] | None = None,
         answer_prompt: str | None = None,
+        staged: bool = False,
+        router: ToolRouter | None = None,
     ) -> None:
         self.model = model
         self.tools = {t.name: t for t in tools}
@@ -89,10 +105,17 @@ class AgentLoop:
         self.on_event = on_event or (lambda _e: None)
         self.schema = action_schema(list(tools))
         self.answer_prompt = answer_prompt
+        self.staged = staged
+        self.router = router
+        self.ranked: list[AgentTool] = []
+        self.question = ""
 
     def run(self, messages: list[Message]) -> LoopResult:
         """Continue the conversation ``messages`` (system prompt first) until an answer."""
         convo = [Message(role=m["role"], content=redact(m["content"])) for m in messages]
+        self.question = next((m["content"] for m in reversed(convo) if m["role"] == "user"), "")
+        if self.router is not None and self.question:
+            self.ranked = [t for t, _ in self.router.rank(self.question) if t.name in self.tools]
         out = LoopResult(answer="", stop_reason="")
         seen: set[str] = set()
         errors = 0
@@ -101,22 +124,15 @@ class AgentLoop:
             if time.monotonic() - start > self.limits.max_seconds:
                 return self._finish(out, "time limit reached")
             try:
-                reply = self.model.chat(convo, max_tokens=self.limits.max_tokens, json_schema=self.schema)
+                action = self._next_action(convo, out)
             except ModelAPIError as exc:
                 return self._finish(out, f"the language model failed ({exc})")
-            self._account(out, reply)
-            try:
-                action = (
-                    reply.parsed
-                    if isinstance(reply.parsed, dict)
-                    else parse_json_answer(reply.text, self.schema)
-                )
             except InvalidJSONAnswer as exc:
                 errors += 1
-                self._emit("invalid", reason=str(exc), text=reply.text[:300])
+                self._emit("invalid", reason=str(exc), text=exc.text[:300])
                 if errors > self.limits.max_errors:
                     return self._finish(out, "too many invalid replies")
-                convo += self._feedback(reply.text, f"Invalid action: {exc}. Reply with one JSON action.")
+                convo += self._feedback(exc.text, f"Invalid action: {exc}. Reply with one JSON action.")
                 continue
             name, args = str(action["tool"]), dict(action.get("arguments") or {})
             if name == FINAL:
@@ -135,6 +151,57 @@ class AgentLoop:
             convo += self._feedback(json.dumps(action), observation)
         return self._finish(out, "model-call limit reached")
 
+    def _ask(self, messages: list[Message], schema: dict[str, Any], max_tokens: int, out: LoopResult) -> Any:
+        reply = self.model.chat(messages, max_tokens=max_tokens, json_schema=schema)
+        self._account(out, reply)
+        if isinstance(reply.parsed, dict):
+            return reply.parsed
+        try:
+            return parse_json_answer(reply.text, schema)
+        except InvalidJSONAnswer as exc:
+            exc.text = reply.text
+            raise
+
+    def _next_action(self, convo: list[Message], out: LoopResult) -> dict[str, Any]:
+        """The model's next action: in one call, or (``staged``) the tool first, then its arguments.
+
+        Staged decoding is for small local models: the tool is one constrained choice (the first
+        one by the router when there is one, later ones among the router's top three), and the
+        arguments the question does not state are generated under that tool's own schema.
+        """
+        if not self.staged:
+            return dict(self._ask(convo, self.schema, self.limits.max_tokens, out))
+        if out.results:  # a small model's prose invents numbers: the answer is the tool's own summary
+            return {"tool": FINAL, "arguments": {"answer": summarize_results(out, "")}}
+        if self.ranked and not out.tool_calls and not out.results:
+            name = self.ranked[0].name
+            self._emit("route", tool=name)
+        else:
+            names = [t.name for t in self.ranked[:3]] if self.ranked else list(self.tools)
+            schema = {
+                "type": "object",
+                "properties": {"tool": {"type": "string", "enum": names}},
+                "required": ["tool"],
+            }
+            action = dict(self._ask(convo, schema, 16, out))
+            if action.get("arguments"):
+                return action
+            name = str(action["tool"])
+        tool = self.tools.get(name)
+        if tool is None:
+            return {"tool": name, "arguments": {}}
+        stated = stated_arguments(tool, self.question)
+        missing = required_arguments_schema(tool, skip=set(stated))
+        if missing is None:
+            return {"tool": name, "arguments": stated}
+        ask = [
+            *convo,
+            Message(role="assistant", content=json.dumps({"tool": name})),
+            Message(role="user", content=f"Arguments of {name} as JSON: {tool.signature()}"),
+        ]
+        generated = dict(self._ask(ask, missing, self.limits.max_tokens, out))
+        return {"tool": name, "arguments": {**stated, **generated}}
+
     def _call(self, name: str, args: dict[str, Any], out: LoopResult) -> tuple[str, bool]:
         tool = self.tools.get(name)
         if tool is None:
@@ -149,10 +216,16 @@ class AgentLoop:
 
     def _final(self, args: dict[str, Any], convo: list[Message], out: LoopResult) -> LoopResult:
         text = str(args.get("answer") or args.get("text") or "").strip()
-        if not text and self.answer_prompt and out.results:
+        if not text and self.answer_prompt:
             text = self._stream_answer(convo, out)
         if not text:
             return self._finish(out, "the model gave an empty answer")
+        invented = ungrounded_numbers(text, out.results.values(), [m["content"] for m in convo])
+        if invented:
+            listed = ", ".join(dict.fromkeys(invented[:5])) + (", ..." if len(invented) > 5 else "")
+            self._emit("invalid", reason=f"numbers not in any tool result: {listed}", text=text)
+            reason = "the model's answer stated numbers no tool gave"
+            return self._finish(out, f"{reason}: {listed}", shown=reason)
         out.answer, out.stop_reason = text, "answered"
         self._emit("answer", text=text)
         return out
@@ -191,9 +264,9 @@ class AgentLoop:
             tokens=reply.prompt_tokens + reply.completion_tokens,
         )
 
-    def _finish(self, out: LoopResult, reason: str) -> LoopResult:
+    def _finish(self, out: LoopResult, reason: str, shown: str | None = None) -> LoopResult:
         out.stop_reason = reason
-        out.answer = summarize_results(out, reason)
+        out.answer = summarize_results(out, shown or reason)
         self._emit("stop", reason=reason)
         self._emit("answer", text=out.answer)
         return out
@@ -257,8 +330,47 @@ def run_tool(
             },
         )
     )
-    text = headline or json.dumps(payload, default=str)
-    return ToolCall(f"Result of {tool.name}: {text[:2000]}", arguments, result)
+    text = json.dumps(payload, default=str)[:1500]
+    return ToolCall(
+        f"Result of {tool.name}: {headline}\n{text}" if headline else f"Result of {tool.name}: {text}",
+        arguments,
+        result,
+    )
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+
+
+def _numbers(text: str) -> list[tuple[str, float, int]]:
+    found = []
+    for match in _NUMBER.finditer(text):
+        raw = match.group(0).rstrip(",")
+        digits = raw.replace(",", "")
+        decimals = len(digits.split(".")[1]) if "." in digits else 0
+        found.append((raw, float(digits), decimals))
+    return found
+
+
+def ungrounded_numbers(text: str, results: Iterable[BaseModel], context: Iterable[str] = ()) -> list[str]:
+    """Numbers in ``text`` that neither a tool result nor the conversation supports; small counts pass.
+
+    A number is supported when a source rounds to it (or, times 100, to it as a percentage).
+    ``context``: the messages of the conversation (the user's own numbers, earlier checked answers).
+    """
+    texts = [r.model_dump_json() for r in results] + list(context)
+    sources = [value for t in texts for _, value, _ in _numbers(t)]
+    bad = []
+    for raw, value, decimals in _numbers(text):
+        if value < 10 and decimals == 0:
+            continue
+        scale = 10**decimals
+        if not any(
+            abs(round(s, decimals) - value) * scale < 0.5 + 1e-9
+            or abs(round(s * 100, decimals) - value) * scale < 0.5 + 1e-9
+            for s in sources
+        ):
+            bad.append(raw)
+    return bad
 
 
 def summarize_results(out: LoopResult, reason: str) -> str:
@@ -268,11 +380,16 @@ def summarize_results(out: LoopResult, reason: str) -> str:
             f"I could not complete this request ({reason}) and no tool produced a result. "
             "Try rephrasing, or run a command directly (`mkt --help`)."
         )
-    lines = [f"Here is what I found ({reason}, so this summary is written from the tool results):"]
+    if reason:
+        lines = [f"Here is what I found ({reason}, so this summary is written from the tool results):"]
+    else:
+        lines = ["Here is what the tools found:"]
     for name, result in out.results.items():
-        summary = getattr(result, "summary", None)
+        describe = getattr(result, "answer_text", None) or getattr(result, "summary", None)
         text = (
-            summary() if callable(summary) else json.dumps(result.model_dump(mode="json"), default=str)[:400]
+            describe()
+            if callable(describe)
+            else json.dumps(result.model_dump(mode="json"), default=str)[:400]
         )
         lines.append(f"- {name}: {text}")
     return "\n".join(lines)

@@ -26,6 +26,13 @@ class WorkspaceSummary(BaseModel):
     consent: dict[str, int] = {}
     channels: dict[str, int] = {}
 
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        rows = ", ".join(f"{t.rows:,} {t.table}" for t in self.tables) or "no tables loaded"
+        revenue = f"; revenue {self.revenue:,.2f}" if self.revenue is not None else ""
+        consent = "; consent " + ", ".join(f"{k} {v:,}" for k, v in self.consent.items()) if self.consent else ""
+        return rows + revenue + consent
+
 
 def summarize(workspace: Workspace) -> WorkspaceSummary:
     """Counts, spans, revenue, consent and channel mix of the loaded tables."""

@@ -53,6 +53,16 @@ class RetrievalResult(BaseModel):
         sources = ", ".join(dict.fromkeys(str(c.metadata.get("source", c.collection)) for c in self.chunks))
         return f"{len(self.chunks)} passages ({self.total_tokens} tokens) from {sources or 'nothing'}"
 
+    def answer_text(self, passages: int = 3, chars: int = 300) -> str:
+        """The best passages, quoted with their sources, for an answer."""
+        if not self.chunks:
+            return "nothing relevant found in the knowledge base"
+        quotes = [
+            f'{c.metadata.get("source", c.collection)}: "{" ".join(c.text.split())[:chars]}"'
+            for c in self.chunks[:passages]
+        ]
+        return "\n  " + "\n  ".join(quotes)
+
     def context(self) -> str:
         """The chunks as one text block for a prompt, each headed by its source."""
         return "\n\n".join(

@@ -47,7 +47,10 @@ def test_tool_then_answer(context: ToolContext) -> None:
     assert result.stop_reason == "answered"
     assert [c[0] for c in result.tool_calls] == ["workspace_summary"]
     observation = model.sent[1][-1]["content"]
-    assert observation.startswith("Result of workspace_summary") and '"rows": 3000' in observation
+    assert (
+        observation.startswith("Result of workspace_summary: 3,000 customers")
+        and '"rows": 3000' in observation
+    )
     assert [e.kind for e in events].count("tool_result") == 1
 
 
@@ -125,7 +128,9 @@ def test_endless_distinct_calls_hit_the_caps(context: ToolContext) -> None:
     counter = iter(range(1, 1000))
 
     def next_customer(_messages: object) -> str:
-        return json.dumps({"tool": "customer_profile", "arguments": {"customer_id": f"CU{next(counter):07d}"}})
+        return json.dumps(
+            {"tool": "customer_profile", "arguments": {"customer_id": f"CU{next(counter):07d}"}}
+        )
 
     model = ScriptedModel([next_customer], repeat_last=True)
     result, _ = run(model, context, max_tool_calls=3, max_model_calls=20)
@@ -154,7 +159,96 @@ def test_no_email_or_phone_reaches_the_model(context: ToolContext) -> None:
 
 def test_tools_bind_to_langchain_with_their_schemas(context: ToolContext) -> None:
     tools = {t.name: t for t in to_langchain(default_tools(), context)}
-    assert set(tools) == {"workspace_summary", "customer_profile"}
+    assert {"workspace_summary", "customer_profile", "select_audience", "write_copy"} <= set(tools)
+    assert len(tools) == len(default_tools())
     assert "customer_id" in tools["customer_profile"].args
     out = tools["customer_profile"].invoke({"customer_id": "CU0000002"})
     assert '"customer_id":"CU0000002"' in out and "@" not in out
+
+
+def test_numbers_in_an_answer_must_come_from_a_tool() -> None:
+    from pydantic import BaseModel
+
+    from agent.loop import ungrounded_numbers
+
+    class Found(BaseModel):
+        customers: int = 3000
+        mean_clv: float = 689.1034
+        high_risk_share: float = 0.4396
+
+    assert ungrounded_numbers("3,000 customers, mean CLV 689.10, 44% at risk, top 5", [Found()]) == []
+    assert ungrounded_numbers("We have 1024 customers worth 2018.57", [Found()]) == ["1024", "2018.57"]
+
+
+def test_an_answer_with_invented_numbers_is_replaced_by_the_tool_results(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "workspace_summary", "arguments": {}},
+            {"tool": "final_answer", "arguments": {"answer": "We have 1,024 customers."}},
+        ]
+    )
+    result, events = run(model, context)
+    assert result.stop_reason == "the model's answer stated numbers no tool gave: 1,024"
+    assert "3,000 customers" in result.answer and "1,024" not in result.answer
+    assert any(e.kind == "invalid" and "1,024" in e.data["reason"] for e in events)
+
+
+def test_a_final_answer_without_text_is_streamed_in_plain_words(context: ToolContext) -> None:
+    model = ScriptedModel(
+        [
+            {"tool": "workspace_summary", "arguments": {}},
+            {"tool": "final_answer", "arguments": {}},
+            "We have 3,000 customers.",
+        ]
+    )
+    events: list[StepEvent] = []
+    loop = AgentLoop(
+        model, default_tools(), context, on_event=events.append, answer_prompt="Answer in words."
+    )
+    result = loop.run([SYSTEM, Message(role="user", content="How many customers?")])
+    assert result.answer == "We have 3,000 customers." and result.stop_reason == "answered"
+    assert "".join(e.data["text"] for e in events if e.kind == "token").strip() == result.answer
+    assert model.sent[2][-1]["content"] == "Answer in words."
+
+
+@pytest.fixture(scope="module")
+def router() -> object:
+    from agent.router import ToolRouter
+    from knowledge.embeddings import get_embedding_function
+
+    return ToolRouter(default_tools(), get_embedding_function(load_settings()).embed)
+
+
+@pytest.mark.parametrize(
+    ("question", "tool"),
+    [
+        ("How many customers are in the database?", "workspace_summary"),
+        ("How many customers might churn soon?", "score_churn"),
+        ("What's the lifetime value of our customers on average?", "calculate_clv"),
+        ("Show me the customer segments", "segment_customers"),
+        ("What do we say about text messages in the brand guide?", "search_knowledge"),
+        ("Who won the C009 test?", "abtest_readout"),
+        ("Give me the profile of CU0000002", "customer_profile"),
+    ],
+)
+def test_the_router_sends_questions_to_the_right_tool(router: object, question: str, tool: str) -> None:
+    from agent.router import ToolRouter
+
+    assert isinstance(router, ToolRouter)
+    assert router.rank(question)[0][0].name == tool
+
+
+def test_staged_turns_route_take_stated_arguments_and_answer_from_the_result(
+    context: ToolContext, router: object
+) -> None:
+    from agent.router import ToolRouter
+
+    assert isinstance(router, ToolRouter)
+    model = ScriptedModel(["never asked"])
+    events: list[StepEvent] = []
+    loop = AgentLoop(model, default_tools(), context, on_event=events.append, staged=True, router=router)
+    result = loop.run([SYSTEM, Message(role="user", content="Give me the profile of CU0000002")])
+    assert result.tool_calls == [("customer_profile", {"customer_id": "CU0000002"})]
+    assert result.stop_reason == "answered" and "CU0000002" in result.answer
+    assert model.calls == []  # the id was stated, the tool routed: no generation needed
+    assert [e.kind for e in events][:2] == ["route", "tool_call"]

@@ -132,7 +132,7 @@ def test_chat_turn_help_save_exit(workspace: Workspace, monkeypatch: pytest.Monk
     assert "you> how many customers do we have" in out  # piped input is echoed into the transcript
     tool_line = next(line for line in out.splitlines() if "workspace_summary" in line)
     assert tool_line.startswith("✓ workspace_summary") and " s " in tool_line
-    assert "revenue=" in tool_line  # the key number of the result
+    assert "3,000 customers" in tool_line  # the key numbers of the result
     assert "There are 3,000 customers." in out
     assert "scripted · 2 model call(s)" in out and "tools: workspace_summary" in out
     for command in ("/help", "/reset", "/save", "/exit", "/sessions"):
@@ -234,7 +234,7 @@ def test_ask_json_is_only_json_lines(workspace: Workspace, monkeypatch: pytest.M
 
 
 def test_ask_renders_the_answer(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_model(monkeypatch, [final("We have **3,000** customers.")])
+    use_model(monkeypatch, [SUMMARY_CALL, final("We have **3,000** customers.")])
     result = runner.invoke(app, ["ask", "how many customers"])
     assert result.exit_code == 0, result.output
     assert "We have 3,000 customers." in result.stdout  # Markdown rendered, not raw

@@ -151,6 +151,8 @@ class EventPrinter:
     def _on_tool_result(self, data: Mapping[str, Any]) -> None:
         tool = str(data.get("tool", "?"))
         self._done(f"tool:{tool}")
+        if any(key.startswith("step:") for key in self._running):
+            return  # inside a campaign step: the step's line carries the same numbers
         headline = data.get("headline") or key_numbers(data.get("result"))
         seconds = float(data.get("seconds") or 0.0)
         tail = f"  {escape(str(headline))}" if headline else ""

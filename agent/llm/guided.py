@@ -70,34 +70,35 @@ class GuidedDecoder:
         return text
 
     def _choose(self, options: list[str]) -> str:
+        """The option with the highest summed token log-probability after the JSON written so far.
+
+        The prefix runs once; its key/value cache (minus its last token, which an option such as
+        ``"name"`` often merges with) is reused for every option, so each costs only its own tokens.
+        """
         import copy
 
         import torch
 
         prefix_ids = self._ids(self.prompt + self.text)
-        start = prefix_ids.shape[1]
+        start = prefix_ids.shape[1] - 1
         with torch.inference_mode():
-            prefix = self.model(input_ids=prefix_ids, use_cache=True)
+            base = self.model(input_ids=prefix_ids[:, :start], use_cache=True)
         best, best_score = options[0], float("-inf")
         for option in options:
             ids = self._ids(self.prompt + self.text + option)
-            if ids.shape[1] <= start or not torch.equal(ids[0, :start], prefix_ids[0]):
-                # The option merged with the prefix's last token: score it from scratch.
-                with torch.inference_mode():
-                    logits = self.model(input_ids=ids).logits[0, :-1]
-                targets = ids[0, 1:]
-                logprobs = torch.log_softmax(logits.float(), dim=-1)
-                score = float(logprobs[torch.arange(targets.shape[0]), targets][start - 1 :].sum())
-            else:
-                # Reuse the prefix's key/value cache: only the option's own tokens are run.
-                tail = ids[:, start:]
-                with torch.inference_mode():
-                    out = self.model(
-                        input_ids=tail, past_key_values=copy.deepcopy(prefix.past_key_values), use_cache=True
-                    )
-                logits = torch.cat([prefix.logits[0, -1:], out.logits[0, :-1]])
-                logprobs = torch.log_softmax(logits.float(), dim=-1)
-                score = float(logprobs[torch.arange(tail.shape[1]), tail[0]].sum())
+            with torch.inference_mode():
+                if ids.shape[1] > start and torch.equal(ids[0, :start], prefix_ids[0, :start]):
+                    tail = ids[:, start:]
+                    cache = copy.deepcopy(base.past_key_values)
+                    out = self.model(input_ids=tail, past_key_values=cache, use_cache=True)
+                    logits = torch.cat([base.logits[0, -1:], out.logits[0, :-1]])
+                else:  # the tokenizer re-split the prefix: score this option from scratch
+                    tail = ids[:, start:]
+                    logits = self.model(input_ids=ids).logits[0, start - 1 : -1]
+            if tail.shape[1] == 0:
+                continue
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            score = float(logprobs[torch.arange(tail.shape[1]), tail[0]].sum())
             if score > best_score:
                 best, best_score = option, score
         return best

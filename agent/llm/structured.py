@@ -24,6 +24,9 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 class InvalidJSONAnswer(ValueError):
     """The answer is not JSON valid against the schema; the message says why, for the model."""
 
+    text: str = ""
+    """The answer that failed, when known."""
+
 
 def schema_instruction(schema: dict[str, Any]) -> str:
     """The sentence appended to the prompt when a JSON answer is wanted."""

@@ -75,3 +75,7 @@ class AbTestReadout(BaseModel):
     verdict: str
     written_back: str | None = Field(default=None, description="Id of the example stored in 'campaigns'.")
     notes: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        return f"{self.campaign_id}: {self.verdict}"

@@ -1,0 +1,66 @@
+"""A semantic router for small local models: which tool a question needs, by embedding similarity.
+
+The packaged 135M model picks the wrong tool for most questions when it chooses among a dozen
+names, so for the local backend the first tool is the one whose description and example
+questions (``prompts/agent.yaml``: ``tool_examples``) are closest to the question; the model then
+fills the arguments and writes the answer. Arguments a question states outright (an id, the
+question itself as a search query) are taken from it, not generated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agent.toolbox import AgentTool
+from prompts import load_prompt
+
+Embed = Callable[[Sequence[str]], NDArray[np.float64]]
+_ID = re.compile(r"\b(?:CU\d{3,}|C\d{3,}|[A-Z]{1,4}-?\d{3,})\b")
+
+
+class ToolRouter:
+    """Ranks tools for a question by cosine similarity to their descriptions and examples."""
+
+    def __init__(self, tools: Sequence[AgentTool], embed: Embed) -> None:
+        examples: dict[str, list[str]] = dict(load_prompt("agent").raw("tool_examples"))
+        self.tools = list(tools)
+        self.embed = embed
+        texts: list[str] = []
+        self.owner: list[int] = []
+        for i, tool in enumerate(self.tools):
+            for text in [tool.description, *examples.get(tool.name, [])]:
+                texts.append(text)
+                self.owner.append(i)
+        self.vectors = _unit(embed(texts))
+
+    def rank(self, question: str) -> list[tuple[AgentTool, float]]:
+        """Tools, best first, with the similarity of their closest example."""
+        sims = self.vectors @ _unit(self.embed([question]))[0]
+        best: dict[int, float] = {}
+        for owner, sim in zip(self.owner, sims.tolist(), strict=True):
+            best[owner] = max(best.get(owner, -1.0), sim)
+        order = sorted(best, key=lambda i: -best[i])
+        return [(self.tools[i], best[i]) for i in order]
+
+
+def stated_arguments(tool: AgentTool, question: str) -> dict[str, Any]:
+    """Required arguments the question states: ids found in it; the question itself as a query."""
+    schema = tool.arguments_schema()
+    found: dict[str, Any] = {}
+    for name in schema.get("required", []):
+        if name == "query":
+            found[name] = question
+        elif name.endswith("_id") and (match := _ID.search(question)):
+            found[name] = match.group(0)
+    return found
+
+
+def _unit(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    matrix = np.asarray(matrix, dtype=np.float64)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms == 0, 1.0, norms)
