@@ -167,7 +167,7 @@ def test_chat_in_a_real_terminal(workspace: Workspace, server: ScriptedServer) -
         text = pane.prompt(2)
         turn = text[text.index("how many customers do we have") : text.rindex("you>")]
         tool_line = next(line for line in turn.splitlines() if "workspace_summary" in line)
-        assert tool_line.startswith("✓ workspace_summary ") and "revenue=" in tool_line
+        assert tool_line.startswith("✓ workspace_summary ") and "3,000 customers" in tool_line
         assert ANSWER in turn
         assert "openai · 2 model call(s)" in turn and "tools: workspace_summary" in turn
         assert "thinking" not in turn  # the spinner is transient: gone once the answer is shown
