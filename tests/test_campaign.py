@@ -57,12 +57,30 @@ def test_campaigns_and_questions_are_told_apart() -> None:
     assert not looks_like_campaign("which campaign converted best?")
 
 
-def test_the_model_fills_only_what_the_text_leaves_open() -> None:
-    req = read_request("re-engage lapsed customers by email with 10% off apparel")
-    plan = CampaignPlan(goal="launch", risk="any", value="high_value")
-    merged = merge_plan(req, plan)
-    assert merged.goal == "reactivation" and merged.risk == "at_risk"  # stated: the text wins
-    assert merged.value == "high_value"  # open: the model's choice
+def test_the_model_chooses_only_the_goal_and_only_when_the_text_is_silent() -> None:
+    stated = merge_plan(
+        read_request("re-engage lapsed customers by email with 10% off apparel"), CampaignPlan(goal="launch")
+    )
+    assert (stated.goal, stated.risk, stated.value) == ("reactivation", "at_risk", "any")  # the text wins
+    open_goal = read_request("a campaign for everyone by email")
+    assert merge_plan(open_goal, CampaignPlan(goal="upsell")).goal == "upsell"
+    # The audience is never the model's guess: a win-back goal targets customers at risk.
+    assert (merge_plan(open_goal, CampaignPlan(goal="win_back")).risk, open_goal.risk) == ("at_risk", "any")
+
+
+def test_channels_and_products_are_not_confused() -> None:
+    insta = read_request("Promo on Instagram for the Hydration vest 8L, budget 1,200")
+    assert insta.channels == ["social"] and insta.product == "hydration vest 8l"
+    texts = read_request(
+        "We want to win back lapsed big spenders with 30% off via email and text messages, budget 2.5k"
+    )
+    assert texts.channels == ["email", "sms"] and texts.budget == 2500 and texts.value == "high_value"
+    coded = read_request(
+        "Campaign to keep at-risk customers: email plus SMS, 15% off with code STAY15 until 2026-11-30"
+    )
+    assert coded.product is None and coded.code == "STAY15" and str(coded.deadline) == "2026-11-30"
+    social = read_request("Draft an offer for big spenders on social and paid ads, budget 10k")
+    assert social.product is None and social.channels == ["social", "ads"] and social.budget == 10000
 
 
 # --- end to end on a real workspace ---------------------------------------------------------
@@ -193,11 +211,10 @@ def test_an_unusable_plan_falls_back_to_the_request_and_says_so(settings: Settin
 
 
 def test_a_plan_from_the_model_is_used_where_the_text_is_silent(settings: Settings) -> None:
-    plan = {"goal": "retention", "risk": "any", "value": "high_value"}
-    model = ScriptedModel([plan])
+    model = ScriptedModel([{"goal": "win_back"}])
     reply, _events, _session = run(settings, "set up a campaign by push and email", model, copy_variants=0)
     brief = reply.brief  # type: ignore[attr-defined]
-    assert brief.goal == "retention" and brief.audience.description.startswith("high-value customers")
+    assert brief.goal == "win-back" and brief.audience.description.startswith("customers at risk of churning")
     schema = model.calls[0]["messages"]
     assert "Request: set up a campaign by push and email" in schema[-1]["content"]
 

@@ -155,8 +155,7 @@ def _backend(names: list[str]) -> str:
 
 def _plan(model: ChatModel, request: CampaignRequest, run: _Run, backends: list[str]) -> CampaignRequest:
     """Fill the goal and audience the text leaves open with the model's choice under a JSON schema."""
-    open_fields = [f for f in ("goal", "risk", "value") if f not in request.stated]
-    if not open_fields:
+    if "goal" in request.stated:
         return request
     prompt = load_prompt("agent")
     facts = ", ".join(f"{k}={getattr(request, k)}" for k in request.stated) or "nothing"

@@ -21,7 +21,7 @@ ChannelName = Literal["email", "sms", "push", "social", "ads"]
 
 _CHANNEL_WORDS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "newsletter", "inbox"),
-    "sms": ("sms", "text message", "texts", "text them"),
+    "sms": ("sms", "text message", "text messages", "texts", "text them"),
     "push": ("push", "app notification"),
     "social": ("social", "instagram", "facebook", "tiktok"),
     "ads": ("ads", "paid ads", "display ads", "adverts"),
@@ -38,21 +38,24 @@ _BUDGET = re.compile(
     re.I,
 )
 _PRODUCT = re.compile(
-    r"\b(?:off|on|for|promote|promoting|featuring)\s+(?:our\s+|the\s+)?([a-z][a-z0-9 \-]{2,40}?)"
-    r"(?=\s*(?:,|\.|;|$|\bwith\b|\bfor\b|\bbudget\b|\bvia\b|\bby\b|\bin\b|\band\b))",
+    r"\b(?:off|on|for|promote|promoting|featuring|upsell|sell|launch|launching)\s+"
+    r"(?:(?:our|the|a|an|new|all)\s+)*([a-z][a-z0-9 \-]{2,40}?)"
+    r"(?=\s*(?:,|\.|;|:|$|\bwith\b|\bfor\b|\bto\b|\bbudget\b|\bvia\b|\bby\b|\bin\b|\band\b))",
     re.I,
 )
 _CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b")
 _UNTIL = re.compile(r"\b(?:until|through|ends?|by)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
-_NOT_PRODUCTS = {"customers", "customer", "people", "everyone", "them", "users", "churners", "buyers"}
+_NOT_PRODUCTS = frozenset(
+    "customers customer people everyone them users churners buyers spenders big code all lapsed loyal vip "
+    "high-value at-risk with via by plus everything anything dormant inactive runners campaign campaigns promo "
+    "offer blast".split()
+)
 
 
 class CampaignPlan(BaseModel):
-    """The model's reading of a request where the text is silent; every field is a closed choice."""
+    """The model's reading of a request where the text is silent: the goal, a closed choice."""
 
     goal: Goal = Field(description="What the campaign is for.")
-    risk: Risk = Field(description="at_risk: customers likely to churn; any: no churn filter.")
-    value: Value = Field(description="high_value: the top customers by lifetime value; any: all values.")
 
 
 class CampaignRequest(BaseModel):
@@ -111,13 +114,24 @@ def read_request(text: str) -> CampaignRequest:
     if re.search(r"high[- ]value|best customers|top customers|vip|most valuable|big spenders|loyal", low):
         req.value, stated = "high_value", [*stated, "value"]
     req.stated = stated
-    return req
+    return with_goal_audience(req)
 
 
 def merge_plan(request: CampaignRequest, plan: CampaignPlan) -> CampaignRequest:
-    """The request with the model's choices filled in where the text did not state them."""
-    updates = {k: getattr(plan, k) for k in ("goal", "risk", "value") if k not in request.stated}
-    return request.model_copy(update=updates)
+    """The request with the model's goal where the text did not state one.
+
+    The audience is never the model's guess: it follows the request's words, and a win-back or
+    reactivation goal targets customers at risk of churning; otherwise everyone.
+    """
+    merged = request if "goal" in request.stated else request.model_copy(update={"goal": plan.goal})
+    return with_goal_audience(merged)
+
+
+def with_goal_audience(request: CampaignRequest) -> CampaignRequest:
+    """A win-back or reactivation request targets customers at risk unless its words say otherwise."""
+    if "risk" not in request.stated and request.goal in ("win_back", "reactivation"):
+        return request.model_copy(update={"risk": "at_risk"})
+    return request
 
 
 def _has_word(low: str, word: str) -> bool:
@@ -139,11 +153,19 @@ def _goal(low: str) -> Goal | None:
 
 
 def _product(text: str) -> str | None:
+    channel_words = {w for words in _CHANNEL_WORDS.values() for w in words}
     for m in _PRODUCT.finditer(text):
         words = m.group(1).strip().lower()
-        if words.split()[0] in _NOT_PRODUCTS or "customer" in words or "risk" in words:
+        first = words.split()[0]
+        if first in _NOT_PRODUCTS or "customer" in words or "risk" in words:
             continue
-        if re.fullmatch(r"(email|sms|push|social|ads|and|or|\d.*)( .*)?", words):
+        if (
+            first in channel_words
+            or any(_has_word(words, w) for w in channel_words)
+            or first in ("and", "or")
+        ):
+            continue
+        if first[0].isdigit():
             continue
         return words
     return None

@@ -83,7 +83,8 @@ def _fit(text: str, max_chars: int) -> str:
 _META = re.compile(
     r"^(?:sure|certainly|of course|as an ai)\b|\b(?:rewritten|revised|re-?written) (?:version|email|text|copy)"
     r"|\bhere(?:'s| is) (?:a|an|the|my|your)\b.*\b(?:version|email|subject|headline|copy|text|sms)\b"
-    r"|\b(?:edits?|changes) (?:made|to address)\b",
+    r"|\b(?:edits?|changes) (?:made|to address)\b"
+    r"|^(?:to fix|let me|i'll|i will|i have|i've|i can|i need)\b|\b(?:these|the|this) (?:issues?|checks?|feedback)\b",
     re.I,
 )
 
