@@ -45,9 +45,10 @@ def test_the_request_states_its_facts() -> None:
     )
     assert other.discount == "$20" and other.budget == 5000.0 and other.code == "TRAIL20"
     assert other.product == "ridgeback 3 trail shoe" and str(other.deadline) == "2026-12-31"
-    assert (other.risk, other.value) == ("any", "any") and "goal" not in other.stated
+    assert (other.risk, other.value) == ("any", "any") and other.goal == "promotion"
     bare = read_request("campaign for everyone")
-    assert bare.channels == [] and bare.discount is None and bare.budget is None and bare.stated == []
+    assert bare.channels == [] and bare.discount is None and bare.budget is None
+    assert bare.stated == ["risk", "value"]  # "everyone": no churn or value filter, whatever the goal
 
 
 def test_campaigns_and_questions_are_told_apart() -> None:
@@ -62,10 +63,12 @@ def test_the_model_chooses_only_the_goal_and_only_when_the_text_is_silent() -> N
         read_request("re-engage lapsed customers by email with 10% off apparel"), CampaignPlan(goal="launch")
     )
     assert (stated.goal, stated.risk, stated.value) == ("reactivation", "at_risk", "any")  # the text wins
-    open_goal = read_request("a campaign for everyone by email")
+    open_goal = read_request("a campaign by email")
     assert merge_plan(open_goal, CampaignPlan(goal="upsell")).goal == "upsell"
-    # The audience is never the model's guess: a win-back goal targets customers at risk.
-    assert (merge_plan(open_goal, CampaignPlan(goal="win_back")).risk, open_goal.risk) == ("at_risk", "any")
+    # The audience is never the model's guess: a guessed win-back goal does not narrow it ...
+    assert merge_plan(open_goal, CampaignPlan(goal="win_back")).risk == "any"
+    # ... while a stated one targets customers at risk.
+    assert read_request("a win-back campaign by email").risk == "at_risk"
 
 
 def test_channels_and_products_are_not_confused() -> None:
@@ -214,7 +217,7 @@ def test_a_plan_from_the_model_is_used_where_the_text_is_silent(settings: Settin
     model = ScriptedModel([{"goal": "win_back"}])
     reply, _events, _session = run(settings, "set up a campaign by push and email", model, copy_variants=0)
     brief = reply.brief  # type: ignore[attr-defined]
-    assert brief.goal == "win-back" and brief.audience.description.startswith("customers at risk of churning")
+    assert brief.goal == "win-back" and brief.audience.description.startswith("customers (everyone")
     schema = model.calls[0]["messages"]
     assert "Request: set up a campaign by push and email" in schema[-1]["content"]
 

@@ -111,6 +111,8 @@ def read_request(text: str) -> CampaignRequest:
         req.goal, stated = goal, [*stated, "goal"]
     if re.search(r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven't bought|gone quiet", low):
         req.risk, stated = "at_risk", [*stated, "risk"]
+    if re.search(r"\beveryone\b|\ball (?:of )?(?:our )?customers\b|\ball buyers\b", low):
+        stated += [k for k in ("risk", "value") if k not in stated]
     if re.search(r"high[- ]value|best customers|top customers|vip|most valuable|big spenders|loyal", low):
         req.value, stated = "high_value", [*stated, "value"]
     req.stated = stated
@@ -120,16 +122,19 @@ def read_request(text: str) -> CampaignRequest:
 def merge_plan(request: CampaignRequest, plan: CampaignPlan) -> CampaignRequest:
     """The request with the model's goal where the text did not state one.
 
-    The audience is never the model's guess: it follows the request's words, and a win-back or
-    reactivation goal targets customers at risk of churning; otherwise everyone.
+    The audience is never the model's guess: it follows the request's words (and a win-back or
+    reactivation goal the words state targets customers at risk of churning).
     """
-    merged = request if "goal" in request.stated else request.model_copy(update={"goal": plan.goal})
-    return with_goal_audience(merged)
+    return request if "goal" in request.stated else request.model_copy(update={"goal": plan.goal})
 
 
 def with_goal_audience(request: CampaignRequest) -> CampaignRequest:
-    """A win-back or reactivation request targets customers at risk unless its words say otherwise."""
-    if "risk" not in request.stated and request.goal in ("win_back", "reactivation"):
+    """A request that states a win-back or reactivation goal targets customers at risk, unless it says otherwise."""
+    if (
+        "goal" in request.stated
+        and "risk" not in request.stated
+        and request.goal in ("win_back", "reactivation")
+    ):
         return request.model_copy(update={"risk": "at_risk"})
     return request
 
@@ -149,6 +154,10 @@ def _goal(low: str) -> Goal | None:
         return "launch"
     if re.search(r"upsell|cross-?sell|upgrade", low):
         return "upsell"
+    if re.search(
+        r"\bpromo(tion|te|ting)?s?\b|\bsale\b|\bblast\b|\boffer\b|\bdiscount\b|% off|\$\d+ off", low
+    ):
+        return "promotion"
     return None
 
 
