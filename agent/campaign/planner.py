@@ -11,7 +11,6 @@ with an answer that says what went wrong.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -132,11 +131,8 @@ def plan_campaign(
     brief.plots = [str(p) for p in context.plots]
     from agent.campaign.report import write_report
 
-    with run.step("report") as details:
-        report = write_report(brief, folder)
-        details.append(str(report))
     brief.steps = run.steps
-    write_report(brief, folder)  # again, so the report lists its own step
+    report = write_report(brief, folder)
     emit(StepEvent("brief", {"brief": brief.model_dump(mode="json"), "report": str(report)}))
     return Reply(
         text=brief.to_markdown(),
@@ -154,7 +150,7 @@ def _backend(names: list[str]) -> str:
 
 
 def _plan(model: ChatModel, request: CampaignRequest, run: _Run, backends: list[str]) -> CampaignRequest:
-    """Fill the goal and audience the text leaves open with the model's choice under a JSON schema."""
+    """Fill the goal the text leaves open with the model's choice under a JSON schema."""
     if "goal" in request.stated:
         return request
     prompt = load_prompt("agent")
@@ -227,7 +223,6 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
     assert isinstance(audience, AudienceSummary) and isinstance(roi, RoiForecast)
     plans: list[ChannelPlan] = list(getattr(mix, "channels", []))
     sources: list[str] = []
-    features: str | None = None
     with run.step("retrieve brand and product context") as d:
         query = f"{request.product or 'our products'} for {request.audience_phrase()}"
         found = run.call(
@@ -256,7 +251,6 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
                 essential=False,
                 channel=channel,
                 product=request.product or "our running gear",
-                features=features,
                 discount=request.discount,
                 code=request.code,
                 deadline=request.deadline.isoformat() if request.deadline else None,
@@ -302,8 +296,3 @@ def _variant(channel: str, variant: Any) -> CopyVariant:
         model=variant.model,
         backend=variant.backend,
     )
-
-
-def brief_json(brief: CampaignBrief) -> str:
-    """The brief as pretty JSON."""
-    return json.dumps(brief.model_dump(mode="json"), indent=2, ensure_ascii=False)
