@@ -11,10 +11,12 @@ through ``TextIteratorStreamer``. JSON answers: schema-guided decoding, see ``ag
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,25 @@ def _from_pretrained_args(spec: str | None) -> tuple[str, dict[str, Any]]:
     return str(path) if path.exists() else spec, {}
 
 
+@contextmanager
+def _quiet_gguf_conversion() -> Iterator[None]:
+    """Silence transformers' GGUF de-quantisation progress bar (it ignores ``disable_progress_bar``)."""
+    try:
+        import transformers.modeling_gguf_pytorch_utils as gguf
+    except ImportError:  # another transformers layout: leave it as it is
+        yield
+        return
+    original = getattr(gguf, "tqdm", None)
+    if original is None:
+        yield
+        return
+    gguf.tqdm = functools.partial(original, disable=True)
+    try:
+        yield
+    finally:
+        gguf.tqdm = original
+
+
 def load_local_model(spec: str | None = None) -> LoadedModel:
     """Load (once per process) the model named by ``spec``; ``None`` is the packaged model."""
     key = spec or f"packaged:{PACKAGED_FILE}"
@@ -81,7 +102,8 @@ def load_local_model(spec: str | None = None) -> LoadedModel:
         progress.disable_progress_bar()
         try:
             tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
-            model: Any = AutoModelForCausalLM.from_pretrained(source, **extra)
+            with _quiet_gguf_conversion():
+                model: Any = AutoModelForCausalLM.from_pretrained(source, **extra)
         except (OSError, ValueError) as exc:
             raise ConfigError(f"cannot load local model {spec or source!r}: {exc}") from exc
         model.eval()
