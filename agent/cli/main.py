@@ -59,15 +59,16 @@ COMMANDS: dict[str, _Entry] = {
 
 
 def load_command(name: str) -> click.Command:
-    """Import subcommand ``name`` and return it as a click command."""
+    """Import subcommand ``name`` and return it as a click command (completion options stay on ``mkt``)."""
     entry = COMMANDS[name]
     target = getattr(importlib.import_module(f"agent.cli.{entry.module}"), entry.attribute)
     if not isinstance(target, typer.Typer):
-        single = typer.Typer()
+        single = typer.Typer(add_completion=False)
         single.command(name=name)(target)
         target = single
     command = typer.main.get_command(target)
     command.name = name
+    command.params = [p for p in command.params if p.name not in ("install_completion", "show_completion")]
     return command
 
 
