@@ -30,7 +30,9 @@ class WorkspaceSummary(BaseModel):
         """Key numbers in one line."""
         rows = ", ".join(f"{t.rows:,} {t.table}" for t in self.tables) or "no tables loaded"
         revenue = f"; revenue {self.revenue:,.2f}" if self.revenue is not None else ""
-        consent = "; consent " + ", ".join(f"{k} {v:,}" for k, v in self.consent.items()) if self.consent else ""
+        consent = (
+            "; consent " + ", ".join(f"{k} {v:,}" for k, v in self.consent.items()) if self.consent else ""
+        )
         return rows + revenue + consent
 
 
