@@ -42,6 +42,12 @@ def score_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: S
     idx, eff = top_effects(saved.model, X, np.asarray(saved.metadata["reference"]), prob, request.reasons)
     names = saved.features
     # Values come straight from typed arrays: build rows without re-validating each one.
+    if request.reasons == 0:  # no reasons asked: skip the per-feature rows entirely
+        customers = [
+            CustomerRisk.model_construct(customer_id=str(cid), churn_probability=p, top_features=[])
+            for cid, p in zip(data.customer_id, prob.tolist(), strict=True)
+        ]
+        return _result("model", request.name, data.as_of, prob, customers, [])
     customers = [
         CustomerRisk.model_construct(
             customer_id=str(cid),
