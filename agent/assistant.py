@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from agent.campaign.brief import CampaignBrief
 from agent.llm.base import ChatModel, Message
-from agent.llm.calllog import CallLog
+from agent.llm.calllog import CallLog, calls_logged_to
 from agent.loop import AgentLoop, Limits, StepEvent
 from agent.pii import redact
 from agent.router import ToolRouter
@@ -103,11 +103,11 @@ class Assistant:
             return self._router
 
     def model_for(self, session: Session) -> ChatModel:
-        """The chat model (built from settings on first use, logging calls to the session)."""
+        """The chat model (built from settings on first use; each turn's calls go to its session's log)."""
         if self._model is None:
             from agent.llm import build_chat_model
 
-            log = CallLog(session.llm_log_file, secrets=[self.settings.api_key])
+            log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
             self._model = build_chat_model(self.settings, call_log=log)
         return self._model
 
@@ -134,12 +134,13 @@ class Assistant:
         context.output_dir = self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}"
         from agent.campaign.request import looks_like_campaign
 
-        if looks_like_campaign(text):
-            from agent.campaign.planner import plan_campaign
+        with calls_logged_to(session.llm_log_file):
+            if looks_like_campaign(text):
+                from agent.campaign.planner import plan_campaign
 
-            reply = plan_campaign(self, session, text, context, emit)
-        else:
-            reply = self._converse(session, text, context, emit)
+                reply = plan_campaign(self, session, text, context, emit)
+            else:
+                reply = self._converse(session, text, context, emit)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
         session.add("assistant", reply.text)

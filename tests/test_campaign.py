@@ -21,7 +21,7 @@ import pytest
 from agent.assistant import Assistant
 from agent.campaign.request import CampaignPlan, looks_like_campaign, merge_plan, read_request
 from agent.llm.base import Message
-from agent.loop import StepEvent
+from agent.loop import Limits, StepEvent
 from agent.session import Session
 from data.loader import load_files
 from data.settings import Settings, load_settings
@@ -292,3 +292,28 @@ def test_mkt_help_does_not_load_the_heavy_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_each_sessions_model_calls_go_to_its_own_log(settings: Settings) -> None:
+    """One model serves parallel conversations (Slack); every call lands in its own session's log."""
+    import threading
+
+    from tests.fakes.openai_server import fake_openai_server
+
+    with fake_openai_server() as server:
+        endpoint = settings.model_copy(update={"llm_base_url": server.base_url, "llm_max_retries": 0})
+        workspace = Workspace.from_settings(endpoint)
+        assistant = Assistant(endpoint, workspace, limits=Limits(max_model_calls=2, max_errors=1))
+        sessions = [Session.open(workspace.runs_dir, f"parallel-{i}") for i in range(2)]
+        threads = [
+            threading.Thread(target=assistant.respond, args=(s, f"question number {i} for the log"))
+            for i, s in enumerate(sessions)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    for i, session in enumerate(sessions):
+        records = [json.loads(line) for line in session.llm_log_file.read_text().splitlines()]
+        assert records and all(f"question number {i} for" in json.dumps(r["request"]) for r in records)
+        assert not any(f"question number {1 - i} for" in json.dumps(r["request"]) for r in records)

@@ -11,12 +11,29 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 logger = logging.getLogger("mkt.llm")
+_ROUTED: ContextVar[Path | None] = ContextVar("mkt_llm_call_log", default=None)
+
+
+@contextmanager
+def calls_logged_to(path: Path) -> Iterator[None]:
+    """Within this block (in this thread or task), every ``CallLog`` writes to ``path`` instead.
+
+    One model serves many conversations (the Slack bot runs turns in parallel threads); this puts
+    each turn's calls in its own session's file.
+    """
+    token = _ROUTED.set(path)
+    try:
+        yield
+    finally:
+        _ROUTED.reset(token)
 
 
 def redact_url(url: str) -> str:
@@ -43,11 +60,12 @@ class CallLog:
         for secret in self._secrets:
             line = line.replace(secret, "***")
         logger.debug(line)
-        if self.path is None:
+        path = _ROUTED.get() or self.path
+        if path is None:
             return
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
 
     def read(self) -> list[dict[str, Any]]:

@@ -81,11 +81,11 @@ def _quiet_gguf_conversion() -> Iterator[None]:
     if original is None:
         yield
         return
-    gguf.tqdm = functools.partial(original, disable=True)
+    setattr(gguf, "tqdm", functools.partial(original, disable=True))  # noqa: B010 - not exported
     try:
         yield
     finally:
-        gguf.tqdm = original
+        setattr(gguf, "tqdm", original)  # noqa: B010
 
 
 def load_local_model(spec: str | None = None) -> LoadedModel:
