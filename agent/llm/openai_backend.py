@@ -8,6 +8,7 @@ and phone numbers are redacted from every message before it leaves the machine.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -44,6 +45,12 @@ class OpenAIChatModel:
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
         )
+        # Close the pooled connections when this model goes away (no sockets left to the collector).
+        weakref.finalize(self, self._client.close)
+
+    def close(self) -> None:
+        """Close the HTTP connections now."""
+        self._client.close()
 
     def _request(
         self,
