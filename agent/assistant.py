@@ -102,14 +102,16 @@ class Assistant:
                 self._router = ToolRouter(self.tools, get_embedding_function(self.settings).embed)
             return self._router
 
-    def model_for(self, session: Session) -> ChatModel:
-        """The chat model (built from settings on first use; each turn's calls go to its session's log)."""
-        if self._model is None:
-            from agent.llm import build_chat_model
+    @property
+    def model(self) -> ChatModel:
+        """The chat model, built from settings on first use (each turn's calls go to its session's log)."""
+        with self._lock:
+            if self._model is None:
+                from agent.llm import build_chat_model
 
-            log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
-            self._model = build_chat_model(self.settings, call_log=log)
-        return self._model
+                log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
+                self._model = build_chat_model(self.settings, call_log=log)
+            return self._model
 
     def respond(
         self,
@@ -130,7 +132,7 @@ class Assistant:
                 on_event(event)
 
         context = ToolContext(settings=self.settings, workspace=self.workspace, approve=approve)
-        context.services["model"] = self.model_for(session)
+        context.services["model"] = self.model
         context.output_dir = self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}"
         from agent.campaign.request import looks_like_campaign
 
@@ -159,7 +161,7 @@ class Assistant:
         messages += session.messages[-2 * _MEMORY_TURNS :]
         messages.append(Message(role="user", content=text))
         loop = AgentLoop(
-            self.model_for(session),
+            self.model,
             self.tools,
             context,
             limits=self.limits,

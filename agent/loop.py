@@ -173,7 +173,7 @@ class AgentLoop:
             return dict(self._ask(convo, self.schema, self.limits.max_tokens, out))
         if out.results:  # a small model's prose invents numbers: the answer is the tool's own summary
             return {"tool": FINAL, "arguments": {"answer": summarize_results(out, "")}}
-        if self.ranked and not out.tool_calls and not out.results:
+        if self.ranked and not out.tool_calls:
             name = self.ranked[0].name
             self._emit("route", tool=name)
         else:
@@ -256,13 +256,7 @@ class AgentLoop:
     def _account(self, out: LoopResult, reply: ChatResult) -> None:
         out.backends.append(reply.backend)
         out.tokens += reply.prompt_tokens + reply.completion_tokens
-        self._emit(
-            "model",
-            backend=reply.backend,
-            model=reply.model,
-            latency_s=round(reply.latency_s, 3),
-            tokens=reply.prompt_tokens + reply.completion_tokens,
-        )
+        self.on_event(model_event(reply))
 
     def _finish(self, out: LoopResult, reason: str, shown: str | None = None) -> LoopResult:
         out.stop_reason = reason
@@ -275,6 +269,19 @@ class AgentLoop:
         self.on_event(StepEvent(kind=kind, data=data))
 
 
+def model_event(reply: ChatResult) -> StepEvent:
+    """The ``model`` event of one model answer: backend, model, latency and tokens."""
+    return StepEvent(
+        "model",
+        {
+            "backend": reply.backend,
+            "model": reply.model,
+            "latency_s": round(reply.latency_s, 3),
+            "tokens": reply.prompt_tokens + reply.completion_tokens,
+        },
+    )
+
+
 @dataclass
 class ToolCall:
     """One tool run: validated arguments (None if invalid), result (None on error), what the model reads."""
@@ -282,6 +289,7 @@ class ToolCall:
     observation: str
     arguments: dict[str, Any] | None = None
     result: BaseModel | None = None
+    headline: str = ""
 
 
 def run_tool(
@@ -304,12 +312,11 @@ def run_tool(
     on_event(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
     started = time.monotonic()
     if tool.side_effect:
-        approved = context.approve(tool.describe(parsed))
-        on_event(
-            StepEvent("approval", {"tool": tool.name, "action": tool.describe(parsed), "approved": approved})
-        )
+        action = tool.describe(parsed)
+        approved = context.approve(action)
+        on_event(StepEvent("approval", {"tool": tool.name, "action": action, "approved": approved}))
         if not approved:
-            return ToolCall(f"Not approved: {tool.describe(parsed)} was refused by the user.", arguments)
+            return ToolCall(f"Not approved: {action} was refused by the user.", arguments)
     try:
         result = tool.run(parsed, context)
     except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
@@ -335,6 +342,7 @@ def run_tool(
         f"Result of {tool.name}: {headline}\n{text}" if headline else f"Result of {tool.name}: {text}",
         arguments,
         result,
+        headline,
     )
 
 

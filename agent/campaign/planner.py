@@ -1,9 +1,9 @@
 """The campaign planner: request -> plan (model, under a JSON schema) -> tools -> ``CampaignBrief``.
 
 A small local model cannot be trusted to chain eight tool calls, so the planner splits the work:
-the model fills the closed choices the request leaves open (goal, churn filter, value filter) under
-a JSON schema, code checks the plan against what the text states outright (stated facts always
-win), and then runs the tools in their fixed order through the same ``run_tool`` as the agent loop:
+code reads what the text states outright (stated facts always win, and the audience only ever
+follows the text), the model chooses the goal when the text leaves it open, under a JSON schema,
+and code then runs the tools in their fixed order through the same ``run_tool`` as the agent loop:
 same validation, same events, same trace. Each step is timed; a failing optional step (segments,
 knowledge, copy) becomes a note, a failing essential one (audience, channels, ROI) ends the plan
 with an answer that says what went wrong.
@@ -31,7 +31,7 @@ from agent.campaign.brief import (
 from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan, read_request
 from agent.llm.base import ChatModel, Message
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
-from agent.loop import StepEvent, run_tool
+from agent.loop import StepEvent, model_event, run_tool
 from agent.session import Session
 from agent.toolbox import AgentTool, ToolContext
 from data.errors import MktError
@@ -97,9 +97,8 @@ class _Run:
             self.notes.append(f"{name} skipped: {call.observation}")
             details.append("skipped")
             return None
-        summary = getattr(call.result, "summary", None)
-        if callable(summary):
-            details.append(str(summary()))
+        if call.headline:
+            details.append(call.headline)
         return call.result
 
 
@@ -109,7 +108,7 @@ def plan_campaign(
     """Plan and run the campaign ``text`` asks for; the reply carries the brief (or why there is none)."""
     from agent.assistant import Reply
 
-    model = assistant.model_for(session)
+    model = assistant.model
     run = _Run(assistant.tools, context, emit)
     folder = context.output_dir or assistant.workspace.runs_dir
     backends: list[str] = []
@@ -163,17 +162,7 @@ def _plan(model: ChatModel, request: CampaignRequest, run: _Run, backends: list[
     try:
         reply = model.chat(messages, max_tokens=60, json_schema=schema)
         backends.append(reply.backend)
-        run.emit(
-            StepEvent(
-                "model",
-                {
-                    "backend": reply.backend,
-                    "model": reply.model,
-                    "latency_s": round(reply.latency_s, 3),
-                    "tokens": reply.prompt_tokens + reply.completion_tokens,
-                },
-            )
-        )
+        run.emit(model_event(reply))
         raw = reply.parsed if isinstance(reply.parsed, dict) else parse_json_answer(reply.text, schema)
         plan = CampaignPlan.model_validate(raw)
     except (MktError, InvalidJSONAnswer, ValidationError) as exc:

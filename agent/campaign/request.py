@@ -3,7 +3,7 @@
 ``read_request`` finds what the text states outright (the discount, the budget, the channels, the
 product, the code and the deadline, and who to target). These are facts: the brief and the copy use
 exactly these, never a number a language model made up. ``CampaignPlan`` is the part the model
-may fill where the text is silent (the goal and the audience), under a JSON schema.
+may fill where the text is silent (the goal, never the audience), under a JSON schema.
 """
 
 from __future__ import annotations

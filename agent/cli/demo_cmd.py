@@ -90,7 +90,7 @@ def demo(
     """Run the demo campaign end to end: set-up if needed, plan, analytics, copy, report."""
     from agent.assistant import Assistant
     from agent.cli.render import EventPrinter, render_brief
-    from agent.llm import CallLog, LocalChatModel, build_chat_model
+    from agent.llm import CallLog, build_chat_model, build_local_model
     from agent.session import Session
 
     settings = load_settings()
@@ -98,11 +98,10 @@ def demo(
     started = time.perf_counter()
     setup = set_up(settings, workspace, customers, seed)
     session = Session.open(workspace.runs_dir, None)
-    log = CallLog(session.llm_log_file, secrets=[settings.api_key])
-    if configured:
-        model = build_chat_model(settings, call_log=log)
-    else:
-        model = LocalChatModel(settings.local_model, threads=settings.local_threads, call_log=log)
+    log = CallLog(workspace.runs_dir / "llm_calls.jsonl", secrets=[settings.api_key])  # turns: per session
+    model = (
+        build_chat_model(settings, call_log=log) if configured else build_local_model(settings, call_log=log)
+    )
     assistant = Assistant(settings, workspace, model=model, copy_variants=variants)
     printer = EventPrinter(err_console, interactive=False, show_tokens=False)
     err_console.print(f"[bold]request:[/] {request}", highlight=False)

@@ -26,13 +26,19 @@ __all__ = [
     "OpenAIChatModel",
     "RetryPolicy",
     "build_chat_model",
+    "build_local_model",
     "collect",
 ]
 
 
+def build_local_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> LocalChatModel:
+    """The local model the settings name (packaged by default), on ``local_threads`` CPU threads."""
+    return LocalChatModel(settings.local_model, threads=settings.local_threads, call_log=call_log)
+
+
 def build_chat_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> ChatModel:
     """The configured model: endpoint with local fallback, or the local model alone."""
-    local = LocalChatModel(settings.local_model, threads=settings.local_threads, call_log=call_log)
+    local = build_local_model(settings, call_log=call_log)
     if not settings.llm_base_url:
         return local
     endpoint = OpenAIChatModel(
