@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from agent.campaign.brief import CampaignBrief
-from agent.llm.base import ChatModel, Message
+from tools.chat_model import ChatModel, Message
 from agent.llm.calllog import CallLog, calls_logged_to
 from agent.loop import AgentLoop, Limits, StepEvent
 from agent.pii import redact

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from agent.llm.base import ChatModel, ChatResult, Message
+from tools.chat_model import ChatModel, ChatResult, Message
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.pii import redact, redact_value
 from agent.router import ToolRouter, stated_arguments

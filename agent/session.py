@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from agent.llm.base import Message
+from tools.chat_model import Message
 from data.errors import ConfigError
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")

@@ -34,7 +34,7 @@ class GenerationRequest(BaseModel):
 Generator = Callable[[GenerationRequest], Sequence[CopyDraft | dict[str, Any]]]
 
 # name -> "module:attribute", imported lazily.
-REGISTRY: dict[str, str] = {"copy": "tools.copy:generate_for_eval"}
+REGISTRY: dict[str, str] = {"copy": "agent.copy_eval:generate_for_eval"}
 _REGISTERED: dict[str, Generator] = {}
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from agent.campaign.request import looks_like_campaign
 from agent.catalog import default_tools
 from agent.cli.main import app
-from agent.llm.base import Message
+from tools.chat_model import Message
 from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.catalog import default_tools
-from agent.llm.base import Message
+from tools.chat_model import Message
 from agent.loop import AgentLoop, Limits, StepEvent
 from agent.toolbox import ToolContext, to_langchain
 from data.loader import load_files

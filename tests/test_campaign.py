@@ -20,7 +20,7 @@ import pytest
 
 from agent.assistant import Assistant
 from agent.campaign.request import CampaignPlan, looks_like_campaign, merge_plan, read_request
-from agent.llm.base import Message
+from tools.chat_model import Message
 from agent.loop import Limits, StepEvent
 from agent.session import Session
 from data.loader import load_files

@@ -33,7 +33,7 @@ from agent.catalog import default_tools
 from agent.cli import chat_cmd
 from agent.cli.main import app
 from agent.cli.render import EventPrinter, render_brief
-from agent.llm.base import Message
+from tools.chat_model import Message
 from agent.loop import StepEvent
 from agent.session import Session
 from agent.toolbox import AgentTool, ToolContext

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from agent.cli.main import app
 from agent.llm import LocalChatModel
-from agent.llm.base import Message
+from tools.chat_model import Message
 from data.errors import ConfigError
 from data.synth.documents import BRAND_GUIDE, POSTAL_ADDRESS
 from evals.checks import check_copy

@@ -29,7 +29,7 @@ from agent.campaign.brief import (
     StepTiming,
 )
 from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan, read_request
-from agent.llm.base import ChatModel, Message
+from tools.chat_model import ChatModel, Message
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.loop import StepEvent, model_event, run_tool
 from agent.session import Session

@@ -6,7 +6,7 @@ endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else
 
 from __future__ import annotations
 
-from agent.llm.base import ChatChunk, ChatModel, ChatResult, Message, collect
+from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.errors import BackendError
 from agent.llm.fallback import FallbackChatModel, RetryPolicy

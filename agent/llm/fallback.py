@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agent.llm.base import ChatChunk, ChatModel, ChatResult, Message
+from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message
 from agent.llm.errors import BackendError
 from data.errors import ModelAPIError
 

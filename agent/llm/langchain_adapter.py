@@ -19,7 +19,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk
 from langchain_core.outputs import ChatResult as LCChatResult
 from pydantic import ConfigDict, Field
 
-from agent.llm.base import ChatModel, ChatResult, Message
+from tools.chat_model import ChatModel, ChatResult, Message
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 

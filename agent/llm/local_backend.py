@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.llm.base import ChatChunk, ChatResult, Message
+from tools.chat_model import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.errors import BackendError
 from agent.llm.guided import GuidedDecoder

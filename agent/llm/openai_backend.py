@@ -15,7 +15,7 @@ from typing import Any
 import openai
 import pydantic
 
-from agent.llm.base import ChatChunk, ChatResult, Message
+from tools.chat_model import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog, redact_url
 from agent.llm.errors import BackendError, from_openai
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer

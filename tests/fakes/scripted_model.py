@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from agent.llm.base import ChatChunk, ChatResult, Message
+from tools.chat_model import ChatChunk, ChatResult, Message
 
 Reply = str | dict[str, Any] | Callable[[Sequence[Message]], str]
 

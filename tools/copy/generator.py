@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from agent.llm.base import ChatModel, Message
+from tools.chat_model import ChatModel, Message
 from evals.checks import check_copy
 from evals.embedding import Embedder
 from evals.metrics.grounding import Facts, offer_facts
