@@ -29,13 +29,13 @@ from agent.campaign.brief import (
     StepTiming,
 )
 from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan, read_request
-from tools.chat_model import ChatModel, Message
+from agent.events import StepEvent, model_event
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
-from agent.loop import StepEvent, model_event, run_tool
 from agent.session import Session
-from agent.toolbox import AgentTool, ToolContext
+from agent.toolbox import AgentTool, ToolContext, run_tool
 from data.errors import MktError
 from prompts import load_prompt
+from tools.chat_model import ChatModel, Message
 
 if TYPE_CHECKING:
     from agent.assistant import Assistant, Reply
@@ -65,7 +65,11 @@ class _Run:
         self.emit = emit
         self.steps: list[StepTiming] = []
         self.notes: list[str] = []
-        self.called: list[str] = []
+
+    @property
+    def called(self) -> list[str]:
+        """Tools called so far, dependencies included, in order."""
+        return [name for name, _ in self.context.calls]
 
     @contextmanager
     def step(self, name: str, detail: str = "") -> Iterator[list[str]]:
@@ -89,8 +93,7 @@ class _Run:
 
     def call(self, name: str, details: list[str], *, essential: bool = True, **args: Any) -> BaseModel | None:
         """Run tool ``name``; an error fails the step when ``essential``, else becomes a note."""
-        self.called.append(name)
-        call = run_tool(self.tools[name], args, self.context, self.emit)
+        call = run_tool(self.tools[name], args, self.context)
         if call.result is None:
             if essential:
                 raise StepFailed(call.observation)

@@ -6,13 +6,13 @@ endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else
 
 from __future__ import annotations
 
-from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.errors import BackendError
 from agent.llm.fallback import FallbackChatModel, RetryPolicy
 from agent.llm.local_backend import LocalChatModel
 from agent.llm.openai_backend import OpenAIChatModel
 from data.settings import Settings
+from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
 
 __all__ = [
     "BackendError",

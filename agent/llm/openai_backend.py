@@ -15,11 +15,11 @@ from typing import Any
 import openai
 import pydantic
 
-from tools.chat_model import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog, redact_url
 from agent.llm.errors import BackendError, from_openai
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.pii import redact
+from tools.chat_model import ChatChunk, ChatResult, Message
 
 _CAUGHT = (openai.OpenAIError, ValueError, pydantic.ValidationError)
 
