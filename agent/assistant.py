@@ -17,16 +17,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from agent.campaign.brief import CampaignBrief
+from agent.campaign.planner import plan_campaign
+from agent.campaign.request import looks_like_campaign, read_request
 from agent.events import EventHandler, StepEvent
 from agent.llm.calllog import CallLog, calls_logged_to
 from agent.llm.lazy import LazyChatModel
 from agent.loop import AgentLoop, Limits
 from agent.pii import redact
+from agent.reply import Reply
 from agent.router import ToolRouter
 from agent.session import Session
+from agent.staged import StagedPolicy
 from agent.state import ConversationState
 from agent.toolbox import AgentTool, ToolContext
 from data.settings import Settings
@@ -40,19 +41,6 @@ Approver = Callable[[str], bool]
 def deny(_action: str) -> bool:
     """The default approver: side effects are refused unless someone approves them."""
     return False
-
-
-class Reply(BaseModel):
-    """The assistant's answer to one turn."""
-
-    text: str = Field(description="The answer as plain text (Markdown allowed).")
-    brief: CampaignBrief | None = Field(default=None, description="Set when the turn planned a campaign.")
-    plots: list[str] = Field(default_factory=list, description="PNG files written during the turn.")
-    report: str = Field(default="", description="HTML report of the brief, when there is one.")
-    tool_calls: list[str] = Field(default_factory=list, description="Tools called, in order.")
-    stop_reason: str = ""
-    backend: str = Field(default="", description="Backend(s) that answered, e.g. 'local'.")
-    seconds: float = 0.0
 
 
 class Assistant:
@@ -121,7 +109,7 @@ class Assistant:
     def state(self, session: Session) -> ConversationState:
         """The typed results kept for ``session``'s conversation (the most recent sessions only)."""
         with self._lock:
-            state = self._states.pop(session.id, None) or ConversationState()
+            state = self._states.pop(session.id, None) or ConversationState.load(session.folder)
             self._states[session.id] = state
             while len(self._states) > _KEPT_STATES:
                 self._states.popitem(last=False)
@@ -155,15 +143,21 @@ class Assistant:
             model=self.model,
             output_dir=self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}",
         )
-        from agent.campaign.request import looks_like_campaign
-
         with calls_logged_to(session.llm_log_file):
-            if looks_like_campaign(text):
-                from agent.campaign.planner import plan_campaign
-
-                reply = plan_campaign(self, session, text, context, emit)
+            if self.staged:
+                policy = StagedPolicy(
+                    self.model,
+                    copy_variants=self.copy_variants,
+                    fallback=lambda question, ctx: self._converse(session, question, ctx),
+                )
+                reply = policy.respond(text, context)
+            elif looks_like_campaign(text):
+                reply = plan_campaign(
+                    read_request(text), context, model=self.model, copy_variants=self.copy_variants
+                )
             else:
-                reply = self._converse(session, text, context, emit)
+                reply = self._converse(session, text, context)
+        context.state.save(session.folder)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
         session.add("assistant", reply.text)
@@ -171,7 +165,7 @@ class Assistant:
         session.trace("reply", text=reply.text, seconds=reply.seconds, backend=reply.backend)
         return reply
 
-    def _converse(self, session: Session, text: str, context: ToolContext, emit: EventHandler) -> Reply:
+    def _converse(self, session: Session, text: str, context: ToolContext) -> Reply:
         prompt = load_prompt("agent")
         system = prompt.render(
             "system",
@@ -186,7 +180,6 @@ class Assistant:
             self.tools,
             context,
             limits=self.limits,
-            on_event=emit,
             answer_prompt=prompt.render("answer"),
             staged=self.staged,
             router=self.router(),

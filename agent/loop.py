@@ -134,12 +134,8 @@ class AgentLoop:
             name, args = str(action["tool"]), dict(action.get("arguments") or {})
             if name == FINAL:
                 return self._final(args, convo, out)
-            key = json.dumps([name, args], sort_keys=True, default=str)
-            if key in seen:
-                return self._finish(out, f"repeated identical call to {name}")
-            seen.add(key)
-            if len(out.tool_calls) >= self.limits.max_tool_calls:
-                return self._finish(out, "tool-call limit reached")
+            if (stopped := self._over_limits(name, args, out, seen)) is not None:
+                return stopped
             observation, ok = self._call(name, args, out)
             tool = self.tools.get(name)
             if not ok and tool is not None and tool.side_effect:
@@ -150,6 +146,18 @@ class AgentLoop:
                     return self._finish(out, "too many failed tool calls")
             convo += self._feedback(json.dumps(action), observation)
         return self._finish(out, "model-call limit reached")
+
+    def _over_limits(
+        self, name: str, args: dict[str, Any], out: LoopResult, seen: set[str]
+    ) -> LoopResult | None:
+        """The finished result when this call repeats an earlier one or passes the tool-call cap."""
+        key = json.dumps([name, args], sort_keys=True, default=str)
+        if key in seen:
+            return self._finish(out, f"repeated identical call to {name}")
+        seen.add(key)
+        if len(out.tool_calls) >= self.limits.max_tool_calls:
+            return self._finish(out, "tool-call limit reached")
+        return None
 
     def _ask(self, messages: list[Message], schema: dict[str, Any], max_tokens: int, out: LoopResult) -> Any:
         reply = self.model.chat(messages, max_tokens=max_tokens, json_schema=schema)

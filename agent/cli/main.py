@@ -38,6 +38,9 @@ COMMANDS: dict[str, _Entry] = {
     "segment": _Entry("segment_cmd", "segment", "Segment customers (KMeans on RFM) and name the segments."),
     "churn": _Entry("churn_cmd", "app", "Churn risk: train a model on labelled customers, score everyone."),
     "clv": _Entry("clv_cmd", "clv", "Customer lifetime value (BG/NBD + Gamma-Gamma)."),
+    "audience": _Entry(
+        "audience_cmd", "audience", "Select a campaign audience (risk, value, segments); --output exports it."
+    ),
     "roi": _Entry("roi_cmd", "app", "Campaign ROI: actual from engagements, or a forecast."),
     "channel": _Entry("channel_cmd", "app", "Choose channels by expected value (Bayesian, consent, budget)."),
     "insights": _Entry("insights_cmd", "insights", "Sentiment and themes of customer feedback."),

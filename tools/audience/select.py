@@ -133,7 +133,7 @@ def _reach(con: duckdb.DuckDBPyConnection, ids: pd.Index) -> dict[str, int]:
 def _phrase(params: AudienceParams) -> str:
     phrase = "high-value customers" if params.value == "high_value" else "customers"
     if params.segments:
-        phrase = f"{' and '.join(params.segments)} {phrase}"
+        phrase += f" in {' and '.join(params.segments)}"
     if params.risk == "at_risk":
         phrase += " at risk of churning"
     return phrase
