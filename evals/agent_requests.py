@@ -50,10 +50,9 @@ TRUTHS: dict[str, tuple[str, str, str]] = {
     "audience_high_value": ("size of the high-value audience (top 20% by spend)", "number", "none"),
     "audience_at_risk_high_value": ("size of the at-risk, high-value audience", "number", "none"),
     "audience_segment": ("size of the audience of RFM segment <name>", "number", "required"),
-    "audience_reach": ("audience <any|at_risk|high_value|at_risk_high_value>:<channel> reachable", "number",
-                       "required"),  # fmt: skip
+    "audience_reach": ("audience <any|at_risk|high_value|...>:<channel> reachable", "number", "required"),
     "best_channel": ("highest expected value per message for [audience[:ch+ch]]", "name", "optional"),
-    "abtest_winner": ("'variant X' or 'no clear winner' for the A/B test of campaign <id>", "name", "required"),
+    "abtest_winner": ("'variant X' or 'no clear winner', A/B test of campaign <id>", "name", "required"),
     "feedback_texts": ("feedback texts analysed", "number", "none"),
     "feedback_negative_share": ("share of feedback texts classified negative", "number", "none"),
     "top_complaint_theme": ("the top theme of negative feedback", "name", "none"),
@@ -110,7 +109,12 @@ class Fact(BaseModel):
             raise ValueError(f"a fact has exactly one of {', '.join(FACT_KINDS)}; got {kinds or 'none'}")
         if self.audience is not None and not self.audience.startswith("audience_"):
             raise ValueError(f"audience: {self.audience!r} is not an audience_* truth")
-        checks = ((self.number_of, False), (self.no_number_of, False), (self.name_of, True), (self.audience, False))
+        checks = (
+            (self.number_of, False),
+            (self.no_number_of, False),
+            (self.name_of, True),
+            (self.audience, False),
+        )
         for name, names in checks:
             if name is not None and not truth_known(name, names=names):
                 kind = "name_of" if names else "number_of"
@@ -186,7 +190,8 @@ def assign_splits(requests: Sequence[AgentRequest], seed: int = SPLIT_SEED) -> d
         order = sorted(ids)
         random.Random(f"{seed}:{intent}").shuffle(order)
         half = len(order) // 2
-        splits.update({i: "dev" for i in order[:half]} | {i: "test" for i in order[half:]})
+        for position, request_id in enumerate(order):
+            splits[request_id] = "dev" if position < half else "test"
     return splits
 
 
