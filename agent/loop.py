@@ -269,7 +269,9 @@ class AgentLoop:
     def _outcome(self, out: LoopResult, observation: str) -> LoopResult:
         """End the turn on a side effect that did not happen, with its real outcome as the answer."""
         out.stop_reason = "side effect not carried out"
-        out.answer = observation if "nothing was written" in observation else f"{observation} Nothing was written."
+        out.answer = (
+            observation if "nothing was written" in observation else f"{observation} Nothing was written."
+        )
         self._emit("stop", reason=out.stop_reason)
         self._emit("answer", text=out.answer)
         return out

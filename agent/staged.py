@@ -155,7 +155,7 @@ def copy_text(result: CopyResult) -> str:
 
 def _audience_args(slots: Slots) -> dict[str, Any]:
     return {
-        "risk": "at_risk" if slots.risk else "any",
+        "risk": "at_risk" if slots.risk or (slots.winback and not slots.segments) else "any",
         "value": "high_value" if slots.value else "any",
         "segments": slots.segments,
     }
@@ -176,7 +176,7 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "customer_profile" and cid:
         return [("customer_profile", {"customer_id": cid})]
     if intent == "churn_risk":
-        return [("score_churn", {})]
+        return [("score_churn", {"customer_id": cid})]
     if intent in ("clv", "customer_profile"):
         return [("calculate_clv", {"customer_id": cid})]
     if intent == "segments":
@@ -249,8 +249,12 @@ def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
     update: dict[str, Any] = {"segments": slots.segments}
     if slots.product:
         update["product"] = slots.product
-    if slots.segments and "risk" not in request.stated:
-        update["risk"] = "any"
+    if slots.segments:  # a named segment is the audience; only explicit filters narrow it
+        update["risk"] = "at_risk" if slots.risk else "any"
+        update["value"] = "high_value" if slots.value else "any"
+    if request.budget is None and slots.budget is not None:
+        update["budget"] = slots.budget
+        update["stated"] = [*request.stated, "budget"]
     return request.model_copy(update=update)
 
 
@@ -270,7 +274,7 @@ def _changed_campaign(previous: CampaignRequest, text: str, slots: Slots) -> Cam
         update["budget"] = previous.budget / 2
     if slots.audience_stated:
         update.update(
-            risk="at_risk" if slots.risk else "any",
+            risk="at_risk" if slots.risk or (slots.winback and not slots.segments) else "any",
             value="high_value" if slots.value else "any",
             segments=slots.segments,
         )

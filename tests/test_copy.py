@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import agent.copy_eval  # noqa: F401 - registers the "copy" generator
 from agent.cli.main import app
 from agent.llm import LocalChatModel
 from data.errors import ConfigError

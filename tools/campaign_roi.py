@@ -68,7 +68,7 @@ def campaign_roi(
         forecast_roi(
             con,
             RoiForecastParams(
-                channel=plan.channel,  # type: ignore[arg-type]
+                channel=plan.channel,
                 audience=plan.recipients,
                 response_rate=plan.conversion_rate,
                 order_value=plan.value_per_conversion * keep,

@@ -92,12 +92,13 @@ def segment(args: SegmentArgs, ctx: ToolContext) -> SegmentOverview:
 
 
 class ChurnArgs(BaseModel):
-    """Which churn method."""
+    """Which churn method, and optionally one customer."""
 
     method: Literal["auto", "model", "bgnbd"] = Field(
         default="auto",
         description="model: trained gradient boosting; bgnbd: 1 - P(alive); auto: model if trained.",
     )
+    customer_id: str | None = Field(default=None, description="One customer's churn risk; omit for everyone.")
 
 
 class ChurnOverview(BaseModel):
@@ -109,9 +110,16 @@ class ChurnOverview(BaseModel):
     high_risk: int = Field(description="Customers with P(churn) >= 0.5.")
     high_risk_share: float
     riskiest: list[str] = Field(default_factory=list, description="Ids of the riskiest customers.")
+    customer_id: str | None = None
+    customer_probability: float | None = None
 
     def summary(self) -> str:
         """Key numbers in one line."""
+        if self.customer_id is not None and self.customer_probability is not None:
+            return (
+                f"P(churn) of {self.customer_id}: {self.customer_probability:.0%} "
+                f"(base mean {self.mean_probability:.0%}, {self.method})"
+            )
         top = f"; riskiest: {', '.join(self.riskiest)}" if self.riskiest else ""
         return (
             f"{self.high_risk:,} of {self.n_customers:,} customers at high churn risk "
@@ -119,7 +127,13 @@ class ChurnOverview(BaseModel):
         )
 
 
-@tool("score_churn", ChurnArgs)
+def _known_customer(args: ChurnArgs | ClvArgs, ctx: ToolContext) -> None:
+    if args.customer_id is not None:
+        with ctx.workspace.connect(read_only=True) as con:
+            customer_profile(con, CustomerQuery(customer_id=args.customer_id))  # raises for unknown ids
+
+
+@tool("score_churn", ChurnArgs, check=_known_customer)
 def churn(args: ChurnArgs, ctx: ToolContext) -> ChurnOverview:
     """Who is about to leave: churn probability of every customer (trained model, else BG/NBD)."""
     from tools.churn.models import ScoreRequest
@@ -139,6 +153,10 @@ def churn(args: ChurnArgs, ctx: ToolContext) -> ChurnOverview:
         high_risk=high,
         high_risk_share=round(high / max(result.n_customers, 1), 4),
         riskiest=[str(c) for c in probs.sort_values(ascending=False).index[:5]],
+        customer_id=args.customer_id,
+        customer_probability=(
+            round(float(probs.get(args.customer_id, 0.0)), 4) if args.customer_id is not None else None
+        ),
     )
 
 
@@ -176,12 +194,6 @@ class ClvOverview(BaseModel):
             f"{self.horizon_months}-month CLV of {self.n_customers:,} customers: total {self.total_clv:,.0f}, "
             f"mean {self.mean_clv:,.2f}, median {self.median_clv:,.2f} ({self.method})"
         )
-
-
-def _known_customer(args: ClvArgs, ctx: ToolContext) -> None:
-    if args.customer_id is not None:
-        with ctx.workspace.connect(read_only=True) as con:
-            customer_profile(con, CustomerQuery(customer_id=args.customer_id))  # raises for unknown ids
 
 
 @tool("calculate_clv", ClvArgs, check=_known_customer)

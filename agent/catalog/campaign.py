@@ -45,11 +45,18 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
     return selection.summary
 
 
+Channel = Literal["email", "sms", "push", "social", "ads"]
+
+
+def _default_channels() -> list[Channel]:
+    return ["email", "sms", "push"]
+
+
 class ChannelArgs(BaseModel):
     """Channels to consider and the budget."""
 
-    channels: list[Literal["email", "sms", "push", "social", "ads"]] = Field(
-        default_factory=lambda: ["email", "sms", "push"], min_length=1, description="Channels allowed."
+    channels: list[Channel] = Field(
+        default_factory=_default_channels, min_length=1, description="Channels allowed."
     )
     budget: float | None = Field(default=None, ge=0, description="Total spend cap.")
 

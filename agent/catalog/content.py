@@ -167,7 +167,7 @@ def trends(args: TrendArgs, ctx: ToolContext) -> TrendOverview:
         TrendLine(
             group=s.group,
             growth_pct_per_week=round(s.growth_pct_per_week, 2),
-            next_weeks_revenue=round(sum(p.value for p in s.forecast), 2),
+            next_weeks_revenue=round(sum(p.forecast for p in s.forecast), 2),
         )
         for s in report.growing("revenue")
     ]

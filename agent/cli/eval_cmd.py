@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import agent.copy_eval  # noqa: F401 - registers the copy tool as the suites' "copy" generator
 from agent.cli.output import console, err_console, print_json, print_table
 from evals.baseline import Regression, baseline_from, compare, load_baseline, write_baseline
 from evals.embedding import Embedder, default_embedder

@@ -48,7 +48,7 @@ _INJECTION = re.compile(r"ignore (?:all |your |the )?(?:previous |prior |above )
 _EXPORT = re.compile(
     r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids)\b|\.csv\b", re.I
 )
-_COPY_VERB = re.compile(r"\b(?:write|draft|need|create|compose|give me|come up with|craft)\b", re.I)
+_COPY_VERB = re.compile(r"\b(?:write|draft|need|create|compose|come up with|craft)\b", re.I)
 _COPY_NOUN = re.compile(
     r"\b(?:sms|texts?|text messages?|emails?|push(?:es)?|push notifications?|notifications?|subject lines?|copy|"
     r"messages?|headlines?|taglines?)\b",
@@ -60,7 +60,8 @@ _CAMPAIGN = re.compile(
 _PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
 _ROI = re.compile(r"\b(?:return|roi|payback|pay (?:for )?itself|get back|bring|worth it|profit)\b", re.I)
 _CHANNEL = re.compile(
-    r"\bchannel|email or sms|sms or email|email or push|best way to reach|how (?:should|do) (?:we|i) reach"
+    r"\bchannel|(?:e-?mail|sms|push|texts?)s? or (?:e-?mail|sms|push|texts?)|best way to reach"
+    r"|how (?:should|do) (?:we|i) reach"
     r"|reach them|converts? best",
     re.I,
 )
@@ -162,10 +163,10 @@ def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one fla
         return "feedback_insights"
     if _TRENDS.search(text):
         return "forecast_trends"
-    if _CLV.search(text) and not _AUDIENCE.search(text):
-        return "clv"
-    if _AUDIENCE.search(text) or (slots.value and slots.risk):
+    if _AUDIENCE.search(text) or (slots.value and slots.risk and not slots.customer_ids):
         return "audience"
+    if _CLV.search(text):
+        return "clv"
     if _CHURN.search(text):
         return "churn_risk"
     if slots.customer_ids:

@@ -18,7 +18,18 @@ CUSTOMER_ID = re.compile(r"\bCU\d{3,}\b", re.I)
 CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
 _CHANNELS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emails", "e-mail", "newsletter", "inbox", "emailed", "emailing"),
-    "sms": ("sms", "text message", "text messages", "texts", "text them", "by text", "texting"),
+    "sms": (
+        "sms",
+        "text message",
+        "text messages",
+        "texts",
+        "text them",
+        "text our",
+        "text the",
+        "text everyone",
+        "by text",
+        "texting",
+    ),
     "push": ("push", "pushes", "app notification", "push notification", "push notifications"),
     "social": ("social", "instagram", "facebook", "tiktok"),
     "ads": ("paid ads", "display ads", "adverts"),
@@ -26,9 +37,10 @@ _CHANNELS: dict[str, tuple[str, ...]] = {
 _RISK = re.compile(
     r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven'?t (?:bought|ordered)|gone quiet|going quiet"
     r"|stopped (?:buying|ordering|shopping)|drift(?:ed|ing) away|likely to (?:leave|stop)|about to leave"
-    r"|(?:might|may|could) (?:leave|churn)|win[- ]?back|bring back|lose|losing|won'?t buy again",
+    r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)",
     re.I,
 )
+_WINBACK = re.compile(r"win[- ]?back|bring (?:them |customers |people )?back|lose|losing|re-?engage|reactivat", re.I)
 _VALUE = re.compile(
     r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
     r"|big spenders|highest[- ]value|premium customers",
@@ -68,6 +80,7 @@ class Slots(BaseModel):
     campaign_ids: list[str] = Field(default_factory=list)
     segments: list[str] = Field(default_factory=list)
     risk: bool = False
+    winback: bool = Field(default=False, description="A win-back or re-engagement goal (targets those at risk).")
     value: bool = False
     everyone: bool = False
     channels: list[Channel] = Field(default_factory=list)
@@ -82,7 +95,7 @@ class Slots(BaseModel):
     @property
     def audience_stated(self) -> bool:
         """Whether the message says who to target."""
-        return bool(self.segments or self.risk or self.value or self.everyone)
+        return bool(self.segments or self.risk or self.winback or self.value or self.everyone)
 
 
 def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
@@ -92,6 +105,7 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
         customer_ids=[m.upper() for m in dict.fromkeys(CUSTOMER_ID.findall(text))],
         campaign_ids=list(dict.fromkeys(CAMPAIGN_ID.findall(text))),
         risk=bool(_RISK.search(text)),
+        winback=bool(_WINBACK.search(text)),
         value=bool(_VALUE.search(text)),
         everyone=bool(_EVERYONE.search(text)),
         channels=[name for name, words in _CHANNELS.items() if any(has_word(low, w) for w in words)],

@@ -96,7 +96,8 @@ def _known_segments(names: list[str], membership: pd.Series) -> list[str]:
     if not known:
         raise ToolError("a segment filter needs segments: segment the customers first")
     lookup = {k.lower().replace("_", " "): k for k in known}
-    found, unknown = [], []
+    found: list[str] = []
+    unknown: list[str] = []
     for name in names:
         key = name.lower().replace("_", " ").strip()
         match = lookup.get(key) or lookup.get(key.rstrip("s")) or lookup.get(key + "s")

@@ -41,11 +41,26 @@ class ChannelOverview(BaseModel):
     expected_conversions: float
     notes: list[str] = Field(default_factory=list)
 
+    @property
+    def best(self) -> ChannelPlan | None:
+        """The channel that pays most per send (None when no channel was considered)."""
+        return max(self.channels, key=lambda c: c.expected_value_per_message, default=None)
+
     def summary(self) -> str:
         """Key numbers in one line."""
         mix = ", ".join(f"{c.channel} {c.recipients:,}" for c in self.channels) or "nobody"
         cap = f" of {self.budget:,.0f}" if self.budget is not None else ""
-        return f"send to {mix}; spend {self.spend:,.2f}{cap}; {self.expected_conversions:,.1f} expected conversions"
+        best = self.best
+        lead = (
+            f"best channel: {best.channel} (P(convert) {best.conversion_rate:.2%}, "
+            f"expected value {best.expected_value_per_message:,.3f} per send); "
+            if best is not None
+            else ""
+        )
+        return (
+            f"{lead}send to {mix}; spend {self.spend:,.2f}{cap}; "
+            f"{self.expected_conversions:,.1f} expected conversions"
+        )
 
 
 def plan_channels(
