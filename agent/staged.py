@@ -77,6 +77,8 @@ class StagedPolicy:
             memory.customer_id = slots.customer_ids[0]
         if intent is None:
             return self.fallback(text, context)
+        if intent == "export" and not slots.audience_stated and context.state.audience is None:
+            return _answer(_replies()["no_audience"], context, "nothing to export")
         if intent == "refusal":
             return _answer(_replies()["refusal"], context, "refused")
         if intent == "campaign":

@@ -40,7 +40,7 @@ class FollowUpMemory(BaseModel):
 class ConversationState:
     """Results kept between tool calls and turns of one conversation."""
 
-    segments: pd.DataFrame | None = None  # customer_id, segment
+    segments: pd.DataFrame | None = None  # customer_id, segment, rfm_tier
     churn: pd.Series | None = None  # P(churn) by customer id
     clv: pd.Series | None = None  # CLV by customer id
     audience: AudienceSelection | None = None

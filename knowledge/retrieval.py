@@ -15,6 +15,7 @@ tokenizer to differ by roughly 10-20 % on English text, so leave headroom.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -167,11 +168,12 @@ def retrieve(
         raise ToolError("name at least one collection to search")
     filters = build_where(where, segment=segment, channel=channel, category=category)
     query_vec = store.embedder.embed([query])[0] if query_vector is None else query_vector
-    pool = max(fetch_k or 4 * k, k) if mmr else k
+    pool = max(fetch_k or 4 * k, k)
     candidates: list[tuple[RetrievedChunk, np.ndarray]] = []
     for name in names:
         candidates.extend(_query_one(store, name, query_vec, pool, filters))
-    candidates.sort(key=lambda c: c[0].score, reverse=True)
+    terms = query_terms(query)
+    candidates.sort(key=lambda c: c[0].score + LEXICAL_WEIGHT * term_share(terms, c[0].text), reverse=True)
     if mmr:
         picked = _mmr(query_vec, candidates, k, mmr_lambda)
     else:
@@ -186,6 +188,38 @@ def retrieve(
         token_budget=token_budget,
         dropped_for_budget=dropped,
     )
+
+
+LEXICAL_WEIGHT = 0.3
+_TERM = re.compile(r"[a-z][a-z0-9]+")
+_STOP = frozenset(
+    "what whats which where when does do our your their the and for with about from that this have has how much "
+    "many should would could tell show give please there they them is are was were can any some".split()
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ies", "es", "s", "ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def query_terms(query: str) -> set[str]:
+    """The query's content words, stemmed (no stop words, at least 4 letters)."""
+    return {_stem(w) for w in _TERM.findall(query.lower()) if len(w) >= 4 and w not in _STOP}
+
+
+def term_share(terms: set[str], text: str) -> float:
+    """Share of ``terms`` that occur in ``text``: the lexical half of the hybrid ranking.
+
+    Embeddings of a short question miss a passage that names its exact word ("returns" in a
+    passage about the brand's promise); candidates are ranked by similarity plus this share.
+    """
+    if not terms:
+        return 0.0
+    words = {_stem(w) for w in _TERM.findall(text.lower())}
+    return len(terms & words) / len(terms)
 
 
 def _query_one(

@@ -70,7 +70,7 @@ def segment(args: SegmentArgs, ctx: ToolContext) -> SegmentOverview:
     with ctx.workspace.connect(read_only=True) as con:
         seg = segment_customers(con, SegmentParams(k=args.k, seed=ctx.settings.seed))
     write_segments(ctx.workspace, seg)
-    ctx.state.segments = seg.membership[["customer_id", "segment"]]
+    ctx.state.segments = seg.membership[["customer_id", "segment", "rfm_tier"]]
     if path := ctx.plot_path("segment_map.png"):
         from tools.segment.plot import segment_map
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from agent.catalog.registry import NoArguments, tool
 from agent.toolbox import ToolContext
 from data.errors import ToolError
+from knowledge.catalogue import product_names
 from knowledge.retrieval import RetrievalRequest, RetrievalResult
 from tools.abtest.models import AbTestParams, AbTestReadout
 from tools.copy.models import CopyResult
@@ -215,16 +216,20 @@ def recommend(args: RecommendArgs, ctx: ToolContext) -> RecommendOverview:
     ids = [args.customer_id] if args.customer_id else []
     with ctx.workspace.connect(read_only=True) as con:
         result = run(con, RecommendParams(customer_ids=ids, segment=args.segment, k=args.k))
+    names = product_names(ctx.knowledge())
+
+    def named(product_id: str, category: str | None) -> str:
+        name = names.get(product_id, product_id)
+        return f"{name} ({category})" if category else name
+
     if result.segment is not None:
-        names = [
-            f"{p.product_id} ({p.category})" if p.category else p.product_id for p in result.segment.products
-        ]
+        offers = [named(p.product_id, p.category) for p in result.segment.products]
         return RecommendOverview(
-            target=f"segment {result.segment.segment}", products=names, basis="co-purchase"
+            target=f"segment {result.segment.segment}", products=offers, basis="co-purchase"
         )
     mine = result.customers[0]
-    names = [f"{p.product_id} ({p.category})" if p.category else p.product_id for p in mine.products]
-    return RecommendOverview(target=mine.customer_id, products=names, basis=mine.basis)
+    picks = [named(p.product_id, p.category) for p in mine.products]
+    return RecommendOverview(target=mine.customer_id, products=picks, basis=mine.basis)
 
 
 @tool("abtest_readout", AbTestParams)

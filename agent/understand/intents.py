@@ -57,6 +57,7 @@ _COPY_NOUN = re.compile(
 _CAMPAIGN = re.compile(
     r"\b(?:campaign|win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|loyalty push)\b", re.I
 )
+_CAMPAIGN_TYPE = re.compile(r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast)\b", re.I)
 _PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
 _ROI = re.compile(r"\b(?:return|roi|payback|pay (?:for )?itself|get back|bring|worth it|profit)\b", re.I)
 _CHANNEL = re.compile(
@@ -145,9 +146,16 @@ def classify(
     ):
         if not _CAMPAIGN.search(text) or slots.product or slots.code:
             return "copy"
-    if _CAMPAIGN.search(text) and not text.strip().endswith("?"):
+    if _is_campaign(text):
         return "campaign"
     return _question(text, slots)
+
+
+def _is_campaign(text: str) -> bool:
+    """A request to plan a campaign: a campaign type (win-back, promo...), or "campaign" with a plan verb."""
+    if text.strip().endswith("?") or _FEEDBACK.search(text):
+        return False
+    return bool(_CAMPAIGN_TYPE.search(text) or (_CAMPAIGN.search(text) and _PLAN.search(text)))
 
 
 def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one flat list of rules

@@ -40,7 +40,9 @@ _RISK = re.compile(
     r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)",
     re.I,
 )
-_WINBACK = re.compile(r"win[- ]?back|bring (?:them |customers |people )?back|lose|losing|re-?engage|reactivat", re.I)
+_WINBACK = re.compile(
+    r"win[- ]?back|bring (?:them |customers |people )?back|lose|losing|re-?engage|reactivat", re.I
+)
 _VALUE = re.compile(
     r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
     r"|big spenders|highest[- ]value|premium customers",
@@ -80,7 +82,9 @@ class Slots(BaseModel):
     campaign_ids: list[str] = Field(default_factory=list)
     segments: list[str] = Field(default_factory=list)
     risk: bool = False
-    winback: bool = Field(default=False, description="A win-back or re-engagement goal (targets those at risk).")
+    winback: bool = Field(
+        default=False, description="A win-back or re-engagement goal (targets those at risk)."
+    )
     value: bool = False
     everyone: bool = False
     channels: list[Channel] = Field(default_factory=list)

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from data.workspace import Workspace
 from knowledge.store import KnowledgeStore
 
-DEFAULT_SEGMENTS = ("champions", "loyal", "at risk", "hibernating", "big spenders")
+DEFAULT_SEGMENTS = (
+    "champions",
+    "loyal",
+    "at risk",
+    "hibernating",
+    "big spenders",
+    "new customers",
+    "promising",
+)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def select_audience(
         params: the filters.
         clv: CLV per customer id.
         churn: P(churn) per customer id; required when ``params.risk == "at_risk"``.
-        segments: customer_id and segment columns; required when ``params.segments`` is set.
+        segments: customer_id, segment (and rfm_tier) columns; required when ``params.segments`` is set.
+            A name matches a segment, else an RFM tier ("loyal", "promising", ...).
 
     Raises:
         ToolError: a filter needs an input that is missing, an unknown segment, or nobody matches.
@@ -46,8 +47,8 @@ def select_audience(
     notes: list[str] = []
     membership = _membership(segments, frame.index)
     if params.segments:
-        wanted = _known_segments(params.segments, membership)
-        keep &= membership.isin(wanted)
+        inside, wanted = _segment_filter(params.segments, membership)
+        keep &= inside
         words.append("segment " + " or ".join(wanted))
     if params.value == "high_value":
         cut = float(frame["total_amount"].quantile(params.value_quantile))
@@ -85,32 +86,43 @@ def select_audience(
     )
 
 
-def _membership(segments: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+def _membership(segments: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
+    """Segment (and RFM tier, when known) of each customer of ``index``."""
+    columns = ["segment", "rfm_tier"]
     if segments is None:
-        return pd.Series(pd.NA, index=index, dtype="object")
-    return segments.set_index("customer_id")["segment"].astype(str).reindex(index)
+        return pd.DataFrame(pd.NA, index=index, columns=columns, dtype="object")
+    frame = segments.set_index("customer_id").reindex(index)
+    return frame.reindex(columns=columns).astype("object")
 
 
-def _known_segments(names: list[str], membership: pd.Series) -> list[str]:
-    known = sorted(membership.dropna().unique())
-    if not known:
+def _segment_filter(names: list[str], membership: pd.DataFrame) -> tuple[pd.Series, list[str]]:
+    """Who is in the named segments: a KMeans segment of that name, else the RFM tier of that name."""
+    clusters = sorted(membership["segment"].dropna().astype(str).unique())
+    tiers = sorted(membership["rfm_tier"].dropna().astype(str).unique())
+    if not clusters and not tiers:
         raise ToolError("a segment filter needs segments: segment the customers first")
-    lookup = {k.lower().replace("_", " "): k for k in known}
+    keep = pd.Series(False, index=membership.index)
     found: list[str] = []
     unknown: list[str] = []
     for name in names:
         key = name.lower().replace("_", " ").strip()
-        match = lookup.get(key) or lookup.get(key.rstrip("s")) or lookup.get(key + "s")
-        (found if match else unknown).append(match or name)
+        for column, known in (("segment", clusters), ("rfm_tier", tiers)):
+            lookup = {k.lower(): k for k in known}
+            match = lookup.get(key) or lookup.get(key.rstrip("s")) or lookup.get(key + "s")
+            if match:
+                keep |= membership[column].astype(str) == match
+                found.append(match)
+                break
+        else:
+            unknown.append(name)
     if unknown:
-        raise ToolError(
-            f"unknown segment {', '.join(map(repr, unknown))}: the segments are {', '.join(known)}"
-        )
-    return found
+        names_known = ", ".join(dict.fromkeys([*clusters, *tiers]))
+        raise ToolError(f"unknown segment {', '.join(map(repr, unknown))}: the segments are {names_known}")
+    return keep, found
 
 
-def _segment_counts(membership: pd.Series, ids: pd.Index) -> dict[str, int]:
-    counts = membership.reindex(ids).dropna().value_counts()
+def _segment_counts(membership: pd.DataFrame, ids: pd.Index) -> dict[str, int]:
+    counts = membership["segment"].reindex(ids).dropna().value_counts()
     return {str(k): int(v) for k, v in counts.items()}
 
 
