@@ -90,7 +90,7 @@ def _membership(segments: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
     """Segment (and RFM tier, when known) of each customer of ``index``."""
     columns = ["segment", "rfm_tier"]
     if segments is None:
-        return pd.DataFrame(pd.NA, index=index, columns=columns, dtype="object")
+        return pd.DataFrame({column: pd.Series(None, index=index, dtype="object") for column in columns})
     frame = segments.set_index("customer_id").reindex(index)
     return frame.reindex(columns=columns).astype("object")
 
