@@ -1,0 +1,19 @@
+"""The endpoint path: a turn on any LangChain chat model with native tool calling.
+
+``EndpointPolicy(model, tools).run(conversation, context, on_event)`` answers one turn with
+``langchain.agents.create_agent`` and middleware (limits, approval, PII redaction, fallback);
+``openai_chat_model(settings)`` builds the ``ChatOpenAI`` the settings describe.
+"""
+
+from agent.endpoint.models import backend_name, fallback_chat_models, openai_chat_model
+from agent.endpoint.policy import EndpointPolicy
+from agent.endpoint.tools import Ledger, to_langchain
+
+__all__ = [
+    "EndpointPolicy",
+    "Ledger",
+    "backend_name",
+    "fallback_chat_models",
+    "openai_chat_model",
+    "to_langchain",
+]
