@@ -12,14 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain.agents import create_agent
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field, SecretStr
 
 from agent.catalog import default_tools
-from agent.endpoint import EndpointPolicy
-from agent.llm.calllog import CallLog
+from agent.endpoint import EndpointPolicy, backend_name, fallback_chat_models, openai_chat_model, to_langchain
+from agent.llm.calllog import CallLog, calls_logged_to
 from agent.loop import Limits, LoopResult, StepEvent
 from agent.toolbox import AgentTool, ToolContext
+from data.errors import ConfigError
 from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
@@ -370,9 +372,6 @@ def test_customer_contacts_never_reach_the_model(
 
 
 def test_the_model_name_and_key_come_from_settings(server: FakeOpenAIServer, context: ToolContext) -> None:
-    from agent.endpoint import backend_name, fallback_chat_models, openai_chat_model
-    from data.errors import ConfigError
-
     settings = load_settings(
         llm_base_url=server.base_url,
         llm_model="m-main",
@@ -388,3 +387,45 @@ def test_the_model_name_and_key_come_from_settings(server: FakeOpenAIServer, con
     assert fallback_chat_models(load_settings(llm_base_url=server.base_url)) == []
     with pytest.raises(ConfigError, match="MKT_LLM_BASE_URL"):
         openai_chat_model(load_settings())
+
+
+def test_each_turns_model_calls_go_to_its_sessions_log(
+    server: FakeOpenAIServer, context: ToolContext, tmp_path: Path
+) -> None:
+    default, session = tmp_path / "all.jsonl", tmp_path / "session.jsonl"
+    server.say(calls(("add_numbers", {"a": 1, "b": 2})), text("1 + 2 is 3."))
+    policy = EndpointPolicy(chat(server), [ADD], call_log=CallLog(default))
+    with calls_logged_to(session):
+        turn(policy, context, "What is 1 + 2?")
+    records = [json.loads(line) for line in session.read_text().splitlines()]
+    assert not default.exists() and [r["outcome"] for r in records] == ["ok", "ok"]
+    observation = records[1]["request"]["messages"][-1]
+    assert (
+        observation["role"] == "tool"
+        and observation["tool_call_id"] == records[0]["reply"]["tool_calls"][0]["id"]
+    )
+    assert observation["content"] == 'Result of add_numbers: the total is 3\n{"total": 3}'
+
+
+@pytest.mark.parametrize("approved", [True, False])
+def test_any_langchain_agent_using_the_tools_gets_run_tools_approval_and_redaction(
+    server: FakeOpenAIServer, context: ToolContext, approved: bool
+) -> None:
+    asked: list[str] = []
+    context.approve = lambda action: asked.append(action) or approved
+    events: list[StepEvent] = []
+    agent = create_agent(chat(server), to_langchain([SEND, ADD], context, events.append))
+    server.say(calls(("send_coupon", {"customer_id": "CU0000007", "code": "HI10"})), text("Done."))
+    agent.invoke({"messages": [{"role": "user", "content": "Send HI10 to CU0000007."}]})
+
+    assert not server.requests[0].get("stream")  # a plain invoke: non-streaming requests
+    assert asked == ["send coupon HI10 to customer CU0000007"]
+    (observation,) = tool_messages(server.requests[1]).values()
+    if approved:
+        assert [a.code for a in SENT] == ["HI10"]
+        assert "[email]" in observation and "jane.doe" not in observation
+    else:
+        assert SENT == [] and observation.startswith("Not approved")
+    assert kinds(events, "approval") == [
+        {"tool": "send_coupon", "action": "send coupon HI10 to customer CU0000007", "approved": approved}
+    ]

@@ -17,6 +17,7 @@ LangChain's prebuilt middleware does the rest (call limits, human-in-the-loop, f
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -258,7 +259,10 @@ def approval_config(tool: AgentTool) -> InterruptOnConfig:
         return True
 
     def describe(tool_call: ToolCall, state: AgentState[Any], runtime: Runtime[Any]) -> str:
-        return tool.describe(tool.args_model.model_validate(tool_call["args"]))
+        try:
+            return tool.describe(tool.args_model.model_validate(tool_call["args"]))
+        except ValidationError:  # only when ``when`` was not consulted: run_tool rejects the arguments
+            return f"{tool.name} {json.dumps(tool_call['args'], default=str)}"
 
     return InterruptOnConfig(allowed_decisions=["approve", "reject"], description=describe, when=valid)
 

@@ -33,6 +33,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command, Interrupt
+from pydantic import ValidationError
 
 from agent.endpoint.middleware import TurnState, build_middleware, evidence
 from agent.endpoint.tools import Ledger, to_langchain
@@ -89,7 +90,9 @@ class EndpointPolicy:
         )
         config: RunnableConfig = {
             "configurable": {"thread_id": uuid.uuid4().hex},
-            "recursion_limit": 4 * (self.limits.max_model_calls + self.limits.max_tool_calls) + 10,
+            # Each model call is about eight graph steps (middleware hooks, model, tools): the call
+            # limit, not this, is what normally ends a long turn.
+            "recursion_limit": 12 * self.limits.max_model_calls + 20,
         }
         messages = [_ROLES[m["role"]](content=m["content"]) for m in conversation if m["role"] != "system"]
         payload: dict[str, Any] | Command[Any] = {"messages": messages}
@@ -150,12 +153,12 @@ class EndpointPolicy:
                 ledger.grant(action)
                 decisions.append({"type": "approve"})
                 continue
-            tool = next(t for t in self.tools if t.name == request["name"])
-            arguments = tool.args_model.model_validate(request["args"]).model_dump(mode="json")
+            name = str(request["name"])
+            arguments = _validated(next(t for t in self.tools if t.name == name), request["args"])
             with ledger.lock:
-                ledger.record(tool.name, request["args"], arguments)
-            emit(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
-            emit(StepEvent("approval", {"tool": tool.name, "action": action, "approved": False}))
+                ledger.record(name, request["args"], arguments)
+            emit(StepEvent("tool_call", {"tool": name, "arguments": arguments or request["args"]}))
+            emit(StepEvent("approval", {"tool": name, "action": action, "approved": False}))
             decisions.append({"type": "reject", "message": prompt.render("refused", action=action).strip()})
         return {"decisions": decisions}
 
@@ -179,6 +182,13 @@ class EndpointPolicy:
             out.stop_reason, out.answer = "answered", text
         emit(StepEvent("answer", {"text": out.answer}))
         return out
+
+
+def _validated(tool: AgentTool, args: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return tool.args_model.model_validate(args).model_dump(mode="json")
+    except ValidationError:
+        return None
 
 
 def _requested(messages: Sequence[AnyMessage]) -> list[tuple[str, dict[str, Any]]]:
