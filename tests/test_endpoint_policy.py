@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,13 @@ def _describe(args: BaseModel) -> str:
     return f"send coupon {args.code} to customer {args.customer_id}"
 
 
+def _slow_add(args: BaseModel, ctx: ToolContext) -> BaseModel:
+    time.sleep(0.4)
+    return _add(args, ctx)
+
+
 ADD = AgentTool("add_numbers", "Add two whole numbers.", AddArgs, _add)
+SLOW_ADD = AgentTool("add_numbers", "Add two whole numbers (slowly).", AddArgs, _slow_add)
 SEND = AgentTool("send_coupon", "Send a coupon code to one customer.", CouponArgs, _send, True, _describe)
 
 
@@ -352,6 +359,24 @@ def test_an_answer_with_invented_numbers_is_sent_back_once(
     result, _ = turn(EndpointPolicy(chat(server), [summary_tool()]), loaded, "How many customers?")
     assert result.stop_reason.startswith("the model's answer stated numbers no tool gave: 5,555")
     assert "3,000 customers" in result.answer  # written in code from the tool result
+
+
+def test_an_empty_answer_is_asked_again(server: FakeOpenAIServer, context: ToolContext) -> None:
+    server.say(text(""), text("Hello! Ask me about your customers."))
+    result, events = turn(EndpointPolicy(chat(server), [ADD]), context, "Hi")
+    assert result.answer == "Hello! Ask me about your customers." and len(server.requests) == 2
+    assert "empty" in server.requests[1]["messages"][-1]["content"]
+    assert kinds(events, "invalid") == [{"reason": "the model gave an empty answer"}]
+
+
+def test_the_time_limit_ends_the_turn_before_the_next_model_call(
+    server: FakeOpenAIServer, context: ToolContext
+) -> None:
+    server.say(calls(("add_numbers", {"a": 4, "b": 4})), text("4 + 4 is 8."))
+    policy = EndpointPolicy(chat(server), [SLOW_ADD], limits=Limits(max_seconds=0.3))
+    result, _ = turn(policy, context, "What is 4 + 4?")
+    assert result.stop_reason == "time limit reached" and len(server.requests) == 1
+    assert "the total is 8" in result.answer
 
 
 def test_customer_contacts_never_reach_the_model(

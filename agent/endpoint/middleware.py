@@ -11,8 +11,8 @@ LangChain's prebuilt middleware does the rest (call limits, human-in-the-loop, f
   middleware (outside it) answers with the next model. A call to an unknown tool is a
   ``tool_error`` event.
 - ``CheckOutput``: malformed tool calls go back to the model as tool errors that say what was
-  wrong; an answer that states numbers no tool gave is sent back once for a grounded one; past
-  the turn's time limit the run ends.
+  wrong; an empty answer, or one that states numbers no tool gave, is sent back once; past the
+  turn's time limit the run ends.
 """
 
 from __future__ import annotations
@@ -231,21 +231,20 @@ class CheckOutput(AgentMiddleware[AgentState[Any], None, Any]):
             return {"messages": errors, **({} if message.tool_calls else {"jump_to": "model"})}
         if message.tool_calls or self.turn.corrections >= 1:
             return None
-        texts = evidence(before)
-        invented = ungrounded_numbers(message.text, self.turn.results(), texts)
+        if not message.text.strip():
+            return self._ask_again("empty", "the model gave an empty answer")
+        invented = ungrounded_numbers(message.text, self.turn.results(), evidence(before))
         if not invented:
             return None
-        self.turn.corrections += 1
         listed = ", ".join(dict.fromkeys(invented[:5]))
-        self.turn.emit(StepEvent("invalid", {"reason": f"numbers not in any tool result: {listed}"}))
-        return {
-            "messages": [
-                HumanMessage(
-                    self.prompt.render("ungrounded", numbers=listed), id=f"{CHECK_ID}{uuid.uuid4().hex}"
-                )
-            ],
-            "jump_to": "model",
-        }
+        return self._ask_again("ungrounded", f"numbers not in any tool result: {listed}", numbers=listed)
+
+    def _ask_again(self, key: str, reason: str, **values: str) -> dict[str, Any]:
+        """Send the answer back once, with the prompt ``key`` saying what was wrong."""
+        self.turn.corrections += 1
+        self.turn.emit(StepEvent("invalid", {"reason": reason}))
+        correction = HumanMessage(self.prompt.render(key, **values), id=f"{CHECK_ID}{uuid.uuid4().hex}")
+        return {"messages": [correction], "jump_to": "model"}
 
 
 def approval_config(tool: AgentTool) -> InterruptOnConfig:
