@@ -7,7 +7,8 @@ from typing import Any
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # International or national numbers: 7+ digits, optionally with +, spaces, dots, dashes, parentheses.
-PHONE = re.compile(r"(?<![\w.])(?:\+|\()?\d[\d\s().-]{5,}\d(?![\w.])")
+# A sentence's full stop may follow; a decimal point may not.
+PHONE = re.compile(r"(?<![\w.])(?:\+|\()?\d[\d\s().-]{5,}\d(?!\w|\.\d)")
 _DIGITS = re.compile(r"\d")
 _NOT_PHONE = (
     re.compile(r"\d{4}-\d{2}-\d{2}"),

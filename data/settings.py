@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = Field(default=None, description="API key (else OPENAI_API_KEY).")
     llm_timeout_s: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0, le=10)
+    llm_fallback_model: str | None = Field(
+        default=None, description="Second endpoint model, used when the first fails (endpoint path)."
+    )
+    llm_fallback_base_url: str | None = Field(
+        default=None, description="Endpoint of the fallback model (else llm_base_url)."
+    )
     local_model: str | None = Field(
         default=None, description="Local model: path or hub id; default is the packaged model."
     )

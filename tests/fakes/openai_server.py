@@ -5,6 +5,8 @@ final usage chunk), so tests drive it with the real ``openai`` client. ``script(
 behaviours for the next requests: ``ok``, ``500``, ``429`` (with ``Retry-After``), ``401``,
 ``hang`` (answers only after the client has timed out), ``malformed`` (a 200 whose body is not
 JSON) and ``cut`` (a stream that stops after its first chunk without ``[DONE]``).
+``say(...)`` queues the assistant messages of the next successful answers: text or OpenAI
+``tool_calls`` (``tests/fakes/openai_tool_calls.py``); without one, the answer is ``reply``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai_tool_calls import ScriptedReply, deltas, message
+
 
 class FakeOpenAIServer:
     """State shared with the handler: the script, the canned reply and every request received."""
@@ -29,6 +33,7 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._script: deque[str] = deque()
+        self._replies: deque[ScriptedReply] = deque()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -50,6 +55,15 @@ class FakeOpenAIServer:
         with self._lock:
             return self._script.popleft() if self._script else "ok"
 
+    def say(self, *replies: ScriptedReply) -> None:
+        """Queue the assistant messages of the next successful answers (afterwards: ``reply``)."""
+        with self._lock:
+            self._replies.extend(replies)
+
+    def next_reply(self) -> ScriptedReply:
+        with self._lock:
+            return self._replies.popleft() if self._replies else ScriptedReply(content=self.reply)
+
     def start(self) -> None:
         self._thread.start()
 
@@ -61,11 +75,6 @@ class FakeOpenAIServer:
 
     def wait_or_stop(self, seconds: float) -> None:
         self._stop.wait(seconds)
-
-
-def _words(text: str) -> list[str]:
-    pieces = text.split(" ")
-    return [p if i == 0 else " " + p for i, p in enumerate(pieces)]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -123,9 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._complete(payload)
 
-    def _usage(self, payload: dict[str, Any]) -> dict[str, int]:
-        prompt = sum(len(m["content"].split()) for m in payload["messages"])
-        completion = len(self.fake.reply.split())
+    def _usage(self, payload: dict[str, Any], reply: ScriptedReply) -> dict[str, int]:
+        prompt = sum(len(str(m.get("content") or "").split()) for m in payload["messages"])
+        completion = reply.completion_tokens()
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -133,6 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _complete(self, payload: dict[str, Any]) -> None:
+        reply = self.fake.next_reply()
         body = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
@@ -141,11 +151,11 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": self.fake.reply},
-                    "finish_reason": "stop",
+                    "message": message(reply),
+                    "finish_reason": reply.finish_reason,
                 }
             ],
-            "usage": self._usage(payload),
+            "usage": self._usage(payload, reply),
         }
         self._send(200, json.dumps(body).encode(), "application/json")
 
@@ -165,17 +175,18 @@ class _Handler(BaseHTTPRequestHandler):
             "created": 0,
             "model": payload["model"],
         }
-        for i, word in enumerate(_words(self.fake.reply)):
-            delta = {"role": "assistant", "content": word} if i == 0 else {"content": word}
+        reply = self.fake.next_reply()
+        for delta in deltas(reply):
             self._event(
                 json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
             )
             if cut:
                 self.close_connection = True
                 return
-        self._event(json.dumps({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
+        finish = {"index": 0, "delta": {}, "finish_reason": reply.finish_reason}
+        self._event(json.dumps({**base, "choices": [finish]}))
         if payload.get("stream_options", {}).get("include_usage"):
-            self._event(json.dumps({**base, "choices": [], "usage": self._usage(payload)}))
+            self._event(json.dumps({**base, "choices": [], "usage": self._usage(payload, reply)}))
         self._event("[DONE]")
         self.close_connection = True
 
