@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from agent.campaign.planner import plan_campaign
 from agent.campaign.request import looks_like_campaign, read_request
@@ -34,6 +34,11 @@ from data.settings import Settings
 from data.workspace import Workspace
 from prompts import load_prompt
 from tools.chat_model import ChatModel, Message
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from agent.endpoint import EndpointPolicy
 
 Approver = Callable[[str], bool]
 
@@ -57,7 +62,7 @@ class Assistant:
         settings: Settings,
         workspace: Workspace,
         *,
-        model: ChatModel | None = None,
+        model: ChatModel | BaseChatModel | None = None,
         tools: Sequence[AgentTool] | None = None,
         limits: Limits | None = None,
         copy_variants: int = 2,
@@ -65,12 +70,18 @@ class Assistant:
     ) -> None:
         self.settings = settings
         self.copy_variants = copy_variants
-        self.staged = (model is None and not settings.llm_base_url) if staged is None else staged
+        self._chat: BaseChatModel | None = None
+        self._model: ChatModel | None = None
+        if _is_langchain(model):
+            self._chat = model
+        elif model is not None:
+            self._model = cast("ChatModel", model)
         self._router: ToolRouter | None = None
         self._lock = threading.Lock()
         self.workspace = workspace
-        self._model = model
         self._lazy = LazyChatModel(self._build_model)
+        self._endpoint: EndpointPolicy | None = None
+        self.staged = self._policy_is_staged(model) if staged is None else staged
         self._tools = list(tools) if tools is not None else None
         self.limits = limits or Limits()
         self._states: OrderedDict[str, ConversationState] = OrderedDict()
@@ -84,10 +95,8 @@ class Assistant:
             self._tools = default_tools()
         return self._tools
 
-    def router(self) -> ToolRouter | None:
+    def router(self) -> ToolRouter:
         """The embedding router of staged (local-model) turns, built on first use."""
-        if not self.staged:
-            return None
         with self._lock:
             if self._router is None:
                 from knowledge.embeddings import get_embedding_function
@@ -100,11 +109,42 @@ class Assistant:
         """The chat model, built from settings on first use (each turn's calls go to its session's log)."""
         return self._model if self._model is not None else self._lazy
 
+    def _policy_is_staged(self, model: object) -> bool:
+        """Staged (code plans, the model writes copy) for the packaged local model; else the model plans."""
+        if model is None:
+            return not self.settings.llm_base_url
+        return self._chat is None and getattr(model, "name", "") == "local"
+
+    def _call_log(self) -> CallLog:
+        return CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
+
     def _build_model(self) -> ChatModel:
+        if self._chat is not None:
+            from agent.endpoint import LangChainBackend
+
+            return LangChainBackend(self._chat, call_log=self._call_log())
         from agent.llm import build_chat_model
 
-        log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
-        return build_chat_model(self.settings, call_log=log)
+        return build_chat_model(self.settings, call_log=self._call_log())
+
+    def endpoint(self) -> EndpointPolicy | None:
+        """The native tool-calling policy, for a LangChain chat model or a configured endpoint (else None)."""
+        if self.staged or (self._chat is None and self._model is not None):
+            return None  # staged, or a plain ChatModel (e.g. scripted): the JSON-action loop
+        with self._lock:
+            if self._endpoint is None:
+                from agent.endpoint import EndpointPolicy, fallback_chat_models, openai_chat_model
+
+                chat = self._chat if self._chat is not None else openai_chat_model(self.settings)
+                self._endpoint = EndpointPolicy(
+                    chat,
+                    self.tools,
+                    fallbacks=fallback_chat_models(self.settings) if self._chat is None else [],
+                    limits=self.limits,
+                    call_log=self._call_log(),
+                    currency=self.settings.currency,
+                )
+            return self._endpoint
 
     def state(self, session: Session) -> ConversationState:
         """The typed results kept for ``session``'s conversation (the most recent sessions only)."""
@@ -145,18 +185,17 @@ class Assistant:
         )
         with calls_logged_to(session.llm_log_file):
             if self.staged:
-                policy = StagedPolicy(
-                    self.model,
-                    copy_variants=self.copy_variants,
-                    fallback=lambda question, ctx: self._converse(session, question, ctx),
-                )
-                reply = policy.respond(text, context)
+                reply = self._staged(session).respond(text, context)
             elif looks_like_campaign(text):
                 reply = plan_campaign(
                     read_request(text), context, model=self.model, copy_variants=self.copy_variants
                 )
             else:
                 reply = self._converse(session, text, context)
+                if reply.stop_reason.startswith("the language model failed"):
+                    emit(StepEvent("fallback", {"reason": reply.stop_reason, "policy": "staged"}))
+                    reply = self._staged(session).respond(text, context)
+                    reply.text += "\n\n(The endpoint failed; the local model and the tools answered.)"
         context.state.save(session.folder)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
@@ -165,26 +204,36 @@ class Assistant:
         session.trace("reply", text=reply.text, seconds=reply.seconds, backend=reply.backend)
         return reply
 
-    def _converse(self, session: Session, text: str, context: ToolContext) -> Reply:
-        prompt = load_prompt("agent")
-        system = prompt.render(
-            "system",
-            tools="\n".join(t.signature() for t in self.tools),
-            currency=self.settings.currency,
-        )
-        messages: list[Message] = [Message(role="system", content=system)]
-        messages += session.messages[-2 * _MEMORY_TURNS :]
-        messages.append(Message(role="user", content=text))
-        loop = AgentLoop(
+    def _staged(self, session: Session) -> StagedPolicy:
+        return StagedPolicy(
             self.model,
-            self.tools,
-            context,
-            limits=self.limits,
-            answer_prompt=prompt.render("answer"),
-            staged=self.staged,
-            router=self.router(),
+            copy_variants=self.copy_variants,
+            fallback=lambda question, ctx: self._converse(session, question, ctx, local=True),
         )
-        result = loop.run(messages)
+
+    def _converse(self, session: Session, text: str, context: ToolContext, *, local: bool = False) -> Reply:
+        """A question: the endpoint policy when there is one (and not ``local``), else the tool loop."""
+        history = session.messages[-2 * _MEMORY_TURNS :]
+        endpoint = None if local else self.endpoint()
+        if endpoint is not None:
+            result = endpoint.run([*history, Message(role="user", content=text)], context, context.on_event)
+        else:
+            staged = local or self.staged
+            prompt = load_prompt("agent")
+            system = prompt.render(
+                "system", tools="\n".join(t.signature() for t in self.tools), currency=self.settings.currency
+            )
+            loop = AgentLoop(
+                self.model,
+                self.tools,
+                context,
+                limits=self.limits,
+                answer_prompt=prompt.render("answer"),
+                staged=staged,
+                router=self.router() if staged else None,
+            )
+            messages = [Message(role="system", content=system), *history, Message(role="user", content=text)]
+            result = loop.run(messages)
         return Reply(
             text=result.answer,
             plots=[str(p) for p in context.plots],
@@ -196,6 +245,11 @@ class Assistant:
 
 _MEMORY_TURNS = 6
 _KEPT_STATES = 64
+
+
+def _is_langchain(model: object) -> TypeGuard[BaseChatModel]:
+    """A LangChain chat model (told apart without importing LangChain: it binds tools and is invoked)."""
+    return model is not None and hasattr(model, "bind_tools") and hasattr(model, "invoke")
 
 
 def plots_in(reply: Reply) -> list[Path]:

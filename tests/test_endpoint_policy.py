@@ -79,7 +79,7 @@ def _send(args: BaseModel, _ctx: ToolContext) -> BaseModel:
     return Sent(customer_id=args.customer_id, code=args.code, contact="jane.doe@example.com")
 
 
-def _describe(args: BaseModel) -> str:
+def _describe(args: BaseModel, _ctx: ToolContext) -> str:
     assert isinstance(args, CouponArgs)
     return f"send coupon {args.code} to customer {args.customer_id}"
 
@@ -454,3 +454,57 @@ def test_any_langchain_agent_using_the_tools_gets_run_tools_approval_and_redacti
     assert kinds(events, "approval") == [
         {"tool": "send_coupon", "action": "send coupon HI10 to customer CU0000007", "approved": approved}
     ]
+
+
+# --- the Assistant chooses the policy from the model ------------------------------------------
+
+
+def test_an_assistant_with_an_endpoint_runs_native_tool_calls_and_says_which_model_answered(
+    server: FakeOpenAIServer, loaded: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.assistant import Assistant
+    from agent.session import Session
+
+    monkeypatch.setenv("MKT_LLM_BASE_URL", server.base_url)
+    monkeypatch.setenv("MKT_LLM_MODEL", "primary")
+    settings = load_settings()
+    server.say(calls(("workspace_summary", {})), text("You have 3,000 customers."))
+    assistant = Assistant(settings, loaded.workspace)
+    assert not assistant.staged and assistant.endpoint() is not None
+    reply = assistant.respond(Session.open(loaded.workspace.runs_dir, None), "how many customers?")
+    assert reply.text == "You have 3,000 customers." and reply.tool_calls == ["workspace_summary"]
+    assert reply.backend == "openai:primary"
+
+
+def test_a_langchain_model_passed_in_plans_the_turn(server: FakeOpenAIServer, loaded: ToolContext) -> None:
+    from agent.assistant import Assistant
+    from agent.session import Session
+
+    server.say(calls(("workspace_summary", {})), text("3,000 customers."))
+    assistant = Assistant(load_settings(), loaded.workspace, model=chat(server))
+    assert not assistant.staged
+    reply = assistant.respond(Session.open(loaded.workspace.runs_dir, None), "customer count?")
+    assert reply.tool_calls == ["workspace_summary"] and reply.text == "3,000 customers."
+
+
+def test_when_the_endpoint_is_down_the_local_policy_still_answers(
+    loaded: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agent.assistant import Assistant
+    from agent.session import Session
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    monkeypatch.setenv("MKT_LLM_BASE_URL", dead)
+    monkeypatch.setenv("MKT_LLM_MAX_RETRIES", "0")
+    assistant = Assistant(load_settings(), loaded.workspace)
+    events: list[StepEvent] = []
+    reply = assistant.respond(
+        Session.open(loaded.workspace.runs_dir, None),
+        "how many customers do we have?",
+        on_event=events.append,
+    )
+    assert "3,000" in reply.text and "the local model and the tools answered" in reply.text
+    assert reply.tool_calls == ["workspace_summary"]
+    assert [e.data["policy"] for e in events if e.kind == "fallback"] == ["staged"]

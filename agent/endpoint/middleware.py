@@ -55,12 +55,13 @@ from langgraph.types import Command
 from pydantic import BaseModel, ValidationError
 
 from agent.endpoint.models import backend_name
+from agent.events import StepEvent
 from agent.llm.calllog import CallLog
 from agent.llm.errors import from_openai
-from agent.loop import Limits, StepEvent, ungrounded_numbers
+from agent.loop import Limits, ungrounded_numbers
 from agent.pii import redact, redact_value
-from agent.toolbox import AgentTool
-from data.errors import ModelAPIError
+from agent.toolbox import AgentTool, ToolContext
+from data.errors import MktError, ModelAPIError
 from prompts import load_prompt
 
 CHECK_ID = "mkt-check-"  # id prefix of the messages this module writes to the model (not evidence)
@@ -247,19 +248,21 @@ class CheckOutput(AgentMiddleware[AgentState[Any], None, Any]):
         return {"messages": [correction], "jump_to": "model"}
 
 
-def approval_config(tool: AgentTool) -> InterruptOnConfig:
-    """Interrupt before ``tool`` runs with valid arguments; the description is the action in words."""
+def approval_config(tool: AgentTool, context: ToolContext) -> InterruptOnConfig:
+    """Interrupt before ``tool`` runs with valid arguments and met preconditions; describe the action."""
 
     def valid(request: ToolCallRequest) -> bool:
         try:
-            tool.args_model.model_validate(request.tool_call["args"])
-        except ValidationError:
-            return False  # run_tool reports the invalid arguments to the model; nothing to approve
+            parsed = tool.args_model.model_validate(request.tool_call["args"])
+            if tool.check is not None:
+                tool.check(parsed, context)
+        except (ValidationError, MktError):
+            return False  # run_tool reports the invalid call to the model; nothing to approve
         return True
 
     def describe(tool_call: ToolCall, state: AgentState[Any], runtime: Runtime[Any]) -> str:
         try:
-            return tool.describe(tool.args_model.model_validate(tool_call["args"]))
+            return tool.describe(tool.args_model.model_validate(tool_call["args"]), context)
         except ValidationError:  # only when ``when`` was not consulted: run_tool rejects the arguments
             return f"{tool.name} {json.dumps(tool_call['args'], default=str)}"
 
@@ -270,6 +273,7 @@ def build_middleware(
     tools: Sequence[AgentTool],
     turn: TurnState,
     call_log: CallLog,
+    context: ToolContext,
     fallbacks: Sequence[BaseChatModel] = (),
 ) -> list[AgentMiddleware[Any, Any, Any]]:
     """The turn's middleware, outermost first.
@@ -278,7 +282,7 @@ def build_middleware(
     (``ModelCallLimitExceededError``); past ``max_tool_calls`` further calls are refused with a
     tool error and the model answers with what it has.
     """
-    gated = {t.name: approval_config(t) for t in tools if t.side_effect}
+    gated = {t.name: approval_config(t, context) for t in tools if t.side_effect}
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         ModelCallLimitMiddleware(thread_limit=turn.limits.max_model_calls, exit_behavior="error"),
         ToolCallLimitMiddleware(thread_limit=turn.limits.max_tool_calls, exit_behavior="continue"),

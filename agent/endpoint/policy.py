@@ -37,8 +37,9 @@ from pydantic import ValidationError
 
 from agent.endpoint.middleware import TurnState, build_middleware, evidence
 from agent.endpoint.tools import Ledger, to_langchain
+from agent.events import StepEvent
 from agent.llm.calllog import NULL_LOG, CallLog
-from agent.loop import Limits, LoopResult, StepEvent, summarize_results, ungrounded_numbers
+from agent.loop import Limits, LoopResult, summarize_results, ungrounded_numbers
 from agent.toolbox import AgentTool, ToolContext
 from data.errors import ModelAPIError
 from prompts import load_prompt
@@ -85,7 +86,7 @@ class EndpointPolicy:
             self.model,
             to_langchain(self.tools, context, emit, ledger),
             system_prompt=self._system(conversation),
-            middleware=build_middleware(self.tools, turn, self.call_log, self.fallbacks),
+            middleware=build_middleware(self.tools, turn, self.call_log, context, self.fallbacks),
             checkpointer=InMemorySaver(),
         )
         config: RunnableConfig = {

@@ -1,7 +1,7 @@
 """Agent tools as LangChain tools whose every call goes through ``run_tool``.
 
 The model sees each tool's pydantic argument schema (as JSON schema, bound for native tool
-calling); running a call hands the raw arguments to ``agent.loop.run_tool``, which validates them,
+calling); running a call hands the raw arguments to ``agent.toolbox.run_tool``, which validates them,
 asks approval for side effects, redacts the result and emits the trace events. Invalid arguments
 therefore come back to the model as run_tool's error observation, like any other tool error.
 
@@ -22,8 +22,8 @@ from typing import Any
 
 from langchain_core.tools import BaseTool, StructuredTool
 
-from agent.loop import StepEvent, run_tool
-from agent.toolbox import AgentTool, ToolContext
+from agent.events import StepEvent
+from agent.toolbox import AgentTool, ToolContext, run_tool
 
 
 @dataclass
@@ -92,12 +92,12 @@ def to_langchain(
     again; without one, run_tool asks ``context.approve`` as usual.
     """
     book = ledger or Ledger(approve=context.approve)
-    scoped = dataclasses.replace(context, approve=book.approved)
+    scoped = dataclasses.replace(context, approve=book.approved, on_event=on_event)
 
     def make(tool: AgentTool) -> BaseTool:
         def call(**kwargs: Any) -> str:
             with book.lock:
-                done = run_tool(tool, kwargs, scoped, on_event)
+                done = run_tool(tool, kwargs, scoped)
                 book.record(tool.name, kwargs, done.arguments)
             return done.observation
 
