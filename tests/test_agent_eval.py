@@ -11,15 +11,8 @@ import yaml
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from agent.campaign.request import looks_like_campaign
-from agent.catalog import default_tools
-from agent.cli.main import app
-from data.loader import load_files
-from data.settings import load_settings
-from data.synth.generate import GeneratedData
-from data.workspace import Workspace
-from evals import agent_eval
-from evals.agent_eval import (
+from agent import agent_eval
+from agent.agent_eval import (
     AgentEvalReport,
     Fact,
     check_fact,
@@ -32,6 +25,13 @@ from evals.agent_eval import (
     rescore,
     without_request,
 )
+from agent.campaign.request import looks_like_campaign
+from agent.catalog import default_tools
+from agent.cli.main import app
+from data.loader import load_files
+from data.settings import load_settings
+from data.synth.generate import GeneratedData
+from data.workspace import Workspace
 from tests.fakes.scripted_model import ScriptedModel
 from tools.chat_model import Message
 

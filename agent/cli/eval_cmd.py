@@ -184,11 +184,11 @@ def agent_eval(
     """Agent accuracy: tool-call rate and fact rate over labelled requests, per backend, split and intent."""
     import os
 
+    from agent.agent_eval import RequestOutcome, backends_for, intent_table, markdown_table
+    from agent.agent_eval import run as run_agent_eval
     from data.errors import ConfigError
     from data.settings import load_settings
     from data.workspace import Workspace
-    from evals.agent_eval import RequestOutcome, backends_for, intent_table, markdown_table
-    from evals.agent_eval import run as run_agent_eval
     from evals.agent_requests import load_requests, select
 
     if backend not in ("auto", "local", "endpoint"):

@@ -6,7 +6,7 @@ first, then its text; every approval asked is answered with the request's ``appr
 recorded. Relative file paths (exports) land in a folder of its own under
 ``runs/agent-eval/files/<id>``. The eval records the tools the last turn called, the missing,
 extra and forbidden ones, the approvals, the facts found and missing (``evals/agent_facts.py``,
-truths from ``evals/agent_truth.py``), the time, stop reason and backend, and scores:
+truths from ``agent/agent_truth.py``), the time, stop reason and backend, and scores:
 
 - tool-call rate: share of requests whose needed tools were all called (and no forbidden one);
   tool precision and recall over (request, tool) pairs;
@@ -22,7 +22,6 @@ Run it on a prepared workspace (``mkt data generate``, ``mkt knowledge ingest``,
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import shutil
 import time
@@ -33,22 +32,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from agent.agent_truth import WorkspaceTruth
+from agent.assistant import Assistant
+from agent.loop import Limits
+from agent.session import Session
 from evals.agent_facts import Evidence, FactResult, TruthSource, Value, check_fact, without
 from evals.agent_requests import AgentRequest, Kind
-from evals.agent_truth import WorkspaceTruth
 
 if TYPE_CHECKING:
     from data.settings import Settings
     from data.workspace import Workspace
-
-
-def _agent(module: str) -> Any:
-    """A module of ``agent/``, imported by name.
-
-    ``agent/`` is outside mypy's strict ``files`` (pyproject.toml); a plain import would make mypy
-    check it, and report its errors, from here. The eval needs only the few names it uses.
-    """
-    return importlib.import_module(f"agent.{module}")
 
 
 class Responder(Protocol):
@@ -270,7 +263,7 @@ def evaluate(
     on_result: OnResult | None = None,
 ) -> BackendRun:
     """Run every request through ``assistant`` (a fresh session each, earlier turns first) and score it."""
-    session_type = _agent("session").Session
+    session_type = Session
     runs_dir = assistant.workspace.runs_dir.resolve()
     started = time.monotonic()
     models: set[str] = set()
@@ -394,13 +387,13 @@ def run(
     configured endpoint with its local fallback, as users get it. ``model`` overrides both (tests).
     ``max_seconds`` caps each turn of the tool-calling loop.
     """
-    assistant_type = _agent("assistant").Assistant
+    assistant_type = Assistant
     home = workspace.home.resolve()  # the eval runs each request in a folder of its own
     settings = settings.model_copy(update={"home": home})
     workspace = type(workspace)(home)
     options: dict[str, Any] = {"model": model, "copy_variants": copy_variants}
     if max_seconds is not None:
-        options["limits"] = _agent("loop").Limits(max_seconds=max_seconds)
+        options["limits"] = Limits(max_seconds=max_seconds)
     truth = WorkspaceTruth(settings, workspace)
     truths = {name: truth.value(name) for name in truth_names(requests)}
     runs: list[BackendRun] = []
