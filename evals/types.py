@@ -72,6 +72,13 @@ class CheckContext(BaseModel):
     brand: str | None = None
     postal_address: str | None = None
     brand_examples: list[str] = Field(default_factory=list, description="Copy in the brand's voice.")
+    catalogue: list[str] = Field(
+        default_factory=list, description="Product and collection names the brand sells (may be named)."
+    )
+    brand_facts: list[str] = Field(
+        default_factory=list, description="Claims the brand may make (awards, certifications, history)."
+    )
+    product_description: str | None = Field(default=None, description="The promoted product's catalogue text.")
     personalization_fields: list[str] = Field(
         default_factory=lambda: ["first_name"], description="Fields a {{token}} may name."
     )
