@@ -55,9 +55,7 @@ def truncated(part: str, text: str) -> bool:
     return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—"
 
 
-def repetition(text: str) -> str | None:
-    """A run of words repeated back to back ("off off off", a sentence twice), or None."""
-    words = [w.lower() for w in _WORD.findall(TOKEN.sub(" ", text))]
+def _tandem(words: list[str]) -> str | None:
     n = len(words)
     for k in range(1, min(25, n // 2) + 1):
         for i in range(n - 2 * k + 1):
@@ -65,10 +63,19 @@ def repetition(text: str) -> str | None:
                 if k == 1 and not (i + 2 < n and words[i + 2] == words[i]):
                     continue  # one doubled word ("that that") is a typo; three is degenerate
                 return " ".join(words[i : i + k])
+    return None
+
+
+def repetition(text: str) -> str | None:
+    """Words repeated back to back within a sentence ("off off off"), or a sentence said twice."""
     seen: set[str] = set()
-    for s in sentences(text):
-        key = " ".join(_WORD.findall(s.lower()))
-        if len(key.split()) >= 3 and key in seen:
+    for s in sentences(TOKEN.sub(" ", text)):
+        words = [w.lower() for w in _WORD.findall(s)]
+        run = _tandem(words)
+        if run:
+            return run
+        key = " ".join(words)
+        if len(words) >= 3 and key in seen:
             return s
         seen.add(key)
     return None

@@ -12,12 +12,13 @@ import re
 from functools import lru_cache
 from typing import Final
 
+from evals.limits import base_part
 from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _WORD: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’&.-]*")
-_CAPITAL: Final = re.compile(r"^(?:[A-Z][a-z]+[A-Za-z]*|[A-Z][a-z]*[A-Z][A-Za-z]+)(?:['’]s)?[.,]?$")
+_CAPITAL: Final = re.compile(r"^(?:[A-Z][a-z]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z]*)(?:['’]s)?[.,]?$")
 _NUMBER: Final = re.compile(r"^\d{1,4}[A-Za-z]?$")
 # Capitalised words that are not names of products: greetings, pronouns, calendar, opt-out words.
 COMMON: Final = frozenset(
@@ -74,8 +75,9 @@ def _trim(run: list[str]) -> list[str]:
 
 
 def _title_case(text: str, known: str) -> bool:
-    words = [w for w in _WORD.findall(text) if len(w) >= 3 and f" {_key(w)} " not in known]
-    return len(words) >= 3 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
+    every = [w for w in _WORD.findall(text) if len(w) >= 3]
+    words = [w for w in every if f" {_key(w)} " not in known]
+    return len(every) >= 3 and len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
 
 
 def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
@@ -83,7 +85,7 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
     known = _known_text(_known_sources(context))
     found: list[str] = []
     for part, text in copy_parts(draft, context).items():
-        if part in _HEADLINES and _title_case(text, known):  # a Title Case headline: capitals say nothing
+        if base_part(part) in _HEADLINES and _title_case(text, known):  # a Title Case headline: capitals say nothing
             continue
         for sentence in (c for s in sentences(text) for c in s.split(": ")):
             for run in name_runs(sentence):
