@@ -28,7 +28,7 @@ COMMON: Final = frozenset(
     "thanksgiving easter black cyber new year's eve valentine's day usa us".split()
 )
 _HEADLINES: Final = frozenset({"subject", "title", "headline"})
-_GLUE: Final = frozenset({"&", "of", "and", "the", "de"})
+_GLUE: Final = frozenset({"&", "of", "de"})
 
 
 def _key(word: str) -> str:
