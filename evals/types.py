@@ -92,7 +92,9 @@ class CheckContext(BaseModel):
     brand_facts: list[str] = Field(
         default_factory=list, description="Claims the brand may make (awards, certifications, history)."
     )
-    product_description: str | None = Field(default=None, description="The promoted product's catalogue text.")
+    product_description: str | None = Field(
+        default=None, description="The promoted product's catalogue text."
+    )
     personalization_fields: list[str] = Field(
         default_factory=lambda: ["first_name"], description="Fields a {{token}} may name."
     )

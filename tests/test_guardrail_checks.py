@@ -16,15 +16,26 @@ from evals.types import CheckContext, CopyDraft, MetricResult
 
 ADDRESS = "Ember & Oak Coffee Roasters, 48 Mill Lane, Portland, OR 97214, USA"
 CTX = CheckContext(
-    offer={"product": "Harvest Blend", "price": 18, "discount": "10%", "code": "BREW10", "deadline": "2026-12-20"},
+    offer={
+        "product": "Harvest Blend",
+        "price": 18,
+        "discount": "10%",
+        "code": "BREW10",
+        "deadline": "2026-12-20",
+    },
     brand="Ember & Oak Coffee Roasters",
     postal_address=ADDRESS,
     brand_examples=["Fresh from Tuesday's roast: Harvest Blend, notes of cocoa and toasted hazelnut."],
     catalogue=["Harvest Blend", "Yirgacheffe Single Origin", "Night Owl Decaf", "Cold Brew Kit"],
-    brand_facts=["The Yirgacheffe Single Origin won a Good Food Award.", "Roasted in Portland every Tuesday."],
+    brand_facts=[
+        "The Yirgacheffe Single Origin won a Good Food Award.",
+        "Roasted in Portland every Tuesday.",
+    ],
     product_description="Medium roast, notes of cocoa and toasted hazelnut.",
 )
-GOOD_SMS = "Ember & Oak: Harvest Blend is fresh off Tuesday's roast. Take 10% off with code BREW10 until Dec 20."
+GOOD_SMS = (
+    "Ember & Oak: Harvest Blend is fresh off Tuesday's roast. Take 10% off with code BREW10 until Dec 20."
+)
 
 
 def sms(text: str) -> CopyDraft:
@@ -35,7 +46,11 @@ def email(body: str, subject: str = "Fresh from Tuesday's roast") -> CopyDraft:
     footer = f"Unsubscribe: {{{{unsubscribe_url}}}}\n{ADDRESS}"
     return CopyDraft(
         channel="email",
-        parts={"subject": subject, "preheader": "10% off Harvest Blend until Dec 20.", "body": f"{body}\n\n{footer}"},
+        parts={
+            "subject": subject,
+            "preheader": "10% off Harvest Blend until Dec 20.",
+            "body": f"{body}\n\n{footer}",
+        },
     )
 
 
@@ -91,8 +106,12 @@ def test_invented_product_name_is_rejected_and_named() -> None:
 
 
 def test_issue_13_trail_shoes_are_not_in_a_running_catalogue() -> None:
-    ctx = CTX.model_copy(update={"offer": {"product": "Ridgeback 3"}, "catalogue": ["Ridgeback 3", "Trail Shell"]})
-    assert_fails(entities_check(sms("Meet The Trail Shoes, built for the rigors of the market."), ctx), "Trail Shoes")
+    ctx = CTX.model_copy(
+        update={"offer": {"product": "Ridgeback 3"}, "catalogue": ["Ridgeback 3", "Trail Shell"]}
+    )
+    assert_fails(
+        entities_check(sms("Meet The Trail Shoes, built for the rigors of the market."), ctx), "Trail Shoes"
+    )
 
 
 def test_catalogue_names_places_and_calendar_words_pass() -> None:
@@ -118,7 +137,9 @@ def test_claims_the_brand_cannot_back_are_rejected(claim: str) -> None:
 
 def test_the_brands_real_award_may_be_claimed_for_the_product_that_won_it() -> None:
     ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "Yirgacheffe Single Origin"}})
-    draft = sms("Ember & Oak: our award-winning Yirgacheffe Single Origin is back. 10% off with BREW10. Shop now.")
+    draft = sms(
+        "Ember & Oak: our award-winning Yirgacheffe Single Origin is back. 10% off with BREW10. Shop now."
+    )
     assert_passes(claims_check(draft, ctx))
 
 
@@ -143,12 +164,16 @@ def test_broken_text_is_rejected_with_what_is_broken(text: str, found: str) -> N
 
 
 def test_issue_13_subject_cut_mid_phrase_is_broken() -> None:
-    draft = email("Hi {{first_name}},\n\nHarvest Blend is back.\n\nShop now.", "Harvest Blend, it's not just another")
+    draft = email(
+        "Hi {{first_name}},\n\nHarvest Blend is back.\n\nShop now.", "Harvest Blend, it's not just another"
+    )
     assert_fails(broken_check(draft, CTX), "subject stops mid-sentence")
 
 
 def test_complete_copy_with_a_headline_without_full_stop_passes() -> None:
-    draft = email("Hi {{first_name}},\n\nHarvest Blend is back. Take 10% off.\n\nShop now.", "Cocoa, hazelnut, 10% off")
+    draft = email(
+        "Hi {{first_name}},\n\nHarvest Blend is back. Take 10% off.\n\nShop now.", "Cocoa, hazelnut, 10% off"
+    )
     assert_passes(broken_check(draft, CTX))
 
 
@@ -203,7 +228,9 @@ def test_good_email_passes_every_hard_check_and_lists_what_did_not_run() -> None
 def test_diversity_compares_all_variants_and_ignores_the_variant_itself() -> None:
     a = sms(f"{GOOD_SMS} Shop now.")
     b = sms(f"{GOOD_SMS} Order now.")
-    c = sms("Ember & Oak: colder mornings call for a rounder cup. 10% off Harvest Blend, code BREW10. Get yours.")
+    c = sms(
+        "Ember & Oak: colder mornings call for a rounder cup. 10% off Harvest Blend, code BREW10. Get yours."
+    )
     variants = [a, b, c]
     result = check_copy(a, CTX, siblings=variants).result("diversity")
     assert result.status == "failed" and result.score > 0.5  # b differs from a only in its CTA

@@ -15,7 +15,9 @@ from typing import Final
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
-_AWARD: Final = re.compile(r"\baward(?:s|-winning| winning| winner)?\b|\bprize[- ]?winning\b|\bwinner of\b", re.I)
+_AWARD: Final = re.compile(
+    r"\baward(?:s|-winning| winning| winner)?\b|\bprize[- ]?winning\b|\bwinner of\b", re.I
+)
 _CLAIM: Final = re.compile(
     r"\bvoted\b|#\s?1\b|\bno\.?\s?1\b|\bnumber[- ]one\b|\bbest[- ]?sell(?:ing|er)\b|\btop[- ]rated\b"
     r"|\b(?:rated|ranked) (?:the )?(?:best|top|first|#1|number one)\b"

@@ -85,7 +85,9 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
     known = _known_text(_known_sources(context))
     found: list[str] = []
     for part, text in copy_parts(draft, context).items():
-        if base_part(part) in _HEADLINES and _title_case(text, known):  # a Title Case headline: capitals say nothing
+        if base_part(part) in _HEADLINES and _title_case(
+            text, known
+        ):  # a Title Case headline: capitals say nothing
             continue
         for sentence in (c for s in sentences(text) for c in s.split(": ")):
             for run in name_runs(sentence):

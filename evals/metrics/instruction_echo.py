@@ -19,7 +19,8 @@ ECHO: Final[tuple[str, ...]] = (
     rf"^(?:include|mention|keep|use|do not|don't|avoid|end with|start with|make sure)\b.*\b(?:{_TASK_NOUN})\b"
     r".*\b(?:verbatim|above|below|under|limit|characters?|words?|invent|include|examples?|deadline|cta)\b",
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Audience: lapsed customers"
-    r"^(?:the\s+)?(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|task|offer|output|cta|call to action|title"
+    r"^(?:the\s+)?(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|task|offer|output|cta"
+    r"|call to action|title"
     r"|segment|channel|instructions?|format|sms|email|push)\s*(?:\([^)]*\))?\s*:",
     r"\b(?:under|max(?:imum)?|at most|no more than|fewer than|less than)\s+\d+\s+(?:characters|chars|words)\b",
     r"\b\d+\s*-\s*\d+\s+sentences\b",

@@ -42,7 +42,11 @@ def language_match_check(draft: CopyDraft, context: CheckContext) -> MetricResul
     share = cjk / len(letters) if letters else 0.0
     details: dict[str, object] = {"expected": expected, "cjk_share": round(share, 4), "letters": len(letters)}
     if not expected or len(letters) < (8 if expected in CJK_LANGUAGES else MIN_LETTERS):
-        why = "no expected language given" if not expected else f"too little text to tell ({len(letters)} letters)"
+        why = (
+            "no expected language given"
+            if not expected
+            else f"too little text to tell ({len(letters)} letters)"
+        )
         return MetricResult(
             metric="language_match", score=0.0, passed=True, hard=True, skipped=True,
             reason=f"language not checked: {why}", details=details,

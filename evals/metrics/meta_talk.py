@@ -22,7 +22,8 @@ META: Final[tuple[str, ...]] = (
     rf"\b(?:below|above) (?:is|are)\b[^.!?\n]{{0,30}}\b{_COPY_NOUN}\b",
     r"\bhere(?:'s|’s| is) what i (?:came up with|wrote|have)\b",
     r"\bas an ai\b|\blanguage model\b|\bi am an ai\b",
-    r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to (?:help|assist|refine|tweak|adjust)\b",
+    r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to"
+    r" (?:help|assist|refine|tweak|adjust)\b",
     r"\b(?:happy|glad) to (?:help|tweak|adjust|change|refine)\b",
     r"\blet me know\b",
     r"\bi hope (?:this|that|it) (?:helps|works)\b|\bhope (?:this|that|it) (?:helps|works)\b",

@@ -15,7 +15,9 @@ from evals.types import CheckContext, CopyDraft, MetricResult
 
 def topic_reference(context: CheckContext) -> str:
     """What the copy should be about: product, features and catalogue description, as one text."""
-    bits = [str(context.offer.get(k, "")) for k in ("product", "features")] + [context.product_description or ""]
+    bits = [str(context.offer.get(k, "")) for k in ("product", "features")] + [
+        context.product_description or ""
+    ]
     return ". ".join(b for b in bits if b)
 
 

@@ -32,7 +32,8 @@ _RUN_DOWN: Final = re.compile(
     r"|slow|dull|weak|cheap|greasy|sticky|thin|forgettable|average|meh)\b"
     r"|\b(?:stale|bland|forgettable|buggy|clunky|mediocre|so-so|second-rate|subpar|overpriced)\b"
     r"|\bbetter than nothing\b|\btry it anyway\b|\b(?:get|gets) there eventually\b|\bprobably (?:safe|fine|okay|ok)\b"
-    r"|\bsome (?:people|customers) (?:break out|hate|complain|return)\b|\bbut (?:it|the price)(?:'s|’s| is) (?:cheap|right)\b"
+    r"|\bsome (?:people|customers) (?:break out|hate|complain|return)\b"
+    r"|\bbut (?:it|the price)(?:'s|’s| is) (?:cheap|right)\b"
     r"|\bbut it works\b|\bbut stick with it\b|\bpasses the time\b|\bno masterpiece\b|\bclearing it out\b"
     r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b",
     re.I,
