@@ -12,6 +12,7 @@ import re
 from typing import Final
 
 from evals.metrics.language import detect_language
+from evals.metrics.readability import prose
 from evals.metrics.text import CJK, copy_parts
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
@@ -65,7 +66,7 @@ def language_match_check(draft: CopyDraft, context: CheckContext) -> MetricResul
             metric="language_match", score=0.0, threshold=MIN_PROBABILITY, passed=False, hard=True,
             reason=f"{share:.0%} of the letters are Chinese characters; write it in {expected}", details=details,
         )  # fmt: skip
-    found = detect_language(text)
+    found = detect_language(prose(draft))  # the soft score's text: one detection, cached, serves both
     lang, prob = found if found else ("", 0.0)
     details.update(detected=lang, probability=round(prob, 4))
     wrong = bool(lang) and lang.split("-")[0] != expected and prob >= MIN_PROBABILITY

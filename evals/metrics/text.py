@@ -16,7 +16,12 @@ CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 def sentences(text: str) -> list[str]:
     """``text`` split into sentences and lines, stripped, empty ones dropped."""
-    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=8192)
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENTENCE.split(text) if s and s.strip())
 
 
 def copy_parts(draft: CopyDraft, context: CheckContext) -> dict[str, str]:
