@@ -65,6 +65,8 @@ def unsupported_claims(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The sentences that make a superlative, ranking or award claim no brand fact supports."""
     found: list[str] = []
     for text in copy_parts(draft, context).values():
+        if not (_AWARD.search(text) or _CLAIM.search(text)):  # most copy claims nothing: one pass
+            continue
         for sentence in sentences(text):
             if _AWARD.search(sentence) and not _award_supported(sentence, context):
                 found.append(sentence)

@@ -27,12 +27,15 @@ ECHO: Final[tuple[str, ...]] = (
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
 )
-_ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I)
+_ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I | re.M)
 
 
 def echoed_instructions(text: str) -> list[str]:
     """The sentences of ``text`` that read as the prompt, not as copy."""
-    return [s for s in sentences(text) if _ECHO_RE.search(s)]
+    parts = sentences(text)
+    if not _ECHO_RE.search("\n".join(parts)):  # one pass: ``^`` anchors at each sentence
+        return []
+    return [s for s in parts if _ECHO_RE.search(s)]
 
 
 def instruction_echo_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

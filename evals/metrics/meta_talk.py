@@ -39,12 +39,12 @@ META: Final[tuple[str, ...]] = (
     r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",
     r"\bi(?:'m|’m| am) glad to hear\b",
 )
-_META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.I | re.M)
+_META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
 
 
 def meta_phrases(text: str) -> list[str]:
     """The meta-talk phrases in ``text``, in order."""
-    return [m.group(0).strip() for m in _META_RE.finditer(text)]
+    return [m.group(0).strip() for m in _META_RE.finditer(text.lower())]
 
 
 def meta_talk_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

@@ -44,6 +44,8 @@ def tone_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The sentences that insult the reader or run down the product, each with what is wrong."""
     found: list[str] = []
     for text in copy_parts(draft, context).values():
+        if not (_INSULT.search(text) or _RUN_DOWN.search(text)):  # one pass over clean copy
+            continue
         for sentence in sentences(text):
             if _INSULT.search(sentence):
                 found.append(f"hostile or shaming toward the customer: {sentence!r}")
