@@ -19,6 +19,8 @@ from evals.suite import Suite
 HIGHER_IS_BETTER: dict[str, bool] = {
     "length": False, "tokens": False, "grounding": True, "compliance": True, "spam": False, "cta": True,
     "readability": False, "language": True, "sentiment": True, "brand_voice": True, "diversity": False, "judge": True,
+    "meta_talk": False, "instruction_echo": False, "entities": False, "claims": False, "off_topic": True,
+    "broken_text": False, "tone": False, "language_match": True,
 }  # fmt: skip
 
 

@@ -42,6 +42,14 @@ DEFAULT_TOLERANCES: dict[str, float] = {
     "sentiment": 0.15,
     "brand_voice": 0.05,
     "diversity": 0.05,
+    "meta_talk": 0.0,
+    "instruction_echo": 0.0,
+    "entities": 0.0,
+    "claims": 0.0,
+    "off_topic": 0.05,
+    "broken_text": 0.0,
+    "tone": 0.0,
+    "language_match": 0.1,
 }
 
 
@@ -52,6 +60,8 @@ class BrandSpec(BaseModel):
     postal_address: str | None = None
     examples: list[str] = Field(default_factory=list)
     personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
+    catalogue: list[str] = Field(default_factory=list, description="Product names copy may mention.")
+    facts: list[str] = Field(default_factory=list, description="Claims the brand may make (awards...).")
 
 
 class GenerateSpec(BaseModel):
@@ -139,6 +149,8 @@ class Suite(BaseModel):
             postal_address=brand.postal_address if brand else None,
             brand_examples=brand.examples if brand else [],
             personalization_fields=brand.personalization_fields if brand else ["first_name"],
+            catalogue=brand.catalogue if brand else [],
+            brand_facts=brand.facts if brand else [],
             segment=case.segment,
             language=case.language or self.defaults.language,
             require_cta=case.require_cta,

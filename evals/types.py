@@ -5,16 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 Channel = Literal["email", "sms", "push", "social", "ads"]
+Status = Literal["passed", "failed", "not_run"]
 
 
 class MetricResult(BaseModel):
     """One metric's verdict on one piece of copy.
 
     ``score`` is on the metric's own scale (see ``unit``); ``passed`` compares it with ``threshold``;
-    ``reason`` says in plain words what was found, so it can be fed back to a model.
+    ``reason`` says in plain words what was found, so it can be fed back to a model. ``status`` is
+    what to show: a check that could not run (``skipped``: no embedder, too little text, nothing to
+    compare) is ``not_run``, never a pass, though ``passed`` stays True so it fails nothing.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -28,6 +31,14 @@ class MetricResult(BaseModel):
     higher_is_better: bool = Field(default=True, description="Direction used by baseline comparisons.")
     skipped: bool = Field(default=False, description="Not applicable or not computable here.")
     details: dict[str, object] = Field(default_factory=dict, description="Machine-readable extras.")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        """``passed``, ``failed`` or ``not_run`` (skipped: not applicable or not computable here)."""
+        if self.skipped:
+            return "not_run"
+        return "passed" if self.passed else "failed"
 
 
 class CopyDraft(BaseModel):
@@ -56,6 +67,9 @@ class Thresholds(BaseModel):
     max_spam_words: int = Field(default=0, ge=0)
     min_brand_similarity: float = Field(default=0.3, description="Cosine similarity to brand examples.")
     max_variant_similarity: float = Field(default=0.9, description="Cosine similarity between variants.")
+    min_topic_similarity: float = Field(
+        default=0.25, description="Cosine similarity of the copy to the offer and product (off-topic below)."
+    )
     min_sentiment: float = Field(
         default=-0.3, description="Lowest VADER compound score (clearly negative below)."
     )
@@ -72,6 +86,15 @@ class CheckContext(BaseModel):
     brand: str | None = None
     postal_address: str | None = None
     brand_examples: list[str] = Field(default_factory=list, description="Copy in the brand's voice.")
+    catalogue: list[str] = Field(
+        default_factory=list, description="Product and collection names the brand sells (may be named)."
+    )
+    brand_facts: list[str] = Field(
+        default_factory=list, description="Claims the brand may make (awards, certifications, history)."
+    )
+    product_description: str | None = Field(
+        default=None, description="The promoted product's catalogue text."
+    )
     personalization_fields: list[str] = Field(
         default_factory=lambda: ["first_name"], description="Fields a {{token}} may name."
     )
@@ -93,6 +116,7 @@ class CheckReport(BaseModel):
     results: list[MetricResult]
     failures: list[str] = Field(description="Reasons of the failed hard checks, in plain words.")
     warnings: list[str] = Field(description="Reasons of the failed soft checks.")
+    not_run: list[str] = Field(default_factory=list, description="Checks that could not run, with why.")
 
     def result(self, metric: str) -> MetricResult:
         """The result of one metric, by name."""

@@ -12,12 +12,13 @@ from evals.types import CheckContext, CopyDraft, MetricResult
 
 UNSUBSCRIBE = re.compile(
     r"\bunsubscribe\b|\bopt[- ]?out\b|\bmanage (?:your )?(?:email )?(?:preferences|subscriptions?)\b"
-    r"|\{\{\s*(?:unsubscribe_url|preferences_url)\s*\}\}",
+    r"|\{\{\s*(?:unsubscribe_url|preferences_url)\s*\}\}|退订|取消订阅",
     re.I,
 )
 SMS_OPT_OUT = re.compile(
     r"\b(?:reply|text|txt|send)\s+[\"']?stop\b|\bstop\s*(?:to|2)\s*(?:opt[- ]?out|unsubscribe|end|quit|cancel|stop)\b"
-    r"|\bopt[- ]?out\b[^.]{0,20}\bstop\b",
+    r"|\bopt[- ]?out\b[^.]{0,20}\bstop\b"
+    r"|(?:回复|回)\s*(?:TD|T|N|退订)\s*退?订?|退订回\s*T",  # Chinese: "回复TD退订", "回T退订"
     re.I,
 )
 

@@ -13,7 +13,13 @@ CTA_VERBS: Final[tuple[str, ...]] = (
     "view", "try", "start", "join", "book", "reserve", "register", "sign up", "subscribe", "download",
     "learn", "read", "watch", "visit", "save", "redeem", "use", "unlock", "treat yourself", "lace up",
     "check out", "meet", "pick up", "upgrade", "tap", "click", "call", "come", "don't miss", "take",
+    "open", "turn on", "turn it on", "restock", "stock up", "brew", "treat", "reserve", "book", "pre-order",
 )  # fmt: skip
+# Chinese calls to action ("立即购买" buy now, "马上下单" order now, "立即选购" shop now...).
+_CTA_ZH: Final = re.compile(
+    r"(?:立即|马上|现在就?|快来|赶快|立刻|即刻)(?:购买|选购|下单|抢购|领取|体验|查看|预订|预约|订购|试用|开通|使用)"
+    r"|(?:点击|戳)(?:链接|这里|查看)|去看看|快来看看"
+)
 # An imperative CTA verb opening a sentence, line or clause (after ':' '-' '|' or a token).
 _CTA: Final = re.compile(
     r"(?:^|[.!?:;|\n>\u2013\u2014-]\s*|\}\}[,.!]?\s*)(?:now\s+)?(?P<verb>"
@@ -27,7 +33,8 @@ _LINK: Final = re.compile(r"https?://|\{\{\s*\w*url\s*\}\}|\[[^\]]+\]\([^)]+\)",
 
 def cta_phrases(text: str) -> list[str]:
     """The CTA verbs that open a sentence or clause in ``text``."""
-    return [m.group("verb").lower() for m in _CTA.finditer(text.strip())]
+    found = [m.group("verb").lower() for m in _CTA.finditer(text.strip())]
+    return found + _CTA_ZH.findall(text)
 
 
 def cta_strength(text: str) -> float:

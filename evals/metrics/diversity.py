@@ -1,4 +1,9 @@
-"""Diversity across variants: how alike the variants of one request are (lower = more diverse)."""
+"""Diversity across variants: how alike the variants of one request are (lower = more diverse).
+
+Variants are compared on what the reader reads as their message: the legal footer and the short
+call-to-action lines are set aside, so variants that differ only in "Shop now" / "Order now" count
+as the same copy.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from itertools import combinations
 import numpy as np
 
 from evals.embedding import Embedder, normalise
+from evals.metrics.cta import cta_phrases
+from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -41,6 +48,20 @@ def self_similarity(texts: Sequence[str], embed: Embedder | None = None) -> floa
     return float(np.mean([jaccard(a, b) for a, b in combinations(texts, 2)]))
 
 
+_CTA_WORDS = 4
+
+
+def message(draft: CopyDraft, context: CheckContext) -> str:
+    """The draft without its footer and without sentences that are only a call to action."""
+    kept = [
+        s
+        for text in copy_parts(draft, context).values()
+        for s in sentences(text)
+        if not (len(s.split()) <= _CTA_WORDS and cta_phrases(s))
+    ]
+    return " ".join(kept) or draft.text()
+
+
 def diversity_check(
     draft: CopyDraft, siblings: Sequence[CopyDraft], context: CheckContext, embed: Embedder | None = None
 ) -> MetricResult:
@@ -51,8 +72,8 @@ def diversity_check(
             metric="diversity", score=0.0, threshold=th, passed=True, hard=False, skipped=True,
             higher_is_better=False, reason="a single variant: nothing to compare",
         )  # fmt: skip
-    mine = draft.text()
-    others = [s.text() for s in siblings]
+    mine = message(draft, context)
+    others = [message(s, context) for s in siblings]
     if embed is not None:
         v = normalise(embed([mine, *others]))
         sims = [float(x) for x in v[1:] @ v[0]]

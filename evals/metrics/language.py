@@ -28,8 +28,12 @@ def _factory() -> DetectorFactory:
     return factory
 
 
+@lru_cache(maxsize=4096)
 def detect_language(text: str) -> tuple[str, float] | None:
-    """(ISO 639-1 code, probability) of the most likely language, or None when undecidable."""
+    """(ISO 639-1 code, probability) of the most likely language, or None when undecidable.
+
+    Cached: the soft ``language`` score and the hard ``language_match`` check ask about the same prose.
+    """
     detector = _factory().create()
     detector.n_trial = _TRIALS
     detector.append(text)

@@ -9,7 +9,8 @@ from evals.metrics.tokens import strip_tokens
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 # Phrases that spam filters and readers treat as spam (drawn from the lists published by email
-# service providers); kept to phrases a careful marketer never needs.
+# service providers); kept to phrases a careful marketer never needs. Standard CTAs ("Order now",
+# "Shop now", "Get yours") are not on it: readers expect them.
 SPAM_PHRASES: Final[tuple[str, ...]] = (
     "100% free", "act now", "all natural", "amazing deal", "apply now", "as seen on", "be your own boss",
     "best price", "big bucks", "billion", "buy direct", "call now", "cancel at any time", "cash bonus",
@@ -18,7 +19,7 @@ SPAM_PHRASES: Final[tuple[str, ...]] = (
     "free gift", "free money", "free trial", "get paid", "guarantee", "guaranteed", "hurry",
     "incredible deal", "increase sales", "instant", "lowest price", "make money", "miracle",
     "no catch", "no cost", "no credit check", "no obligation", "no questions asked", "not spam",
-    "once in a lifetime", "order now", "risk-free", "risk free", "satisfaction guaranteed",
+    "once in a lifetime", "risk-free", "risk free", "satisfaction guaranteed",
     "save big", "special promotion", "this is not spam", "this won't last", "urgent", "winner",
     "you have been selected", "you're a winner", "you won't believe", "won't believe",
     "what happens next", "will blow your mind", "mind-blowing", "shocking", "unbelievable",

@@ -1,0 +1,111 @@
+"""Incomplete or broken text: truncation, leftover placeholders and labels, garbled tokens, repetition.
+
+A part that stops mid-clause ("...with code"), a template slot never filled ("[Customer Name]",
+"<name>", "{product_name}", "XX%"), a prompt label left in ("Brand guide:", "Subject:"), mojibake or
+model control tokens ("Ã©", "<|im_end|>"), and degenerate repetition ("off off off").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from evals.metrics.text import CJK, copy_parts, sentences
+from evals.metrics.tokens import TOKEN
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+_PLACEHOLDER: Final = re.compile(
+    r"\[[A-Z][^\]\n]{1,40}\](?!\()|<(?:[a-z][a-z _-]{1,30})>|(?<!\{)\{[A-Za-z_][A-Za-z0-9_ ]{0,30}\}(?!\})"
+    r"|\blorem ipsum\b|\bXX+%?|\b(?:TBD|TODO|FIXME|INSERT)\b|\bN/A\b|_{3,}|\(link\)|\[link\]",
+    re.I,
+)
+_LABEL: Final = re.compile(
+    r"\bbrand guide:|^\s*(?:subject(?: line)?|preheader|body|sms|email|push|title|text|message|variant \d+"
+    r"|option \d+|version \d+|copy)\s*\d*\s*:",
+    re.I | re.M,
+)
+_GARBLED: Final = re.compile(
+    r"[ÃÂ][\x80-\xbf©®°±²³´µ¶·¸¹º»¼½¾¿€™¢£¤¥¦§¨ª«¬]|â€|\ufffd|<\|[^|>]{0,20}\|>|</?s>|<unk>|\[/?INST\]"
+    r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]",
+    re.M,
+)
+_FUNCTION_END: Final = frozenset(
+    "the a an and or but with to of for until at by from your our my their its is are was it's "
+    "not just another this that these those as than code if when while because so very more".split()
+)
+_END_PUNCT: Final = ".!?…)\"'”’。！？"
+_WORD: Final = re.compile(r"[\w'’-]+")
+_PROSE: Final = frozenset({"body", "text", "description"})
+
+
+def truncated(part: str, text: str) -> bool:
+    """Whether ``text`` stops mid-clause: a function word last, or an open bracket or quote."""
+    stripped = text.rstrip()
+    if not stripped or CJK.search(stripped[-1]):
+        return False
+    words = _WORD.findall(stripped.lower())
+    if not words:
+        return False
+    if stripped.count("(") > stripped.count(")") or stripped.count("“") > stripped.count("”"):
+        return True
+    if stripped[-1] in _END_PUNCT:
+        return False
+    if part in _PROSE and len(sentences(stripped)) >= 2:  # running prose ends its last sentence
+        return True
+    return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—"
+
+
+def _tandem(words: list[str]) -> str | None:
+    n = len(words)
+    for k in range(1, min(25, n // 2) + 1):
+        for i in range(n - 2 * k + 1):
+            if words[i : i + k] == words[i + k : i + 2 * k]:
+                if k == 1 and not (i + 2 < n and words[i + 2] == words[i]):
+                    continue  # one doubled word ("that that") is a typo; three is degenerate
+                return " ".join(words[i : i + k])
+    return None
+
+
+def repetition(text: str) -> str | None:
+    """Words repeated back to back within a sentence ("off off off"), or a sentence said twice."""
+    seen: set[str] = set()
+    for s in sentences(TOKEN.sub(" ", text)):
+        words = [w.lower() for w in _WORD.findall(s)]
+        run = _tandem(words)
+        if run:
+            return run
+        key = " ".join(words)
+        if len(words) >= 3 and key in seen:
+            return s
+        seen.add(key)
+    return None
+
+
+def broken_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
+    """What is broken in the copy, one plain phrase per problem."""
+    problems: list[str] = []
+    raw = draft.parts
+    for name, text in copy_parts(draft, context).items():
+        body = TOKEN.sub(" ", raw.get(name, text))
+        for m in _PLACEHOLDER.finditer(body):
+            problems.append(f"the {name} has an unfilled placeholder {m.group(0)!r}")
+        for m in _LABEL.finditer(body):
+            problems.append(f"the {name} has a leftover label {m.group(0).strip()!r}")
+        for m in _GARBLED.finditer(body):
+            problems.append(f"the {name} has garbled or control text {m.group(0).strip()!r}")
+        if truncated(name, text):
+            problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
+        rep = repetition(text)
+        if rep:
+            problems.append(f"the {name} repeats itself: {rep!r}")
+    return list(dict.fromkeys(problems))
+
+
+def broken_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail on truncated parts, unfilled placeholders, leftover labels, garbled text or repetition."""
+    problems = broken_problems(draft, context)
+    return MetricResult(
+        metric="broken_text", score=float(len(problems)), threshold=0.0, passed=not problems, hard=True,
+        higher_is_better=False, reason="; ".join(problems) if problems else "complete, clean sentences",
+        details={"problems": problems},
+    )  # fmt: skip

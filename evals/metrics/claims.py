@@ -1,0 +1,93 @@
+"""Unverifiable claims: superlatives, rankings and awards the brand's own facts do not state.
+
+"Voted best", "number one", "#1", "award-winning", "the world's finest", "clinically proven": a
+reader (and a regulator) asks who says so. A claim passes only when a brand fact supports it:
+an award when a fact names an award for the product the sentence is about (or for the whole
+brand); any other claim when its words appear in one fact ("Voted Best Bike Shop by Westword
+readers" supports "Voted Best Bike Shop").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from evals.metrics.text import copy_parts, sentences
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+_AWARD: Final = re.compile(
+    r"\baward(?:s|-winning| winning| winner)?\b|\bprize[- ]?winning\b|\bwinner of\b", re.I
+)
+_CLAIM: Final = re.compile(
+    r"\bvoted\b|#\s?1\b|\bno\.?\s?1\b|\bnumber[- ]one\b|\bbest[- ]?sell(?:ing|er)\b|\btop[- ]rated\b"
+    r"|\b(?:rated|ranked) (?:the )?(?:best|top|first|#1|number one)\b"
+    r"|\b(?:the|our|america's|world's|country's|town's|city's|world’s) (?:very )?(?:best|finest|greatest|top|leading"
+    r"|safest|fastest|cheapest|healthiest|most trusted|most popular|most loved|highest|lowest)\b"
+    r"|\bbest \w+ (?:in|of|on) (?:the )?(?:world|america|country|town|city|planet|market|state|[A-Z]\w+)\b"
+    r"|\bbest \w+ money can buy\b|\bworld[- ]class\b|\bclinically proven\b|\bscientifically proven\b"
+    r"|\bproven to\b|\bunbeatable\b|\bunrivall?ed\b|\bunmatched\b|\bmost trusted\b|\bloved by millions\b"
+    r"|\bindustry[- ]leading\b|\bmarket[- ]leading\b|\bthe (?:leading|only) \w+ (?:in|that)\b"
+    r"|\bdermatologists? (?:trust|recommend)\b|\bdoctors? recommend\b|\bexperts? agree\b",
+    re.I,
+)
+_WORDS: Final = re.compile(r"[a-z0-9#]+")
+_FILLER: Final = frozenset("the a an our in of on by to is are and for that your".split())
+
+
+def _content(text: str) -> set[str]:
+    return {w for w in _WORDS.findall(text.lower()) if w not in _FILLER}
+
+
+def _about(sentence: str, context: CheckContext) -> list[str]:
+    named = [n for n in context.catalogue if n.lower() in sentence.lower()]
+    product = str(context.offer.get("product", ""))
+    return named or ([product] if product else [])
+
+
+def _award_supported(sentence: str, context: CheckContext) -> bool:
+    products = _about(sentence, context)
+    for fact in context.brand_facts:
+        if not re.search(r"\baward|\bprize|\bwon\b|\bwinner", fact, re.I):
+            continue
+        in_fact = [n for n in context.catalogue if n.lower() in fact.lower()]
+        if not in_fact or any(p.lower() in fact.lower() for p in products):
+            return True
+    return False
+
+
+def _claim_supported(sentence: str, start: int, context: CheckContext) -> bool:
+    window = re.split(r"[.,;:!?]", sentence[start:])[0]
+    words = _content(" ".join(window.split()[:4]))
+    return any(words <= _content(fact) for fact in context.brand_facts)
+
+
+def unsupported_claims(draft: CopyDraft, context: CheckContext) -> list[str]:
+    """The sentences that make a superlative, ranking or award claim no brand fact supports."""
+    found: list[str] = []
+    for text in copy_parts(draft, context).values():
+        if not (_AWARD.search(text) or _CLAIM.search(text)):  # most copy claims nothing: one pass
+            continue
+        for sentence in sentences(text):
+            if _AWARD.search(sentence) and not _award_supported(sentence, context):
+                found.append(sentence)
+                continue
+            for m in _CLAIM.finditer(sentence):
+                if not _claim_supported(sentence, m.start(), context):
+                    found.append(sentence)
+                    break
+    return list(dict.fromkeys(found))
+
+
+def claims_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail on superlatives and awards ("voted best", "#1", "award-winning") the brand facts do not state."""
+    found = unsupported_claims(draft, context)
+    reason = (
+        f"claims the brand's facts do not support: {', '.join(repr(s) for s in found)}; "
+        "drop the superlative or state only the brand's documented awards"
+        if found
+        else "no unsupported superlatives or awards"
+    )
+    return MetricResult(
+        metric="claims", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
+        higher_is_better=False, reason=reason, details={"sentences": found},
+    )  # fmt: skip

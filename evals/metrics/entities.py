@@ -1,0 +1,112 @@
+"""Invented entities: product, collection or brand names the offer, catalogue and brand guide lack.
+
+Numbers and codes are grounded by ``grounding``; this grounds names. A name is a run of
+capitalised words (possibly with a model number: "Gravel King 3") that does not open a sentence;
+it is known when the same words, in order, appear in the offer, the catalogue, the brand's facts,
+examples or address. "Meet the Velvet Blend" fails when the catalogue has no Velvet Blend.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Final
+
+from evals.limits import base_part
+from evals.metrics.text import copy_parts, sentences
+from evals.metrics.tokens import TOKEN
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+_WORD: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’&.-]*")
+_CAPITAL: Final = re.compile(r"^(?:[A-Z][a-z]+[A-Za-z]*|[A-Z][a-z]+[A-Z][A-Za-z]*)(?:['’]s)?[.,]?$")
+_NUMBER: Final = re.compile(r"^\d{1,4}[A-Za-z]?$")
+# Capitalised words that are not names of products: greetings, pronouns, calendar, opt-out words.
+COMMON: Final = frozenset(
+    "i i'm i'd i've i'll hi hello hey dear ok okay yes no stop help reply unsubscribe monday tuesday "
+    "wednesday thursday friday saturday sunday jan january feb february mar march apr april may jun june "
+    "jul july aug august sep sept september oct october nov november dec december christmas halloween "
+    "thanksgiving easter black cyber new year's eve valentine's day usa us".split()
+)
+_HEADLINES: Final = frozenset({"subject", "title", "headline"})
+_GLUE: Final = frozenset({"&", "of", "de"})
+
+
+def _key(word: str) -> str:
+    return re.sub(r"(?:['’]s)?[.,]?$", "", word).lower()
+
+
+@lru_cache(maxsize=512)
+def _known_text(texts: tuple[str, ...]) -> str:
+    return " " + " ".join(_key(w) for t in texts for w in _WORD.findall(t)) + " "
+
+
+def _known_sources(context: CheckContext) -> tuple[str, ...]:
+    texts = [str(v) for v in context.offer.values()] + list(context.catalogue) + list(context.brand_facts)
+    texts += list(context.brand_examples) + [context.brand or "", context.postal_address or ""]
+    texts += [context.product_description or "", context.segment or ""]
+    return tuple(texts)
+
+
+def name_runs(sentence: str) -> list[list[str]]:
+    """Runs of capitalised words in one sentence, the sentence's first word not counted as a name."""
+    words = _WORD.findall(TOKEN.sub(" ", sentence))
+    runs: list[list[str]] = []
+    run: list[str] = []
+    for i, w in enumerate(words):
+        capital = bool(_CAPITAL.match(w)) and _key(w) not in COMMON
+        if capital and i > 0 or (run and (_NUMBER.match(w) or (w.lower() in _GLUE and i + 1 < len(words)))):
+            run.append(w)
+            if w.endswith((",", ".")) or w.endswith(("'s", "’s")):
+                runs.append(run)
+                run = []
+            continue
+        if run:
+            runs.append(run)
+        run = []
+    if run:
+        runs.append(run)
+    return [_trim(r) for r in runs if _trim(r)]
+
+
+def _trim(run: list[str]) -> list[str]:
+    while run and (run[-1].lower() in _GLUE or _NUMBER.match(run[-1])):
+        run = run[:-1]
+    return run
+
+
+def _title_case(text: str, known: str) -> bool:
+    every = [w for w in _WORD.findall(text) if len(w) >= 3]
+    words = [w for w in every if f" {_key(w)} " not in known]
+    return len(every) >= 3 and len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
+
+
+def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
+    """The names in the copy that no offer, catalogue or brand text contains."""
+    known = _known_text(_known_sources(context))
+    found: list[str] = []
+    for part, text in copy_parts(draft, context).items():
+        if base_part(part) in _HEADLINES and _title_case(
+            text, known
+        ):  # a Title Case headline: capitals say nothing
+            continue
+        for sentence in (c for s in sentences(text) for c in s.split(": ")):
+            for run in name_runs(sentence):
+                phrase = " " + " ".join(_key(w) for w in run) + " "
+                if phrase not in known:
+                    found.append(" ".join(w.rstrip(".,") for w in run))
+    return list(dict.fromkeys(found))
+
+
+def entities_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail on product, collection or brand names that are not in the offer, catalogue or brand guide."""
+    found = invented_names(draft, context)
+    reason = (
+        f"names not in the offer, catalogue or brand guide: {', '.join(repr(n) for n in found)}; "
+        "name only the offer's product and the brand's real products"
+        if found
+        else "every name is the offer's, the catalogue's or the brand's"
+    )
+    return MetricResult(
+        metric="entities", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
+        higher_is_better=False, reason=reason, details={"names": found},
+    )  # fmt: skip

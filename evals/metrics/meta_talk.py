@@ -1,0 +1,62 @@
+"""Assistant meta-talk: copy that speaks to whoever asked for it, not to the customer.
+
+"Sure! Here is a rewritten version...", "I'd be happy to help", "this answer", "your requirements":
+the model answering its requester. A customer who reads it knows a machine wrote it, unedited.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from evals.metrics.text import copy_parts
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+_COPY_NOUN = (
+    r"(?:version|draft|copy|email|e-mail|sms|text message|push(?: notification)?|notification|subject(?: line)?"
+    r"|preheader|options?|variants?|rewrite|message|body|headline|tagline|caption)"
+)
+META: Final[tuple[str, ...]] = (
+    r"^(?:sure|certainly|of course|absolutely|okay|ok|great question|happy to help|no problem)\b[!,.:]",
+    rf"\bhere(?:'s|’s| is| are)\b[^.!?\n]{{0,40}}\b{_COPY_NOUN}\b",
+    rf"\b(?:below|above) (?:is|are)\b[^.!?\n]{{0,30}}\b{_COPY_NOUN}\b",
+    r"\bhere(?:'s|’s| is) what i (?:came up with|wrote|have)\b",
+    r"\bas an ai\b|\blanguage model\b|\bi am an ai\b",
+    r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to"
+    r" (?:help|assist|refine|tweak|adjust)\b",
+    r"\b(?:happy|glad) to (?:help|tweak|adjust|change|refine)\b",
+    r"\blet me know\b",
+    r"\bi hope (?:this|that|it) (?:helps|works)\b|\bhope (?:this|that|it) (?:helps|works)\b",
+    r"\bfeel free to (?:adjust|tweak|change|edit|modify|use)\b",
+    r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
+    r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
+    r"\b(?:this|the) (?:answer|response|rewritten version|improved version|revised version)\b",
+    rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes)\b",
+    r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
+    r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make)\b",
+    r"\bcharacter limit\b|\bword count\b",
+    r"^(?:note|thank you for your|thanks for your)\b",
+    r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",
+    r"\bi(?:'m|’m| am) glad to hear\b",
+)
+_META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
+
+
+def meta_phrases(text: str) -> list[str]:
+    """The meta-talk phrases in ``text``, in order."""
+    return [m.group(0).strip() for m in _META_RE.finditer(text.lower())]
+
+
+def meta_talk_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail when the copy talks to the requester ("Here is your email", "I'd be happy to help")."""
+    found = [p for text in copy_parts(draft, context).values() for p in meta_phrases(text)]
+    reason = (
+        f"speaks to the requester, not the customer: {', '.join(repr(p) for p in dict.fromkeys(found))}; "
+        "write only the copy the customer reads"
+        if found
+        else "addresses the customer, no assistant talk"
+    )
+    return MetricResult(
+        metric="meta_talk", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
+        higher_is_better=False, reason=reason, details={"phrases": found},
+    )  # fmt: skip

@@ -1,0 +1,64 @@
+"""Tone: lines that insult or shame the customer, and copy that runs down the product it promotes.
+
+"Still too lazy to reorder?", "Shame on you for leaving us", "It's not our best coffee, but it's
+cheap": no brand sends these. Found by patterns for insults, blame and guilt aimed at the reader,
+and by concessions that talk the product down ("a bit stale, but...", "not worth it").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from evals.metrics.text import copy_parts, sentences
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+_INSULT: Final = re.compile(
+    r"\b(?:lazy|stupid|dumb|idiot(?:ic)?|loser|pathetic|embarrassing|ugly|clueless|hopeless|useless|quitter"
+    r"|terrible taste|bad taste|fool(?:ish)?|ridiculous|disgusting|gross|shameful|careless|slacker)\b"
+    r"|\bshame on you\b|\bwhat(?:'s|’s| is) wrong with you\b|\bno excuses?\b|\bmaking excuses\b"
+    r"|\beven you\b|\byou clearly\b|\byou (?:obviously|really) (?:need|forgot|failed|don't)\b"
+    r"|\byou (?:forgot|abandoned|ignored|neglected|ditched|left) (?:about )?us\b|\byou look like\b"
+    r"|\bnobody likes\b|\beveryone else (?:already|has)\b|\bonly one who\b|\bmissed out again\b"
+    r"|\bdon't be (?:a|the|so)\b|\bwhat are you waiting for\b|\bhow could you\b|\bwe know you\b"
+    r"|\byou(?:'d|’d| would) be (?:crazy|mad|silly|stupid|foolish)\b|\bfrankly\b|\bhonestly, your\b"
+    r"|\bstop (?:making|being|wasting)\b|\byou(?:'re|’re| are) (?:too|so) (?:\w+ )?(?:lazy|old|slow|cheap|broke)\b",
+    re.I,
+)
+_RUN_DOWN: Final = re.compile(
+    r"\b(?:it(?:'s|’s| is)|this (?:is|isn't)|that(?:'s| is)|isn't|is not|won't|doesn't|not)\s+(?:really\s+|exactly\s+)?"
+    r"(?:our\s+)?(?:the\s+)?(?:best|great|good|worth(?:\s+it)?|much|a masterpiece|perfect|amazing|special)\b"
+    r"|\b(?:a (?:bit|little)|slightly|pretty|kind of|sort of|quite) (?:flat|stale|bland|boring|buggy|clunky|heavy"
+    r"|slow|dull|weak|cheap|greasy|sticky|thin|forgettable|average|meh)\b"
+    r"|\b(?:stale|bland|forgettable|buggy|clunky|mediocre|so-so|second-rate|subpar|overpriced)\b"
+    r"|\bbetter than nothing\b|\btry it anyway\b|\b(?:get|gets) there eventually\b|\bprobably (?:safe|fine|okay|ok)\b"
+    r"|\bsome (?:people|customers) (?:break out|hate|complain|return)\b"
+    r"|\bbut (?:it|the price)(?:'s|’s| is) (?:cheap|right)\b"
+    r"|\bbut it works\b|\bbut stick with it\b|\bpasses the time\b|\bno masterpiece\b|\bclearing it out\b"
+    r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b",
+    re.I,
+)
+
+
+def tone_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
+    """The sentences that insult the reader or run down the product, each with what is wrong."""
+    found: list[str] = []
+    for text in copy_parts(draft, context).values():
+        if not (_INSULT.search(text) or _RUN_DOWN.search(text)):  # one pass over clean copy
+            continue
+        for sentence in sentences(text):
+            if _INSULT.search(sentence):
+                found.append(f"hostile or shaming toward the customer: {sentence!r}")
+            elif _RUN_DOWN.search(sentence):
+                found.append(f"runs down the product it promotes: {sentence!r}")
+    return found
+
+
+def tone_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail on hostile or shaming lines toward the customer and on copy that talks the product down."""
+    found = tone_problems(draft, context)
+    return MetricResult(
+        metric="tone", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
+        higher_is_better=False, reason="; ".join(found) + "; rewrite it kindly and positively" if found
+        else "respectful toward the customer and the product", details={"sentences": found},
+    )  # fmt: skip

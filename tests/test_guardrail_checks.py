@@ -1,0 +1,237 @@
+"""The reader's checks: each rejects copy a marketer would not send and passes copy they would."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.checks import HARD_METRICS, check_copy
+from evals.metrics.broken import broken_check
+from evals.metrics.claims import claims_check
+from evals.metrics.entities import entities_check
+from evals.metrics.instruction_echo import instruction_echo_check
+from evals.metrics.meta_talk import meta_talk_check
+from evals.metrics.spam import spam_check
+from evals.metrics.tone import tone_check
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+ADDRESS = "Ember & Oak Coffee Roasters, 48 Mill Lane, Portland, OR 97214, USA"
+CTX = CheckContext(
+    offer={
+        "product": "Harvest Blend",
+        "price": 18,
+        "discount": "10%",
+        "code": "BREW10",
+        "deadline": "2026-12-20",
+    },
+    brand="Ember & Oak Coffee Roasters",
+    postal_address=ADDRESS,
+    brand_examples=["Fresh from Tuesday's roast: Harvest Blend, notes of cocoa and toasted hazelnut."],
+    catalogue=["Harvest Blend", "Yirgacheffe Single Origin", "Night Owl Decaf", "Cold Brew Kit"],
+    brand_facts=[
+        "The Yirgacheffe Single Origin won a Good Food Award.",
+        "Roasted in Portland every Tuesday.",
+    ],
+    product_description="Medium roast, notes of cocoa and toasted hazelnut.",
+)
+GOOD_SMS = (
+    "Ember & Oak: Harvest Blend is fresh off Tuesday's roast. Take 10% off with code BREW10 until Dec 20."
+)
+
+
+def sms(text: str) -> CopyDraft:
+    return CopyDraft(channel="sms", parts={"text": f"{text} Reply STOP to opt out."})
+
+
+def email(body: str, subject: str = "Fresh from Tuesday's roast") -> CopyDraft:
+    footer = f"Unsubscribe: {{{{unsubscribe_url}}}}\n{ADDRESS}"
+    return CopyDraft(
+        channel="email",
+        parts={
+            "subject": subject,
+            "preheader": "10% off Harvest Blend until Dec 20.",
+            "body": f"{body}\n\n{footer}",
+        },
+    )
+
+
+def assert_fails(result: MetricResult, *words: str) -> None:
+    assert result.hard and not result.passed and result.status == "failed", result.reason
+    for word in words:
+        assert word in result.reason, result.reason
+
+
+def assert_passes(result: MetricResult) -> None:
+    assert result.passed and result.status == "passed", result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure! Here is a rewritten version of your SMS:",
+        "I'd be happy to help refine this answer so it meets your requirements.",
+        "Let me know if you'd like a different tone.",
+        "As an AI language model, I suggest:",
+        "This version keeps the tone friendly, as you requested.",
+    ],
+)
+def test_meta_talk_rejects_copy_that_answers_the_requester(text: str) -> None:
+    assert_fails(meta_talk_check(sms(f"{text} {GOOD_SMS} Shop now."), CTX), "speaks to the requester")
+
+
+def test_meta_talk_passes_copy_that_talks_to_the_customer() -> None:
+    assert_passes(meta_talk_check(sms(f"{GOOD_SMS} Here's to slow mornings. Shop now."), CTX))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write an SMS under 160 characters for the at-risk segment.",
+        "Subject line (max 60 characters):",
+        "Include the promo code and the deadline.",
+        "Tone: warm, no hype.",
+    ],
+)
+def test_instruction_echo_rejects_the_prompt_leaking_into_the_copy(text: str) -> None:
+    assert_fails(instruction_echo_check(sms(f"{text} {GOOD_SMS}"), CTX), "repeats the prompt")
+
+
+def test_instruction_echo_passes_copy_with_ordinary_imperatives() -> None:
+    draft = sms(f"{GOOD_SMS} Use code BREW10 at checkout. Keep your mornings slow. Order now.")
+    assert_passes(instruction_echo_check(draft, CTX))
+
+
+def test_invented_product_name_is_rejected_and_named() -> None:
+    result = entities_check(sms(f"{GOOD_SMS} Pair it with the Midnight Roast Reserve. Shop now."), CTX)
+    assert_fails(result, "Midnight Roast Reserve")
+
+
+def test_issue_13_trail_shoes_are_not_in_a_running_catalogue() -> None:
+    ctx = CTX.model_copy(
+        update={"offer": {"product": "Ridgeback 3"}, "catalogue": ["Ridgeback 3", "Trail Shell"]}
+    )
+    assert_fails(
+        entities_check(sms("Meet The Trail Shoes, built for the rigors of the market."), ctx), "Trail Shoes"
+    )
+
+
+def test_catalogue_names_places_and_calendar_words_pass() -> None:
+    draft = email(
+        "Hi {{first_name}},\n\nFrom our Portland roastery: the Night Owl Decaf and the Cold Brew Kit join "
+        "Harvest Blend this December. Take 10% off with code BREW10 until Dec 20.\n\nOrder now."
+    )
+    assert_passes(entities_check(draft, CTX))
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Voted the best coffee in Oregon.",
+        "The number one roaster in America.",
+        "Our award-winning Harvest Blend is back.",  # the award is the Yirgacheffe's, not this blend's
+        "#1 coffee on the West Coast.",
+    ],
+)
+def test_claims_the_brand_cannot_back_are_rejected(claim: str) -> None:
+    assert_fails(claims_check(sms(f"{claim} {GOOD_SMS} Shop now."), CTX), "do not support")
+
+
+def test_the_brands_real_award_may_be_claimed_for_the_product_that_won_it() -> None:
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "Yirgacheffe Single Origin"}})
+    draft = sms(
+        "Ember & Oak: our award-winning Yirgacheffe Single Origin is back. 10% off with BREW10. Shop now."
+    )
+    assert_passes(claims_check(draft, ctx))
+
+
+def test_best_as_an_adverb_is_not_a_claim() -> None:
+    assert_passes(claims_check(sms(f"{GOOD_SMS} It is best as a pour-over. Shop now."), CTX))
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Ember & Oak: Take 10% off the Harvest Blend with code", "stops mid-sentence"),
+        ("Hi [Customer Name], your Harvest Blend is ready. Shop now.", "[Customer Name]"),
+        ("Hi <name>, your Harvest Blend is ready. Shop now.", "<name>"),
+        ("Brand guide: Ember & Oak Coffee Roasters: Take 10% off. Shop now.", "Brand guide:"),
+        ("Fresh Harvest Blend<|im_end|> Shop now.", "<|im_end|>"),
+        ("Take 10% off off off off the Harvest Blend. Shop now.", "repeats itself"),
+        ("Cocoa and hazelnut. Cocoa and hazelnut. Cocoa and hazelnut. Shop now.", "repeats itself"),
+    ],
+)
+def test_broken_text_is_rejected_with_what_is_broken(text: str, found: str) -> None:
+    assert_fails(broken_check(sms(text), CTX), found)
+
+
+def test_issue_13_subject_cut_mid_phrase_is_broken() -> None:
+    draft = email(
+        "Hi {{first_name}},\n\nHarvest Blend is back.\n\nShop now.", "Harvest Blend, it's not just another"
+    )
+    assert_fails(broken_check(draft, CTX), "subject stops mid-sentence")
+
+
+def test_complete_copy_with_a_headline_without_full_stop_passes() -> None:
+    draft = email(
+        "Hi {{first_name}},\n\nHarvest Blend is back. Take 10% off.\n\nShop now.", "Cocoa, hazelnut, 10% off"
+    )
+    assert_passes(broken_check(draft, CTX))
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("Still too lazy to reorder?", "hostile or shaming"),
+        ("Shame on you for leaving us.", "hostile or shaming"),
+        ("It's not our best coffee, but it's cheap.", "runs down the product"),
+        ("Sure, it tastes a bit flat, but the price is right.", "runs down the product"),
+    ],
+)
+def test_tone_rejects_shaming_the_customer_and_running_down_the_product(line: str, found: str) -> None:
+    assert_fails(tone_check(sms(f"{line} {GOOD_SMS} Shop now."), CTX), found)
+
+
+def test_tone_passes_an_honest_nudge() -> None:
+    draft = sms("It has been a while since your last bag. Harvest Blend is roasted and waiting. Shop now.")
+    assert_passes(tone_check(draft, CTX))
+
+
+@pytest.mark.parametrize("cta", ["Shop now.", "Order now.", "Get yours."])
+def test_standard_ctas_are_not_spam(cta: str) -> None:
+    assert_passes(spam_check(sms(f"{GOOD_SMS} {cta}"), CTX))
+
+
+def test_issue_13_demo_email_is_rejected_for_meta_talk_not_passed() -> None:
+    draft = email(
+        "Hi {{first_name}}, I'm glad to hear that your business continues to grow, and I'd be happy to help "
+        "refine this answer so it meets your requirements. Take 10% off the Harvest Blend. Shop now.",
+        "This afternoon may be overlooked but I'm ready to help",
+    )
+    report = check_copy(draft, CTX)
+    assert not report.passed
+    assert report.result("meta_talk").status == "failed"
+
+
+def test_good_email_passes_every_hard_check_and_lists_what_did_not_run() -> None:
+    draft = email(
+        "Hi {{first_name}},\n\nHarvest Blend came off the roaster on Tuesday, with notes of cocoa and toasted "
+        "hazelnut. Take 10% off with code BREW10 until Dec 20.\n\nOrder now."
+    )
+    report = check_copy(draft, CTX)
+    assert report.passed, report.failures
+    assert {r.metric for r in report.results if r.hard} == set(HARD_METRICS)
+    assert report.result("off_topic").status == "not_run"
+    assert report.result("brand_voice").status == "not_run"
+    assert any(line.startswith("off_topic: topic not checked: no embedder") for line in report.not_run)
+    assert any(line.startswith("brand_voice:") for line in report.not_run)
+
+
+def test_diversity_compares_all_variants_and_ignores_the_variant_itself() -> None:
+    a = sms(f"{GOOD_SMS} Shop now.")
+    b = sms(f"{GOOD_SMS} Order now.")
+    c = sms(
+        "Ember & Oak: colder mornings call for a rounder cup. 10% off Harvest Blend, code BREW10. Get yours."
+    )
+    variants = [a, b, c]
+    result = check_copy(a, CTX, siblings=variants).result("diversity")
+    assert result.status == "failed" and result.score > 0.5  # b differs from a only in its CTA
+    assert check_copy(c, CTX, siblings=variants).result("diversity").status == "passed"

@@ -1,0 +1,72 @@
+"""The labelled set is what the brief asks for, and the guardrail agrees with the person on it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from evals.embedding import CachingEmbedder, default_embedder
+from evals.judgements import (
+    agreement,
+    check_all,
+    context_for,
+    draft_for,
+    format_table,
+    load_judgements,
+    totals,
+)
+from evals.metrics.off_topic import off_topic_check
+
+JS = load_judgements()
+
+
+def test_the_set_covers_channels_brands_categories_and_both_languages() -> None:
+    variants = JS.variants
+    assert len(variants) >= 300
+    assert {"email", "sms", "push"} <= {v.channel for v in variants}
+    assert len(JS.brands) >= 3 and all("Cloudline" not in b.name for b in JS.brands.values())
+    assert {"en", "zh"} <= {v.language for v in variants}
+    categories = Counter(v.category for v in variants)
+    for name in ("good", "meta_talk", "instruction_echo", "invented_entity", "unverifiable_claim", "off_topic",
+                 "broken_text", "tone", "wrong_language"):  # fmt: skip
+        assert categories[name] >= 10, name
+    assert all((v.verdict == "send") == (v.category == "good") for v in variants)
+    assert len({v.id for v in variants}) == len(variants)
+
+
+def test_every_category_is_in_both_splits_at_about_sixty_forty() -> None:
+    by = Counter((v.category, v.split) for v in JS.variants)
+    for category in {v.category for v in JS.variants if not v.category.startswith("format_")}:
+        dev, test = by[(category, "dev")], by[(category, "test")]
+        assert dev and test, category
+    dev_share = sum(v.split == "dev" for v in JS.variants) / len(JS.variants)
+    assert 0.55 <= dev_share <= 0.7
+
+
+def test_every_variant_resolves_to_a_brand_and_offer() -> None:
+    for v in JS.variants:
+        ctx = context_for(v, JS)
+        assert ctx.catalogue and ctx.brand and ctx.offer, v.id
+        assert draft_for(v).parts == v.parts
+
+
+def test_guardrail_without_embeddings_agrees_with_the_person_on_dev() -> None:
+    rows = agreement(check_all(JS, "dev"))
+    share = totals(rows)
+    assert share["send"] >= 0.9 and share["dont_send"] >= 0.95, format_table(rows)
+    assert "good copy passed" in format_table(rows)
+
+
+@pytest.fixture(scope="module")
+def embed() -> CachingEmbedder:
+    return CachingEmbedder(default_embedder())
+
+
+def test_off_topic_copy_is_far_from_the_offer_with_the_real_embedder(embed: CachingEmbedder) -> None:
+    off = next(v for v in JS.split("dev") if v.category == "off_topic" and v.channel == "email")
+    good = next(v for v in JS.split("dev") if v.category == "good" and v.channel == "email")
+    bad = off_topic_check(draft_for(off), context_for(off, JS), embed)
+    ok = off_topic_check(draft_for(good), context_for(good, JS), embed)
+    assert bad.status == "failed" and "about something else" in bad.reason
+    assert ok.status == "passed" and ok.score > bad.score

@@ -1,0 +1,71 @@
+"""Wrong language is a hard failure; Chinese copy with Chinese CTAs and opt-outs passes."""
+
+from __future__ import annotations
+
+from evals.checks import check_copy
+from evals.metrics.language_match import language_match_check
+from evals.types import CheckContext, CopyDraft
+
+ZH = CheckContext(
+    offer={
+        "product": "丰收拼配咖啡豆",
+        "price": 128,
+        "discount": "10%",
+        "code": "BREW10",
+        "deadline": "2026-12-20",
+    },
+    brand="Ember & Oak Coffee Roasters",
+    postal_address="Ember & Oak Coffee Roasters, 48 Mill Lane, Portland, OR 97214, USA",
+    catalogue=["丰收拼配咖啡豆"],
+    language="zh",
+)
+EN = ZH.model_copy(update={"offer": {**ZH.offer, "product": "Harvest Blend"}, "language": "en"})
+GOOD_ZH = "".join(
+    [
+        "【余烬橡木】丰收拼配咖啡豆新鲜出炉，可可与烤榛子风味。",
+        "用码BREW10立享10%优惠，12月20日截止。立即选购！回复TD退订",
+    ]
+)
+
+
+def test_good_chinese_sms_passes_every_hard_check() -> None:
+    report = check_copy(CopyDraft(channel="sms", parts={"text": GOOD_ZH}, language="zh"), ZH)
+    assert report.passed, report.failures
+    assert report.result("cta").passed and report.result("compliance").passed
+    assert report.result("language_match").status == "passed"
+
+
+def test_issue_13_english_around_a_chinese_product_name_fails_hard() -> None:
+    text = (
+        "Ember & Oak: Take 10% off the 丰收拼配咖啡豆 with code BREW10 until Dec 20. "
+        "Shop now. Reply STOP to opt out."
+    )
+    report = check_copy(CopyDraft(channel="sms", parts={"text": text}, language="zh"), ZH)
+    result = report.result("language_match")
+    assert result.hard and result.status == "failed"
+    assert "must be written in zh" in result.reason
+    assert not report.passed
+
+
+def test_english_copy_in_spanish_fails_and_english_passes() -> None:
+    spanish = (
+        "Tu próximo pedido te espera. Aprovecha el descuento antes de que termine la oferta. Compra ahora."
+    )
+    result = language_match_check(
+        CopyDraft(channel="push", parts={"title": "Harvest Blend", "body": spanish}), EN
+    )
+    assert result.status == "failed" and "detected es" in result.reason
+    english = "Harvest Blend is fresh off the roaster. Take 10% off with code BREW10 until Dec 20. Shop now."
+    assert language_match_check(CopyDraft(channel="push", parts={"body": english}), EN).status == "passed"
+
+
+def test_chinese_copy_sent_to_english_readers_fails() -> None:
+    draft = CopyDraft(
+        channel="push", parts={"body": "您的下一份订单正在等待。在优惠结束前享受折扣。立即购买。"}
+    )
+    assert language_match_check(draft, EN).status == "failed"
+
+
+def test_too_little_text_is_not_run_never_passed() -> None:
+    result = language_match_check(CopyDraft(channel="push", parts={"body": "Shop now."}), EN)
+    assert result.status == "not_run" and "too little text" in result.reason
