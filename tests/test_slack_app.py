@@ -164,7 +164,7 @@ def button_value(call: Call, action_id: str) -> str:
 
 def test_approval_button_records_the_approver(home: Path) -> None:
     script = [{"tool": "export_audience", "arguments": {"segment": "champions"}}, final("Exported.")]
-    with running_bot(home, script, tools=[*summary_tool(), export_tool()]) as h:
+    with running_bot(home, script, tools=[*summary_tool(), export_tool()], approvers=["U_BOSS"]) as h:
         ts, _ = h.mention("export the champions audience", user="U_ASK")
         ask = approval_call(h)
         assert ask.body["thread_ts"] == ts and "Export the champions audience" in ask.body["text"]
