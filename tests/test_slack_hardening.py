@@ -303,3 +303,14 @@ def test_beyond_the_queue_the_bot_answers_busy(busy_bot: Harness) -> None:
     slash = h.command("how many customers?")
     assert BUSY_TEXT in slash.body
     assert len(h.model.calls) == 1
+
+
+def test_a_corrupt_thread_history_is_reported_and_the_thread_still_answers(home: Path) -> None:
+    with running_bot(home, [final("Fresh answer.")]) as h:
+        thread = "1710009999.000001"
+        folder = home / "runs" / "sessions" / session_id_for("C1", thread)
+        folder.mkdir(parents=True)
+        (folder / "history.json").write_text('{"messages": [{"role": "user", "cont')
+        h.mention("how many customers?", thread_ts=thread)
+        h.fake.wait_for("chat.postMessage", lambda c: "could not be read" in str(c.body.get("text")))
+        h.fake.wait_for("chat.postMessage", lambda c: "Fresh answer." in str(c.body.get("text")))

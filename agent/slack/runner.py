@@ -222,6 +222,8 @@ class TurnRunner:
         progress = Progress(turn.outlet, self.progress_interval_s)
         try:
             session = Session.open(self.runs_dir, turn.session_id)
+            if session.notice:
+                turn.outlet.post(session.notice)
             session.trace("slack", origin=turn.origin, user=turn.user)
             approve = self._approver(turn, session, progress)
             reply = self.assistant.respond(session, turn.text, on_event=progress.on_event, approve=approve)
