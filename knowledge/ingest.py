@@ -3,10 +3,11 @@
 Each chunk's id is a hash of its collection, source and text, so re-ingesting the same file is an
 upsert that adds nothing. The source is the file's path relative to the folder it was found in
 (``eu/catalogue.md``), or its name when the file was given directly, so two ``catalogue.md`` in
-different folders are two documents, not one that keeps replacing itself. Chunks already stored are not embedded again, which is also
-what makes an interrupted ingest cheap to finish: each batch is committed as it goes, and the next
-run embeds only what is missing. After a file's chunks are stored, chunks of an earlier version of
-that file (same source name) that are no longer in it are deleted.
+different folders are two documents, not one that keeps replacing itself. Chunks already stored
+are not embedded again, which is also what makes an interrupted ingest cheap to finish: each batch
+is committed as it goes, and the next run embeds only what is missing. After a file's chunks are
+stored, chunks of an earlier version of that file (same source) that are no longer in it are
+deleted.
 """
 
 from __future__ import annotations
