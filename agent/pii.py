@@ -28,7 +28,6 @@ _EXT = r"(?:[ \u00a0]{0,2}(?:x|ext\.?|extn\.?|extension)[ \u00a0]{0,2}\d{1,6})?"
 PHONE = re.compile(
     rf"(?<![^\W_])(?:\+|\(\+?)?\d(?:{_SEP}{{0,3}}\d){{5,19}}{_EXT}(?![^\W_]|[.,:]\d)", re.IGNORECASE
 )
-_DIGIT = re.compile(r"\d")
 _NOT_PHONE = (
     re.compile(r"\d+\.\d+"),  # a decimal: 1234567.89, 0.1234567
     re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),  # an IPv4 address
@@ -38,12 +37,15 @@ _Y, _M, _D = r"(?:1[89]|2\d)\d\d", r"(?:1[0-2]|0?[1-9])", r"(?:3[01]|[12]\d|0?[1
 _DATE = re.compile(rf"(?<!\d)(?:{_Y}[-/.]{_M}[-/.]{_D}|{_D}[-/.]{_M}[-/.]{_Y}|{_M}[-/.]{_D}[-/.]{_Y})(?!\d)")
 
 
+_YEAR = re.compile(r"\d{4}")  # a cheap test before the date pattern (every date has a year)
+
+
 def _phone(match: re.Match[str]) -> str:
     text = match.group(0)
-    date = _DATE.search(text)
+    date = _DATE.search(text) if _YEAR.search(text) else None
     if date:  # a date keeps its shape; what is around it is looked at again ("2026-09-30 555 123 4567")
         return _phones(text[: date.start()]) + date.group(0) + _phones(text[date.end() :])
-    if len(_DIGIT.findall(text)) < 7 or any(p.fullmatch(text) for p in _NOT_PHONE):
+    if sum(map(str.isdigit, text)) < 7 or any(p.fullmatch(text) for p in _NOT_PHONE):
         return text
     return "[phone]"
 
