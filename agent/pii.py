@@ -20,13 +20,14 @@ EMAIL = re.compile(
     rf"(?<![\w.%+'-])[\w.%+'-]{{1,64}}{_AT}(?:{_LABEL}{_DOT}){{1,8}}{_TLD}(?![\w-])", re.IGNORECASE
 )
 
-_SEP = r"[ \u00a0\u2009\u202f.\-\u2010\u2011\u2012\u2013\u2014\u2212/()]"
+_SEP = r"[ \u00a0\u2009\u202f\u3000.\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d/()\uff08\uff09]"
 _EXT = r"(?:[ \u00a0]{0,2}(?:x|ext\.?|extn\.?|extension)[ \u00a0]{0,2}\d{1,6})?"
 # A run of digits and separators that starts at a digit, "+", "(" or "00" and is not glued to a
 # letter or digit on the left (an underscore is fine: ``phone_15551234567``). It may end a sentence
 # ("call 555 123 4567."), but not a decimal, time or id ("1234567.8", "14:29", "5551234567ab").
 PHONE = re.compile(
-    rf"(?<![^\W_])(?:\+|\(\+?)?\d(?:{_SEP}{{0,3}}\d){{5,19}}{_EXT}(?![^\W_]|[.,:]\d)", re.IGNORECASE
+    rf"(?<![^\W_])(?:[+\uff0b]|[(\uff08][+\uff0b]?)?\d(?:{_SEP}{{0,3}}\d){{5,19}}{_EXT}(?![^\W_]|[.,:]\d)",
+    re.IGNORECASE,
 )
 _NOT_PHONE = (
     re.compile(r"\d+\.\d+"),  # a decimal: 1234567.89, 0.1234567

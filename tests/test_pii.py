@@ -55,6 +55,8 @@ MUST_REDACT: list[tuple[str, str]] = [
     ("555 1234 is her number", "555 1234"),
     ("on 2026-09-30 she gave 555 123 4567", "555 123 4567"),
     ("+٩٧١ ٥٠ ١٢٣ ٤٥٦٧", "٤٥٦٧"),
+    ("＋８１　３－１２３４－５６７８", "５６７８"),
+    ("（０３）１２３４－５６７８", "５６７８"),
 ]
 
 # Text that looks numeric but holds no contact detail: it must come back unchanged.
@@ -115,12 +117,17 @@ def test_table_is_large_enough() -> None:
 
 
 def test_sentence_punctuation_survives() -> None:
-    assert redact("Call 555-123-4567. Then jane@example.com, thanks.") == "Call [phone]. Then [email], thanks."
+    assert (
+        redact("Call 555-123-4567. Then jane@example.com, thanks.") == "Call [phone]. Then [email], thanks."
+    )
 
 
 def test_nested_values_are_redacted() -> None:
     value = {"rows": [{"id": "CU0000001", "email": "a.b@example.com", "phone": "+15550000001"}], "n": 3}
-    assert redact_value(value) == {"rows": [{"id": "CU0000001", "email": "[email]", "phone": "[phone]"}], "n": 3}
+    assert redact_value(value) == {
+        "rows": [{"id": "CU0000001", "email": "[email]", "phone": "[phone]"}],
+        "n": 3,
+    }
 
 
 @pytest.mark.parametrize(
