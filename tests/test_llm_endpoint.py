@@ -281,6 +281,16 @@ def test_a_dripping_server_cannot_hold_a_call_past_its_deadline(server: FakeOpen
     assert caught.value.kind == "timeout" and caught.value.retryable
 
 
+def test_dripped_headers_cannot_hold_a_call_past_its_deadline(server: FakeOpenAIServer) -> None:
+    server.drip_s = 0.3  # the headers alone take ~30 s, each byte well within the read timeout
+    model = OpenAIChatModel(base_url=server.base_url, model="m", timeout_s=2.0, deadline_s=1.0)
+    server.script("drip_headers")
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match="deadline"):
+        model.chat(MESSAGES)
+    assert time.perf_counter() - started < 1.5
+
+
 def test_a_stream_of_keepalives_cannot_hold_a_call_past_its_deadline(server: FakeOpenAIServer) -> None:
     server.drip_s = 0.2
     model = OpenAIChatModel(base_url=server.base_url, model="m", timeout_s=2.0, deadline_s=1.0)
@@ -328,7 +338,10 @@ def test_garbage_completions_are_never_the_answer(server: FakeOpenAIServer, loca
     server.script("control", "braces")
     result = _fallback(server, local, Sleeps()).chat(MESSAGES)
     assert result.text == "Fresh miles start here." and result.backend == "openai"
-    assert ["control bytes" in result.fallback_reasons[0], "'}}{{'" in result.fallback_reasons[1]] == [True, True]
+    assert ["control bytes" in result.fallback_reasons[0], "'}}{{'" in result.fallback_reasons[1]] == [
+        True,
+        True,
+    ]
 
 
 def test_the_circuit_opens_after_failures_skips_the_endpoint_then_tries_it_again(

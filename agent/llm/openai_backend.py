@@ -14,6 +14,7 @@ A garbage completion (control bytes, ``}}{{``) is an error, never an answer.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
@@ -95,7 +96,7 @@ class OpenAIChatModel:
         """The raw response body, chunk by chunk as it arrives, within the deadline and byte cap."""
         timeout = max(0.05, min(self.timeout_s, deadline.remaining()))
         api = self._client.chat.completions.with_streaming_response
-        with api.create(**request, timeout=timeout) as response:
+        with _within(api.create(**request, timeout=timeout), deadline) as response:
             read = 0
             for chunk in response.iter_bytes():
                 read += len(chunk)
@@ -248,6 +249,47 @@ class OpenAIChatModel:
         )
         self._log(request, stream=True, started=started, outcome="ok", answer=result.text, **_tokens(result))
         yield ChatChunk(done=True, result=result)
+
+
+class _within:  # noqa: N801 - used as a context manager, like the SDK's own
+    """Enter ``manager`` (send the request, read the headers) in a helper thread, up to ``deadline``.
+
+    Headers dripped a byte at a time would otherwise hold the caller for one read timeout per
+    byte. On time-out the helper finishes on its own and closes whatever it got.
+    """
+
+    def __init__(self, manager: Any, deadline: Deadline) -> None:
+        self.manager = manager
+        self.deadline = deadline
+        self._done = threading.Event()
+        self._outcome: dict[str, Any] = {}
+        self._abandoned = False
+        self._lock = threading.Lock()
+
+    def _enter(self) -> None:
+        try:
+            self._outcome["response"] = self.manager.__enter__()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._outcome["error"] = exc
+        with self._lock:
+            self._done.set()
+            late = self._abandoned
+        if late and "response" in self._outcome:
+            self.manager.__exit__(None, None, None)
+
+    def __enter__(self) -> Any:
+        threading.Thread(target=self._enter, name="mkt-llm-connect", daemon=True).start()
+        finished = self._done.wait(self.deadline.remaining())
+        with self._lock:
+            if not finished and not self._done.is_set():
+                self._abandoned = True
+                raise _limit(f"the call passed its {self.deadline.seconds:g} s deadline", "timeout", True)
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["response"]
+
+    def __exit__(self, *exc: object) -> None:
+        self.manager.__exit__(*exc)
 
 
 def _limit(message: str, kind: str, retryable: bool = False) -> BackendError:

@@ -4,6 +4,7 @@ Each is a function of the request handler and the request payload, named by the 
 ``FakeOpenAIServer.script`` queues:
 
 - ``drip``: a 200 whose JSON body arrives one byte every ``fake.drip_s`` seconds;
+- ``drip_headers``: the status line, then the headers one byte every ``fake.drip_s`` seconds;
 - ``keepalive``: a stream of SSE keep-alive comments every ``fake.drip_s`` seconds, no answer;
 - ``huge``: a well-formed answer of ``fake.huge_bytes`` bytes (5 MB by default);
 - ``control``: an answer made of control bytes;
@@ -24,7 +25,9 @@ def _completion(payload: dict[str, Any], content: str) -> bytes:
         "object": "chat.completion",
         "created": int(time.time()),
         "model": payload["model"],
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
     return json.dumps(body).encode()
@@ -50,6 +53,19 @@ def drip(handler: Any, payload: dict[str, Any]) -> None:
         handler.wfile.write(body[i : i + 1])
         handler.wfile.flush()
         handler.fake.wait_or_stop(handler.fake.drip_s)
+
+
+def drip_headers(handler: Any, payload: dict[str, Any]) -> None:
+    body = _completion(payload, "Fresh miles start here.")
+    head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    handler.close_connection = True
+    for i in range(len(head)):
+        if handler.fake._stop.is_set():
+            return
+        handler.wfile.write(head[i : i + 1].encode())
+        handler.wfile.flush()
+        handler.fake.wait_or_stop(handler.fake.drip_s)
+    handler.wfile.write(body)
 
 
 def keepalive(handler: Any, payload: dict[str, Any]) -> None:
@@ -82,6 +98,7 @@ def braces(handler: Any, payload: dict[str, Any]) -> None:
 
 FAULTS: dict[str, Callable[[Any, dict[str, Any]], None]] = {
     "drip": drip,
+    "drip_headers": drip_headers,
     "keepalive": keepalive,
     "huge": huge,
     "control": control,
