@@ -62,6 +62,7 @@ def redaction() -> tuple[Row, float]:
 def endpoint() -> Row:
     faults = [
         "drip",
+        "drip_headers",
         "keepalive",
         "huge",
         "control",
