@@ -12,44 +12,35 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-
-from agent.campaign.brief import CampaignBrief
-from tools.chat_model import ChatModel, Message
+from agent.campaign.planner import plan_campaign
+from agent.campaign.request import looks_like_campaign, read_request
+from agent.events import EventHandler, StepEvent
 from agent.llm.calllog import CallLog, calls_logged_to
-from agent.loop import AgentLoop, Limits, StepEvent
+from agent.llm.lazy import LazyChatModel
+from agent.loop import AgentLoop, Limits
 from agent.pii import redact
+from agent.reply import Reply
 from agent.router import ToolRouter
 from agent.session import Session
+from agent.staged import StagedPolicy
+from agent.state import ConversationState
 from agent.toolbox import AgentTool, ToolContext
 from data.settings import Settings
 from data.workspace import Workspace
 from prompts import load_prompt
+from tools.chat_model import ChatModel, Message
 
-EventHandler = Callable[[StepEvent], None]
 Approver = Callable[[str], bool]
 
 
 def deny(_action: str) -> bool:
     """The default approver: side effects are refused unless someone approves them."""
     return False
-
-
-class Reply(BaseModel):
-    """The assistant's answer to one turn."""
-
-    text: str = Field(description="The answer as plain text (Markdown allowed).")
-    brief: CampaignBrief | None = Field(default=None, description="Set when the turn planned a campaign.")
-    plots: list[str] = Field(default_factory=list, description="PNG files written during the turn.")
-    report: str = Field(default="", description="HTML report of the brief, when there is one.")
-    tool_calls: list[str] = Field(default_factory=list, description="Tools called, in order.")
-    stop_reason: str = ""
-    backend: str = Field(default="", description="Backend(s) that answered, e.g. 'local'.")
-    seconds: float = 0.0
 
 
 class Assistant:
@@ -79,8 +70,10 @@ class Assistant:
         self._lock = threading.Lock()
         self.workspace = workspace
         self._model = model
+        self._lazy = LazyChatModel(self._build_model)
         self._tools = list(tools) if tools is not None else None
         self.limits = limits or Limits()
+        self._states: OrderedDict[str, ConversationState] = OrderedDict()
 
     @property
     def tools(self) -> list[AgentTool]:
@@ -105,13 +98,22 @@ class Assistant:
     @property
     def model(self) -> ChatModel:
         """The chat model, built from settings on first use (each turn's calls go to its session's log)."""
-        with self._lock:
-            if self._model is None:
-                from agent.llm import build_chat_model
+        return self._model if self._model is not None else self._lazy
 
-                log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
-                self._model = build_chat_model(self.settings, call_log=log)
-            return self._model
+    def _build_model(self) -> ChatModel:
+        from agent.llm import build_chat_model
+
+        log = CallLog(self.workspace.runs_dir / "llm_calls.jsonl", secrets=[self.settings.api_key])
+        return build_chat_model(self.settings, call_log=log)
+
+    def state(self, session: Session) -> ConversationState:
+        """The typed results kept for ``session``'s conversation (the most recent sessions only)."""
+        with self._lock:
+            state = self._states.pop(session.id, None) or ConversationState.load(session.folder)
+            self._states[session.id] = state
+            while len(self._states) > _KEPT_STATES:
+                self._states.popitem(last=False)
+            return state
 
     def respond(
         self,
@@ -131,18 +133,31 @@ class Assistant:
             if on_event is not None:
                 on_event(event)
 
-        context = ToolContext(settings=self.settings, workspace=self.workspace, approve=approve)
-        context.services["model"] = self.model
-        context.output_dir = self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}"
-        from agent.campaign.request import looks_like_campaign
-
+        context = ToolContext(
+            settings=self.settings,
+            workspace=self.workspace,
+            approve=approve,
+            state=self.state(session),
+            tools={t.name: t for t in self.tools},
+            on_event=emit,
+            model=self.model,
+            output_dir=self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}",
+        )
         with calls_logged_to(session.llm_log_file):
-            if looks_like_campaign(text):
-                from agent.campaign.planner import plan_campaign
-
-                reply = plan_campaign(self, session, text, context, emit)
+            if self.staged:
+                policy = StagedPolicy(
+                    self.model,
+                    copy_variants=self.copy_variants,
+                    fallback=lambda question, ctx: self._converse(session, question, ctx),
+                )
+                reply = policy.respond(text, context)
+            elif looks_like_campaign(text):
+                reply = plan_campaign(
+                    read_request(text), context, model=self.model, copy_variants=self.copy_variants
+                )
             else:
-                reply = self._converse(session, text, context, emit)
+                reply = self._converse(session, text, context)
+        context.state.save(session.folder)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
         session.add("assistant", reply.text)
@@ -150,7 +165,7 @@ class Assistant:
         session.trace("reply", text=reply.text, seconds=reply.seconds, backend=reply.backend)
         return reply
 
-    def _converse(self, session: Session, text: str, context: ToolContext, emit: EventHandler) -> Reply:
+    def _converse(self, session: Session, text: str, context: ToolContext) -> Reply:
         prompt = load_prompt("agent")
         system = prompt.render(
             "system",
@@ -165,7 +180,6 @@ class Assistant:
             self.tools,
             context,
             limits=self.limits,
-            on_event=emit,
             answer_prompt=prompt.render("answer"),
             staged=self.staged,
             router=self.router(),
@@ -174,13 +188,14 @@ class Assistant:
         return Reply(
             text=result.answer,
             plots=[str(p) for p in context.plots],
-            tool_calls=[name for name, _ in result.tool_calls],
+            tool_calls=[name for name, _ in context.calls],
             stop_reason=result.stop_reason,
             backend=",".join(sorted(set(result.backends))),
         )
 
 
 _MEMORY_TURNS = 6
+_KEPT_STATES = 64
 
 
 def plots_in(reply: Reply) -> list[Path]:

@@ -1,10 +1,13 @@
-"""The copy tool as the eval harness runs it: a suite case in, drafts from the configured model out."""
+"""The copy tool as the eval harness runs it: a suite case in, drafts from the configured model out.
+
+Importing this module registers it as the suite generator ``copy``.
+"""
 
 from __future__ import annotations
 
 from agent.llm import build_chat_model
 from data.settings import load_settings
-from evals.generators import GenerationRequest
+from evals.generators import GenerationRequest, register_generator
 from evals.types import CopyDraft
 from tools.copy import BrandVoice, CopyRequest, OfferFacts, SegmentProfile, generate_copy
 
@@ -30,3 +33,6 @@ def generate_for_eval(request: GenerationRequest) -> list[CopyDraft]:
         CopyDraft(channel=request.channel, parts=v.parts, language=copy_request.language)
         for v in result.variants
     ]
+
+
+register_generator("copy", generate_for_eval)

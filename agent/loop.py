@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from tools.chat_model import ChatModel, ChatResult, Message
+from agent.events import StepEvent, model_event
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
-from agent.pii import redact, redact_value
+from agent.pii import redact
 from agent.router import ToolRouter, stated_arguments
-from agent.toolbox import AgentTool, ToolContext
-from data.errors import MktError, ModelAPIError
+from agent.toolbox import AgentTool, ToolContext, run_tool
+from data.errors import ModelAPIError
+from tools.chat_model import ChatModel, ChatResult, Message
 
 FINAL = "final_answer"
 
@@ -37,14 +38,6 @@ class Limits(BaseModel):
     max_seconds: float = Field(default=300.0, gt=0)
     max_errors: int = Field(default=3, ge=0, description="Invalid replies / failed calls tolerated.")
     max_tokens: int = Field(default=200, gt=0)
-
-
-@dataclass
-class StepEvent:
-    """Something that happened in the loop, for display and for the trace."""
-
-    kind: str  # model | tool_call | tool_result | tool_error | invalid | stop | answer
-    data: dict[str, Any]
 
 
 @dataclass
@@ -101,8 +94,12 @@ class AgentLoop:
         self.model = model
         self.tools = {t.name: t for t in tools}
         self.context = context
+        if not context.tools:
+            context.tools = self.tools
         self.limits = limits or Limits()
-        self.on_event = on_event or (lambda _e: None)
+        if on_event is not None:
+            context.on_event = on_event  # tool events (run_tool) and the loop's own go to one place
+        self.on_event = context.on_event
         self.schema = action_schema(list(tools))
         self.answer_prompt = answer_prompt
         self.staged = staged
@@ -137,19 +134,30 @@ class AgentLoop:
             name, args = str(action["tool"]), dict(action.get("arguments") or {})
             if name == FINAL:
                 return self._final(args, convo, out)
-            key = json.dumps([name, args], sort_keys=True, default=str)
-            if key in seen:
-                return self._finish(out, f"repeated identical call to {name}")
-            seen.add(key)
-            if len(out.tool_calls) >= self.limits.max_tool_calls:
-                return self._finish(out, "tool-call limit reached")
+            if (stopped := self._over_limits(name, args, out, seen)) is not None:
+                return stopped
             observation, ok = self._call(name, args, out)
+            tool = self.tools.get(name)
+            if not ok and tool is not None and tool.side_effect:
+                return self._outcome(out, observation)  # refused or failed: say so, do not carry on
             if not ok:
                 errors += 1
                 if errors > self.limits.max_errors:
                     return self._finish(out, "too many failed tool calls")
             convo += self._feedback(json.dumps(action), observation)
         return self._finish(out, "model-call limit reached")
+
+    def _over_limits(
+        self, name: str, args: dict[str, Any], out: LoopResult, seen: set[str]
+    ) -> LoopResult | None:
+        """The finished result when this call repeats an earlier one or passes the tool-call cap."""
+        key = json.dumps([name, args], sort_keys=True, default=str)
+        if key in seen:
+            return self._finish(out, f"repeated identical call to {name}")
+        seen.add(key)
+        if len(out.tool_calls) >= self.limits.max_tool_calls:
+            return self._finish(out, "tool-call limit reached")
+        return None
 
     def _ask(self, messages: list[Message], schema: dict[str, Any], max_tokens: int, out: LoopResult) -> Any:
         reply = self.model.chat(messages, max_tokens=max_tokens, json_schema=schema)
@@ -207,7 +215,7 @@ class AgentLoop:
         if tool is None:
             self._emit("tool_error", tool=name, error="unknown tool")
             return f"Error: there is no tool {name!r}. Tools: {', '.join(self.tools)}.", False
-        call = run_tool(tool, args, self.context, self.on_event)
+        call = run_tool(tool, args, self.context)
         if call.arguments is not None:
             out.tool_calls.append((name, call.arguments))
         if call.result is not None:
@@ -258,6 +266,16 @@ class AgentLoop:
         out.tokens += reply.prompt_tokens + reply.completion_tokens
         self.on_event(model_event(reply))
 
+    def _outcome(self, out: LoopResult, observation: str) -> LoopResult:
+        """End the turn on a side effect that did not happen, with its real outcome as the answer."""
+        out.stop_reason = "side effect not carried out"
+        out.answer = (
+            observation if "nothing was written" in observation else f"{observation} Nothing was written."
+        )
+        self._emit("stop", reason=out.stop_reason)
+        self._emit("answer", text=out.answer)
+        return out
+
     def _finish(self, out: LoopResult, reason: str, shown: str | None = None) -> LoopResult:
         out.stop_reason = reason
         out.answer = summarize_results(out, shown or reason)
@@ -267,83 +285,6 @@ class AgentLoop:
 
     def _emit(self, kind: str, **data: Any) -> None:
         self.on_event(StepEvent(kind=kind, data=data))
-
-
-def model_event(reply: ChatResult) -> StepEvent:
-    """The ``model`` event of one model answer: backend, model, latency and tokens."""
-    return StepEvent(
-        "model",
-        {
-            "backend": reply.backend,
-            "model": reply.model,
-            "latency_s": round(reply.latency_s, 3),
-            "tokens": reply.prompt_tokens + reply.completion_tokens,
-        },
-    )
-
-
-@dataclass
-class ToolCall:
-    """One tool run: validated arguments (None if invalid), result (None on error), what the model reads."""
-
-    observation: str
-    arguments: dict[str, Any] | None = None
-    result: BaseModel | None = None
-    headline: str = ""
-
-
-def run_tool(
-    tool: AgentTool, args: dict[str, Any], context: ToolContext, on_event: Callable[[StepEvent], None]
-) -> ToolCall:
-    """Validate ``args`` with the tool's pydantic model, run it, and report it as events.
-
-    Validation errors and ``MktError`` from the tool come back as the observation (the model can
-    adapt); the result is stored in ``context.results`` under the tool's name.
-    """
-    try:
-        parsed = tool.args_model.model_validate(args)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
-        )
-        on_event(StepEvent("tool_error", {"tool": tool.name, "error": problems}))
-        return ToolCall(f"Error: invalid arguments for {tool.name}: {problems}. Fix them and call again.")
-    arguments = parsed.model_dump(mode="json")
-    on_event(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
-    started = time.monotonic()
-    if tool.side_effect:
-        action = tool.describe(parsed)
-        approved = context.approve(action)
-        on_event(StepEvent("approval", {"tool": tool.name, "action": action, "approved": approved}))
-        if not approved:
-            return ToolCall(f"Not approved: {action} was refused by the user.", arguments)
-    try:
-        result = tool.run(parsed, context)
-    except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
-        on_event(StepEvent("tool_error", {"tool": tool.name, "error": str(exc)}))
-        return ToolCall(f"Error from {tool.name}: {exc}", arguments)
-    context.results[tool.name] = result
-    payload = redact_value(result.model_dump(mode="json"))
-    summary = getattr(result, "summary", None)
-    headline = summary() if callable(summary) else ""
-    on_event(
-        StepEvent(
-            "tool_result",
-            {
-                "tool": tool.name,
-                "seconds": round(time.monotonic() - started, 3),
-                "headline": headline,
-                "result": payload,
-            },
-        )
-    )
-    text = json.dumps(payload, default=str)[:1500]
-    return ToolCall(
-        f"Result of {tool.name}: {headline}\n{text}" if headline else f"Result of {tool.name}: {text}",
-        arguments,
-        result,
-        headline,
-    )
 
 
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")

@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tools.chat_model import Message
 from data.errors import ConfigError
+from tools.chat_model import Message
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _ROLES = ("system", "user", "assistant")

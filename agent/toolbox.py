@@ -1,43 +1,31 @@
-"""Tools as the agent sees them: a typed function, its pydantic arguments, and what it may do.
+"""Tools as the agent sees them, and ``run_tool``: the one seam every tool call goes through.
 
-One implementation per capability: each ``AgentTool`` wraps a function from ``tools/`` (the same one
-the CLI calls). ``to_langchain`` exposes the same tools as LangChain ``StructuredTool`` objects, bound
-with their pydantic schemas, for any LangChain agent or chat model with native tool calling.
+An ``AgentTool`` wraps a typed function from ``tools/`` (the same one the CLI calls) with its
+pydantic arguments and whether it has a side effect. ``run_tool`` validates the arguments, asks
+for approval of side effects, runs the tool, redacts what the model will read and reports every
+step as events, whoever calls it: the staged local policy, the endpoint policy, the campaign
+planner, or a tool that needs another tool's result (``ToolContext.require``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from langchain_core.tools import StructuredTool
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from agent.events import EventHandler, StepEvent
+from agent.pii import redact_value
+from agent.state import ConversationState
+from data.errors import MktError, ToolError
 from data.settings import Settings
 from data.workspace import Workspace
-
-
-@dataclass
-class ToolContext:
-    """What tools need besides their arguments: settings, workspace, approval, shared results."""
-
-    settings: Settings
-    workspace: Workspace
-    approve: Callable[[str], bool] = lambda _action: False
-    results: dict[str, BaseModel] = field(default_factory=dict)
-    plots: list[Path] = field(default_factory=list)
-    services: dict[str, Any] = field(default_factory=dict)
-    output_dir: Path | None = None
-
-    def plot_path(self, name: str) -> Path | None:
-        """Where a tool writes the plot ``name`` (None: this turn keeps no plots)."""
-        if self.output_dir is None:
-            return None
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        return self.output_dir / name
+from knowledge.store import KnowledgeStore
+from tools.chat_model import ChatModel
 
 
 @dataclass(frozen=True)
@@ -49,12 +37,13 @@ class AgentTool:
     args_model: type[BaseModel]
     run: Callable[[BaseModel, ToolContext], BaseModel]
     side_effect: bool = False
-    action: Callable[[BaseModel], str] | None = None
+    action: Callable[[BaseModel, ToolContext], str] | None = None
+    check: Callable[[BaseModel, ToolContext], None] | None = None
 
-    def describe(self, args: BaseModel) -> str:
+    def describe(self, args: BaseModel, context: ToolContext) -> str:
         """The action in words, as an approver sees it."""
         if self.action is not None:
-            return self.action(args)
+            return self.action(args, context)
         return f"{self.name} {args.model_dump_json()}"
 
     def arguments_schema(self) -> dict[str, Any]:
@@ -78,16 +67,125 @@ def _type_name(prop: dict[str, Any]) -> str:
     return str(prop.get("type", "any"))
 
 
-def to_langchain(tools: Sequence[AgentTool], context: ToolContext) -> list[StructuredTool]:
-    """The same tools as LangChain ``StructuredTool`` objects bound to ``context``."""
+def _no_events(_event: StepEvent) -> None:
+    return None
 
-    def make(tool: AgentTool) -> StructuredTool:
-        def call(**kwargs: Any) -> str:
-            result = tool.run(tool.args_model(**kwargs), context)
-            return result.model_dump_json()
 
-        return StructuredTool.from_function(
-            func=call, name=tool.name, description=tool.description, args_schema=tool.args_model
+@dataclass
+class ToolContext:
+    """What tools need besides their arguments: settings, workspace, state, approval and events.
+
+    ``calls`` lists every validated call of the turn in order (dependencies included); ``results``
+    holds the latest result of each tool.
+    """
+
+    settings: Settings
+    workspace: Workspace
+    approve: Callable[[str], bool] = lambda _action: False
+    state: ConversationState = field(default_factory=ConversationState)
+    tools: Mapping[str, AgentTool] = field(default_factory=dict)
+    on_event: EventHandler = _no_events
+    model: ChatModel | None = None
+    output_dir: Path | None = None
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    results: dict[str, BaseModel] = field(default_factory=dict)
+    plots: list[Path] = field(default_factory=list)
+    _store: KnowledgeStore | None = None
+
+    def plot_path(self, name: str) -> Path | None:
+        """Where a tool writes the plot ``name`` (None: this turn keeps no plots)."""
+        if self.output_dir is None:
+            return None
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        return self.output_dir / name
+
+    @property
+    def folder(self) -> Path:
+        """This turn's folder for intermediate files."""
+        return self.output_dir or self.workspace.runs_dir
+
+    def knowledge(self) -> KnowledgeStore:
+        """The knowledge store, opened on first use."""
+        if self._store is None:
+            self._store = KnowledgeStore.open(self.settings)
+        return self._store
+
+    def require(self, name: str, **args: Any) -> BaseModel:
+        """Run tool ``name`` through ``run_tool`` (so it is traced and counted) for its result.
+
+        Raises:
+            ToolError: the tool is unknown or failed; the message says why.
+        """
+        tool = self.tools.get(name)
+        if tool is None:
+            raise ToolError(f"this step needs {name}, which is not available")
+        call = run_tool(tool, args, self)
+        if call.result is None:
+            raise ToolError(call.observation)
+        return call.result
+
+
+@dataclass
+class ToolCall:
+    """One tool run: validated arguments (None if invalid), result (None on error), what the model reads."""
+
+    observation: str
+    arguments: dict[str, Any] | None = None
+    result: BaseModel | None = None
+    headline: str = ""
+
+
+def run_tool(tool: AgentTool, args: dict[str, Any], context: ToolContext) -> ToolCall:
+    """Validate ``args`` with the tool's pydantic model, check, approve, run, and report it as events.
+
+    Validation errors, failed preconditions, refusals and ``MktError`` from the tool come back as
+    the observation (a model can adapt); the result is stored in ``context.results``.
+    """
+    emit = context.on_event
+    try:
+        parsed = tool.args_model.model_validate(args)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
         )
-
-    return [make(t) for t in tools]
+        emit(StepEvent("tool_error", {"tool": tool.name, "error": problems}))
+        return ToolCall(f"Error: invalid arguments for {tool.name}: {problems}. Fix them and call again.")
+    arguments = parsed.model_dump(mode="json")
+    context.calls.append((tool.name, arguments))
+    emit(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
+    started = time.monotonic()
+    try:
+        if tool.check is not None:
+            tool.check(parsed, context)
+        if tool.side_effect:
+            action = tool.describe(parsed, context)
+            approved = context.approve(action)
+            emit(StepEvent("approval", {"tool": tool.name, "action": action, "approved": approved}))
+            if not approved:
+                return ToolCall(f"Not approved: {action} was refused, so nothing was written.", arguments)
+        result = tool.run(parsed, context)
+    except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
+        emit(StepEvent("tool_error", {"tool": tool.name, "error": str(exc)}))
+        return ToolCall(f"Error from {tool.name}: {exc}", arguments)
+    context.results[tool.name] = result
+    payload = redact_value(result.model_dump(mode="json"))
+    summary = getattr(result, "summary", None)
+    headline = summary() if callable(summary) else ""
+    emit(
+        StepEvent(
+            "tool_result",
+            {
+                "tool": tool.name,
+                "seconds": round(time.monotonic() - started, 3),
+                "headline": headline,
+                "result": payload,
+            },
+        )
+    )
+    text = json.dumps(payload, default=str)[:1500]
+    return ToolCall(
+        f"Result of {tool.name}: {headline}\n{text}" if headline else f"Result of {tool.name}: {text}",
+        arguments,
+        result,
+        headline,
+    )

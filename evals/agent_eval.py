@@ -1,65 +1,52 @@
-"""Agent accuracy: does the assistant call the right tools, and does its answer carry the facts?
+"""Agent accuracy: does the assistant call the tools a request needs, and does its reply carry the facts?
 
-The labelled set (``evals/agent_requests.yaml``) holds campaign requests (answered by the campaign
-planner) and questions (answered by the tool-calling loop). Each request lists the ``tools`` it
-must call and the ``facts`` its answer must contain. Every request runs through a real
-``Assistant`` in a fresh ``Session``; the eval records the tools called, the missing and extra
-tools, the facts found and missing, the time, stop reason and backend, and scores:
+Every request (``evals/agent_requests.py``: the packaged ``v2`` set, the ``v1`` regression set, or
+a YAML file) runs through a real ``Assistant`` in a fresh ``Session``: its earlier ``turns``
+first, then its text; every approval asked is answered with the request's ``approve`` and
+recorded. Relative file paths (exports) land in a folder of its own under
+``runs/agent-eval/files/<id>``. The eval records the tools the last turn called, the missing,
+extra and forbidden ones, the approvals, the facts found and missing (``evals/agent_facts.py``,
+truths from ``evals/agent_truth.py``), the time, stop reason and backend, and scores:
 
-- tool-selection accuracy: share of requests whose required tools were all called; tool precision
-  and recall over (request, tool) pairs;
-- answer-fact accuracy: share of facts present in the answers (and the share of requests with all
-  of their facts);
+- tool-call rate: share of requests whose needed tools were all called (and no forbidden one);
+  tool precision and recall over (request, tool) pairs;
+- fact rate: share of facts that held (and the share of requests with all of their facts);
 
-overall and per kind (campaign, question), for the local model and, when ``MKT_LLM_BASE_URL`` is
-set, for the endpoint.
-
-Facts (one kind per fact, all checked against the reply text with the request itself removed, so
-an answer that only echoes the request earns nothing):
-
-- ``text: "15%"``: the string appears (case-insensitive);
-- ``any_text: ["STOP", "opt out"]``: at least one of the strings appears;
-- ``number_of: customers``: a number in the answer equals the workspace's value, computed by code
-  (``TRUTHS``) at the precision the answer shows it (``5,000``, ``123.5``, ``5k``); ``tolerance``
-  allows a relative error on top;
-- ``name_of: largest_segment``: the name computed by code appears as a word;
-- ``channel: sms``: the answer's channel table has a row for the channel (a campaign brief plans it);
-- ``not_channel: push``: no such row (a channel the request did not allow).
-- ``audience: audience_at_risk``: the brief's Audience section starts with that size (any other
-  number in the brief, e.g. the churn step's count of at-risk customers, does not count).
+overall, per kind (campaign, question), per split (dev, test) and per intent within each split.
 
 Run it on a prepared workspace (``mkt data generate``, ``mkt knowledge ingest``, ``mkt churn train``)::
 
-    mkt eval agent --copy-variants 0 --json runs/agent_eval.json
+    mkt eval agent --requests v2 --split test --copy-variants 0 --json runs/agent_eval.json
 """
 
 from __future__ import annotations
 
-import importlib.resources
-import math
-import re
+import contextlib
+import importlib
+import os
+import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
+
+from evals.agent_facts import Evidence, FactResult, TruthSource, Value, check_fact, without
+from evals.agent_requests import AgentRequest, Kind
+from evals.agent_truth import WorkspaceTruth
 
 if TYPE_CHECKING:
     from data.settings import Settings
     from data.workspace import Workspace
-
-Kind = Literal["campaign", "question"]
-Value = float | str
 
 
 def _agent(module: str) -> Any:
     """A module of ``agent/``, imported by name.
 
     ``agent/`` is outside mypy's strict ``files`` (pyproject.toml); a plain import would make mypy
-    check it, and report its errors, from here. The eval only needs the few names it uses.
+    check it, and report its errors, from here. The eval needs only the few names it uses.
     """
     return importlib.import_module(f"agent.{module}")
 
@@ -70,298 +57,36 @@ class Responder(Protocol):
     workspace: Workspace
     copy_variants: int
 
-    def respond(self, session: Any, text: str, *, on_event: Callable[[Any], None] | None = None) -> Any:
+    def respond(
+        self,
+        session: Any,
+        text: str,
+        *,
+        on_event: Callable[[Any], None] | None = None,
+        approve: Callable[[str], bool] = ...,
+    ) -> Any:
         """Answer ``text`` in ``session``; the reply has text, tool_calls, stop_reason, backend, seconds."""
         ...
 
 
-# --- the labelled requests -------------------------------------------------------------------
-
-TRUTHS: dict[str, str] = {
-    "customers": "customers in the customers table",
-    "buyers": "customers with at least one transaction",
-    "transactions": "rows of the transactions table",
-    "revenue": "sum of transaction amounts",
-    "consent_email": "customers who consent to email",
-    "consent_sms": "customers who consent to SMS",
-    "consent_push": "customers who consent to push",
-    "high_churn_risk": "customers with P(churn) >= 0.5 (score_churn, method auto)",
-    "mean_clv": "mean 12-month CLV (calculate_clv, probabilistic)",
-    "segments": "number of RFM segments (segment_customers, k chosen)",
-    "largest_segment": "name of the largest RFM segment",
-    "audience_any": "size of the audience with no filter",
-    "audience_at_risk": "size of the at-risk audience",
-    "audience_high_value": "size of the high-value audience",
-    "audience_at_risk_high_value": "size of the at-risk, high-value audience",
-    "abtest_winner": "'variant X' when the A/B test of campaign <id> has a winner, else 'no clear winner'"
-    " (abtest_winner:C004)",
-}
-
-
-NAME_TRUTHS = frozenset({"largest_segment", "abtest_winner"})
-
-
-def truth_known(name: str, *, names: bool = False) -> bool:
-    """Whether ``name`` (``customers``, ``abtest_winner:C004``) is a known truth of the right type.
-
-    A name when ``names``, else a number.
-    """
-    base, _, arg = name.partition(":")
-    return base in TRUTHS and (bool(arg) == (base == "abtest_winner")) and (base in NAME_TRUTHS) == names
-
-
-class Fact(BaseModel):
-    """Something the answer must contain; exactly one kind is set."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str | None = Field(default=None, min_length=1, description="A literal string.")
-    any_text: list[str] | None = Field(default=None, min_length=1, description="One of these strings.")
-    number_of: str | None = Field(default=None, description="A number computed from the workspace.")
-    name_of: str | None = Field(default=None, description="A name computed from the workspace.")
-    channel: str | None = Field(default=None, description="A channel row in the brief's table.")
-    not_channel: str | None = Field(default=None, description="No row for this channel.")
-    audience: str | None = Field(default=None, description="The brief's audience size (audience_* truth).")
-    tolerance: float = Field(default=0.0, ge=0.0, lt=1.0, description="Relative error allowed (numbers).")
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Fact:
-        kinds = [k for k in _FACT_KINDS if getattr(self, k) is not None]
-        if len(kinds) != 1:
-            raise ValueError(f"a fact has exactly one of {', '.join(_FACT_KINDS)}; got {kinds or 'none'}")
-        if self.audience is not None and not self.audience.startswith("audience_"):
-            raise ValueError(f"audience: {self.audience!r} is not an audience_* truth")
-        for name, names in ((self.number_of, False), (self.name_of, True), (self.audience, False)):
-            if name is not None and not truth_known(name, names=names):
-                kind = "name_of" if names else "number_of"
-                raise ValueError(f"{kind}: unknown truth {name!r}; known: {', '.join(TRUTHS)}")
-        return self
-
-    def label(self) -> str:
-        """The fact as one short line, e.g. ``number_of customers``."""
-        kind = next(k for k in _FACT_KINDS if getattr(self, k) is not None)
-        value = getattr(self, kind)
-        shown = " | ".join(value) if isinstance(value, list) else value
-        return f"{kind} {shown}"
-
-
-_FACT_KINDS = ("text", "any_text", "number_of", "name_of", "channel", "not_channel", "audience")
-
-
-class AgentRequest(BaseModel):
-    """A request, whether it is a campaign or a question, the tools it needs and the facts due."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(min_length=1)
-    kind: Kind
-    text: str = Field(min_length=1)
-    tools: list[str] = Field(min_length=1, description="Tools that must be called.")
-    facts: list[Fact] = Field(min_length=1, description="Facts the answer must contain.")
-
-
-def load_requests(path: Path | None = None) -> list[AgentRequest]:
-    """The labelled requests from ``path`` (default: the packaged ``agent_requests.yaml``)."""
-    if path is None:
-        text = importlib.resources.files("evals").joinpath("agent_requests.yaml").read_text("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
-    requests = [AgentRequest.model_validate(r) for r in raw["requests"]]
-    ids = [r.id for r in requests]
-    if len(set(ids)) != len(ids):
-        raise ValueError("request ids must be unique")
-    return requests
-
-
-# --- fact checkers -----------------------------------------------------------------------------
-
-
-class TruthSource(Protocol):
-    """Where the right numbers and names come from (the workspace, or a dict in tests)."""
-
-    def value(self, name: str) -> Value:
-        """The value of truth ``name``."""
-        ...
-
-
-class FactResult(BaseModel):
-    """Whether one fact was found, and what was expected."""
-
-    fact: str
-    found: bool
-    expected: str = ""
-
-
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(\s?[kK]\b)?")
-
-
-def numbers_in(text: str) -> list[tuple[float, float]]:
-    """Every number in ``text`` with the rounding its form implies.
-
-    ``5,000`` -> (5000, 0.5), ``12.34`` -> (12.34, 0.005), ``5k`` -> (5000, 500). Digits inside
-    words (ids such as CU0000042) are skipped.
-    """
-    found: list[tuple[float, float]] = []
-    for m in _NUMBER.finditer(text):
-        whole, decimals, k = m.group(1), m.group(2) or "", m.group(3)
-        value = float(whole.replace(",", "") + ("." + decimals if decimals else ""))
-        step = 0.5 * 10.0 ** -len(decimals)
-        if k:
-            value, step = value * 1000, step * 1000
-        found.append((value, step))
-    return found
-
-
-def has_number(text: str, truth: float, tolerance: float = 0.0) -> bool:
-    """Whether ``text`` states ``truth`` at the precision it shows (plus ``tolerance``, relative)."""
-    if math.isnan(truth):
-        return False
-    return any(abs(value - truth) <= max(step, tolerance * abs(truth)) for value, step in numbers_in(text))
-
-
-def _words(text: str) -> str:
-    return re.sub(r"[\s_-]+", " ", text.lower())
-
-
-def has_name(text: str, name: str) -> bool:
-    """Whether ``name`` appears as whole words (case, '_', '-' and spacing ignored)."""
-    return re.search(rf"(?<!\w){re.escape(_words(name))}(?!\w)", _words(text)) is not None
-
-
-def has_channel_row(text: str, channel: str) -> bool:
-    """Whether a Markdown table row starts with ``channel`` (the brief's channel table)."""
-    return re.search(rf"^\|\s*{re.escape(channel)}\s*\|", text, re.I | re.M) is not None
-
-
-_AUDIENCE_SIZE = re.compile(r"^#+\s*Audience\s*\n+\s*(\d[\d,]*)", re.I | re.M)
-
-
-def audience_size(text: str) -> int | None:
-    """The size the brief's Audience section starts with (``### Audience`` then ``2,198 customers ...``)."""
-    m = _AUDIENCE_SIZE.search(text)
-    return int(m.group(1).replace(",", "")) if m else None
-
-
-def without_request(answer: str, request: str) -> str:
-    """The answer with every verbatim copy of the request removed (the brief quotes it)."""
-    return answer.replace(request, " ")
-
-
-def check_fact(fact: Fact, answer: str, truth: TruthSource) -> FactResult:
-    """Check one fact against an answer (the request already removed from it)."""
-    label = fact.label()
-    if fact.text is not None:
-        return FactResult(fact=label, found=fact.text.lower() in answer.lower(), expected=fact.text)
-    if fact.any_text is not None:
-        found = any(t.lower() in answer.lower() for t in fact.any_text)
-        return FactResult(fact=label, found=found, expected=" or ".join(fact.any_text))
-    if fact.channel is not None:
-        return FactResult(fact=label, found=has_channel_row(answer, fact.channel), expected=fact.channel)
-    if fact.not_channel is not None:
-        found = not has_channel_row(answer, fact.not_channel)
-        return FactResult(fact=label, found=found, expected=f"no {fact.not_channel} row")
-    if fact.audience is not None:
-        expected = float(truth.value(fact.audience))
-        size = audience_size(answer)
-        return FactResult(fact=label, found=size is not None and size == expected, expected=f"{expected:g}")
-    name = fact.number_of or fact.name_of
-    assert name is not None
-    value = truth.value(name)
-    if fact.number_of is not None:
-        number = float(value)
-        return FactResult(
-            fact=label, found=has_number(answer, number, fact.tolerance), expected=f"{number:g}"
-        )
-    return FactResult(fact=label, found=has_name(answer, str(value)), expected=str(value))
-
-
-# --- truth from the workspace ------------------------------------------------------------------
-
-
-class WorkspaceTruth:
-    """The right values, computed by code from the workspace (cached; each tool runs at most once)."""
-
-    def __init__(self, settings: Settings, workspace: Workspace) -> None:
-        self.settings = settings
-        self.workspace = workspace
-        self._cache: dict[str, Value] = {}
-        self._context: Any = None
-
-    def value(self, name: str) -> Value:
-        """The value of truth ``name`` (see ``TRUTHS``)."""
-        if name not in self._cache:
-            self._cache[name] = self._compute(name)
-        return self._cache[name]
-
-    def _ctx(self) -> Any:
-        if self._context is None:
-            toolbox = _agent("toolbox")
-            self._context = toolbox.ToolContext(settings=self.settings, workspace=self.workspace)
-        return self._context
-
-    def _sql(self, query: str) -> float:
-        with self.workspace.connect(read_only=True) as con:
-            row = con.execute(query).fetchone()
-        return float(row[0] or 0) if row else 0.0
-
-    def _compute(self, name: str) -> Value:
-        c = _agent("catalog")
-        base, _, arg = name.partition(":")
-        simple = {
-            "customers": "SELECT count(*) FROM customers",
-            "buyers": "SELECT count(DISTINCT customer_id) FROM transactions",
-            "transactions": "SELECT count(*) FROM transactions",
-            "revenue": "SELECT round(sum(amount), 2) FROM transactions",
-            "consent_email": "SELECT count_if(consent_email) FROM customers",
-            "consent_sms": "SELECT count_if(consent_sms) FROM customers",
-            "consent_push": "SELECT count_if(consent_push) FROM customers",
-        }
-        if base in simple:
-            return self._sql(simple[base])
-        ctx = self._ctx()
-        if base == "high_churn_risk":
-            churn = c.churn.run(c.ChurnArgs(), ctx)
-            assert isinstance(churn, c.ChurnOverview)
-            return float(churn.high_risk)
-        if base == "mean_clv":
-            clv = c.clv.run(c.ClvArgs(), ctx)
-            assert isinstance(clv, c.ClvOverview)
-            return float(clv.mean_clv)
-        if base in ("segments", "largest_segment"):
-            seg = c.segment.run(c.SegmentArgs(), ctx)
-            assert isinstance(seg, c.SegmentOverview)
-            if base == "segments":
-                return float(seg.k)
-            return str(max(seg.segments, key=lambda s: s.size).segment)
-        if base.startswith("audience_"):
-            risk = "at_risk" if "at_risk" in base else "any"
-            value = "high_value" if "high_value" in base else "any"
-            chosen = c.audience.run(c.AudienceArgs(risk=risk, value=value), ctx)
-            assert isinstance(chosen, c.AudienceSummary)
-            return float(chosen.size)
-        if base == "abtest_winner":
-            from tools.abtest.models import AbTestParams
-
-            readout = c.abtest.run(AbTestParams(campaign_id=arg), ctx)
-            assert isinstance(readout, c.AbTestReadout)
-            return f"variant {readout.winner}" if readout.winner else "no clear winner"
-        raise KeyError(f"unknown truth {name!r}")
-
-
-# --- running and scoring -----------------------------------------------------------------------
+# --- one request -------------------------------------------------------------------------------
 
 
 class RequestOutcome(BaseModel):
-    """What happened to one request."""
+    """What happened to one request (its last turn)."""
 
     id: str
+    intent: str
     kind: Kind
+    split: str | None = None
     text: str
+    turns: list[str] = Field(default_factory=list)
     required: list[str]
-    called: list[str] = Field(description="Tools called, in order (repeats kept).")
+    called: list[str] = Field(description="Tools the last turn called, in order (repeats kept).")
     missing: list[str]
     extra: list[str]
+    forbidden: list[str] = Field(default_factory=list, description="Forbidden tools that were called.")
+    approvals: list[str] = Field(default_factory=list, description="Actions the last turn asked to approve.")
     tools_ok: bool
     facts: list[FactResult]
     seconds: float
@@ -372,7 +97,7 @@ class RequestOutcome(BaseModel):
 
     @property
     def facts_found(self) -> int:
-        """How many facts the answer had."""
+        """How many facts held."""
         return sum(f.found for f in self.facts)
 
     @property
@@ -381,22 +106,77 @@ class RequestOutcome(BaseModel):
         return self.tools_ok and self.facts_found == len(self.facts)
 
 
+def required_tools(request: AgentRequest, copy_variants: int = 0) -> list[str]:
+    """The tools the last turn must call: ``write_copy`` too for campaigns written with copy."""
+    required = list(dict.fromkeys(request.tools))
+    if request.kind == "campaign" and copy_variants > 0 and "write_copy" not in required:
+        required.append("write_copy")  # the planner writes copy per channel when asked to
+    return required
+
+
+def judge(
+    request: AgentRequest,
+    called: list[str],
+    answer: str,
+    truth: TruthSource,
+    *,
+    copy_variants: int = 0,
+    approvals: Sequence[str] = (),
+    started: float = 0.0,
+    folder: Path | None = None,
+    seconds: float = 0.0,
+    stop_reason: str = "",
+    backend: str = "",
+    error: str | None = None,
+) -> RequestOutcome:
+    """Score one reply: needed and forbidden tools, and every fact on the reply without the user's words."""
+    required = required_tools(request, copy_variants)
+    forbidden = [t for t in request.forbid_tools if t in called]
+    evidence = Evidence(
+        answer=without(answer, request.messages), approvals=tuple(approvals), started=started, folder=folder
+    )
+    return RequestOutcome(
+        id=request.id,
+        intent=request.intent,
+        kind=request.kind or "question",
+        split=request.split,
+        text=request.text,
+        turns=request.turns,
+        required=required,
+        called=called,
+        missing=[t for t in required if t not in called],
+        extra=sorted(set(called) - set(required)),
+        forbidden=forbidden,
+        approvals=list(approvals),
+        tools_ok=all(t in called for t in required) and not forbidden,
+        facts=[check_fact(f, evidence, truth) for f in request.facts],
+        seconds=seconds,
+        stop_reason=stop_reason,
+        backend=backend,
+        answer=answer,
+        error=error,
+    )
+
+
+# --- scores ------------------------------------------------------------------------------------
+
+
 class Scores(BaseModel):
-    """Accuracies over a set of requests."""
+    """Rates over a set of requests."""
 
     n: int
-    tool_accuracy: float = Field(description="Share of requests whose required tools were all called.")
-    tool_precision: float = Field(description="Required tools called / distinct tools called.")
-    tool_recall: float = Field(description="Required tools called / required tools.")
+    tool_accuracy: float = Field(description="Tool-call rate: share of requests with every needed tool.")
+    tool_precision: float = Field(description="Needed tools called / distinct tools called.")
+    tool_recall: float = Field(description="Needed tools called / needed tools.")
     n_facts: int
-    fact_accuracy: float = Field(description="Share of facts present in the answers.")
-    all_facts: float = Field(description="Share of requests with every fact present.")
+    fact_accuracy: float = Field(description="Fact rate: share of facts that held.")
+    all_facts: float = Field(description="Share of requests with every fact.")
     passed: float = Field(description="Share of requests with the right tools and every fact.")
     mean_seconds: float
 
 
 def score(outcomes: Sequence[RequestOutcome]) -> Scores:
-    """Accuracies over ``outcomes`` (zeros when empty)."""
+    """Rates over ``outcomes`` (zeros when empty)."""
     n = len(outcomes)
     hits = sum(len(set(o.required) & set(o.called)) for o in outcomes)
     distinct_called = sum(len(set(o.called)) for o in outcomes)
@@ -419,6 +199,11 @@ def _share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
+def _grouped(outcomes: Sequence[RequestOutcome], key: Callable[[RequestOutcome], str]) -> dict[str, Scores]:
+    keys = sorted({key(o) for o in outcomes})
+    return {k: score([o for o in outcomes if key(o) == k]) for k in keys}
+
+
 class BackendRun(BaseModel):
     """One pass over the requests with one backend."""
 
@@ -428,20 +213,52 @@ class BackendRun(BaseModel):
     seconds: float
     overall: Scores
     per_kind: dict[str, Scores]
+    per_split: dict[str, Scores] = Field(default_factory=dict, description="dev / test / none.")
+    per_intent: dict[str, dict[str, Scores]] = Field(
+        default_factory=dict, description="split -> intent -> scores."
+    )
     outcomes: list[RequestOutcome]
 
 
-class AgentEvalReport(BaseModel):
-    """Every backend run of the agent eval, with the workspace it ran on."""
+def _split_of(o: RequestOutcome) -> str:
+    return o.split or "none"
 
-    date: str
-    workspace: str
-    n_customers: int
-    truths: dict[str, Value] = Field(default_factory=dict, description="The right values the facts used.")
-    runs: list[BackendRun]
 
+def _run(
+    backend: str, models: list[str], copy_variants: int, seconds: float, outcomes: list[RequestOutcome]
+) -> BackendRun:
+    splits = sorted({_split_of(o) for o in outcomes})
+    return BackendRun(
+        backend=backend,
+        models=models,
+        copy_variants=copy_variants,
+        seconds=round(seconds, 1),
+        overall=score(outcomes),
+        per_kind=_grouped(outcomes, lambda o: o.kind),
+        per_split=_grouped(outcomes, _split_of),
+        per_intent={
+            s: _grouped([o for o in outcomes if _split_of(o) == s], lambda o: o.intent) for s in splits
+        },
+        outcomes=outcomes,
+    )
+
+
+# --- running -----------------------------------------------------------------------------------
 
 OnResult = Callable[[RequestOutcome], None]
+
+
+@contextlib.contextmanager
+def _working_dir(folder: Path) -> Iterator[Path]:
+    """Run in ``folder`` (fresh), so relative paths a request names are written there."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    before = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield folder
+    finally:
+        os.chdir(before)
 
 
 def evaluate(
@@ -452,8 +269,9 @@ def evaluate(
     backend: str = "local",
     on_result: OnResult | None = None,
 ) -> BackendRun:
-    """Run every request through ``assistant`` (a fresh session each) and score the replies."""
+    """Run every request through ``assistant`` (a fresh session each, earlier turns first) and score it."""
     session_type = _agent("session").Session
+    runs_dir = assistant.workspace.runs_dir.resolve()
     started = time.monotonic()
     models: set[str] = set()
     outcomes: list[RequestOutcome] = []
@@ -463,89 +281,53 @@ def evaluate(
             models.add(f"{event.data.get('backend')}:{event.data['model']}")
 
     for request in requests:
-        session = session_type.open(assistant.workspace.runs_dir / "agent-eval")
-        t0 = time.monotonic()
-        error: str | None = None
-        try:
-            reply = assistant.respond(session, request.text, on_event=on_event)
-            answer, called = str(reply.text), [str(t) for t in reply.tool_calls]
-            stop, used, seconds = str(reply.stop_reason), str(reply.backend), float(reply.seconds)
-        except Exception as exc:  # noqa: BLE001 - a crash is a failed request, not a failed eval
-            error = f"{type(exc).__name__}: {exc}"
-            answer, called, stop, used = "", [], "error", ""
-            seconds = round(time.monotonic() - t0, 3)
-        outcome = judge(
-            request,
-            called,
-            answer,
-            truth,
-            copy_variants=assistant.copy_variants,
-            seconds=seconds,
-            stop_reason=stop,
-            backend=used,
-            error=error,
-        )
+        asked: list[str] = []
+
+        def approve(action: str, answer: bool = request.approve, asked: list[str] = asked) -> bool:
+            asked.append(action)
+            return answer
+
+        session = session_type.open(runs_dir / "agent-eval")
+        with _working_dir(runs_dir / "agent-eval" / "files" / request.id) as folder:
+            t0, wall0 = time.monotonic(), time.time()
+            error: str | None = None
+            try:
+                for turn in request.turns:
+                    assistant.respond(session, turn, on_event=on_event, approve=approve)
+                asked.clear()
+                t0, wall0 = time.monotonic(), time.time()
+                reply = assistant.respond(session, request.text, on_event=on_event, approve=approve)
+                answer, called = str(reply.text), [str(t) for t in reply.tool_calls]
+                stop, used, seconds = str(reply.stop_reason), str(reply.backend), float(reply.seconds)
+            except Exception as exc:  # noqa: BLE001 - a crash is a failed request, not a failed eval
+                error = f"{type(exc).__name__}: {exc}"
+                answer, called, stop, used = "", [], "error", ""
+                seconds = round(time.monotonic() - t0, 3)
+            outcome = judge(
+                request,
+                called,
+                answer,
+                truth,
+                copy_variants=assistant.copy_variants,
+                approvals=asked,
+                started=wall0,
+                folder=folder,
+                seconds=seconds,
+                stop_reason=stop,
+                backend=used,
+                error=error,
+            )
         outcomes.append(outcome)
         if on_result is not None:
             on_result(outcome)
     return _run(backend, sorted(models), assistant.copy_variants, time.monotonic() - started, outcomes)
 
 
-def judge(
-    request: AgentRequest,
-    called: list[str],
-    answer: str,
-    truth: TruthSource,
-    *,
-    copy_variants: int = 0,
-    seconds: float = 0.0,
-    stop_reason: str = "",
-    backend: str = "",
-    error: str | None = None,
-) -> RequestOutcome:
-    """Score one reply: required tools (``write_copy`` too for campaigns with copy) and facts."""
-    required = list(dict.fromkeys(request.tools))
-    if request.kind == "campaign" and copy_variants > 0 and "write_copy" not in required:
-        required.append("write_copy")  # the planner writes copy per channel when asked to
-    checked = without_request(answer, request.text)
-    return RequestOutcome(
-        id=request.id,
-        kind=request.kind,
-        text=request.text,
-        required=required,
-        called=called,
-        missing=[t for t in required if t not in called],
-        extra=sorted(set(called) - set(required)),
-        tools_ok=all(t in called for t in required),
-        facts=[check_fact(f, checked, truth) for f in request.facts],
-        seconds=seconds,
-        stop_reason=stop_reason,
-        backend=backend,
-        answer=answer,
-        error=error,
-    )
-
-
-def _run(
-    backend: str, models: list[str], copy_variants: int, seconds: float, outcomes: list[RequestOutcome]
-) -> BackendRun:
-    kinds = sorted({o.kind for o in outcomes})
-    return BackendRun(
-        backend=backend,
-        models=models,
-        copy_variants=copy_variants,
-        seconds=round(seconds, 1),
-        overall=score(outcomes),
-        per_kind={k: score([o for o in outcomes if o.kind == k]) for k in kinds},
-        outcomes=outcomes,
-    )
-
-
 def rescore(run: BackendRun, requests: Sequence[AgentRequest], truth: TruthSource) -> BackendRun:
     """Check a saved run's answers and tool calls again, against ``requests`` as they are now.
 
     For a fixed fact or checker: the answers stay, the scores are recomputed (no model is run).
-    Requests not in ``run`` are skipped.
+    Facts about files are checked against what is on disk now. Requests not in ``run`` are skipped.
     """
     by_id = {r.id: r for r in requests}
     outcomes = [
@@ -555,6 +337,7 @@ def rescore(run: BackendRun, requests: Sequence[AgentRequest], truth: TruthSourc
             o.answer,
             truth,
             copy_variants=run.copy_variants,
+            approvals=o.approvals,
             seconds=o.seconds,
             stop_reason=o.stop_reason,
             backend=o.backend,
@@ -568,8 +351,7 @@ def rescore(run: BackendRun, requests: Sequence[AgentRequest], truth: TruthSourc
 
 def truth_names(requests: Sequence[AgentRequest]) -> list[str]:
     """Every truth the requests' facts need, in first-use order."""
-    names = [f.number_of or f.name_of or f.audience for r in requests for f in r.facts]
-    return list(dict.fromkeys(n for n in names if n))
+    return list(dict.fromkeys(f.truth for r in requests for f in r.facts if f.truth))
 
 
 def backends_for(settings: Settings, which: str) -> list[str]:
@@ -583,6 +365,18 @@ def backends_for(settings: Settings, which: str) -> list[str]:
     return [which]
 
 
+class AgentEvalReport(BaseModel):
+    """Every backend run of the agent eval, with the workspace it ran on."""
+
+    date: str
+    workspace: str
+    n_customers: int
+    requests: str = Field(default="", description="The request set: v2, v1 or a file.")
+    split: str = Field(default="all", description="The split that ran: dev, test or all.")
+    truths: dict[str, Value] = Field(default_factory=dict, description="The right values the facts used.")
+    runs: list[BackendRun]
+
+
 def run(
     settings: Settings,
     workspace: Workspace,
@@ -591,20 +385,28 @@ def run(
     backends: Sequence[str] = ("local",),
     copy_variants: int = 0,
     model: Any = None,
+    max_seconds: float | None = None,
     on_result: OnResult | None = None,
 ) -> AgentEvalReport:
     """Compute the truths, then run the requests once per backend.
 
     ``local`` uses the packaged local model (the endpoint setting removed); ``endpoint`` uses the
     configured endpoint with its local fallback, as users get it. ``model`` overrides both (tests).
+    ``max_seconds`` caps each turn of the tool-calling loop.
     """
     assistant_type = _agent("assistant").Assistant
+    home = workspace.home.resolve()  # the eval runs each request in a folder of its own
+    settings = settings.model_copy(update={"home": home})
+    workspace = type(workspace)(home)
+    options: dict[str, Any] = {"model": model, "copy_variants": copy_variants}
+    if max_seconds is not None:
+        options["limits"] = _agent("loop").Limits(max_seconds=max_seconds)
     truth = WorkspaceTruth(settings, workspace)
     truths = {name: truth.value(name) for name in truth_names(requests)}
     runs: list[BackendRun] = []
     for backend in backends:
         chosen = settings if backend == "endpoint" else settings.model_copy(update={"llm_base_url": None})
-        assistant = assistant_type(chosen, workspace, model=model, copy_variants=copy_variants)
+        assistant = assistant_type(chosen, workspace, **options)
         runs.append(evaluate(assistant, requests, truth, backend=backend, on_result=on_result))
     return AgentEvalReport(
         date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -615,18 +417,37 @@ def run(
     )
 
 
+# --- tables ------------------------------------------------------------------------------------
+
+_HEADER = (
+    "| backend | {group} | n | tool-call rate | tool precision | tool recall | facts | fact rate "
+    "| all facts | passed | mean s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def _row(backend: str, name: str, s: Scores) -> str:
+    return (
+        f"| {backend} | {name} | {s.n} | {s.tool_accuracy:.0%} | {s.tool_precision:.0%} | "
+        f"{s.tool_recall:.0%} | {s.n_facts} | {s.fact_accuracy:.0%} | {s.all_facts:.0%} | "
+        f"{s.passed:.0%} | {s.mean_seconds:.1f} |"
+    )
+
+
 def markdown_table(report: AgentEvalReport) -> str:
-    """The accuracies as a Markdown table: one row per backend and kind."""
-    lines = [
-        "| backend | kind | n | tool accuracy | tool precision | tool recall | facts | fact accuracy "
-        "| all facts | passed | mean s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    """The rates as a Markdown table: one row per backend and kind, then all."""
+    lines = [_HEADER.format(group="kind")]
     for r in report.runs:
-        for kind, s in [*r.per_kind.items(), ("all", r.overall)]:
-            lines.append(
-                f"| {r.backend} | {kind} | {s.n} | {s.tool_accuracy:.0%} | {s.tool_precision:.0%} | "
-                f"{s.tool_recall:.0%} | {s.n_facts} | {s.fact_accuracy:.0%} | {s.all_facts:.0%} | "
-                f"{s.passed:.0%} | {s.mean_seconds:.1f} |"
-            )
+        lines += [_row(r.backend, kind, s) for kind, s in [*r.per_kind.items(), ("all", r.overall)]]
     return "\n".join(lines)
+
+
+def intent_table(report: AgentEvalReport) -> str:
+    """Per split, one row per intent and a row for the whole split, as Markdown tables."""
+    blocks: list[str] = []
+    for r in report.runs:
+        for split, intents in r.per_intent.items():
+            lines = [f"**{r.backend}, split {split}**", "", _HEADER.format(group="intent")]
+            lines += [_row(r.backend, intent, s) for intent, s in intents.items()]
+            lines.append(_row(r.backend, f"**all {split}**", r.per_split[split]))
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

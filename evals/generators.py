@@ -1,8 +1,10 @@
 """Generators a suite case can run, looked up by name when a case needs one.
 
-The entry ``copy`` is the copy tool (``tools/copy``): it is imported only when a case asks for it,
-so the harness works (and marks such cases skipped) before the copy tool exists or when its model
-cannot load. A generator is any callable ``GenerationRequest -> Sequence[CopyDraft | dict]``.
+A generator is any callable ``GenerationRequest -> Sequence[CopyDraft | dict]``, registered in
+process (``register_generator``: the copy tool registers itself as ``copy`` when
+``agent.copy_eval`` is imported, as ``mkt eval run`` does) or named as ``"module:attribute"`` in
+``REGISTRY`` or in the suite, imported when a case asks for it. A case whose generator is missing
+is skipped with the reason, so the harness never depends on the layers above it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class GenerationRequest(BaseModel):
 Generator = Callable[[GenerationRequest], Sequence[CopyDraft | dict[str, Any]]]
 
 # name -> "module:attribute", imported lazily.
-REGISTRY: dict[str, str] = {"copy": "agent.copy_eval:generate_for_eval"}
+REGISTRY: dict[str, str] = {}
 _REGISTERED: dict[str, Generator] = {}
 
 
@@ -53,7 +55,8 @@ def resolve_generator(name: str) -> Generator:
         return _REGISTERED[name]
     target = REGISTRY.get(name, name if ":" in name else None)
     if target is None:
-        raise GeneratorUnavailable(f"no generator named '{name}' (known: {', '.join(sorted(REGISTRY))})")
+        known = ", ".join(sorted({*REGISTRY, *_REGISTERED})) or "none registered"
+        raise GeneratorUnavailable(f"no generator named '{name}' (known: {known})")
     module_name, _, attr = target.partition(":")
     try:
         module = importlib.import_module(module_name)

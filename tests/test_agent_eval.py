@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from agent.campaign.request import looks_like_campaign
 from agent.catalog import default_tools
 from agent.cli.main import app
-from tools.chat_model import Message
 from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
@@ -34,6 +33,7 @@ from evals.agent_eval import (
     without_request,
 )
 from tests.fakes.scripted_model import ScriptedModel
+from tools.chat_model import Message
 
 
 class DictTruth:

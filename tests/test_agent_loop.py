@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from agent.catalog import default_tools
-from tools.chat_model import Message
 from agent.loop import AgentLoop, Limits, StepEvent
-from agent.toolbox import ToolContext, to_langchain
+from agent.toolbox import ToolContext
 from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
 from tests.fakes.scripted_model import ScriptedModel
+from tools.chat_model import Message
 
 SYSTEM = Message(role="system", content="You are a test agent.")
 
@@ -155,15 +155,6 @@ def test_no_email_or_phone_reaches_the_model(context: ToolContext) -> None:
     everything = " ".join(m["content"] for sent in model.sent for m in sent)
     assert "@example.com" not in everything and "555 000 0001" not in everything
     assert "[email]" in everything and "CU0000001" in everything
-
-
-def test_tools_bind_to_langchain_with_their_schemas(context: ToolContext) -> None:
-    tools = {t.name: t for t in to_langchain(default_tools(), context)}
-    assert {"workspace_summary", "customer_profile", "select_audience", "write_copy"} <= set(tools)
-    assert len(tools) == len(default_tools())
-    assert "customer_id" in tools["customer_profile"].args
-    out = tools["customer_profile"].invoke({"customer_id": "CU0000002"})
-    assert '"customer_id":"CU0000002"' in out and "@" not in out
 
 
 def test_numbers_in_an_answer_must_come_from_a_tool() -> None:

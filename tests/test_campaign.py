@@ -20,7 +20,6 @@ import pytest
 
 from agent.assistant import Assistant
 from agent.campaign.request import CampaignPlan, looks_like_campaign, merge_plan, read_request
-from tools.chat_model import Message
 from agent.loop import Limits, StepEvent
 from agent.session import Session
 from data.loader import load_files
@@ -28,6 +27,7 @@ from data.settings import Settings, load_settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
 from tests.fakes.scripted_model import ScriptedModel
+from tools.chat_model import Message
 
 DEMO = (
     "plan a win-back campaign for high-value customers at risk of churning, email and SMS, "
@@ -193,15 +193,18 @@ def test_demo_request_gives_a_consistent_brief(settings: Settings) -> None:
 
 
 def test_the_audience_matches_an_independent_computation(settings: Settings) -> None:
-    from agent.catalog import AudienceArgs, ChurnArgs, audience, churn
-    from agent.toolbox import ToolContext
+    from agent.catalog import default_tools
+    from agent.toolbox import ToolContext, run_tool
 
-    ctx = ToolContext(settings=settings, workspace=Workspace.from_settings(settings))
-    churn.run(ChurnArgs(), ctx)
-    summary = audience.run(AudienceArgs(risk="at_risk", value="high_value"), ctx)
-    probs = ctx.services["churn"].to_dict()
-    assert summary.size == len(independent_audience(settings, probs)) > 0  # type: ignore[attr-defined]
-    assert set(ctx.services["audience"]["customer_id"]) == independent_audience(settings, probs)
+    tools = {t.name: t for t in default_tools()}
+    ctx = ToolContext(settings=settings, workspace=Workspace.from_settings(settings), tools=tools)
+    call = run_tool(tools["select_audience"], {"risk": "at_risk", "value": "high_value"}, ctx)
+    # The audience needed churn scores and CLV: both ran through run_tool, so both were recorded.
+    assert [name for name, _ in ctx.calls] == ["select_audience", "score_churn", "calculate_clv"]
+    assert ctx.state.churn is not None and ctx.state.audience is not None
+    probs = ctx.state.churn.to_dict()
+    assert call.result.size == len(independent_audience(settings, probs)) > 0  # type: ignore[union-attr]
+    assert set(ctx.state.audience.customer_ids) == independent_audience(settings, probs)
 
 
 def test_an_unusable_plan_falls_back_to_the_request_and_says_so(settings: Settings) -> None:
@@ -233,16 +236,17 @@ def test_a_failing_essential_step_ends_with_an_answer_not_a_crash(tmp_path: Path
 # --- approval and PII -----------------------------------------------------------------------
 
 
-def test_exporting_an_audience_asks_first(settings: Settings, tmp_path: Path) -> None:
-    target = tmp_path / "out" / "audience.csv"
+def test_exporting_an_audience_asks_first_and_stays_in_the_workspace(settings: Settings) -> None:
+    # The model's path is only a name hint: the file lands under the workspace's exports/ folder.
     script = [
         {"tool": "select_audience", "arguments": {"risk": "any", "value": "high_value"}},
-        {"tool": "export_audience", "arguments": {"path": str(target)}},
+        {"tool": "export_audience", "arguments": {"name": "/etc/../../tmp/winback.csv"}},
         {"tool": "final_answer", "arguments": {"answer": "done"}},
     ]
     workspace = Workspace.from_settings(settings)
+    exports = workspace.home / "exports"
     asked: list[str] = []
-    for decision in (False, True):
+    for decision in (False, True, True):
 
         def approve(action: str, decision: bool = decision) -> bool:
             asked.append(action)
@@ -250,11 +254,28 @@ def test_exporting_an_audience_asks_first(settings: Settings, tmp_path: Path) ->
 
         assistant = Assistant(settings, workspace, model=ScriptedModel(script))
         session = Session.open(workspace.runs_dir, None)
-        assistant.respond(session, "export the high-value customers", approve=approve)
-        assert target.exists() is decision
-    assert asked == [f"write the campaign audience (customer ids only) to {target}"] * 2
-    header = target.read_text().splitlines()[0]
-    assert header == "customer_id,segment"
+        reply = assistant.respond(session, "export the high-value customers", approve=approve)
+        if not decision:
+            assert not exports.exists() and "nothing was written" in reply.text
+    # Refused, then approved twice: the second export never overwrites the first.
+    assert sorted(p.name for p in exports.iterdir()) == ["winback-2.csv", "winback.csv"]
+    assert asked[0] == asked[1] and asked[0].endswith(f"to {exports / 'winback.csv'}")
+    assert "customer ids, no contact details" in asked[0]
+    assert (exports / "winback.csv").read_text().splitlines()[0] == "customer_id,segment"
+
+
+def test_exporting_without_an_audience_says_so_before_asking(settings: Settings) -> None:
+    script = [
+        {"tool": "export_audience", "arguments": {"name": "list"}},
+        {"tool": "final_answer", "arguments": {"answer": "Exported."}},
+    ]
+    workspace = Workspace.from_settings(settings)
+    before = set((workspace.home / "exports").glob("*"))
+    asked: list[str] = []
+    assistant = Assistant(settings, workspace, model=ScriptedModel(script))
+    reply = assistant.respond(Session.open(workspace.runs_dir, None), "export it", approve=asked.append)
+    assert asked == [] and set((workspace.home / "exports").glob("*")) == before
+    assert "no audience is selected yet" in reply.text
 
 
 def test_emails_and_phones_never_reach_the_model(settings: Settings, sample_data: GeneratedData) -> None:

@@ -33,7 +33,6 @@ from agent.catalog import default_tools
 from agent.cli import chat_cmd
 from agent.cli.main import app
 from agent.cli.render import EventPrinter, render_brief
-from tools.chat_model import Message
 from agent.loop import StepEvent
 from agent.session import Session
 from agent.toolbox import AgentTool, ToolContext
@@ -42,6 +41,7 @@ from data.settings import Settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
 from tests.fakes.scripted_model import Reply, ScriptedModel
+from tools.chat_model import Message
 
 runner = CliRunner()
 
@@ -85,7 +85,7 @@ def _export(args: BaseModel, ctx: ToolContext) -> ExportResult:
     return ExportResult(rows=42, path=str(path))
 
 
-def _describe(args: BaseModel) -> str:
+def _describe(args: BaseModel, _ctx: ToolContext) -> str:
     assert isinstance(args, ExportArgs)
     return f"export segment '{args.segment}' (42 customers) to audience.csv"
 

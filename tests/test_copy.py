@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import agent.copy_eval  # noqa: F401 - registers the "copy" generator
 from agent.cli.main import app
 from agent.llm import LocalChatModel
-from tools.chat_model import Message
 from data.errors import ConfigError
 from data.synth.documents import BRAND_GUIDE, POSTAL_ADDRESS
 from evals.checks import check_copy
@@ -23,6 +23,7 @@ from evals.types import CopyDraft
 from prompts import load_prompt
 from tests.fakes.openai_server import FakeOpenAIServer, fake_openai_server
 from tests.fakes.scripted_model import ScriptedModel
+from tools.chat_model import Message
 from tools.copy import CopyRequest, OfferFacts, SegmentProfile, brand_from_text, check_context, generate_copy
 from tools.copy.compose import CHANNEL_LINES, assemble, clean_line
 

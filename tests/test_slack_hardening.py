@@ -77,7 +77,7 @@ def export_tool() -> AgentTool:
         ExportArgs,
         run,
         side_effect=True,
-        action=lambda args: "Export the champions audience (412 customers) to CSV",
+        action=lambda args, ctx: "Export the champions audience (412 customers) to CSV",
     )
 
 

@@ -68,7 +68,7 @@ class RoiForecastParams(BaseModel):
     fixed_cost: float = Field(default=0.0, ge=0.0, description="Creative, tooling and other fixed costs.")
 
 
-class RoiForecast(BaseModel):
+class ChannelRoi(BaseModel):
     """Expected outcome of the planned campaign, with where each input came from."""
 
     channel: str
@@ -166,7 +166,7 @@ def _row(group: dict[str, str], rec: pd.Series) -> RoiRow:
     )
 
 
-def forecast_roi(con: duckdb.DuckDBPyConnection, params: RoiForecastParams) -> RoiForecast:
+def forecast_roi(con: duckdb.DuckDBPyConnection, params: RoiForecastParams) -> ChannelRoi:
     """Expected conversions, revenue, cost and ROI of a planned campaign.
 
     Raises:
@@ -191,7 +191,7 @@ def forecast_roi(con: duckdb.DuckDBPyConnection, params: RoiForecastParams) -> R
         notes.append("the campaign costs nothing: ROI is undefined; look at expected profit instead")
     if audience == 0:
         notes.append("the audience is empty: nobody can be reached on this channel")
-    return RoiForecast(
+    return ChannelRoi(
         channel=params.channel,
         segment=params.segment,
         audience=audience,

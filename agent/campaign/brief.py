@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from tools.audience.models import AudienceSummary
+from tools.campaign_roi import RoiForecast
+from tools.channel.plan import ChannelPlan
+
+__all__ = [
+    "AudienceSummary",
+    "CampaignBrief",
+    "ChannelPlan",
+    "CopyCheck",
+    "CopyVariant",
+    "RoiForecast",
+    "StepTiming",
+]
+
 
 class StepTiming(BaseModel):
     """One step of the plan, as it ran."""
@@ -12,72 +26,6 @@ class StepTiming(BaseModel):
     seconds: float
     detail: str = ""
     ok: bool = True
-
-
-class AudienceSummary(BaseModel):
-    """Who the campaign targets and what they are worth."""
-
-    description: str
-    size: int
-    total_clv: float
-    mean_clv: float
-    mean_spend: float = Field(default=0.0, description="Mean spend to date.")
-    mean_churn_risk: float
-    segments: dict[str, int] = Field(default_factory=dict)
-    reachable: dict[str, int] = Field(default_factory=dict, description="Consenting customers per channel.")
-    notes: list[str] = Field(default_factory=list)
-
-    def summary(self) -> str:
-        """Key numbers in one line."""
-        risk = f", mean P(churn) {self.mean_churn_risk:.0%}" if self.mean_churn_risk else ""
-        reach = ", ".join(f"{k} {v:,}" for k, v in self.reachable.items())
-        return (
-            f"{self.size:,} {self.description}: CLV total {self.total_clv:,.0f}, mean {self.mean_clv:,.2f}"
-            f"{risk}; reachable by {reach}"
-        )
-
-
-class ChannelPlan(BaseModel):
-    """One channel of the mix, with the numbers behind the choice."""
-
-    channel: str
-    recipients: int
-    conversion_rate: float = Field(description="Posterior mean P(convert | sent) for this audience.")
-    conversion_interval: tuple[float, float] = Field(description="90% credible interval of the rate.")
-    cost_per_message: float
-    value_per_conversion: float
-    expected_value_per_message: float
-    reachable: int = Field(description="Audience members who consent to this channel.")
-    reason: str
-
-
-class RoiForecast(BaseModel):
-    """Forecast of the campaign's outcome."""
-
-    cost: float
-    expected_conversions: float
-    expected_revenue: float
-    roi: float | None = Field(description="(revenue - cost) / cost; None when nothing is spent.")
-    roi_interval: tuple[float, float] | None = Field(
-        default=None, description="ROI at the ends of the conversion rates' 90% intervals."
-    )
-    budget: float | None = None
-    within_budget: bool = True
-    notes: list[str] = Field(default_factory=list)
-
-    def summary(self) -> str:
-        """Key numbers in one line."""
-        roi = "n/a" if self.roi is None else f"{self.roi:.2f}"
-        band = (
-            f" (90% interval {self.roi_interval[0]:.2f} to {self.roi_interval[1]:.2f})"
-            if self.roi_interval
-            else ""
-        )
-        cap = f" of budget {self.budget:,.0f}" if self.budget is not None else ""
-        return (
-            f"cost {self.cost:,.2f}{cap}, {self.expected_conversions:,.1f} conversions, "
-            f"revenue {self.expected_revenue:,.2f}, ROI {roi}{band}"
-        )
 
 
 class CopyCheck(BaseModel):

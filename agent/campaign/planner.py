@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,17 +28,14 @@ from agent.campaign.brief import (
     RoiForecast,
     StepTiming,
 )
-from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan, read_request
-from tools.chat_model import ChatModel, Message
+from agent.campaign.request import CampaignPlan, CampaignRequest, merge_plan
+from agent.events import StepEvent, model_event
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
-from agent.loop import StepEvent, model_event, run_tool
-from agent.session import Session
-from agent.toolbox import AgentTool, ToolContext
+from agent.reply import Reply
+from agent.toolbox import AgentTool, ToolContext, run_tool
 from data.errors import MktError
 from prompts import load_prompt
-
-if TYPE_CHECKING:
-    from agent.assistant import Assistant, Reply
+from tools.chat_model import ChatModel, Message
 
 Emit = Callable[[StepEvent], None]
 DEFAULT_CHANNELS = ["email", "sms", "push"]
@@ -65,7 +62,11 @@ class _Run:
         self.emit = emit
         self.steps: list[StepTiming] = []
         self.notes: list[str] = []
-        self.called: list[str] = []
+
+    @property
+    def called(self) -> list[str]:
+        """Tools called so far, dependencies included, in order."""
+        return [name for name, _ in self.context.calls]
 
     @contextmanager
     def step(self, name: str, detail: str = "") -> Iterator[list[str]]:
@@ -89,8 +90,7 @@ class _Run:
 
     def call(self, name: str, details: list[str], *, essential: bool = True, **args: Any) -> BaseModel | None:
         """Run tool ``name``; an error fails the step when ``essential``, else becomes a note."""
-        self.called.append(name)
-        call = run_tool(self.tools[name], args, self.context, self.emit)
+        call = run_tool(self.tools[name], args, self.context)
         if call.result is None:
             if essential:
                 raise StepFailed(call.observation)
@@ -103,20 +103,26 @@ class _Run:
 
 
 def plan_campaign(
-    assistant: Assistant, session: Session, text: str, context: ToolContext, emit: Emit
+    request: CampaignRequest,
+    context: ToolContext,
+    *,
+    model: ChatModel,
+    copy_variants: int = 2,
+    previous: CampaignRequest | None = None,
 ) -> Reply:
-    """Plan and run the campaign ``text`` asks for; the reply carries the brief (or why there is none)."""
-    from agent.assistant import Reply
+    """Plan and run the campaign ``request`` asks for; the reply carries the brief (or why there is none).
 
-    model = assistant.model
-    run = _Run(assistant.tools, context, emit)
-    folder = context.output_dir or assistant.workspace.runs_dir
+    ``previous``: the conversation's last campaign request, when ``request`` changes it (a
+    follow-up); then results that the change does not affect are reused, not recomputed.
+    """
+    run = _Run(list(context.tools.values()), context, context.on_event)
     backends: list[str] = []
     try:
         with run.step("plan") as details:
-            request = _plan(model, read_request(text), run, backends)
+            if previous is None:
+                request = _plan(model, request, run, backends)
             details.append(_plan_line(request))
-        brief = _execute(request, run, assistant.copy_variants)
+        brief = _execute(request, run, copy_variants, previous)
     except StepFailed as exc:
         answer = f"I could not finish the campaign plan: {exc}\n" + "\n".join(
             f"- {s.step}: {s.detail} ({s.seconds:.1f} s)" for s in run.steps if s.ok
@@ -131,8 +137,10 @@ def plan_campaign(
     from agent.campaign.report import write_report
 
     brief.steps = run.steps
-    report = write_report(brief, folder)
-    emit(StepEvent("brief", {"brief": brief.model_dump(mode="json"), "report": str(report)}))
+    report = write_report(brief, context.folder)
+    context.state.brief = brief
+    context.state.memory.campaign = request
+    run.emit(StepEvent("brief", {"brief": brief.model_dump(mode="json"), "report": str(report)}))
     return Reply(
         text=brief.to_markdown(),
         brief=brief,
@@ -192,17 +200,37 @@ def _discount_percent(discount: str | None) -> float | None:
     return None
 
 
-def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> CampaignBrief:
+def _audience_of(request: CampaignRequest) -> tuple[str, str, tuple[str, ...]]:
+    return request.risk, request.value, tuple(request.segments)
+
+
+def _offer_of(request: CampaignRequest) -> tuple[str | None, ...]:
+    deadline = request.deadline.isoformat() if request.deadline else None
+    return request.discount, request.product, request.code, deadline
+
+
+def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rule
+    request: CampaignRequest, run: _Run, copy_variants: int, previous: CampaignRequest | None
+) -> CampaignBrief:
     channels = request.channels or DEFAULT_CHANNELS
-    with run.step("segment customers") as d:
-        run.call("segment_customers", d, essential=False)
-    if request.risk == "at_risk":
+    state = run.context.state
+    same_audience = previous is not None and _audience_of(previous) == _audience_of(request)
+    if state.segments is None:
+        with run.step("segment customers") as d:
+            run.call("segment_customers", d, essential=False)
+    if request.risk == "at_risk" and state.churn is None:
         with run.step("score churn") as d:
             run.call("score_churn", d)
-    with run.step("compute CLV") as d:
-        run.call("calculate_clv", d)
-    with run.step("select audience") as d:
-        audience = run.call("select_audience", d, risk=request.risk, value=request.value)
+    if state.clv is None:
+        with run.step("compute CLV") as d:
+            run.call("calculate_clv", d)
+    if same_audience and state.audience is not None:
+        audience: BaseModel | None = state.audience.summary
+    else:
+        with run.step("select audience") as d:
+            audience = run.call(
+                "select_audience", d, risk=request.risk, value=request.value, segments=request.segments
+            )
     with run.step("pick channels within budget") as d:
         mix = run.call("select_channels", d, channels=channels, budget=request.budget)
     with run.step("forecast ROI") as d:
@@ -211,15 +239,22 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
         )
     assert isinstance(audience, AudienceSummary) and isinstance(roi, RoiForecast)
     plans: list[ChannelPlan] = list(getattr(mix, "channels", []))
-    sources: list[str] = []
-    with run.step("retrieve brand and product context") as d:
-        query = f"{request.product or 'our products'} for {request.audience_phrase()}"
-        found = run.call(
-            "search_knowledge", d, essential=False, query=query, collections=["products", "campaigns"], k=4
-        )
-        for chunk in getattr(found, "chunks", []):
-            sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
-    variants: list[CopyVariant] = []
+    same_offer = previous is not None and _offer_of(previous) == _offer_of(request) and same_audience
+    kept = list(state.brief.copy_variants) if same_offer and state.brief is not None else []
+    sources = list(state.brief.context_sources) if same_offer and state.brief is not None else []
+    if not same_offer:
+        with run.step("retrieve brand and product context") as d:
+            query = f"{request.product or 'our products'} for {request.audience_phrase()}"
+            found = run.call(
+                "search_knowledge",
+                d,
+                essential=False,
+                query=query,
+                collections=["products", "campaigns"],
+                k=4,
+            )
+            for chunk in getattr(found, "chunks", []):
+                sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
     idle = [p.channel for p in plans if p.recipients == 0 and p.channel in channels]
     if idle:
         run.notes.append(
@@ -232,20 +267,21 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
             f"the plan spends {spend:,.2f} of the {request.budget:,.0f} budget: the audience is small; "
             "widen it (e.g. drop a filter) to use more of the budget"
         )
-    for channel in channels if copy_variants > 0 else []:
+    variants = [v for v in kept if v.channel in channels]
+    done = {v.channel for v in variants}
+    for channel in [c for c in channels if c not in done] if copy_variants > 0 else []:
+        args = {
+            "channel": channel,
+            "product": request.product or "our running gear",
+            "discount": request.discount,
+            "code": request.code,
+            "deadline": request.deadline.isoformat() if request.deadline else None,
+            "audience": audience.description,
+            "variants": copy_variants,
+        }
+        run.context.state.memory.copy_args[channel] = args
         with run.step(f"write {channel} copy") as d:
-            result = run.call(
-                "write_copy",
-                d,
-                essential=False,
-                channel=channel,
-                product=request.product or "our running gear",
-                discount=request.discount,
-                code=request.code,
-                deadline=request.deadline.isoformat() if request.deadline else None,
-                audience=audience.description,
-                variants=copy_variants,
-            )
+            result = run.call("write_copy", d, essential=False, **args)
             for v in getattr(result, "variants", []):
                 variants.append(_variant(channel, v))
     return CampaignBrief(

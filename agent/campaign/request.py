@@ -66,6 +66,7 @@ class CampaignRequest(BaseModel):
     risk: Risk = "any"
     value: Value = "any"
     channels: list[ChannelName] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list, description="Segments the audience is limited to.")
     discount: str | None = None
     product: str | None = None
     budget: float | None = Field(default=None, ge=0)
@@ -76,6 +77,8 @@ class CampaignRequest(BaseModel):
     def audience_phrase(self) -> str:
         """Who is targeted, in words: 'high-value customers at risk of churning'."""
         who = "high-value customers" if self.value == "high_value" else "customers"
+        if self.segments:
+            who += f" in {' and '.join(self.segments)}"
         return f"{who} at risk of churning" if self.risk == "at_risk" else who
 
 

@@ -25,7 +25,7 @@ from data.workspace import Workspace
 
 if TYPE_CHECKING:
     from agent.assistant import Assistant
-    from agent.loop import StepEvent
+    from agent.events import StepEvent
     from agent.session import Session
 
 HELP = {

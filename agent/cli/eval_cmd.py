@@ -9,6 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import agent.copy_eval  # noqa: F401 - registers the copy tool as the suites' "copy" generator
 from agent.cli.output import console, err_console, print_json, print_table
 from evals.baseline import Regression, baseline_from, compare, load_baseline, write_baseline
 from evals.embedding import Embedder, default_embedder
@@ -143,6 +144,14 @@ def list_suites(
 
 @app.command("agent")
 def agent_eval(
+    requests_set: Annotated[
+        str,
+        typer.Option(
+            "--requests",
+            help="v2 (issue 14: marketers' phrasings, dev/test), v1 (the first 40, regression), or a YAML file.",
+        ),
+    ] = "v2",
+    split: Annotated[str, typer.Option(help="dev (tune on it), test (report it) or all.")] = "all",
     limit: Annotated[
         int | None, typer.Option(help="Run only the first N requests (quick checks).", min=1)
     ] = None,
@@ -158,36 +167,41 @@ def agent_eval(
             help="auto: the local model, plus the endpoint when MKT_LLM_BASE_URL is set; or local / endpoint."
         ),
     ] = "auto",
-    requests_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--requests", help="Labelled requests YAML (default: the packaged set).", dir_okay=False
-        ),
-    ] = None,
     only: Annotated[
-        str | None, typer.Option(help="Only requests of this kind: campaign or question.")
+        str | None, typer.Option(help="Only requests of this kind (campaign, question) or intent.")
+    ] = None,
+    max_seconds: Annotated[
+        float | None, typer.Option(help="Wall-time cap of each turn of the tool-calling loop.", min=1)
     ] = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Write the full report as JSON here.", dir_okay=False)
     ] = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option(help="Write the Markdown tables (per kind, per intent) here.", dir_okay=False),
+    ] = None,
 ) -> None:
-    """Agent accuracy: tool selection and answer facts over labelled requests, per backend."""
+    """Agent accuracy: tool-call rate and fact rate over labelled requests, per backend, split and intent."""
     import os
 
     from data.errors import ConfigError
     from data.settings import load_settings
     from data.workspace import Workspace
-    from evals.agent_eval import RequestOutcome, backends_for, load_requests, markdown_table
+    from evals.agent_eval import RequestOutcome, backends_for, intent_table, markdown_table
     from evals.agent_eval import run as run_agent_eval
+    from evals.agent_requests import load_requests, select
 
     if backend not in ("auto", "local", "endpoint"):
         raise ConfigError(f"--backend must be auto, local or endpoint, not {backend!r}")
-    if only not in (None, "campaign", "question"):
-        raise ConfigError(f"--only must be campaign or question, not {only!r}")
+    if split not in ("dev", "test", "all"):
+        raise ConfigError(f"--split must be dev, test or all, not {split!r}")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     settings = load_settings()
     workspace = Workspace.from_settings(settings)
-    requests = [r for r in load_requests(requests_file) if only is None or r.kind == only][:limit]
+    chosen = select(load_requests(requests_set), split)
+    requests = [r for r in chosen if only is None or only in (r.kind, r.intent)][:limit]
+    if not requests:
+        raise ConfigError(f"no request matches --requests {requests_set} --split {split} --only {only}")
     backends = backends_for(settings, backend)
     if not settings.llm_base_url and backend == "auto":
         err_console.print("no endpoint configured (MKT_LLM_BASE_URL): evaluating the local model only")
@@ -197,6 +211,7 @@ def agent_eval(
         missing = [f.fact for f in o.facts if not f.found]
         detail = "; ".join(
             [*(["missing tools " + ", ".join(o.missing)] if o.missing else []),
+             *(["forbidden " + ", ".join(o.forbidden)] if o.forbidden else []),
              *(["missing " + ", ".join(missing)] if missing else [])]
         )  # fmt: skip
         err_console.print(
@@ -205,19 +220,36 @@ def agent_eval(
 
     with console.status(f"running {len(requests)} requests on {', '.join(backends)}..."):
         report = run_agent_eval(
-            settings, workspace, requests, backends=backends, copy_variants=copy_variants, on_result=show
+            settings,
+            workspace,
+            requests,
+            backends=backends,
+            copy_variants=copy_variants,
+            max_seconds=max_seconds,
+            on_result=show,
         )
+    report.requests, report.split = requests_set, split
     for r in report.runs:
         table = Table(title=f"Agent eval: {r.backend} ({', '.join(r.models) or 'no model call'})")
-        for col in ("request", "kind", "tools", "facts", "s", "stop"):
+        for col in ("request", "intent", "split", "tools", "facts", "s", "stop"):
             table.add_column(col, justify="right" if col in ("facts", "s") else "left", overflow="fold")
         for o in r.outcomes:
-            tools = "ok" if o.tools_ok else "missing " + ", ".join(o.missing)
+            tools = "ok" if o.tools_ok else "missing " + ", ".join([*o.missing, *o.forbidden])
             table.add_row(
-                o.id, o.kind, tools, f"{o.facts_found}/{len(o.facts)}", f"{o.seconds:.1f}", o.stop_reason
+                o.id,
+                o.intent,
+                o.split or "",
+                tools,
+                f"{o.facts_found}/{len(o.facts)}",
+                f"{o.seconds:.1f}",
+                o.stop_reason,
             )
         console.print(table)
-    console.print(markdown_table(report), highlight=False, markup=False)
+    tables = markdown_table(report) + "\n\n" + intent_table(report)
+    console.print(tables, highlight=False, markup=False)
+    if markdown:
+        markdown.parent.mkdir(parents=True, exist_ok=True)
+        markdown.write_text(tables + "\n", encoding="utf-8")
     if json_file:
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")

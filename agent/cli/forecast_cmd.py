@@ -97,10 +97,11 @@ def forecast_command(
         rows,
     )
     if report.backtest is not None:
-        b = report.backtest
+        overall = report.backtest
         console.print(
-            f"backtest ({b.series} series): sMAPE {b.smape:.1f}% vs seasonal-naive {b.baseline_smape:.1f}%, "
-            f"better on {b.beats_baseline}/{b.series}; interval coverage {b.coverage:.0%}"
+            f"backtest ({overall.series} series): sMAPE {overall.smape:.1f}% vs seasonal-naive "
+            f"{overall.baseline_smape:.1f}%, better on {overall.beats_baseline}/{overall.series}; "
+            f"interval coverage {overall.coverage:.0%}"
         )
     for note in report.notes:
         console.print(f"note: {note}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer._click import Command, Context  # typer >= 0.29 vendors its own click
+from typer.core import TyperCommand, TyperGroup
 
 from agent.cli.output import err_console
 from data.errors import MktError
@@ -38,6 +38,9 @@ COMMANDS: dict[str, _Entry] = {
     "segment": _Entry("segment_cmd", "segment", "Segment customers (KMeans on RFM) and name the segments."),
     "churn": _Entry("churn_cmd", "app", "Churn risk: train a model on labelled customers, score everyone."),
     "clv": _Entry("clv_cmd", "clv", "Customer lifetime value (BG/NBD + Gamma-Gamma)."),
+    "audience": _Entry(
+        "audience_cmd", "audience", "Select a campaign audience (risk, value, segments); --output exports it."
+    ),
     "roi": _Entry("roi_cmd", "app", "Campaign ROI: actual from engagements, or a forecast."),
     "channel": _Entry("channel_cmd", "app", "Choose channels by expected value (Bayesian, consent, budget)."),
     "insights": _Entry("insights_cmd", "insights", "Sentiment and themes of customer feedback."),
@@ -58,7 +61,7 @@ COMMANDS: dict[str, _Entry] = {
 }
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Command:
     """Import subcommand ``name`` and return it as a click command (completion options stay on ``mkt``)."""
     entry = COMMANDS[name]
     target = getattr(importlib.import_module(f"agent.cli.{entry.module}"), entry.attribute)
@@ -75,24 +78,22 @@ def load_command(name: str) -> click.Command:
 class _MktGroup(TyperGroup):
     """Lazy subcommands; any ``MktError`` raised below becomes a one-line message and its exit code."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         """Every command, in the order of ``COMMANDS``."""
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         """A placeholder with the command's help (for listings); the real one loads when it runs."""
         entry = COMMANDS.get(cmd_name)
-        return None if entry is None else click.Command(cmd_name, help=entry.help, short_help=entry.help)
+        return None if entry is None else TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         """Load the command that is about to run."""
         if args and args[0] in COMMANDS:
             return args[0], load_command(args[0]), args[1:]
         return super().resolve_command(ctx, args)
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         """Run the command, turning ``MktError`` into its message and exit code."""
         try:
             return super().invoke(ctx)

@@ -24,9 +24,9 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from agent.assistant import Reply
     from agent.campaign.brief import CampaignBrief, CopyCheck
-    from agent.loop import StepEvent
+    from agent.events import StepEvent
+    from agent.reply import Reply
 
 OK = "[green]✓[/]"
 FAIL = "[red]✗[/]"

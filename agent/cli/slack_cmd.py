@@ -72,7 +72,7 @@ def run(log_level: LogLevel = "INFO", workers: Workers = None) -> None:
     bot = _bot(bot_token, None, workers)
     handler = bot.socket_mode(app_token)
     try:
-        handler.start()
+        handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
     finally:
         bot.close()
 

@@ -6,7 +6,6 @@ endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else
 
 from __future__ import annotations
 
-from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
 from agent.llm.breaker import CircuitBreaker
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.deadline import Deadline, DeadlineExceeded, current_deadline, turn_budget
@@ -15,6 +14,7 @@ from agent.llm.fallback import FallbackChatModel, RetryPolicy
 from agent.llm.local_backend import LocalChatModel
 from agent.llm.openai_backend import OpenAIChatModel
 from data.settings import Settings
+from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
 
 __all__ = [
     "BackendError",

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message
 from agent.llm.breaker import CircuitBreaker
 from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
 from data.errors import ModelAPIError
+from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message
 
 logger = logging.getLogger("mkt.llm")
 

@@ -89,8 +89,8 @@ class GuidedDecoder:
             with torch.inference_mode():
                 if ids.shape[1] > start and torch.equal(ids[0, :start], prefix_ids[0, :start]):
                     tail = ids[:, start:]
-                    cache = copy.deepcopy(base.past_key_values)
-                    out = self.model(input_ids=tail, past_key_values=cache, use_cache=True)
+                    cache = copy.deepcopy(base.cache)
+                    out = self.model(input_ids=tail, cache=cache, use_cache=True)
                     logits = torch.cat([base.logits[0, -1:], out.logits[0, :-1]])
                 else:  # the tokenizer re-split the prefix: score this option from scratch
                     tail = ids[:, start:]

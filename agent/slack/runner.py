@@ -23,8 +23,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.assistant import Assistant, Reply, plots_in
-from agent.loop import StepEvent
+from agent.assistant import Assistant, plots_in
+from agent.events import StepEvent
+from agent.reply import Reply
 from agent.session import Session
 from agent.slack.blocks import ERROR_TEXT, progress_text, reply_blocks
 from agent.slack.guard import redact

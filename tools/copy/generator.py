@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tools.chat_model import ChatModel, Message
 from evals.checks import check_copy
 from evals.embedding import Embedder
 from evals.metrics.grounding import Facts, offer_facts
 from evals.types import CheckContext, CheckReport, CopyDraft
 from prompts import Prompt, load_prompt
+from tools.chat_model import ChatModel, Message
 from tools.copy.compose import CHANNEL_LINES, CleanLine, LineSpec, assemble, clean_line
 from tools.copy.models import CopyRequest, CopyResult, CopyVariant
 

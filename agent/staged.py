@@ -1,0 +1,281 @@
+"""The policy of the packaged small model: code understands, plans and answers; the model writes copy.
+
+A 135M model cannot be trusted to choose among fifteen tools or to state numbers, so the turn's
+structure is code: the message's intent and slots (``agent.understand``), the chain of tools the
+intent needs, run in order through ``run_tool``, and an answer written from the tools' own
+results. Follow-ups bind to the conversation's state: "make the SMS shorter" re-runs the last copy
+request, "switch the channel to SMS" re-plans the last campaign reusing what did not change, and
+"what should we offer them next" means the last customer named. A message no rule understands
+goes to the tool-calling loop (embedding router, then the model under a schema).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from agent.campaign.planner import plan_campaign
+from agent.campaign.request import CampaignRequest, read_request
+from agent.events import StepEvent
+from agent.reply import Reply
+from agent.toolbox import ToolContext, run_tool
+from agent.understand.intents import Intent, classify
+from agent.understand.slots import Slots, read_slots
+from agent.understand.vocabulary import Vocabulary, unknown_customers
+from knowledge.retrieval import RetrievalResult
+from prompts import load_prompt
+from tools.chat_model import ChatModel
+from tools.copy.models import CopyResult
+
+Step = tuple[str, dict[str, Any]]
+_PRONOUN = re.compile(r"\b(?:them|their|they|this customer|that customer|him|her|his)\b", re.I)
+_DOUBLE = re.compile(r"\bdoubl\w*\b", re.I)
+_HALVE = re.compile(r"\bhal(?:f|ve)\w*\b", re.I)
+_NEEDS_CATALOGUE = {"copy", "campaign", "copy_followup", "campaign_followup"}
+_CUSTOMER_INTENTS = {"customer_profile", "clv", "recommend_products", "churn_risk"}
+
+
+class StagedPolicy:
+    """Answers one turn for the packaged local model (see the module docstring)."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        *,
+        copy_variants: int,
+        fallback: Callable[[str, ToolContext], Reply],
+    ) -> None:
+        self.model = model
+        self.copy_variants = copy_variants
+        self.fallback = fallback
+
+    def respond(self, text: str, context: ToolContext) -> Reply:
+        """The reply to ``text``, with every tool call made through ``run_tool``."""
+        memory = context.state.memory
+        vocabulary = Vocabulary.of(context.workspace)
+        slots = read_slots(text, vocabulary)
+        intent = classify(
+            text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
+        )
+        if intent in _NEEDS_CATALOGUE:
+            slots = read_slots(text, Vocabulary.of(context.workspace, context.knowledge()))
+        if not slots.customer_ids and memory.customer_id and _PRONOUN.search(text):
+            if intent is None or intent in _CUSTOMER_INTENTS:
+                slots.customer_ids = [memory.customer_id]
+        context.on_event(
+            StepEvent(
+                "understood",
+                {"intent": intent or "unknown", "slots": slots.model_dump(exclude_defaults=True)},
+            )
+        )
+        if missing := unknown_customers(context.workspace, slots.customer_ids):
+            return _answer(_unknown_ids(missing), context, "unknown customer id")
+        if slots.customer_ids:
+            memory.customer_id = slots.customer_ids[0]
+        if intent is None:
+            return self.fallback(text, context)
+        if intent == "refusal":
+            return _answer(_replies()["refusal"], context, "refused")
+        if intent == "campaign":
+            return self._campaign(_campaign_request(text, slots), context)
+        if intent == "campaign_followup":
+            assert memory.campaign is not None
+            previous = memory.campaign
+            return self._campaign(_changed_campaign(previous, text, slots), context, previous)
+        return self._run_steps(steps_for(intent, text, slots, context), context)
+
+    def _campaign(
+        self, request: CampaignRequest, context: ToolContext, previous: CampaignRequest | None = None
+    ) -> Reply:
+        return plan_campaign(
+            request, context, model=self.model, copy_variants=self.copy_variants, previous=previous
+        )
+
+    def _run_steps(self, steps: list[Step], context: ToolContext) -> Reply:
+        lines: list[str] = []
+        for name, args in steps:
+            tool = context.tools[name]
+            call = run_tool(tool, args, context)
+            if call.result is None:
+                outcome = call.observation
+                if tool.side_effect and "nothing was written" not in outcome:
+                    outcome += " Nothing was written."
+                return _answer("\n".join([*lines, outcome]), context, f"{name} did not run")
+            if name == "write_copy":
+                context.state.memory.copy_args[str(args["channel"])] = dict(call.arguments or args)
+                context.state.memory.last_copy_channel = str(args["channel"])
+            lines.append(answer_line(call.result, call.headline))
+        return _answer("\n".join(lines), context, "answered")
+
+
+def _answer(text: str, context: ToolContext, stop_reason: str) -> Reply:
+    context.on_event(StepEvent("answer", {"text": text}))
+    return Reply(
+        text=text,
+        plots=[str(p) for p in context.plots],
+        tool_calls=[name for name, _ in context.calls],
+        stop_reason=stop_reason,
+        backend="code",
+    )
+
+
+def _replies() -> dict[str, str]:
+    return dict(load_prompt("agent").raw("replies"))
+
+
+def _unknown_ids(missing: dict[str, list[str]]) -> str:
+    lines = []
+    for cid, near in missing.items():
+        hint = f" Closest ids: {', '.join(near)}." if near else ""
+        lines.append(f"I can't find a customer with id {cid}: it is unknown in this workspace.{hint}")
+    return "\n".join(lines)
+
+
+def answer_line(result: BaseModel, headline: str) -> str:
+    """How one tool result reads in an answer: copy and passages in full, everything else its summary."""
+    if isinstance(result, CopyResult):
+        return copy_text(result)
+    if isinstance(result, RetrievalResult):
+        return "From the knowledge base:" + result.answer_text()
+    return headline or result.model_dump_json()[:400]
+
+
+def copy_text(result: CopyResult) -> str:
+    """The copy itself, variant by variant, with its verdict (a failed variant is marked, never sendable)."""
+    lines = [result.summary()]
+    for i, variant in enumerate(result.variants, 1):
+        verdict = "passed every check" if variant.passed else "NOT sendable: " + "; ".join(variant.failures)
+        lines.append(f"{result.channel} variant {i} ({verdict}):")
+        lines += [f"  {part}: {value}" for part, value in variant.parts.items()]
+    return "\n".join(lines)
+
+
+def _audience_args(slots: Slots) -> dict[str, Any]:
+    return {
+        "risk": "at_risk" if slots.risk or (slots.winback and not slots.segments) else "any",
+        "value": "high_value" if slots.value else "any",
+        "segments": slots.segments,
+    }
+
+
+def _best_channel(context: ToolContext) -> list[str]:
+    plans = context.state.channel_plan or []
+    used = [p for p in plans if p.recipients > 0]
+    return [max(used, key=lambda p: p.recipients).channel] if used else []
+
+
+def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> list[Step]:  # noqa: C901
+    """The tool chain an intent needs, with the arguments its slots give."""
+    cid = slots.customer_ids[0] if slots.customer_ids else None
+    state = context.state
+    if intent == "summary":
+        return [("workspace_summary", {})]
+    if intent == "customer_profile" and cid:
+        return [("customer_profile", {"customer_id": cid})]
+    if intent == "churn_risk":
+        return [("score_churn", {"customer_id": cid})]
+    if intent in ("clv", "customer_profile"):
+        return [("calculate_clv", {"customer_id": cid})]
+    if intent == "segments":
+        return [("segment_customers", {})]
+    if intent == "audience":
+        return [("select_audience", _audience_args(slots))]
+    if intent == "channel_choice":
+        chosen = {"channels": slots.channels} if len(slots.channels) > 1 else {}
+        if slots.audience_stated:
+            return [("select_audience", _audience_args(slots)), ("select_channels", chosen)]
+        return [("select_channels", chosen)]
+    if intent == "budget_roi":
+        channels = slots.channels or _best_channel(context)
+        plan: list[Step] = []
+        if slots.audience_stated or state.audience is None:
+            plan.append(("select_audience", _audience_args(slots)))
+        plan.append(
+            ("select_channels", {"budget": slots.budget, **({"channels": channels} if channels else {})})
+        )
+        return [*plan, ("forecast_roi", {"budget": slots.budget})]
+    if intent == "recommend_products":
+        if cid:
+            return [("recommend_products", {"customer_id": cid})]
+        return [("recommend_products", {"segment": slots.segments[0] if slots.segments else "champions"})]
+    if intent == "feedback_insights":
+        return [("feedback_insights", {})]
+    if intent == "forecast_trends":
+        return [("forecast_trends", {"by": "category"})]
+    if intent == "abtest":
+        return [("abtest_readout", {"campaign_id": slots.campaign_ids[0] if slots.campaign_ids else ""})]
+    if intent == "knowledge":
+        return [("search_knowledge", {"query": text})]
+    if intent == "export":
+        export: Step = ("export_audience", {"name": slots.file_name})
+        return [("select_audience", _audience_args(slots)), export] if slots.audience_stated else [export]
+    if intent == "copy":
+        return [("write_copy", _copy_args(text, slots))]
+    if intent == "copy_followup":
+        return [("write_copy", _copy_followup(slots, context))]
+    return [("workspace_summary", {})]
+
+
+def _copy_args(text: str, slots: Slots) -> dict[str, Any]:
+    parsed = read_request(text)
+    return {
+        "channel": (slots.channels or ["email"])[0],
+        "product": slots.product or parsed.product or "our range",
+        "discount": slots.discount,
+        "code": slots.code,
+        "deadline": parsed.deadline.isoformat() if parsed.deadline else None,
+        "audience": " and ".join(slots.segments),
+        "variants": min(slots.count or 2, 3),
+    }
+
+
+def _copy_followup(slots: Slots, context: ToolContext) -> dict[str, Any]:
+    memory = context.state.memory
+    last = memory.last_copy_channel or next(iter(memory.copy_args))
+    channel = next((c for c in slots.channels if c in ("email", "sms", "push")), last)
+    args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
+    args["channel"] = channel
+    for key in ("discount", "code", "product"):
+        if getattr(slots, key):
+            args[key] = getattr(slots, key)
+    return args
+
+
+def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
+    request = read_request(text)
+    update: dict[str, Any] = {"segments": slots.segments}
+    if slots.product:
+        update["product"] = slots.product
+    if slots.segments:  # a named segment is the audience; only explicit filters narrow it
+        update["risk"] = "at_risk" if slots.risk else "any"
+        update["value"] = "high_value" if slots.value else "any"
+    if request.budget is None and slots.budget is not None:
+        update["budget"] = slots.budget
+        update["stated"] = [*request.stated, "budget"]
+    return request.model_copy(update=update)
+
+
+def _changed_campaign(previous: CampaignRequest, text: str, slots: Slots) -> CampaignRequest:
+    """The previous campaign with what the follow-up changes (offer, channels, budget, audience)."""
+    update: dict[str, Any] = {"text": f"{previous.text} / {text}"}
+    for key in ("discount", "code", "product"):
+        if getattr(slots, key):
+            update[key] = getattr(slots, key)
+    if slots.channels:
+        update["channels"] = slots.channels
+    if slots.budget is not None:
+        update["budget"] = slots.budget
+    elif previous.budget and _DOUBLE.search(text):
+        update["budget"] = previous.budget * 2
+    elif previous.budget and _HALVE.search(text):
+        update["budget"] = previous.budget / 2
+    if slots.audience_stated:
+        update.update(
+            risk="at_risk" if slots.risk or (slots.winback and not slots.segments) else "any",
+            value="high_value" if slots.value else "any",
+            segments=slots.segments,
+        )
+    return previous.model_copy(update=update)

@@ -1,0 +1,180 @@
+"""What a message asks for: one intent per message, by plain rules over its words and its slots.
+
+Rules are checked in order, most specific first (a refusal before an export, an export before an
+audience, a budget question before a channel question). A message no rule claims is left to the
+embedding router. Follow-ups ("make it shorter", "switch the channel to SMS", "what should we offer
+them next") are recognised here and bound to the conversation's state by the staged policy.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from agent.understand.slots import Slots
+
+Intent = Literal[
+    "refusal",
+    "export",
+    "copy",
+    "campaign",
+    "budget_roi",
+    "channel_choice",
+    "audience",
+    "recommend_products",
+    "feedback_insights",
+    "forecast_trends",
+    "abtest",
+    "clv",
+    "churn_risk",
+    "segments",
+    "customer_profile",
+    "knowledge",
+    "summary",
+    "copy_followup",
+    "campaign_followup",
+]
+
+_PII = re.compile(
+    r"e-?mail addresses|\be-?mails\b|customer'?s e-?mail|everyone'?s e-?mail|phone numbers?|\bphones\b"
+    r"|contact (?:list|details|info)|mobile numbers|home addresses",
+    re.I,
+)
+_BULK = re.compile(
+    r"\b(?:every|all|everyone|full|entire|whole|list|dump|print|export|download|send me|give me)\b", re.I
+)
+_COUNTING = re.compile(r"\bhow (?:many|big)\b|\bcount\b|opted[- ]in|subscribers|said yes|consent", re.I)
+_INJECTION = re.compile(r"ignore (?:all |your |the )?(?:previous |prior |above )?instructions", re.I)
+_EXPORT = re.compile(
+    r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids)\b|\.csv\b", re.I
+)
+_COPY_VERB = re.compile(r"\b(?:write|draft|need|create|compose|come up with|craft)\b", re.I)
+_COPY_NOUN = re.compile(
+    r"\b(?:sms|texts?|text messages?|emails?|push(?:es)?|push notifications?|notifications?|subject lines?|copy|"
+    r"messages?|headlines?|taglines?)\b",
+    re.I,
+)
+_CAMPAIGN = re.compile(
+    r"\b(?:campaign|win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|loyalty push)\b", re.I
+)
+_PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
+_ROI = re.compile(r"\b(?:return|roi|payback|pay (?:for )?itself|get back|bring|worth it|profit)\b", re.I)
+_CHANNEL = re.compile(
+    r"\bchannel|(?:e-?mail|sms|push|texts?)s? or (?:e-?mail|sms|push|texts?)|best way to reach"
+    r"|how (?:should|do) (?:we|i) reach"
+    r"|reach them|converts? best",
+    re.I,
+)
+_AUDIENCE = re.compile(
+    r"\baudience|target list|size up|how many people is that|\bselect\b|pick out|\bshortlist|who should we target",
+    re.I,
+)
+_RECOMMEND = re.compile(
+    r"recommend|cross-?sell|up-?sell|next best|suggest (?:some )?products|offer (?:them|him|her) next"
+    r"|put in front of|what (?:else )?(?:should|would|could) (?:we|i) (?:offer|sell)|likely to buy next|what to sell",
+    re.I,
+)
+_FEEDBACK = re.compile(
+    r"complain|complaint|reviews?|feedback|pain points?|unhappy|gripes?|what (?:do|are) customers say", re.I
+)
+_TRENDS = re.compile(r"grow(?:ing|th)|trend|declin|shrink|fastest|forecast|momentum|taking off", re.I)
+_ABTEST = re.compile(r"a/b|\bab test|split test|variant won|which variant|test results?", re.I)
+_CLV = re.compile(
+    r"\bclv\b|lifetime value|\bworth\b|future value|spend in the (?:coming|next)|value of (?:our|the|a)|valuable"
+    r"|\bltv\b|what(?:'s| is) (?:their|his|her) value",
+    re.I,
+)
+_CHURN = re.compile(
+    r"churn|\blose\b|\bleave\b|leaving|stop (?:shopping|buying)|won'?t buy again|going quiet|at (?:high )?risk"
+    r"|likely to (?:go|leave)|lapsing",
+    re.I,
+)
+_SEGMENTS = re.compile(
+    r"segment|groups?\b|cluster|\bkinds of customers|types of customers|hibernating|champions", re.I
+)
+_KNOWLEDGE = re.compile(
+    r"polic(?:y|ies)|brand|tone|voice|address|footer|\bcost\b|price|how much (?:is|does)|sizing|size guide|stores?\b"
+    r"|shipping|warranty|return(?:s)? (?:window|policy)|guideline|what do we sell|which products do we|loyalty rules",
+    re.I,
+)
+_SUMMARY = re.compile(
+    r"how many (?:customers|shoppers|people|buyers)|revenue|\bsales\b|headline numbers|opted[- ]in|subscribers"
+    r"|email list|said yes|consent|how big|how much data|overview",
+    re.I,
+)
+_SHORTER = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
+_REGENERATE = re.compile(
+    r"\b(?:regenerate|another (?:version|one|take)|try again|rewrite|redo|new version)\b", re.I
+)
+_NOW_FOR = re.compile(
+    r"\b(?:now (?:do it|the same|one) for|same (?:for|but|thing for)|do (?:it|one) for|and for)\b", re.I
+)
+_CHANGE = re.compile(
+    r"\b(?:change|switch|make|swap|instead|raise|lower|increase|decrease|double[d]?|halve[d]?|what if|drop)\b",
+    re.I,
+)
+
+
+def classify(
+    text: str, slots: Slots, *, after_copy: bool = False, after_campaign: bool = False
+) -> Intent | None:
+    """The intent of ``text`` (None: no rule applies); ``after_*``: what the conversation did last."""
+    if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
+        return "refusal"
+    if _PII.search(text) and _EXPORT.search(text):
+        return "refusal"
+    if after_copy and (
+        _SHORTER.search(text) or _REGENERATE.search(text) or (_NOW_FOR.search(text) and slots.channels)
+    ):
+        return "copy_followup"
+    if after_campaign and not _CAMPAIGN.search(text) and (_CHANGE.search(text) or _NOW_FOR.search(text)):
+        if (
+            slots.discount
+            or slots.channels
+            or slots.budget
+            or slots.audience_stated
+            or "budget" in text.lower()
+        ):
+            return "campaign_followup"
+    if _EXPORT.search(text):
+        return "export"
+    if (
+        _COPY_VERB.search(text)
+        and _COPY_NOUN.search(text)
+        and not (_CAMPAIGN.search(text) and _PLAN.search(text))
+    ):
+        if not _CAMPAIGN.search(text) or slots.product or slots.code:
+            return "copy"
+    if _CAMPAIGN.search(text) and not text.strip().endswith("?"):
+        return "campaign"
+    return _question(text, slots)
+
+
+def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one flat list of rules
+    if slots.budget is not None and _ROI.search(text):
+        return "budget_roi"
+    if _RECOMMEND.search(text):
+        return "recommend_products"
+    if _ABTEST.search(text) or (slots.campaign_ids and not slots.customer_ids):
+        return "abtest"
+    if _CHANNEL.search(text):
+        return "channel_choice"
+    if _FEEDBACK.search(text):
+        return "feedback_insights"
+    if _TRENDS.search(text):
+        return "forecast_trends"
+    if _AUDIENCE.search(text) or (slots.value and slots.risk and not slots.customer_ids):
+        return "audience"
+    if _CLV.search(text):
+        return "clv"
+    if _CHURN.search(text):
+        return "churn_risk"
+    if slots.customer_ids:
+        return "customer_profile"
+    if _SEGMENTS.search(text):
+        return "segments"
+    if _KNOWLEDGE.search(text):
+        return "knowledge"
+    if _SUMMARY.search(text):
+        return "summary"
+    return None

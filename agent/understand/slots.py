@@ -1,0 +1,175 @@
+"""What a message states outright, read by code: ids, audience words, channels, offer, budget, product.
+
+These are facts the assistant acts on exactly as written; a language model never fills them. The
+product is matched against the catalogue's names (longest match wins), then its categories.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, Field
+
+from agent.understand.vocabulary import Vocabulary
+
+Channel = str
+
+CUSTOMER_ID = re.compile(r"\bCU\d{3,}\b", re.I)
+CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
+_CHANNELS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "emails", "e-mail", "newsletter", "inbox", "emailed", "emailing"),
+    "sms": (
+        "sms",
+        "text message",
+        "text messages",
+        "texts",
+        "text them",
+        "text our",
+        "text the",
+        "text everyone",
+        "by text",
+        "texting",
+    ),
+    "push": ("push", "pushes", "app notification", "push notification", "push notifications"),
+    "social": ("social", "instagram", "facebook", "tiktok"),
+    "ads": ("paid ads", "display ads", "adverts"),
+}
+_RISK = re.compile(
+    r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven'?t (?:bought|ordered)|gone quiet|going quiet"
+    r"|stopped (?:buying|ordering|shopping)|drift(?:ed|ing) away|likely to (?:leave|stop)|about to leave"
+    r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)",
+    re.I,
+)
+_WINBACK = re.compile(r"win[- ]?back|bring (?:them |customers |people )?back|lose|losing|re-?engage|reactivat", re.I)
+_VALUE = re.compile(
+    r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
+    r"|big spenders|highest[- ]value|premium customers",
+    re.I,
+)
+_EVERYONE = re.compile(
+    r"\beveryone\b|\ball (?:of )?(?:our )?(?:customers|buyers|shoppers)\b|whole base", re.I
+)
+_DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I)
+_AMOUNT = r"[$€£]?\s?(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b)?"
+_BUDGET = re.compile(
+    r"(?:budget(?:\s+(?:of|is|at|around|:))?|spend(?:ing)?|spent|put|invest(?:ing)?|have|with)\s*"
+    + _AMOUNT.format("a", "k")
+    + r"|"
+    + _AMOUNT.format("b", "k2")
+    + r"\s*(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend)",
+    re.I,
+)
+_CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b", re.I)
+_FILE = re.compile(r"\b([\w-]{1,60})\.csv\b", re.I)
+_VARIANT = re.compile(
+    r"\bvariant\s*(\d)\b|\b(?:the\s+)?(first|second|third|fourth|fifth)\s+(?:one|variant)\b", re.I
+)
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a couple of": 2, "a few": 3}
+_COUNT = re.compile(
+    r"\b(one|two|three|four|five|a couple of|a few|\d)\s+(?:sms|texts?|emails?|push(?:es)?|variants?|versions?|"
+    r"options?|subject lines?|messages?|push messages|push notifications)\b",
+    re.I,
+)
+_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+
+
+class Slots(BaseModel):
+    """What a message states outright (None or empty: not stated)."""
+
+    customer_ids: list[str] = Field(default_factory=list)
+    campaign_ids: list[str] = Field(default_factory=list)
+    segments: list[str] = Field(default_factory=list)
+    risk: bool = False
+    winback: bool = Field(default=False, description="A win-back or re-engagement goal (targets those at risk).")
+    value: bool = False
+    everyone: bool = False
+    channels: list[Channel] = Field(default_factory=list)
+    discount: str | None = None
+    code: str | None = None
+    budget: float | None = None
+    product: str | None = None
+    file_name: str | None = None
+    variant: int | None = None
+    count: int | None = None
+
+    @property
+    def audience_stated(self) -> bool:
+        """Whether the message says who to target."""
+        return bool(self.segments or self.risk or self.winback or self.value or self.everyone)
+
+
+def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
+    """Every slot ``text`` states, with the product and segments matched against ``vocabulary``."""
+    low = text.lower()
+    slots = Slots(
+        customer_ids=[m.upper() for m in dict.fromkeys(CUSTOMER_ID.findall(text))],
+        campaign_ids=list(dict.fromkeys(CAMPAIGN_ID.findall(text))),
+        risk=bool(_RISK.search(text)),
+        winback=bool(_WINBACK.search(text)),
+        value=bool(_VALUE.search(text)),
+        everyone=bool(_EVERYONE.search(text)),
+        channels=[name for name, words in _CHANNELS.items() if any(has_word(low, w) for w in words)],
+        segments=_segments(low, vocabulary),
+        product=find_product(low, vocabulary),
+    )
+    if m := _DISCOUNT.search(text):
+        slots.discount = f"{m.group(1)}%" if m.group(1) else f"${m.group(2)}"
+    if m := _CODE.search(text):
+        slots.code = m.group(1).upper()
+    if m := _FILE.search(text):
+        slots.file_name = m.group(1)
+    if m := _VARIANT.search(text):
+        slots.variant = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
+    if m := _COUNT.search(text):
+        word = m.group(1).lower()
+        slots.count = int(word) if word.isdigit() else _COUNT_WORDS[word]
+    slots.budget = budget_in(text)
+    if "big spenders" in slots.segments:
+        slots.value = False  # a named segment, not the value filter
+    return slots
+
+
+def budget_in(text: str) -> float | None:
+    """The money amount a message states as a budget or a spend (not a discount, an id or a price)."""
+    if m := _BUDGET.search(text):
+        amount = m.group("a") or m.group("b")
+        thousands = m.group("k") or m.group("k2")
+        return float(amount.replace(",", "")) * (1000 if thousands else 1)
+    return None
+
+
+def has_word(low: str, word: str) -> bool:
+    """Whether ``word`` occurs in ``low`` as a whole word or phrase."""
+    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", low) is not None
+
+
+def _segments(low: str, vocabulary: Vocabulary) -> list[str]:
+    found = []
+    for name in vocabulary.segments:
+        forms = {name, name.rstrip("s"), name.replace(" ", "-")}
+        if name == "at risk":
+            continue  # "at risk" is the churn filter; the segment is named only as "the at risk segment"
+        if any(has_word(low, form) for form in forms):
+            found.append(name)
+    if re.search(r"\bthe at[- ]risk segment\b", low):
+        found.append("at risk")
+    return found
+
+
+def find_product(low: str, vocabulary: Vocabulary) -> str | None:
+    """The catalogue product the text names (its name, or its first two words or more), else a category."""
+    best: tuple[int, str] | None = None
+    for name in vocabulary.products:
+        words = name.split()
+        for size in range(len(words), min(2, len(words)) - 1, -1):
+            head = " ".join(words[:size])
+            if has_word(low, head):
+                if best is None or size > best[0]:
+                    best = (size, name)
+                break
+    if best is not None:
+        return best[1]
+    for category in sorted(vocabulary.categories, key=len, reverse=True):
+        if has_word(low, category) or has_word(low, category.rstrip("s")):
+            return category
+    return None

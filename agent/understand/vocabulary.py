@@ -1,0 +1,79 @@
+"""What the workspace knows by name: segments, products and categories, and which customer ids exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from data.workspace import Workspace
+from knowledge.store import KnowledgeStore
+
+DEFAULT_SEGMENTS = ("champions", "loyal", "at risk", "hibernating", "big spenders")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Names a request may use: segment names, product names and categories (lower case)."""
+
+    segments: tuple[str, ...] = DEFAULT_SEGMENTS
+    products: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, workspace: Workspace, store: KnowledgeStore | None = None) -> Vocabulary:
+        """The workspace's segment names and categories, and the catalogue's products (when ingested)."""
+        segments: list[str] = list(DEFAULT_SEGMENTS)
+        categories: list[str] = []
+        if workspace.warehouse.exists():
+            with workspace.connect(read_only=True) as con:
+                tables = {
+                    r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+                }
+                if "segments" in tables:
+                    names = con.execute("SELECT DISTINCT CAST(segment AS VARCHAR) FROM segments").fetchall()
+                    segments += [str(r[0]).lower() for r in names if r[0] is not None]
+                columns = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = 'transactions'"
+                    ).fetchall()
+                }
+                if "category" in columns:
+                    rows = con.execute(
+                        "SELECT DISTINCT category FROM transactions WHERE category IS NOT NULL"
+                    )
+                    categories = [str(r[0]).lower() for r in rows.fetchall()]
+        products: list[str] = []
+        if store is not None and "products" in store.names():
+            found = store.writable("products").get(include=["metadatas"])
+            for meta in found.get("metadatas") or []:
+                if meta and meta.get("name"):
+                    products.append(str(meta["name"]).lower())
+                if meta and meta.get("category"):
+                    categories.append(str(meta["category"]).lower())
+        return cls(
+            segments=tuple(dict.fromkeys(segments)),
+            products=tuple(dict.fromkeys(products)),
+            categories=tuple(dict.fromkeys(categories)),
+        )
+
+
+def unknown_customers(workspace: Workspace, ids: list[str]) -> dict[str, list[str]]:
+    """The ids in ``ids`` that no customer has, each with the closest existing ids."""
+    if not ids or not workspace.warehouse.exists():
+        return {}
+    with workspace.connect(read_only=True) as con:
+        rows = con.execute(
+            "SELECT customer_id FROM customers WHERE list_contains(?::VARCHAR[], customer_id)", [ids]
+        ).fetchall()
+        found = {str(r[0]) for r in rows}
+        missing = [i for i in ids if i not in found]
+        return {
+            i: [
+                str(r[0])
+                for r in con.execute(
+                    "SELECT customer_id FROM customers ORDER BY levenshtein(customer_id, ?), customer_id LIMIT 3",
+                    [i],
+                ).fetchall()
+            ]
+            for i in missing
+        }

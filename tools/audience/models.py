@@ -1,0 +1,64 @@
+"""Pydantic input and output models of audience selection."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+AUDIENCE_SEGMENT = "campaign audience"
+
+
+class AudienceParams(BaseModel):
+    """Who the campaign targets: churn risk, value and segment filters (all optional)."""
+
+    risk: Literal["at_risk", "any"] = Field(default="any", description="at_risk: likely churners only.")
+    value: Literal["high_value", "any"] = Field(default="any", description="high_value: top spenders only.")
+    segments: list[str] = Field(
+        default_factory=list, description="Segment names to keep, e.g. ['champions']; empty: every segment."
+    )
+    churn_threshold: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="P(churn) that counts as at risk."
+    )
+    value_quantile: float = Field(
+        default=0.8, gt=0.0, lt=1.0, description="Spend-to-date quantile that counts as high value."
+    )
+
+
+class AudienceSummary(BaseModel):
+    """Who the campaign targets and what they are worth."""
+
+    description: str
+    size: int
+    total_clv: float
+    mean_clv: float
+    mean_spend: float = Field(default=0.0, description="Mean spend to date.")
+    mean_churn_risk: float
+    segments: dict[str, int] = Field(default_factory=dict)
+    reachable: dict[str, int] = Field(default_factory=dict, description="Consenting customers per channel.")
+    notes: list[str] = Field(default_factory=list)
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        risk = f", mean P(churn) {self.mean_churn_risk:.0%}" if self.mean_churn_risk else ""
+        reach = ", ".join(f"{k} {v:,}" for k, v in self.reachable.items())
+        return (
+            f"{self.size:,} {self.description}: CLV total {self.total_clv:,.0f}, mean {self.mean_clv:,.2f}"
+            f"{risk}; reachable by {reach}"
+        )
+
+
+@dataclass(frozen=True)
+class AudienceSelection:
+    """A selected audience: its summary, its members and their mean order value."""
+
+    summary: AudienceSummary
+    members: pd.DataFrame  # customer_id, segment (= AUDIENCE_SEGMENT)
+    order_value: float
+
+    @property
+    def customer_ids(self) -> list[str]:
+        """The members' ids, in selection order."""
+        return [str(c) for c in self.members["customer_id"]]

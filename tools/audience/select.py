@@ -1,0 +1,140 @@
+"""Pick a campaign audience from churn risk, spend to date and segments; report its worth and reach.
+
+Inputs are the per-customer results of the other tools (churn probabilities, CLV values, segment
+membership), passed in by the caller, so selection itself is a pure step over the workspace's
+transactions and consent flags. A missing consent column means nobody is reachable on that channel.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from data.errors import ToolError
+from data.features import transaction_summary
+from tools.audience.models import AUDIENCE_SEGMENT, AudienceParams, AudienceSelection, AudienceSummary
+
+CONSENT_CHANNELS = ("email", "sms", "push")
+
+
+def select_audience(
+    con: duckdb.DuckDBPyConnection,
+    params: AudienceParams,
+    *,
+    clv: pd.Series,
+    churn: pd.Series | None = None,
+    segments: pd.DataFrame | None = None,
+) -> AudienceSelection:
+    """The customers matching ``params``, with their size, CLV, risk, segment mix and reach.
+
+    Args:
+        con: the workspace connection (transactions and customers tables).
+        params: the filters.
+        clv: CLV per customer id.
+        churn: P(churn) per customer id; required when ``params.risk == "at_risk"``.
+        segments: customer_id and segment columns; required when ``params.segments`` is set.
+
+    Raises:
+        ToolError: a filter needs an input that is missing, an unknown segment, or nobody matches.
+    """
+    frame = transaction_summary(con).set_index("customer_id")[["total_amount", "mean_amount"]]
+    frame = frame.join(clv.rename("clv"), how="left")
+    frame["churn"] = churn if churn is not None else np.nan
+    keep = pd.Series(True, index=frame.index)
+    words: list[str] = []
+    notes: list[str] = []
+    membership = _membership(segments, frame.index)
+    if params.segments:
+        wanted = _known_segments(params.segments, membership)
+        keep &= membership.isin(wanted)
+        words.append("segment " + " or ".join(wanted))
+    if params.value == "high_value":
+        cut = float(frame["total_amount"].quantile(params.value_quantile))
+        keep &= frame["total_amount"] >= cut
+        words.append(f"top {1 - params.value_quantile:.0%} by spend to date (>= {cut:,.2f})")
+    if params.risk == "at_risk":
+        if churn is None:
+            raise ToolError("an at-risk audience needs churn scores: score churn first")
+        risky = frame["churn"] >= params.churn_threshold
+        if not (keep & risky).any():
+            cut = float(frame.loc[keep, "churn"].quantile(0.8))
+            risky = frame["churn"] >= cut
+            notes.append(
+                f"nobody reaches P(churn) {params.churn_threshold:.2f}: took the riskiest 20% instead"
+            )
+        keep &= risky
+        words.append(f"P(churn) >= {params.churn_threshold:.2f}")
+    chosen = frame[keep]
+    if chosen.empty:
+        raise ToolError("no customer matches this audience")
+    summary = AudienceSummary(
+        description=f"{_phrase(params)} ({'; '.join(words) or 'everyone with a purchase'})",
+        size=len(chosen),
+        total_clv=round(float(chosen["clv"].sum()), 2),
+        mean_clv=round(float(chosen["clv"].mean()), 2),
+        mean_spend=round(float(chosen["total_amount"].mean()), 2),
+        mean_churn_risk=round(float(chosen["churn"].mean()), 4) if params.risk == "at_risk" else 0.0,
+        segments=_segment_counts(membership, chosen.index),
+        reachable=_reach(con, chosen.index),
+        notes=notes,
+    )
+    members = pd.DataFrame({"customer_id": chosen.index.astype(str), "segment": AUDIENCE_SEGMENT})
+    return AudienceSelection(
+        summary=summary, members=members, order_value=float(chosen["mean_amount"].mean())
+    )
+
+
+def _membership(segments: pd.DataFrame | None, index: pd.Index) -> pd.Series:
+    if segments is None:
+        return pd.Series(pd.NA, index=index, dtype="object")
+    return segments.set_index("customer_id")["segment"].astype(str).reindex(index)
+
+
+def _known_segments(names: list[str], membership: pd.Series) -> list[str]:
+    known = sorted(membership.dropna().unique())
+    if not known:
+        raise ToolError("a segment filter needs segments: segment the customers first")
+    lookup = {k.lower().replace("_", " "): k for k in known}
+    found: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        key = name.lower().replace("_", " ").strip()
+        match = lookup.get(key) or lookup.get(key.rstrip("s")) or lookup.get(key + "s")
+        (found if match else unknown).append(match or name)
+    if unknown:
+        raise ToolError(
+            f"unknown segment {', '.join(map(repr, unknown))}: the segments are {', '.join(known)}"
+        )
+    return found
+
+
+def _segment_counts(membership: pd.Series, ids: pd.Index) -> dict[str, int]:
+    counts = membership.reindex(ids).dropna().value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def _reach(con: duckdb.DuckDBPyConnection, ids: pd.Index) -> dict[str, int]:
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'"
+        ).fetchall()
+    }
+    present = [ch for ch in CONSENT_CHANNELS if f"consent_{ch}" in columns]
+    reach = dict.fromkeys(CONSENT_CHANNELS, 0)
+    if present:
+        select = ", ".join(f'"consent_{ch}"' for ch in present)
+        consent = con.execute(f"SELECT customer_id, {select} FROM customers").df().set_index("customer_id")
+        flags = consent.reindex(ids).fillna(False).astype(bool).sum()
+        reach.update({ch: int(flags[f"consent_{ch}"]) for ch in present})
+    return reach
+
+
+def _phrase(params: AudienceParams) -> str:
+    phrase = "high-value customers" if params.value == "high_value" else "customers"
+    if params.segments:
+        phrase += f" in {' and '.join(params.segments)}"
+    if params.risk == "at_risk":
+        phrase += " at risk of churning"
+    return phrase
