@@ -212,7 +212,10 @@ def _register_command(bot: SlackBot) -> None:
             return
         ack(response_type="ephemeral", text=f"Working on: {text}")
         outlet = ResponseUrlOutlet(client, respond, channel)
-        if bot.runner.submit(Turn(session_id_for(channel, f"slash-{user}"), text, user, outlet, "slash")) is None:
+        if (
+            bot.runner.submit(Turn(session_id_for(channel, f"slash-{user}"), text, user, outlet, "slash"))
+            is None
+        ):
             respond(text=BUSY_TEXT, response_type="ephemeral")
 
 
