@@ -390,3 +390,21 @@ def test_deadlines_nest_and_never_extend() -> None:
 def test_garbage_detection(text: str, garbage: bool) -> None:
     json_mode = text.startswith('{"')
     assert (garbage_reason(text, json=json_mode) is not None) is garbage
+
+
+def test_a_half_open_circuit_reopens_on_one_failure() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=3, cooldown_s=10.0, clock=clock)
+    for _ in range(3):
+        assert breaker.allow()
+        breaker.failure()
+    assert breaker.is_open and not breaker.allow()
+    clock.now += 10.0
+    assert breaker.allow()  # one trial after the cool-down
+    breaker.failure()
+    assert breaker.is_open and not breaker.allow()
+    clock.now += 10.0
+    assert breaker.allow()
+    breaker.success()
+    breaker.failure()
+    assert not breaker.is_open  # closed again: it takes 3 failures to open
