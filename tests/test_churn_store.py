@@ -133,6 +133,9 @@ def test_files_without_a_valid_signed_manifest_are_refused(
     sio.dump({"model": logistic, "features": FEATURES, "metadata": {}}, bare)
     with pytest.raises(ToolError, match="no signed manifest"):
         store.load(bare)
+    assert (
+        store.is_signed(path) and not store.is_signed(bare) and not store.is_signed(tmp_path / "none.skops")
+    )
     # the file changed after signing
     original = path.read_bytes()
     path.write_bytes(original + b"\0")

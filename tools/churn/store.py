@@ -137,6 +137,18 @@ def _check_manifest(path: Path) -> list[str]:
     return [str(f) for f in fields["features"]]
 
 
+def is_signed(path: Path) -> bool:
+    """Whether ``path`` exists with a valid manifest from this workspace.
+
+    A model saved before manifests existed, or copied in from elsewhere, is not; callers such as
+    ``mkt demo`` should retrain it rather than fail on load.
+    """
+    try:
+        return path.exists() and bool(_check_manifest(path))
+    except ToolError:
+        return False
+
+
 def load(path: Path) -> SavedModel:
     """Read a model file, refusing any type outside ``TRUSTED_TYPES``.
 
