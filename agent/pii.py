@@ -1,34 +1,63 @@
-"""Keep customer emails and phone numbers out of anything sent to a language model."""
+"""Keep customer emails and phone numbers out of anything sent to a language model.
+
+Every pattern is linear time: each can start only at the beginning of a run (a look-behind) and
+every repetition is bounded, so a megabyte of adversarial text costs a few passes, not a quadratic
+backtrack. Candidates are then classified in code (dates, times, decimals, IP addresses and ids keep
+their shape), which is easier to reason about than one clever expression.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# International or national numbers: 7+ digits, optionally with +, spaces, dots, dashes, parentheses.
-# A sentence's full stop may follow; a decimal point may not.
-PHONE = re.compile(r"(?<![\w.])(?:\+|\()?\d[\d\s().-]{5,}\d(?!\w|\.\d)")
-_DIGITS = re.compile(r"\d")
-_NOT_PHONE = (
-    re.compile(r"\d{4}-\d{2}-\d{2}"),
-    re.compile(r"[\d,]*\.\d+"),
-    re.compile(r"\d{1,3}(,\d{3})+"),
+_AT = r"(?:[@\uff20]|\s{0,3}[(\[{]\s{0,2}at\s{0,2}[)\]}]\s{0,3})"
+_DOT = r"(?:\.|\s{0,3}[(\[{]\s{0,2}dot\s{0,2}[)\]}]\s{0,3})"
+_LABEL = r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+_TLD = r"(?:[^\W\d_]{2,63}|xn--[\w-]{1,59})"
+# Local part (unicode letters allowed, RFC length limit), "@" or "(at)", labels, a letter TLD.
+EMAIL = re.compile(
+    rf"(?<![\w.%+'-])[\w.%+'-]{{1,64}}{_AT}(?:{_LABEL}{_DOT}){{1,8}}{_TLD}(?![\w-])", re.IGNORECASE
 )
+
+_SEP = r"[ \u00a0\u2009\u202f\u3000.\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d/()\uff08\uff09]"
+_EXT = r"(?:[ \u00a0]{0,2}(?:x|ext\.?|extn\.?|extension)[ \u00a0]{0,2}\d{1,6})?"
+# A run of digits and separators that starts at a digit, "+", "(" or "00" and is not glued to a
+# letter or digit on the left (an underscore is fine: ``phone_15551234567``). It may end a sentence
+# ("call 555 123 4567."), but not a decimal, time or id ("1234567.8", "14:29", "5551234567ab").
+PHONE = re.compile(
+    rf"(?<![^\W_])(?:[+\uff0b]|[(\uff08][+\uff0b]?)?\d(?:{_SEP}{{0,3}}\d){{5,19}}{_EXT}(?![^\W_]|[.,:]\d)",
+    re.IGNORECASE,
+)
+_NOT_PHONE = (
+    re.compile(r"\d+\.\d+"),  # a decimal: 1234567.89, 0.1234567
+    re.compile(r"\d{1,3}(?:\.\d{1,3}){3}"),  # an IPv4 address
+    re.compile(r"\d{6,9}"),  # a bare count or amount: 1450000 (phones have a "+" or separators)
+)
+_Y, _M, _D = r"(?:1[89]|2\d)\d\d", r"(?:1[0-2]|0?[1-9])", r"(?:3[01]|[12]\d|0?[1-9])"
+_DATE = re.compile(rf"(?<!\d)(?:{_Y}[-/.]{_M}[-/.]{_D}|{_D}[-/.]{_M}[-/.]{_Y}|{_M}[-/.]{_D}[-/.]{_Y})(?!\d)")
+
+
+_YEAR = re.compile(r"\d{4}")  # a cheap test before the date pattern (every date has a year)
 
 
 def _phone(match: re.Match[str]) -> str:
     text = match.group(0)
-    digits = len(_DIGITS.findall(text))
-    # Dates (2026-09-30) and numbers (1,234.50, 0.1234567, 1,000,000) keep their shape.
-    if digits < 7 or any(p.fullmatch(text) for p in _NOT_PHONE):
+    date = _DATE.search(text) if _YEAR.search(text) else None
+    if date:  # a date keeps its shape; what is around it is looked at again ("2026-09-30 555 123 4567")
+        return _phones(text[: date.start()]) + date.group(0) + _phones(text[date.end() :])
+    if sum(map(str.isdigit, text)) < 7 or any(p.fullmatch(text) for p in _NOT_PHONE):
         return text
     return "[phone]"
 
 
+def _phones(text: str) -> str:
+    return PHONE.sub(_phone, text)
+
+
 def redact(text: str) -> str:
     """Replace email addresses and phone numbers in ``text`` with placeholders."""
-    return PHONE.sub(_phone, EMAIL.sub("[email]", text))
+    return _phones(EMAIL.sub("[email]", text))
 
 
 def redact_value(value: Any) -> Any:

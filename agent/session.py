@@ -4,11 +4,16 @@
 leaves half a file); ``trace.jsonl`` gets one JSON line per event of every turn (messages exactly
 as sent, tool calls and results, timings, tokens, backend); ``llm_calls.jsonl`` is the model-call
 log written by the backends.
+
+A history that cannot be read (corrupt JSON, a hand edit that broke its shape, a wrong role) never
+stops a session: the file is kept aside as ``history.corrupt-<time>.json``, the conversation
+starts fresh, and ``Session.notice`` says so in one line for the interface to show.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import threading
@@ -22,6 +27,38 @@ from data.errors import ConfigError
 from tools.chat_model import Message
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+_ROLES = ("system", "user", "assistant")
+MAX_HISTORY_BYTES = 20_000_000
+log = logging.getLogger(__name__)
+
+
+class CorruptHistory(ValueError):
+    """A saved history that is not what ``Session.save`` writes."""
+
+
+def _read_history(path: Path) -> tuple[list[Message], int]:
+    """The messages and turn count in ``path``; ``CorruptHistory`` says what is wrong."""
+    if path.stat().st_size > MAX_HISTORY_BYTES:
+        raise CorruptHistory(f"it is larger than {MAX_HISTORY_BYTES:,} bytes")
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CorruptHistory("it is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise CorruptHistory(f"it is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    if not isinstance(saved, dict):
+        raise CorruptHistory("it is not a JSON object")
+    messages, turns = saved.get("messages", []), saved.get("turns", 0)
+    if not isinstance(messages, list):
+        raise CorruptHistory("'messages' is not a list")
+    if not isinstance(turns, int) or isinstance(turns, bool) or turns < 0:
+        raise CorruptHistory("'turns' is not a whole number >= 0")
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict) or set(message) != {"role", "content"}:
+            raise CorruptHistory(f"message {i + 1} is not a {{role, content}} object")
+        if message["role"] not in _ROLES or not isinstance(message["content"], str):
+            raise CorruptHistory(f"message {i + 1} has role {message['role']!r} or content that is not text")
+    return messages, turns
 
 
 def new_session_id() -> str:
@@ -37,6 +74,7 @@ class Session:
     folder: Path
     messages: list[Message] = field(default_factory=list)
     turns: int = 0
+    notice: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -49,12 +87,27 @@ class Session:
         session = cls(id=sid, folder=folder)
         history = folder / "history.json"
         if history.exists():
-            saved = json.loads(history.read_text(encoding="utf-8"))
-            session.messages = saved.get("messages", [])
-            session.turns = int(saved.get("turns", 0))
+            try:
+                session.messages, session.turns = _read_history(history)
+            except (CorruptHistory, OSError) as exc:
+                session.notice = session._set_aside(history, exc)
         elif resume:
             raise ConfigError(f"no saved session {sid!r} under {runs_dir / 'sessions'}")
         return session
+
+    def _set_aside(self, history: Path, problem: Exception) -> str:
+        """Keep an unreadable history for inspection and say what happened, in one line."""
+        kept = history.with_name(f"history.corrupt-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S')}.json")
+        try:
+            history.replace(kept)
+            where = f"it was kept as {kept.name}"
+        except OSError:
+            where = "it was left in place"
+        log.warning("session %s: unreadable history (%s); starting fresh", self.id, problem)
+        return (
+            f"The saved history of session {self.id} could not be read ({problem}); {where} "
+            "and a fresh conversation was started."
+        )
 
     @property
     def trace_file(self) -> Path:

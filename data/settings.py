@@ -70,8 +70,12 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(default=None, description="Slack Web API base URL (tests: a fake).")
     slack_workers: int = Field(default=4, ge=1, le=64, description="Agent turns run at once by the bot.")
     slack_approval_timeout_s: float = Field(default=600.0, gt=0, description="Unanswered approval: rejected.")
+    slack_approvers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="User ids (U...) or user-group ids (S...) who may approve anyone's side effect.",
+    )
 
-    @field_validator("slack_allowed_channels", mode="before")
+    @field_validator("slack_allowed_channels", "slack_approvers", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept a JSON list or a comma-separated string (``C1,C2``)."""

@@ -1,10 +1,13 @@
 """Ingest files into the knowledge collections: idempotent, resumable, one bad file never aborts.
 
-Each chunk's id is a hash of its collection, source file name and text, so re-ingesting the same
-file is an upsert that adds nothing. Chunks already stored are not embedded again, which is also
-what makes an interrupted ingest cheap to finish: each batch is committed as it goes, and the next
-run embeds only what is missing. After a file's chunks are stored, chunks of an earlier version of
-that file (same source name) that are no longer in it are deleted.
+Each chunk's id is a hash of its collection, source and text, so re-ingesting the same file is an
+upsert that adds nothing. The source is the file's path relative to the folder it was found in
+(``eu/catalogue.md``), or its name when the file was given directly, so two ``catalogue.md`` in
+different folders are two documents, not one that keeps replacing itself. Chunks already stored
+are not embedded again, which is also what makes an interrupted ingest cheap to finish: each batch
+is committed as it goes, and the next run embeds only what is missing. After a file's chunks are
+stored, chunks of an earlier version of that file (same source) that are no longer in it are
+deleted.
 """
 
 from __future__ import annotations
@@ -84,6 +87,17 @@ def chunk_ids(collection: str, source: str, chunks: Sequence[TextChunk]) -> list
     return records
 
 
+def source_of(path: Path, roots: Sequence[Path]) -> str:
+    """The source a file's chunks are stored under: its path relative to the folder it was found in."""
+    for root in roots:
+        if root.is_dir():
+            try:
+                return path.relative_to(root).as_posix()
+            except ValueError:
+                continue
+    return path.name
+
+
 def expand(paths: Iterable[Path]) -> list[Path]:
     """Files to ingest: the given files, and supported files found under given folders (sorted)."""
     files: list[Path] = []
@@ -117,8 +131,9 @@ def ingest(
     if collection is not None:
         check_collection_name(collection)
     report = IngestReport()
+    roots = list(paths)
     planned: list[tuple[Path, str, list[Record]]] = []
-    for path in expand(paths):
+    for path in expand(roots):
         target = collection or infer_collection(path)
         if target is None:
             report.skipped.append(
@@ -135,7 +150,7 @@ def ingest(
         except UnreadableFile as exc:
             report.skipped.append(SkippedFile(path=str(path), reason=str(exc)))
             continue
-        planned.append((path, target, chunk_ids(target, path.name, chunks)))
+        planned.append((path, target, chunk_ids(target, source_of(path, roots), chunks)))
     if not planned and not report.skipped:
         raise ToolError("no files to ingest: give Markdown, text, CSV or PDF files or folders holding them")
 
@@ -150,7 +165,7 @@ def ingest(
         coll = store.writable(target)
         try:
             done = _upsert(store, coll, missing, batch_size, done, missing_total, progress, on_commit)
-            removed = _remove_stale(coll, path.name, {r.id for r in records})
+            removed = _remove_stale(coll, source_of(path, roots), {r.id for r in records})
         except (ValueError, ChromaError) as exc:  # e.g. a metadata key or value the store refuses
             report.skipped.append(SkippedFile(path=str(path), reason=f"the store refused it: {exc}"))
             continue

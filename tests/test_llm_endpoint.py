@@ -5,21 +5,28 @@ Retries, Retry-After, timeouts, malformed answers and the hand-over to the real 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from agent.llm import (
+    BackendError,
     CallLog,
     ChatResult,
+    CircuitBreaker,
+    Deadline,
+    DeadlineExceeded,
     FallbackChatModel,
     LocalChatModel,
     OpenAIChatModel,
     RetryPolicy,
     build_chat_model,
     collect,
+    turn_budget,
 )
+from agent.llm.sanity import garbage_reason
 from data.errors import ModelAPIError
 from data.settings import load_settings
 from tests.fakes.openai_server import FakeOpenAIServer, fake_openai_server
@@ -48,8 +55,6 @@ class Sleeps(list[float]):
     """Records every backoff wait (and waits for real, briefly)."""
 
     def __call__(self, seconds: float) -> None:
-        import time
-
         self.append(seconds)
         time.sleep(min(seconds, 1.0))
 
@@ -250,3 +255,156 @@ def test_langchain_adapter_invokes_and_streams_through_our_backend(server: FakeO
     assert server.requests[0]["max_tokens"] == 30
     pieces = [c.content for c in chat.stream("Again, streamed.")]
     assert "".join(str(p) for p in pieces) == "Fresh miles start here." and len(pieces) > 2
+
+
+# Faults: each played by the fake server over real HTTP.
+
+
+class Clock:
+    """A hand-moved monotonic clock for the circuit breaker."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_dripping_server_cannot_hold_a_call_past_its_deadline(server: FakeOpenAIServer) -> None:
+    server.drip_s = 0.3  # one byte every 0.3 s: no single read ever times out; the body takes ~90 s
+    model = OpenAIChatModel(base_url=server.base_url, model="m", timeout_s=2.0, deadline_s=1.0)
+    started = time.perf_counter()
+    server.script("drip")
+    with pytest.raises(BackendError, match="deadline") as caught:
+        model.chat(MESSAGES)
+    assert time.perf_counter() - started < 2.0
+    assert caught.value.kind == "timeout" and caught.value.retryable
+
+
+def test_dripped_headers_cannot_hold_a_call_past_its_deadline(server: FakeOpenAIServer) -> None:
+    server.drip_s = 0.3  # the headers alone take ~30 s, each byte well within the read timeout
+    model = OpenAIChatModel(base_url=server.base_url, model="m", timeout_s=2.0, deadline_s=1.0)
+    server.script("drip_headers")
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match="deadline"):
+        model.chat(MESSAGES)
+    assert time.perf_counter() - started < 1.5
+
+
+def test_a_stream_of_keepalives_cannot_hold_a_call_past_its_deadline(server: FakeOpenAIServer) -> None:
+    server.drip_s = 0.2
+    model = OpenAIChatModel(base_url=server.base_url, model="m", timeout_s=2.0, deadline_s=1.0)
+    server.script("keepalive")
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match="deadline"):
+        list(model.stream(MESSAGES))
+    assert time.perf_counter() - started < 2.0
+
+
+def test_the_turn_budget_bounds_a_hanging_endpoint_and_its_retries(
+    server: FakeOpenAIServer, local: LocalChatModel
+) -> None:
+    server.hang_s = 5.0
+    server.script("hang", "hang", "hang")
+    sleeps = Sleeps()
+    model = _fallback(server, local, sleeps, retries=2, timeout_s=30.0)
+    started = time.perf_counter()
+    with turn_budget(1.0):
+        result = model.chat(MESSAGES, max_tokens=4)
+    assert result.backend == "local"
+    assert len(server.requests) == 1 and sleeps == []  # no retry could fit in what was left
+    assert any("budget" in r for r in result.fallback_reasons)
+    assert time.perf_counter() - started < 1.5 + 6.0  # the call itself stopped at 1 s; then local
+
+
+def test_a_huge_answer_is_cut_at_the_byte_cap_and_the_local_model_answers(
+    server: FakeOpenAIServer, local: LocalChatModel
+) -> None:
+    server.script("huge")
+    model = FallbackChatModel(
+        OpenAIChatModel(base_url=server.base_url, model="m", max_answer_bytes=100_000), local, sleep=Sleeps()
+    )
+    result = model.chat(MESSAGES, max_tokens=4)
+    assert result.backend == "local" and len(result.text) < 200
+    assert "byte cap" in result.fallback_reasons[0] and len(server.requests) == 1  # not retried
+
+
+def test_max_tokens_is_capped_before_it_is_sent(server: FakeOpenAIServer) -> None:
+    OpenAIChatModel(base_url=server.base_url, model="m", max_tokens_cap=512).chat(MESSAGES, max_tokens=10**6)
+    assert server.requests[0]["max_tokens"] == 512
+
+
+def test_garbage_completions_are_never_the_answer(server: FakeOpenAIServer, local: LocalChatModel) -> None:
+    server.script("control", "braces")
+    result = _fallback(server, local, Sleeps()).chat(MESSAGES)
+    assert result.text == "Fresh miles start here." and result.backend == "openai"
+    assert ["control bytes" in result.fallback_reasons[0], "'}}{{'" in result.fallback_reasons[1]] == [
+        True,
+        True,
+    ]
+
+
+def test_the_circuit_opens_after_failures_skips_the_endpoint_then_tries_it_again(
+    server: FakeOpenAIServer, local: LocalChatModel
+) -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=2, cooldown_s=30.0, clock=clock)
+    policy = RetryPolicy(max_retries=1, backoff_s=0.01)
+    model = FallbackChatModel(_endpoint(server), local, policy=policy, breaker=breaker, sleep=Sleeps())
+    server.script("500", "500")
+    assert model.chat(MESSAGES, max_tokens=4).backend == "local"
+    assert len(server.requests) == 2 and breaker.is_open
+    skipped = model.chat(MESSAGES, max_tokens=4)
+    assert skipped.backend == "local" and len(server.requests) == 2  # the endpoint was not called
+    assert "skipped after 2 consecutive failures" in skipped.fallback_reasons[0]
+    assert "local model answered" in skipped.fallback_reasons[0]
+    clock.now += 31.0
+    assert model.chat(MESSAGES).backend == "openai" and not breaker.is_open
+    assert len(server.requests) == 3
+
+
+def test_deadlines_nest_and_never_extend() -> None:
+    clock = Clock()
+    outer = Deadline(10.0, clock=clock)
+    with turn_budget(outer):
+        with turn_budget(60.0) as inner:
+            assert inner is outer  # an inner budget cannot extend the turn
+        clock.now += 11.0
+        assert outer.expired
+        with pytest.raises(DeadlineExceeded, match="10 s budget"):
+            outer.check()
+
+
+@pytest.mark.parametrize(
+    ("text", "garbage"),
+    [
+        ("Fresh miles start here.", False),
+        ("Hi {{first_name}}{{last_name}}, 15% off!", False),
+        ('{"goal": "win_back", "filters": [[], []]}', False),
+        ("}}{{", True),
+        ("\x00\x01 hello", True),
+        ("{[<|>]}{[<|>]}", True),
+        ("?!?!?!?!?!?!", True),
+    ],
+)
+def test_garbage_detection(text: str, garbage: bool) -> None:
+    json_mode = text.startswith('{"')
+    assert (garbage_reason(text, json=json_mode) is not None) is garbage
+
+
+def test_a_half_open_circuit_reopens_on_one_failure() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failures=3, cooldown_s=10.0, clock=clock)
+    for _ in range(3):
+        assert breaker.allow()
+        breaker.failure()
+    assert breaker.is_open and not breaker.allow()
+    clock.now += 10.0
+    assert breaker.allow()  # one trial after the cool-down
+    breaker.failure()
+    assert breaker.is_open and not breaker.allow()
+    clock.now += 10.0
+    assert breaker.allow()
+    breaker.success()
+    breaker.failure()
+    assert not breaker.is_open  # closed again: it takes 3 failures to open

@@ -136,7 +136,7 @@ def export_tool() -> AgentTool:
         assert isinstance(args, ExportArgs)
         return ExportResult(approved=True, exported=412)
 
-    def describe(args: BaseModel) -> str:
+    def describe(args: BaseModel, ctx: ToolContext) -> str:
         assert isinstance(args, ExportArgs)
         return f"Export the {args.segment} audience (412 customers) to CSV"
 
@@ -164,7 +164,7 @@ def button_value(call: Call, action_id: str) -> str:
 
 def test_approval_button_records_the_approver(home: Path) -> None:
     script = [{"tool": "export_audience", "arguments": {"segment": "champions"}}, final("Exported.")]
-    with running_bot(home, script, tools=[*summary_tool(), export_tool()]) as h:
+    with running_bot(home, script, tools=[*summary_tool(), export_tool()], approvers=["U_BOSS"]) as h:
         ts, _ = h.mention("export the champions audience", user="U_ASK")
         ask = approval_call(h)
         assert ask.body["thread_ts"] == ts and "Export the champions audience" in ask.body["text"]
@@ -193,11 +193,11 @@ def test_approval_button_records_the_approver(home: Path) -> None:
 
 
 def test_unanswered_approval_is_rejected_after_the_timeout(home: Path) -> None:
-    script = [{"tool": "export_audience", "arguments": {}}, final("Not exported.")]
+    script = [{"tool": "export_audience", "arguments": {}}, final("Exported.")]
     with running_bot(home, script, tools=[export_tool()], approval_timeout_s=0.5) as h:
         ts, _ = h.mention("export the champions audience")
         ask = approval_call(h)
-        h.fake.wait_for("chat.postMessage", in_thread(ts, "Not exported."))
+        h.fake.wait_for("chat.postMessage", in_thread(ts, "nothing was written"))
         expired = h.fake.wait_for(
             "chat.update", lambda c: c.body["ts"] == ask.body.get("ts") or "no answer" in c.body["text"]
         )

@@ -32,7 +32,7 @@ from agent.campaign.brief import (
 )
 from agent.cli.main import app as cli
 from agent.slack.blocks import REGENERATE, approval_blocks, brief_blocks, reply_blocks, to_mrkdwn
-from agent.slack.guard import AllowList, EventDeduper, SecretFilter, redact
+from agent.slack.guard import AllowList, Approvers, EventDeduper, SecretFilter, redact
 from agent.slack.runner import session_id_for
 from data.errors import ConfigError
 from data.settings import load_settings
@@ -290,3 +290,22 @@ def test_mkt_slack_serve_answers_signed_requests_only(isolated_home: Path) -> No
             output, _ = proc.communicate(timeout=10)
     assert "listening on" in output
     assert BOT_TOKEN not in output and SIGNING_SECRET not in output
+
+
+def test_approvers_are_listed_users_and_group_members_only() -> None:
+    lookups: list[str] = []
+
+    def members(group: str) -> list[str]:
+        lookups.append(group)
+        return ["U_LEAD"] if group == "S_LEADS" else []
+
+    approvers = Approvers(["U_BOSS", " S_LEADS "], members)
+    assert [approvers(u) for u in ("U_BOSS", "U_LEAD", "U_OTHER", None, "")] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert Approvers([])("U_BOSS") is False  # none configured: only the requester decides
+    assert lookups == ["S_LEADS"]  # cached

@@ -6,7 +6,9 @@ endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else
 
 from __future__ import annotations
 
+from agent.llm.breaker import CircuitBreaker
 from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.deadline import Deadline, DeadlineExceeded, current_deadline, turn_budget
 from agent.llm.errors import BackendError
 from agent.llm.fallback import FallbackChatModel, RetryPolicy
 from agent.llm.local_backend import LocalChatModel
@@ -20,6 +22,9 @@ __all__ = [
     "ChatChunk",
     "ChatModel",
     "ChatResult",
+    "CircuitBreaker",
+    "Deadline",
+    "DeadlineExceeded",
     "FallbackChatModel",
     "LocalChatModel",
     "Message",
@@ -28,6 +33,8 @@ __all__ = [
     "build_chat_model",
     "build_local_model",
     "collect",
+    "current_deadline",
+    "turn_budget",
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import openai
 import pydantic
 
@@ -22,7 +23,8 @@ class BackendError(ModelAPIError):
     Attributes:
         backend: the backend name (``openai``, ``local``).
         kind: ``connection``, ``timeout``, ``rate_limit``, ``server``, ``malformed``, ``client``,
-            ``invalid_output`` or ``local``.
+            ``invalid_output``, ``oversize`` (the answer passed the byte cap), ``garbage`` (control
+            bytes or template debris), ``circuit_open`` or ``local``.
         status: the HTTP status, when there was one.
         retryable: whether trying the same backend again may succeed.
         retry_after_s: the server's ``Retry-After`` in seconds, when it sent one.
@@ -67,9 +69,9 @@ def retry_after_seconds(headers: object) -> float | None:
 def from_openai(exc: Exception, *, base_url: str) -> BackendError:
     """Translate an ``openai`` SDK (or decoding) exception into a ``BackendError``."""
     where = f"endpoint {base_url}"
-    if isinstance(exc, openai.APITimeoutError):
+    if isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
         return BackendError(f"{where} timed out", backend="openai", kind="timeout", retryable=True)
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, openai.APIConnectionError | httpx.HTTPError):
         return BackendError(
             f"cannot reach {where}: {exc.__cause__ or exc}",
             backend="openai",

@@ -6,6 +6,10 @@ exponential backoff, honouring the server's ``Retry-After`` up to a cap; other e
 (401, 400...) go to the local model at once. Every answer lists in ``fallback_reasons`` what failed
 before it. A stream is retried or handed over only while nothing has been shown to the user; a
 failure mid-stream raises ``ModelAPIError``.
+
+A circuit breaker skips the endpoint for a cool-down after repeated failed attempts (the answer's
+``fallback_reasons`` says so, and its ``backend`` is the local model's); no retry waits past the
+turn's wall-time budget (``agent.llm.deadline``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agent.llm.breaker import CircuitBreaker
+from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
 from data.errors import ModelAPIError
 from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message
@@ -50,11 +56,13 @@ class FallbackChatModel:
         fallback: ChatModel | Callable[[], ChatModel],
         *,
         policy: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.primary = primary
         self._fallback = fallback
         self.policy = policy or RetryPolicy()
+        self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
 
     @property
@@ -67,14 +75,29 @@ class FallbackChatModel:
     def _handle(self, exc: ModelAPIError, attempt: int, reasons: list[str]) -> bool:
         """Record the failure; wait and return True when the primary should be tried again."""
         reasons.append(f"attempt {attempt + 1}: {exc}")
+        self.breaker.failure()
         retryable = isinstance(exc, BackendError) and exc.retryable
-        if not retryable or attempt >= self.policy.max_retries:
+        if not retryable or attempt >= self.policy.max_retries or self.breaker.is_open:
             logger.warning("endpoint failed, answering with the local model: %s", exc)
             return False
         assert isinstance(exc, BackendError)
         wait = self.policy.delay(attempt, exc)
+        turn = current_deadline()
+        if turn is not None and turn.remaining() <= wait:
+            reasons.append("no time left in the turn's budget to retry")
+            logger.warning("endpoint failed and the turn's budget is spent: %s", exc)
+            return False
         logger.info("endpoint failed (%s); retrying in %.2f s", exc, wait)
         self._sleep(wait)
+        return True
+
+    def _try_primary(self, reasons: list[str]) -> bool:
+        """Whether to call the endpoint now (it exists and its circuit is not open)."""
+        if self.primary is None:
+            return False
+        if not self.breaker.allow():
+            reasons.append(self.breaker.reason())
+            return False
         return True
 
     def chat(
@@ -88,9 +111,10 @@ class FallbackChatModel:
     ) -> ChatResult:
         """Answer with the first backend that succeeds; the result says which one did."""
         reasons: list[str] = []
-        if self.primary is not None:
+        if self._try_primary(reasons):
             attempt = 0
             while True:
+                assert self.primary is not None
                 try:
                     result = self.primary.chat(
                         messages,
@@ -104,6 +128,7 @@ class FallbackChatModel:
                         attempt += 1
                         continue
                     break
+                self.breaker.success()
                 result.fallback_reasons = reasons + result.fallback_reasons
                 return result
         result = self.fallback.chat(
@@ -121,9 +146,10 @@ class FallbackChatModel:
     ) -> Iterator[ChatChunk]:
         """Stream from the first backend that starts answering; the final chunk says which one."""
         reasons: list[str] = []
-        if self.primary is not None:
+        if self._try_primary(reasons):
             attempt = 0
             while True:
+                assert self.primary is not None
                 shown = False
                 try:
                     for chunk in self.primary.stream(
@@ -131,6 +157,8 @@ class FallbackChatModel:
                     ):
                         if chunk.result is not None:
                             chunk.result.fallback_reasons = reasons + chunk.result.fallback_reasons
+                        if chunk.result is not None:
+                            self.breaker.success()
                         shown = shown or bool(chunk.text)
                         yield chunk
                     return

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
 from agent.llm.guided import GuidedDecoder
 from agent.llm.structured import InvalidJSONAnswer, schema_instruction
@@ -130,9 +131,13 @@ class LocalChatModel:
         *,
         repetition_penalty: float = 1.1,
         threads: int | None = None,
+        max_tokens_cap: int = 1024,
+        min_time_s: float = 3.0,
         call_log: CallLog = NULL_LOG,
     ) -> None:
         self.spec = spec
+        self.max_tokens_cap = max_tokens_cap
+        self.min_time_s = min_time_s
         self.threads = threads
         self.repetition_penalty = repetition_penalty
         self.call_log = call_log
@@ -158,13 +163,20 @@ class LocalChatModel:
         return tokenizer(prompt + prefill, return_tensors="pt", add_special_tokens=False)
 
     def generation_kwargs(self, max_tokens: int, temperature: float) -> dict[str, Any]:
-        """Arguments for ``generate``: greedy at temperature 0, sampling otherwise."""
+        """Arguments for ``generate``: greedy at temperature 0, sampling otherwise.
+
+        ``max_tokens`` is capped at ``max_tokens_cap``; inside a turn's budget, generation stops at
+        the budget's end (``max_time``), but is always given ``min_time_s`` to say something.
+        """
         tokenizer = self.loaded().tokenizer
         kwargs: dict[str, Any] = {
-            "max_new_tokens": max_tokens,
+            "max_new_tokens": max(1, min(max_tokens, self.max_tokens_cap)),
             "repetition_penalty": self.repetition_penalty,
             "pad_token_id": tokenizer.pad_token_id,
         }
+        turn = current_deadline()
+        if turn is not None:
+            kwargs["max_time"] = max(turn.remaining(), self.min_time_s)
         if temperature > 0:
             kwargs.update(do_sample=True, temperature=temperature, top_p=0.95)
         else:

@@ -3,25 +3,37 @@
 The SDK's own retries are off (``max_retries=0``): retrying, honouring ``Retry-After`` and falling
 back are the fallback model's job, so every attempt is visible in the call log. Customer emails
 and phone numbers are redacted from every message before it leaves the machine.
+
+Every call is bounded: a total deadline (``deadline_s``, or the turn's budget if sooner; a server
+dripping bytes or keep-alives cannot hold it past that), ``max_tokens`` capped at
+``max_tokens_cap``, and at most ``max_answer_bytes`` read from the wire. The body is read raw and
+decoded here (JSON or server-sent events) so those limits hold between any two network reads.
+A garbage completion (control bytes, ``}}{{``) is an error, never an answer.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import httpx
 import openai
 import pydantic
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agent.llm.calllog import NULL_LOG, CallLog, redact_url
+from agent.llm.deadline import Deadline, call_deadline
 from agent.llm.errors import BackendError, from_openai
+from agent.llm.sanity import garbage_reason
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
 from agent.pii import redact
 from tools.chat_model import ChatChunk, ChatResult, Message
 
-_CAUGHT = (openai.OpenAIError, ValueError, pydantic.ValidationError)
+_CAUGHT = (openai.OpenAIError, ValueError, pydantic.ValidationError, httpx.HTTPError)
 
 
 class OpenAIChatModel:
@@ -36,11 +48,18 @@ class OpenAIChatModel:
         model: str,
         api_key: str | None = None,
         timeout_s: float = 30.0,
+        deadline_s: float | None = None,
+        max_tokens_cap: int = 2048,
+        max_answer_bytes: int = 256 * 1024,
         call_log: CallLog = NULL_LOG,
     ) -> None:
         self.base_url = base_url
         self.model = model
         self.call_log = call_log
+        self.timeout_s = timeout_s
+        self.deadline_s = deadline_s if deadline_s is not None else 2 * timeout_s
+        self.max_tokens_cap = max_tokens_cap
+        self.max_answer_bytes = max_answer_bytes
         # Local servers need no key, but the SDK insists on one.
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", timeout=timeout_s, max_retries=0
@@ -63,7 +82,7 @@ class OpenAIChatModel:
         request: dict[str, Any] = {
             "model": self.model,
             "messages": sent,
-            "max_tokens": max_tokens,
+            "max_tokens": max(1, min(max_tokens, self.max_tokens_cap)),
             "temperature": temperature,
         }
         if json_schema is not None:
@@ -72,6 +91,44 @@ class OpenAIChatModel:
                 "json_schema": {"name": "answer", "schema": json_schema},
             }
         return request
+
+    def _body(self, request: dict[str, Any], deadline: Deadline) -> Iterator[bytes]:
+        """The raw response body, chunk by chunk as it arrives, within the deadline and byte cap."""
+        timeout = max(0.05, min(self.timeout_s, deadline.remaining()))
+        api = self._client.chat.completions.with_streaming_response
+        with _within(api.create(**request, timeout=timeout), deadline) as response:
+            read = 0
+            for chunk in response.iter_bytes():
+                read += len(chunk)
+                if read > self.max_answer_bytes:
+                    raise _limit(f"the answer passed the {self.max_answer_bytes:,}-byte cap", "oversize")
+                if deadline.expired:
+                    raise _limit(f"the call passed its {deadline.seconds:g} s deadline", "timeout", True)
+                yield chunk
+
+    def _completion(self, request: dict[str, Any]) -> ChatCompletion:
+        """One non-streamed completion, read within the limits."""
+        raw = b"".join(self._body(request, call_deadline(self.deadline_s)))
+        return ChatCompletion.model_validate(json.loads(raw))
+
+    def _events(self, request: dict[str, Any]) -> Iterator[ChatCompletionChunk]:
+        """Server-sent events of a streamed completion, read within the limits (comments skipped)."""
+        buffer = b""
+        for chunk in self._body(request, call_deadline(self.deadline_s)):
+            buffer += chunk.replace(b"\r\n", b"\n")
+            while b"\n\n" in buffer:
+                event, buffer = buffer.split(b"\n\n", 1)
+                data = b"\n".join(
+                    line[5:].strip() for line in event.split(b"\n") if line.startswith(b"data:")
+                )
+                if not data:
+                    continue  # a keep-alive comment or an empty event
+                if data == b"[DONE]":
+                    return
+                decoded = json.loads(data)
+                if isinstance(decoded, dict) and "error" in decoded:
+                    raise ValueError(f"the stream reported an error: {decoded['error']}")
+                yield ChatCompletionChunk.model_validate(decoded)
 
     def _log(self, request: dict[str, Any], *, stream: bool, started: float, **outcome: Any) -> None:
         self.call_log.record(
@@ -98,10 +155,11 @@ class OpenAIChatModel:
             request["stop"] = list(stop)
         started = time.perf_counter()
         try:
-            completion = self._client.chat.completions.create(**request)
+            completion = self._completion(request)
             if not getattr(completion, "choices", None):
                 raise ValueError("response has no choices")
             text = completion.choices[0].message.content or ""
+            _check_garbage(text, json_mode=json_schema is not None)
             parsed = parse_json_answer(text, json_schema) if json_schema is not None else None
         except InvalidJSONAnswer as exc:
             error = BackendError(
@@ -112,6 +170,9 @@ class OpenAIChatModel:
             )
             self._log(request, stream=False, started=started, outcome="error", error=str(error))
             raise error from exc
+        except BackendError as limit:
+            self._log(request, stream=False, started=started, outcome="error", error=str(limit))
+            raise
         except _CAUGHT as exc:
             error = from_openai(exc, base_url=self.base_url)
             self._log(request, stream=False, started=started, outcome="error", error=str(error))
@@ -146,9 +207,7 @@ class OpenAIChatModel:
         model = self.model
         finished = False
         try:
-            events = self._client.chat.completions.create(
-                **request, stream=True, stream_options={"include_usage": True}
-            )
+            events = self._events({**request, "stream": True, "stream_options": {"include_usage": True}})
             for event in events:
                 model = event.model or model
                 if event.usage is not None:
@@ -159,6 +218,7 @@ class OpenAIChatModel:
                 finished = finished or event.choices[0].finish_reason is not None
                 delta = event.choices[0].delta.content
                 if delta:
+                    _check_garbage(delta, json_mode=False)
                     if first is None:
                         first = time.perf_counter() - started
                     chunks += 1
@@ -166,8 +226,9 @@ class OpenAIChatModel:
                     yield ChatChunk(text=delta)
             if not finished:
                 raise ValueError("the stream ended before the answer was finished")
-        except _CAUGHT as exc:
-            error = from_openai(exc, base_url=self.base_url)
+            _check_garbage("".join(parts), json_mode=False)
+        except (*_CAUGHT, BackendError) as exc:
+            error = exc if isinstance(exc, BackendError) else from_openai(exc, base_url=self.base_url)
             self._log(
                 request,
                 stream=True,
@@ -188,6 +249,57 @@ class OpenAIChatModel:
         )
         self._log(request, stream=True, started=started, outcome="ok", answer=result.text, **_tokens(result))
         yield ChatChunk(done=True, result=result)
+
+
+class _within:  # noqa: N801 - used as a context manager, like the SDK's own
+    """Enter ``manager`` (send the request, read the headers) in a helper thread, up to ``deadline``.
+
+    Headers dripped a byte at a time would otherwise hold the caller for one read timeout per
+    byte. On time-out the helper finishes on its own and closes whatever it got.
+    """
+
+    def __init__(self, manager: Any, deadline: Deadline) -> None:
+        self.manager = manager
+        self.deadline = deadline
+        self._done = threading.Event()
+        self._outcome: dict[str, Any] = {}
+        self._abandoned = False
+        self._lock = threading.Lock()
+
+    def _enter(self) -> None:
+        try:
+            self._outcome["response"] = self.manager.__enter__()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            self._outcome["error"] = exc
+        with self._lock:
+            self._done.set()
+            late = self._abandoned
+        if late and "response" in self._outcome:
+            self.manager.__exit__(None, None, None)
+
+    def __enter__(self) -> Any:
+        threading.Thread(target=self._enter, name="mkt-llm-connect", daemon=True).start()
+        finished = self._done.wait(self.deadline.remaining())
+        with self._lock:
+            if not finished and not self._done.is_set():
+                self._abandoned = True
+                raise _limit(f"the call passed its {self.deadline.seconds:g} s deadline", "timeout", True)
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["response"]
+
+    def __exit__(self, *exc: object) -> None:
+        self.manager.__exit__(*exc)
+
+
+def _limit(message: str, kind: str, retryable: bool = False) -> BackendError:
+    return BackendError(message, backend=OpenAIChatModel.name, kind=kind, retryable=retryable)
+
+
+def _check_garbage(text: str, *, json_mode: bool) -> None:
+    reason = garbage_reason(text, json=json_mode)
+    if reason is not None:
+        raise _limit(f"the endpoint sent a garbage completion ({reason})", "garbage", True)
 
 
 def _tokens(result: ChatResult) -> dict[str, int]:

@@ -2,8 +2,10 @@
 
 Every listener only checks, acknowledges and hands over: the ``TurnRunner`` does the slow part in
 the background, so Slack always gets its answer within 3 seconds (``process_before_response`` is
-off; events are acknowledged before their listener runs). Retries and duplicate event ids are
-dropped by a global middleware before any listener sees them.
+off; events are acknowledged before their listener runs). Retries and duplicate event ids, and
+replayed slash commands and button clicks (the same ``trigger_id``), are dropped by a global
+middleware before any listener sees them. Beyond the runner's queue the bot answers "busy"; only
+the requester or a configured approver (``MKT_SLACK_APPROVERS``) may approve a side effect.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from agent.assistant import Assistant
 from agent.slack.blocks import APPROVE, REGENERATE, REJECT, decided_blocks
-from agent.slack.guard import AllowList, EventDeduper
+from agent.slack.guard import AllowList, Approvers, EventDeduper
 from agent.slack.outlet import ResponseUrlOutlet, ThreadOutlet
-from agent.slack.runner import Turn, TurnRunner, session_id_for
+from agent.slack.runner import BUSY_TEXT, NotYourApproval, Turn, TurnRunner, session_id_for
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -39,6 +41,7 @@ HELP = (
     "Ask me about your customers and campaigns, e.g. `/mkt how many customers do we have?` or "
     "`@mkt plan a win-back campaign for high-value customers, email and SMS, 15% off`."
 )
+NOT_YOURS = "Only the person who asked (or an approver in MKT_SLACK_APPROVERS) can decide this."
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
@@ -80,14 +83,18 @@ def build_slack_app(
     workers: int | None = None,
     approval_timeout_s: float | None = None,
     progress_interval_s: float = 1.0,
+    max_queue: int = 32,
+    approvers: list[str] | None = None,
 ) -> SlackBot:
     """The bot for ``assistant``; settings (allow-list, workers, API URL) default to ``assistant.settings``.
 
     ``signing_secret`` is required for the HTTP Events API (requests are verified: 401 otherwise);
-    Socket Mode needs none. Calls ``auth.test`` once, so a bad token fails here.
+    Socket Mode needs none. Calls ``auth.test`` once, so a bad token fails here. ``max_queue``: turns
+    that may wait beyond the running ones before the bot answers "busy".
     """
     settings = assistant.settings
     client = make_client(bot_token, api_url if api_url is not None else settings.slack_api_url)
+    members = _group_members(client)
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -101,10 +108,10 @@ def build_slack_app(
         approval_timeout_s=approval_timeout_s or settings.slack_approval_timeout_s,
         progress_interval_s=progress_interval_s,
         secrets_to_hide=tuple(s for s in (bot_token, signing_secret) if s),
+        max_queue=max_queue,
+        may_approve=Approvers(settings.slack_approvers if approvers is None else approvers, members),
     )
-    allow = AllowList(
-        settings.slack_allowed_channels if allowed is None else allowed, members=_group_members(client)
-    )
+    allow = AllowList(settings.slack_allowed_channels if allowed is None else allowed, members=members)
     if allow.open:
         log.warning("MKT_SLACK_ALLOWED_CHANNELS is empty: every channel the bot is in may use it")
     bot = SlackBot(app=app, runner=runner, deduper=EventDeduper(), allow=allow)
@@ -132,15 +139,26 @@ def _register(bot: SlackBot) -> None:
 def _register_dedupe(bot: SlackBot) -> None:
     @bot.app.middleware
     def drop_duplicates(body: dict[str, Any], request: BoltRequest, next: Any) -> BoltResponse | None:  # noqa: A002
-        """Slack retries (``X-Slack-Retry-Num``) and repeated event ids are acknowledged, never re-run."""
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not bot.deduper.first_time(str(event_id)):
+        """Retries, repeated event ids and replayed commands or clicks are acknowledged, never re-run."""
+        key = _dedupe_key(body)
+        if key and not bot.deduper.first_time(key):
             retries = request.headers.get("x-slack-retry-num") or []
             retry = retries[0] if retries else None
-            log.info("event %s already handled (retry %s): ignored", event_id, retry)
+            log.info("%s already handled (retry %s): ignored", key, retry)
             return BoltResponse(status=200, body="")
         next()
         return None
+
+
+def _dedupe_key(body: Any) -> str | None:
+    """What makes a request unique: the event id, or the trigger id of a command or interaction."""
+    if not isinstance(body, dict):
+        return None
+    if body.get("event_id"):
+        return str(body["event_id"])
+    if body.get("trigger_id"):
+        return f"trigger:{body['trigger_id']}"
+    return None
 
 
 def _start_turn(bot: SlackBot, event: dict[str, Any], client: WebClient, origin: str) -> None:
@@ -155,9 +173,13 @@ def _start_turn(bot: SlackBot, event: dict[str, Any], client: WebClient, origin:
     if not text:
         client.chat_postMessage(channel=channel, thread_ts=thread, text=HELP)
         return
+    if bot.runner.full:
+        client.chat_postMessage(channel=channel, thread_ts=thread, text=BUSY_TEXT)
+        return
     placeholder = client.chat_postMessage(channel=channel, thread_ts=thread, text="Working on it…")
     outlet = ThreadOutlet(client, channel, thread, str(placeholder["ts"]))
-    bot.runner.submit(Turn(session_id_for(channel, thread), text, user, outlet, origin))
+    if bot.runner.submit(Turn(session_id_for(channel, thread), text, user, outlet, origin)) is None:
+        outlet.progress(BUSY_TEXT)
 
 
 def _register_messages(bot: SlackBot) -> None:
@@ -185,9 +207,16 @@ def _register_command(bot: SlackBot) -> None:
         if not text or text.lower() == "help":
             ack(text=HELP)
             return
+        if bot.runner.full:
+            ack(response_type="ephemeral", text=BUSY_TEXT)
+            return
         ack(response_type="ephemeral", text=f"Working on: {text}")
         outlet = ResponseUrlOutlet(client, respond, channel)
-        bot.runner.submit(Turn(session_id_for(channel, f"slash-{user}"), text, user, outlet, "slash"))
+        if (
+            bot.runner.submit(Turn(session_id_for(channel, f"slash-{user}"), text, user, outlet, "slash"))
+            is None
+        ):
+            respond(text=BUSY_TEXT, response_type="ephemeral")
 
 
 def _register_decisions(bot: SlackBot) -> None:
@@ -202,7 +231,12 @@ def _register_decisions(bot: SlackBot) -> None:
         if not bot.allow.allows(channel, user):
             _reply_ephemeral(body, respond, client, NOT_ALLOWED)
             return
-        pending = bot.runner.decide(str(action.get("value")), action.get("action_id") == APPROVE, user)
+        try:
+            pending = bot.runner.decide(str(action.get("value")), action.get("action_id") == APPROVE, user)
+        except NotYourApproval:
+            log.info("approval click by %s refused: not the requester or an approver", user)
+            _reply_ephemeral(body, respond, client, NOT_YOURS)
+            return
         if pending is None:
             _reply_ephemeral(body, respond, client, "This approval is no longer open (answered or expired).")
             return

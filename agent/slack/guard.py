@@ -91,6 +91,25 @@ class AllowList:
         return users
 
 
+class Approvers:
+    """Who may approve someone else's side effect: listed user ids (``U...``) and user groups (``S...``).
+
+    The requester may always decide their own; nobody else may unless listed here (empty: nobody).
+    """
+
+    def __init__(self, entries: Sequence[str], members: GroupMembers | None = None) -> None:
+        cleaned = [e.strip() for e in entries if e.strip()]
+        self.users = {e for e in cleaned if not e.startswith("S")}
+        groups = [e for e in cleaned if e.startswith("S")]
+        self._groups = AllowList(groups, members=members) if groups else None
+
+    def __call__(self, user: str | None) -> bool:
+        """Whether ``user`` is an approver."""
+        if not user:
+            return False
+        return user in self.users or (self._groups is not None and self._groups.allows(None, user))
+
+
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with Slack tokens (``xoxb-...``, ``xapp-...``) and the given secrets masked."""
     text = _SLACK_TOKEN.sub("[redacted token]", text)

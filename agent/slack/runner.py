@@ -4,6 +4,10 @@ A Slack request is acknowledged before any of this runs (Slack's 3-second rule).
 a placeholder, runs ``Assistant.respond`` on a worker, updates the placeholder as steps complete,
 then posts the answer in Block Kit and uploads the plots. Any exception becomes a short message in
 the thread; the details go to the log, without tokens.
+
+The queue is bounded: beyond ``workers + max_queue`` turns waiting or running, ``submit`` says no
+and the bot answers "busy". Only the requester, or someone ``may_approve`` accepts (the configured
+approvers), can decide a side effect.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from agent.slack.blocks import ERROR_TEXT, progress_text, reply_blocks
 from agent.slack.guard import redact
 from agent.slack.outlet import Outlet
 
+BUSY_TEXT = "I'm busy with other requests right now. Please try again in a minute."
 log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -54,9 +59,14 @@ class PendingApproval:
     id: str
     action: str
     session_id: str
+    requester: str | None = None
     event: threading.Event = field(default_factory=threading.Event)
     approved: bool = False
     user: str | None = None
+
+
+class NotYourApproval(Exception):
+    """Someone other than the requester (and not an approver) clicked Approve or Reject."""
 
 
 class Progress:
@@ -126,8 +136,13 @@ class TurnRunner:
         approval_timeout_s: float = 600.0,
         progress_interval_s: float = 1.0,
         secrets_to_hide: tuple[str, ...] = (),
+        max_queue: int = 32,
+        may_approve: Callable[[str | None], bool] = lambda user: False,
     ) -> None:
         self.assistant = assistant
+        self.capacity = workers + max_queue
+        self.may_approve = may_approve
+        self._in_flight = 0
         self.approval_timeout_s = approval_timeout_s
         self.progress_interval_s = progress_interval_s
         self._secrets = secrets_to_hide
@@ -141,9 +156,31 @@ class TurnRunner:
         """Where sessions are saved."""
         return self.assistant.workspace.runs_dir
 
-    def submit(self, turn: Turn) -> Future[Reply | None]:
-        """Run ``turn`` in the background."""
-        return self._pool.submit(self._run, turn)
+    def submit(self, turn: Turn) -> Future[Reply | None] | None:
+        """Run ``turn`` in the background; None (nothing queued) when the queue is full."""
+        with self._guard:
+            if self._in_flight >= self.capacity:
+                log.warning("queue full (%d turns): %s turn refused as busy", self._in_flight, turn.origin)
+                return None
+            self._in_flight += 1
+        try:
+            future = self._pool.submit(self._run, turn)
+        except RuntimeError:  # shut down
+            with self._guard:
+                self._in_flight -= 1
+            return None
+        future.add_done_callback(self._done)
+        return future
+
+    @property
+    def full(self) -> bool:
+        """Whether a new turn would be refused as busy."""
+        with self._guard:
+            return self._in_flight >= self.capacity
+
+    def _done(self, _: Future[Reply | None]) -> None:
+        with self._guard:
+            self._in_flight -= 1
 
     def shutdown(self, wait: bool = True) -> None:
         """Reject open approvals and stop the workers."""
@@ -154,7 +191,17 @@ class TurnRunner:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def decide(self, approval_id: str, approved: bool, user: str | None) -> PendingApproval | None:
-        """Record a button click; None when the approval is unknown, expired or already decided."""
+        """Record a button click; None when the approval is unknown, expired or already decided.
+
+        Raises:
+            NotYourApproval: ``user`` is neither the requester nor an approver (nothing changes).
+        """
+        with self._guard:
+            pending = self._approvals.get(approval_id)
+        if pending is None:
+            return None
+        if not user or (user != pending.requester and not self.may_approve(user)):
+            raise NotYourApproval(user)  # the group lookup runs outside the lock
         with self._guard:
             pending = self._approvals.pop(approval_id, None)
         if pending is None:
@@ -176,6 +223,8 @@ class TurnRunner:
         progress = Progress(turn.outlet, self.progress_interval_s)
         try:
             session = Session.open(self.runs_dir, turn.session_id)
+            if session.notice:
+                turn.outlet.post(session.notice)
             session.trace("slack", origin=turn.origin, user=turn.user)
             approve = self._approver(turn, session, progress)
             reply = self.assistant.respond(session, turn.text, on_event=progress.on_event, approve=approve)
@@ -193,7 +242,9 @@ class TurnRunner:
 
     def _approver(self, turn: Turn, session: Session, progress: Progress) -> Callable[[str], bool]:
         def approve(action: str) -> bool:
-            pending = PendingApproval(id=secrets.token_urlsafe(12), action=action, session_id=session.id)
+            pending = PendingApproval(
+                id=secrets.token_urlsafe(12), action=action, session_id=session.id, requester=turn.user
+            )
             with self._guard:
                 self._approvals[pending.id] = pending
             try:

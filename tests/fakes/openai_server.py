@@ -4,7 +4,8 @@ It speaks the real protocol over real HTTP (JSON responses and server-sent-event
 final usage chunk), so tests drive it with the real ``openai`` client. ``script(...)`` queues
 behaviours for the next requests: ``ok``, ``500``, ``429`` (with ``Retry-After``), ``401``,
 ``hang`` (answers only after the client has timed out), ``malformed`` (a 200 whose body is not
-JSON) and ``cut`` (a stream that stops after its first chunk without ``[DONE]``).
+JSON) and ``cut`` (a stream that stops after its first chunk without ``[DONE]``); the fault modes
+of ``tests.fakes.openai_faults`` (``drip``, ``keepalive``, ``huge``, ``control``, ``braces``).
 ``say(...)`` queues the assistant messages of the next successful answers: text or OpenAI
 ``tool_calls`` (``tests/fakes/openai_tool_calls.py``); without one, the answer is ``reply``.
 """
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.fakes.openai_faults import FAULTS
 from tests.fakes.openai_tool_calls import ScriptedReply, deltas, message
 
 
@@ -30,6 +32,8 @@ class FakeOpenAIServer:
         self.reply = reply
         self.retry_after = retry_after
         self.hang_s = 3.0
+        self.drip_s = 2.0
+        self.huge_bytes = 5_000_000
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self._script: deque[str] = deque()
@@ -116,7 +120,9 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _answer(self, behaviour: str, payload: dict[str, Any]) -> None:
-        if behaviour == "500":
+        if behaviour in FAULTS:
+            FAULTS[behaviour](self, payload)
+        elif behaviour == "500":
             self._error(500, "internal error")
         elif behaviour == "429":
             self._error(429, "rate limited", {"Retry-After": self.fake.retry_after})

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from agent.assistant import Assistant
 from agent.slack.app import SlackBot, build_slack_app
-from agent.slack.server import SlackHTTPServer
+from agent.slack.server import Limits, SlackHTTPServer
 from agent.toolbox import AgentTool
 from data.settings import Settings
 from data.workspace import Workspace
@@ -34,6 +34,11 @@ _ts = itertools.count(1)
 def new_ts() -> str:
     """A fresh Slack message timestamp."""
     return f"1710000000.{next(_ts):06d}"
+
+
+def new_trigger() -> str:
+    """A fresh ``trigger_id`` (each command or click has its own; a replay repeats it)."""
+    return f"{next(_ts)}.1.trigger"
 
 
 def sign(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
@@ -127,7 +132,7 @@ class Harness:
             "command": "/mkt",
             "text": text,
             "response_url": self.fake.response_url(name),
-            "trigger_id": "1.2.3",
+            "trigger_id": new_trigger(),
             "api_app_id": "A1",
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded")
@@ -160,7 +165,7 @@ class Harness:
             "channel": {"id": channel},
             "message": message,
             "response_url": self.fake.response_url(f"action-{message['ts']}"),
-            "trigger_id": "1.2.3",
+            "trigger_id": new_trigger(),
             "actions": [
                 {"type": "button", "action_id": action_id, "block_id": "b", "value": value, "action_ts": "1"}
             ],
@@ -188,10 +193,13 @@ def running_bot(
     allowed: list[str] | None = None,
     workers: int = 4,
     approval_timeout_s: float = 30.0,
+    approvers: list[str] | None = None,
+    max_queue: int = 32,
+    limits: Limits | None = None,
 ) -> Iterator[Harness]:
     """The whole bot on 127.0.0.1 with a scripted model over the workspace at ``home``."""
     with fake_slack_api(token=BOT_TOKEN) as fake:
-        settings = Settings(home=home, slack_api_url=fake.api_url)
+        settings = Settings(home=home, slack_api_url=fake.api_url, slack_approvers=approvers or [])
         model = ScriptedModel(replies)
         assistant = Assistant(settings, Workspace(home), model=model, tools=tools)
         bot = build_slack_app(
@@ -202,8 +210,9 @@ def running_bot(
             workers=workers,
             approval_timeout_s=approval_timeout_s,
             progress_interval_s=0.0,
+            max_queue=max_queue,
         )
-        server = SlackHTTPServer(bot.app, host="127.0.0.1", port=0).start()
+        server = SlackHTTPServer(bot.app, host="127.0.0.1", port=0, limits=limits).start()
         harness = Harness(fake=fake, bot=bot, server=server, model=model, workspace=Workspace(home))
         try:
             yield harness

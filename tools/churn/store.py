@@ -1,7 +1,19 @@
-"""Saving and loading churn models with skops (never pickle), trusting only known types."""
+"""Saving and loading churn models with skops (never pickle), trusting only known types.
+
+Three locks on a model file: skops loads only the types in ``TRUSTED_TYPES``; a signed manifest
+(``<name>.skops.manifest.json``: the file's SHA-256, size and feature list under an HMAC keyed
+by the workspace's own ``models/.key``, created 0600 on first save) proves this workspace wrote
+it; and ``verify.verify_model`` checks tree bounds, array shapes and dtypes and the feature count
+before anything predicts with it. A file failing any of them is refused with a ``ToolError``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +22,10 @@ import skops.io as sio
 
 from data.errors import ToolError
 from data.workspace import Workspace
+from tools.churn.verify import InvalidModel, verify_model
+
+KEY_FILE = ".key"
+MANIFEST_SUFFIX = ".manifest.json"
 
 #: The only non-default types a churn model file may contain; anything else is refused.
 TRUSTED_TYPES = frozenset(
@@ -42,20 +58,103 @@ def model_path(workspace: Workspace, name: str) -> Path:
     return workspace.models_dir / f"{name}.skops"
 
 
+def manifest_path(path: Path) -> Path:
+    """The signed manifest of the model file at ``path``."""
+    return path.with_name(path.name + MANIFEST_SUFFIX)
+
+
+def workspace_key(models_dir: Path, *, create: bool) -> bytes | None:
+    """The models folder's signing key (created 0600 when ``create``; None when absent)."""
+    key_file = models_dir / KEY_FILE
+    if not key_file.exists():
+        if not create:
+            return None
+        models_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return key_file.read_bytes()
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(secrets.token_bytes(32))
+    return key_file.read_bytes()
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _sign(key: bytes, fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+
+
 def save(saved: SavedModel, path: Path) -> Path:
-    """Write the model atomically (a crash never leaves half a file)."""
+    """Write the model and its signed manifest atomically (a crash never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = workspace_key(path.parent, create=True)
+    assert key is not None
     tmp = path.with_name(path.name + ".tmp")
     sio.dump({"model": saved.model, "features": saved.features, "metadata": saved.metadata}, tmp)
+    fields = {
+        "file": path.name,
+        "sha256": _digest(tmp),
+        "size": tmp.stat().st_size,
+        "features": list(saved.features),
+    }
+    manifest = manifest_path(path)
+    tmp_manifest = manifest.with_name(manifest.name + ".tmp")
+    tmp_manifest.write_text(json.dumps({**fields, "hmac": _sign(key, fields)}, indent=1), encoding="utf-8")
     tmp.replace(path)
+    tmp_manifest.replace(manifest)
     return path
+
+
+def _check_manifest(path: Path) -> list[str]:
+    """The feature list of a correctly signed manifest for ``path``; ``ToolError`` otherwise."""
+    retrain = "retrain it with `mkt churn train`"
+    key = workspace_key(path.parent, create=False)
+    manifest = manifest_path(path)
+    if key is None or not manifest.exists():
+        raise ToolError(f"refusing to load {path}: it has no signed manifest from this workspace; {retrain}")
+    try:
+        signed = json.loads(manifest.read_text(encoding="utf-8"))
+        fields = {k: signed[k] for k in ("file", "sha256", "size", "features")}
+        given = str(signed["hmac"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ToolError(f"refusing to load {path}: its manifest is unreadable; {retrain}") from exc
+    if not hmac.compare_digest(given, _sign(key, fields)):
+        raise ToolError(f"refusing to load {path}: its manifest signature is not valid; {retrain}")
+    if (
+        fields["file"] != path.name
+        or fields["size"] != path.stat().st_size
+        or fields["sha256"] != _digest(path)
+    ):
+        raise ToolError(f"refusing to load {path}: the file changed after it was signed; {retrain}")
+    return [str(f) for f in fields["features"]]
+
+
+def is_signed(path: Path) -> bool:
+    """Whether ``path`` exists with a valid manifest from this workspace.
+
+    A model saved before manifests existed, or copied in from elsewhere, is not; callers such as
+    ``mkt demo`` should retrain it rather than fail on load.
+    """
+    try:
+        return path.exists() and bool(_check_manifest(path))
+    except ToolError:
+        return False
 
 
 def load(path: Path) -> SavedModel:
     """Read a model file, refusing any type outside ``TRUSTED_TYPES``.
 
     Raises:
-        ToolError: the file is missing, unreadable or holds untrusted types.
+        ToolError: the file is missing, unreadable, holds untrusted types, has no valid signed
+            manifest, or fails the structural checks of ``verify_model``.
     """
     if not path.exists():
         raise ToolError(f"no churn model at {path}: train one with `mkt churn train` or use --method bgnbd")
@@ -66,12 +165,22 @@ def load(path: Path) -> SavedModel:
     unexpected = sorted(set(untrusted) - TRUSTED_TYPES)
     if unexpected:
         raise ToolError(f"refusing to load {path}: it contains untrusted types {', '.join(unexpected)}")
+    signed_features = _check_manifest(path)
     try:
         bundle = sio.load(path, trusted=list(untrusted))
     except Exception as exc:
         raise ToolError(f"{path} could not be loaded: {exc}") from exc
     if not isinstance(bundle, dict) or not {"model", "features", "metadata"} <= set(bundle):
         raise ToolError(f"{path} is not a mkt churn model (missing model, features or metadata)")
-    return SavedModel(
-        model=bundle["model"], features=list(bundle["features"]), metadata=dict(bundle["metadata"])
-    )
+    features = bundle["features"]
+    if not isinstance(features, list) or not all(isinstance(f, str) for f in features) or not features:
+        raise ToolError(f"{path} is not a mkt churn model (its feature list is not a list of names)")
+    if features != signed_features or len(set(features)) != len(features):
+        raise ToolError(f"{path}: its features differ from the signed manifest or repeat a name")
+    if not isinstance(bundle["metadata"], dict):
+        raise ToolError(f"{path} is not a mkt churn model (its metadata is not a mapping)")
+    try:
+        verify_model(bundle["model"], len(features))
+    except InvalidModel as exc:
+        raise ToolError(f"refusing to load {path}: {exc}") from exc
+    return SavedModel(model=bundle["model"], features=list(features), metadata=dict(bundle["metadata"]))

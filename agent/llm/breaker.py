@@ -1,0 +1,64 @@
+"""A circuit breaker for the endpoint: after repeated failures, skip it for a cool-down."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class CircuitBreaker:
+    """Closed until ``failures`` consecutive failed attempts; then open for ``cooldown_s``.
+
+    After the cool-down one trial attempt is let through (half-open): success closes the circuit,
+    failure opens it for another cool-down. Thread-safe (Slack threads share one model).
+    """
+
+    def __init__(
+        self, failures: int = 3, cooldown_s: float = 60.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failures = failures
+        self.cooldown_s = cooldown_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._count = 0
+        self._opened_at: float | None = None
+
+    def allow(self) -> bool:
+        """Whether the endpoint may be tried now."""
+        with self._lock:
+            if self._opened_at is None:
+                return True
+            if self._clock() - self._opened_at >= self.cooldown_s:
+                self._opened_at = None  # half-open: one trial; a failure re-opens at once
+                self._count = self.failures - 1
+                return True
+            return False
+
+    def success(self) -> None:
+        """The endpoint answered: close the circuit."""
+        with self._lock:
+            self._count = 0
+            self._opened_at = None
+
+    def failure(self) -> None:
+        """One failed attempt; opens the circuit at the threshold."""
+        with self._lock:
+            self._count += 1
+            if self._count >= self.failures:
+                self._opened_at = self._clock()
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the endpoint is being skipped now."""
+        with self._lock:
+            return self._opened_at is not None and self._clock() - self._opened_at < self.cooldown_s
+
+    def reason(self) -> str:
+        """What the answer's ``fallback_reasons`` says while the circuit is open."""
+        with self._lock:
+            left = 0.0 if self._opened_at is None else self.cooldown_s - (self._clock() - self._opened_at)
+        return (
+            f"endpoint skipped after {self.failures} consecutive failures (retrying it in {max(left, 0):.0f} s);"
+            " the local model answered"
+        )
