@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".mkt"), description="Workspace folder.")
     currency: str = Field(default="USD", description="Currency of transaction amounts.")
     seed: int = Field(default=7, description="Default random seed for models and sampling.")
+    missing_values: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CSV cell texts read as missing besides the empty cell (e.g. NA,N/A); default none.",
+    )
+    busy_wait_s: float = Field(
+        default=10.0, ge=0, description="How long to wait for a workspace another process is loading."
+    )
 
     # Language models.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint base URL.")
@@ -65,7 +72,7 @@ class Settings(BaseSettings):
     slack_workers: int = Field(default=4, ge=1, le=64, description="Agent turns run at once by the bot.")
     slack_approval_timeout_s: float = Field(default=600.0, gt=0, description="Unanswered approval: rejected.")
 
-    @field_validator("slack_allowed_channels", mode="before")
+    @field_validator("slack_allowed_channels", "missing_values", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept a JSON list or a comma-separated string (``C1,C2``)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +29,10 @@ def load(
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
+    missing: Annotated[
+        str | None,
+        typer.Option(help="Cell texts that mean 'no value' besides an empty cell, e.g. 'NA,N/A'."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate files and load them into the workspace (all or nothing; safe to re-run)."""
@@ -40,11 +43,15 @@ def load(
     }
     if not files:
         raise typer.BadParameter("give at least one of --customers, --transactions, --engagements")
-    result = load_files(_workspace(), files)
+    settings = load_settings()
+    markers = settings.missing_values if missing is None else [m for m in missing.split(",") if m]
+    result = load_files(Workspace.from_settings(settings), files, missing=markers)
     if as_json:
-        print_json({"rows": result.rows, "seconds": round(result.seconds, 3)})
+        print_json({"rows": result.rows, "seconds": round(result.seconds, 3), "notes": result.notes})
         return
     print_table("Loaded", ["table", "rows"], result.rows.items())
+    for note in result.notes:
+        console.print(note)
     console.print(f"in {result.seconds:.1f} s")
 
 
@@ -113,11 +120,12 @@ def generate(
 def reset(yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
     """Delete the customer warehouse of the workspace (asks first)."""
     workspace = _workspace()
-    if not workspace.warehouse.exists():
+    if not workspace.warehouse.exists() and not workspace.wal.exists():
         console.print("nothing to delete")
         return
     if not yes:
         typer.confirm(f"delete {workspace.warehouse}?", abort=True)
-    workspace.warehouse.unlink()
-    shutil.rmtree(workspace.home / "warehouse.duckdb.wal", ignore_errors=True)
+    workspace.connect().close()  # waits for, or refuses during, a running load
+    workspace.warehouse.unlink(missing_ok=True)
+    workspace.wal.unlink(missing_ok=True)
     console.print(f"deleted {workspace.warehouse}")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from data.errors import ToolError
 from data.features import data_end, transaction_summary
+from data.sql import ident
 
 PURCHASE_FEATURES = ("log_recency_days", "log_frequency", "log_monetary", "tenure_days")
 ENGAGEMENT_FEATURES = ("open_rate", "click_rate")
@@ -45,7 +46,7 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [str(r[0]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    return [str(r[0]) for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()]
 
 
 def churn_features(
@@ -61,7 +62,7 @@ def churn_features(
         raise ToolError("churn needs the customers and transactions tables: load them first")
     cutoff = as_of or data_end(con)
     summary = transaction_summary(con, cutoff, include_inactive=True).set_index("customer_id")
-    extra = f', "{label}" AS label' if label else ""
+    extra = f", {ident(label)} AS label" if label else ""
     if label and label not in _columns(con, "customers"):
         raise ToolError(
             f"the customers table has no label column '{label}': give --label the name of a boolean "
