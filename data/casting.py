@@ -20,6 +20,8 @@ from data.sql import ident
 EARLIEST = "1900-01-01"
 OFFSET_PATTERN = r"\d:\d\d(:\d\d(\.\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?)$"
 """A time of day followed by a UTC offset or ``Z`` at the end of the text."""
+_SPACED_OFFSET = r"\s+([zZ]|[+-]\d\d(:?\d\d)?)$"
+"""Whitespace before the offset (Shopify writes ``10:23:45 -0500``), which DuckDB cannot parse."""
 
 _FLOATS = ("DOUBLE", "FLOAT", "REAL")
 _KEPT = frozenset(
@@ -60,7 +62,8 @@ def _cast(col: str, source: str, target: str) -> str:
         if source == "VARCHAR":
             return (
                 f"CASE WHEN regexp_matches({col}, '{OFFSET_PATTERN}') "
-                f"THEN timezone('UTC', TRY_CAST({col} AS TIMESTAMPTZ)) ELSE TRY_CAST({col} AS TIMESTAMP) END"
+                f"THEN timezone('UTC', TRY_CAST(regexp_replace({col}, '{_SPACED_OFFSET}', '\\1') AS TIMESTAMPTZ)) "
+                f"ELSE TRY_CAST({col} AS TIMESTAMP) END"
             )
         if zoned:
             return f"timezone('UTC', {col})"

@@ -72,9 +72,24 @@ def load_into(
         raise DataValidationError("no input files given", file="-")
     start = time.perf_counter()
     tables = {name: read_table(Path(path), missing=missing) for name, path in files.items()}
+    return load_tables(con, tables, {n: str(p) for n, p in files.items()}, start=start)
+
+
+def load_tables(
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    names: dict[str, str],
+    *,
+    start: float | None = None,
+) -> LoadResult:
+    """Validate Arrow ``tables`` (each with its file's ``_row``) and replace them in one transaction.
+
+    ``names`` gives the file each table came from, for error messages.
+    """
+    start = time.perf_counter() if start is None else start
     con.execute("BEGIN TRANSACTION")
     try:
-        rows, notes = _stage_and_replace(con, tables, {n: str(p) for n, p in files.items()})
+        rows, notes = _stage_and_replace(con, tables, names)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -121,7 +136,8 @@ def _stage_and_replace(
     _check_references(con, order, existing, names)
     if "customers" in tables:
         tx = "stg_transactions" if "transactions" in staged else "transactions"
-        filled = fill_signup_dates(con, "stg_customers", tx if tx in staged | existing else None)
+        have_tx = "transactions" in staged or "transactions" in existing
+        filled = fill_signup_dates(con, "stg_customers", tx if have_tx else None)
         if filled:
             notes.append(f"signup_date missing for {filled:,} customer(s): taken as their first purchase")
     rows: dict[str, int] = {}
