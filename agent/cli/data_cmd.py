@@ -31,7 +31,9 @@ def load(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Export files (shop orders, payments, invoice lines, CRM contacts, ...).", dir_okay=False
+            metavar="FILE...",
+            help="Export files (shop orders, payments, invoice lines, CRM contacts, ...).",
+            dir_okay=False,
         ),
     ] = None,
     customers: FileOpt = None,
@@ -59,7 +61,7 @@ def load(
     }
     if not files and not paths:
         raise typer.BadParameter(
-            "give export FILEs, or at least one of --customers, --transactions, --engagements"
+            "give at least one of: export FILEs, --customers, --transactions, --engagements"
         )
     if files and paths:
         raise typer.BadParameter(
