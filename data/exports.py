@@ -19,6 +19,7 @@ from data.errors import DataValidationError
 from data.layouts import LAYOUTS, Mapping, custom, detect, standard
 from data.loader import LoadResult, load_tables
 from data.mapping import convert
+from data.progress import Report
 from data.readers import ROW, read_table
 from data.workspace import Workspace
 
@@ -112,6 +113,7 @@ def load_exports(
     *,
     override: dict[str, str] | None = None,
     missing: Sequence[str] = (),
+    progress: Report | None = None,
 ) -> ExportLoad:
     """Read, map and load ``paths`` together (all or nothing).
 
@@ -147,7 +149,7 @@ def load_exports(
         headers.append((columns, mapping))
     con = workspace.connect()
     try:
-        result = load_tables(con, tables, names, start=start)
+        result = load_tables(con, tables, names, start=start, progress=progress)
     finally:
         con.close()
     save_mappings(workspace, headers)

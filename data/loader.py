@@ -25,6 +25,7 @@ from data.derive import (
     record_customers_source,
 )
 from data.errors import DataValidationError
+from data.progress import LoadProgress, Report
 from data.readers import ROW, read_table
 from data.schema import SCHEMAS, SQL_TYPE, Column, TableSchema
 from data.sql import ident
@@ -42,13 +43,20 @@ class LoadResult:
     notes: list[str] = field(default_factory=list)
 
 
-def load_files(workspace: Workspace, files: dict[str, Path], *, missing: Sequence[str] = ()) -> LoadResult:
+def load_files(
+    workspace: Workspace,
+    files: dict[str, Path],
+    *,
+    missing: Sequence[str] = (),
+    progress: Report | None = None,
+) -> LoadResult:
     """Validate and load ``files`` (table name -> path) into ``workspace``.
 
     Args:
         workspace: where the tables go.
         files: table name (customers, transactions, engagements) -> CSV or Parquet path.
         missing: strings that mean "no value" in CSV cells besides the empty cell.
+        progress: called with (rows done, rows in all, what) as the checks go on.
 
     Raises:
         DataValidationError: naming file, row and column of the first problem found.
@@ -56,13 +64,17 @@ def load_files(workspace: Workspace, files: dict[str, Path], *, missing: Sequenc
     """
     con = workspace.connect()
     try:
-        return load_into(con, files, missing=missing)
+        return load_into(con, files, missing=missing, progress=progress)
     finally:
         con.close()
 
 
 def load_into(
-    con: duckdb.DuckDBPyConnection, files: dict[str, Path], *, missing: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    files: dict[str, Path],
+    *,
+    missing: Sequence[str] = (),
+    progress: Report | None = None,
 ) -> LoadResult:
     """Validate ``files`` and replace their tables in ``con``, in one transaction."""
     unknown = set(files) - set(SCHEMAS)
@@ -72,7 +84,7 @@ def load_into(
         raise DataValidationError("no input files given", file="-")
     start = time.perf_counter()
     tables = {name: read_table(Path(path), missing=missing) for name, path in files.items()}
-    return load_tables(con, tables, {n: str(p) for n, p in files.items()}, start=start)
+    return load_tables(con, tables, {n: str(p) for n, p in files.items()}, start=start, progress=progress)
 
 
 def load_tables(
@@ -81,6 +93,7 @@ def load_tables(
     names: dict[str, str],
     *,
     start: float | None = None,
+    progress: Report | None = None,
 ) -> LoadResult:
     """Validate Arrow ``tables`` (each with its file's ``_row``) and replace them in one transaction.
 
@@ -89,7 +102,10 @@ def load_tables(
     start = time.perf_counter() if start is None else start
     con.execute("BEGIN TRANSACTION")
     try:
-        rows, notes = _stage_and_replace(con, tables, names)
+        # a cast check per column read (less _row), a value check per schema column, the swap
+        steps = {t: len(tab.column_names) + len(SCHEMAS[t].columns) for t, tab in tables.items()}
+        tracker = LoadProgress(progress, {t: tab.num_rows for t, tab in tables.items()}, steps)
+        rows, notes = _stage_and_replace(con, tables, names, tracker)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -114,12 +130,15 @@ def open_source(
 
 
 def _stage_and_replace(
-    con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], names: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    tables: dict[str, pa.Table],
+    names: dict[str, str],
+    tracker: LoadProgress,
 ) -> tuple[dict[str, int], list[str]]:
     order = [t for t in ORDER if t in tables]
     notes: list[str] = []
     for table in order:
-        _stage(con, SCHEMAS[table], tables[table], names[table])
+        _stage(con, SCHEMAS[table], tables[table], names[table], tracker)
     existing = existing_tables(con)
     derived = "customers" not in tables and "transactions" in tables
     derived = derived and ("customers" not in existing or customers_derived(con))
@@ -149,6 +168,7 @@ def _stage_and_replace(
         con.execute(f"DROP TABLE {ident('stg_' + table)}")
         counted = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()
         rows[table] = int(counted[0]) if counted else 0
+        tracker.step(table, "replaced")
     if "customers" in staged:
         record_customers_source(con, "derived" if derived else "file")
     return rows, notes
@@ -170,16 +190,18 @@ def _check_references(
                 )
 
 
-def _stage(con: duckdb.DuckDBPyConnection, schema: TableSchema, table: pa.Table, file: str) -> None:
+def _stage(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, table: pa.Table, file: str, tracker: LoadProgress
+) -> None:
     raw = f"raw_{schema.name}"
     _check_columns(schema, table.column_names, file)
     con.register(raw, table)
     try:
-        select = _typed_select(con, schema, raw, file)
+        select = _typed_select(con, schema, raw, file, tracker)
         con.execute(f"CREATE TEMP TABLE {ident('stg_' + schema.name)} AS {select}")
     finally:
         con.unregister(raw)
-    _check_rows(con, schema, file)
+    _check_rows(con, schema, file, tracker)
 
 
 def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -205,7 +227,9 @@ def _check_columns(schema: TableSchema, present: list[str], file: str) -> None:
         )
 
 
-def _typed_select(con: duckdb.DuckDBPyConnection, schema: TableSchema, raw: str, file: str) -> str:
+def _typed_select(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, raw: str, file: str, tracker: LoadProgress
+) -> str:
     """A SELECT casting each column to its type, after checking every value casts."""
     described = con.execute(f"DESCRIBE {ident(raw)}").fetchall()
     parts = [ident(ROW)]
@@ -215,6 +239,7 @@ def _typed_select(con: duckdb.DuckDBPyConnection, schema: TableSchema, raw: str,
         column = schema.known.get(name)
         expression, target = typed_expression(con, raw, name, str(source_type), column)
         check_cast(con, raw, name, str(source_type), target, file)
+        tracker.step(schema.name, f"typing {name}")
         parts.append(f"{expression} AS {ident(name)}")
     present = {str(r[0]) for r in described}
     for column in schema.columns:
@@ -230,10 +255,13 @@ def _first_row(
     return (int(found[0][0]), str(found[0][1])) if found else None
 
 
-def _check_rows(con: duckdb.DuckDBPyConnection, schema: TableSchema, file: str) -> None:
+def _check_rows(
+    con: duckdb.DuckDBPyConnection, schema: TableSchema, file: str, tracker: LoadProgress
+) -> None:
     stg = ident(f"stg_{schema.name}")
     for column in schema.columns:
         _check_column_values(con, stg, column, file)
+        tracker.step(schema.name, f"checking {column.name}")
 
 
 def _check_column_values(con: duckdb.DuckDBPyConnection, stg: str, column: Column, file: str) -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from agent.cli.output import console, print_json, print_table
+from agent.cli.progress import delayed_progress
 from data.exports import load_exports, mappings_path
 from data.layouts import parse_map
 from data.loader import load_files
@@ -75,7 +76,8 @@ def load(
     if paths:
         _load_exports(workspace, paths, mapping, markers, as_json)
         return
-    result = load_files(workspace, files, missing=markers)
+    with delayed_progress("loading", "rows", enabled=not as_json) as report:
+        result = load_files(workspace, files, missing=markers, progress=report)
     if as_json:
         print_json({"rows": result.rows, "seconds": round(result.seconds, 3), "notes": result.notes})
         return
@@ -92,7 +94,8 @@ def _load_exports(
         override = parse_map(mapping) if mapping else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    loaded = load_exports(workspace, paths, override=override, missing=missing)
+    with delayed_progress("loading", "rows", enabled=not as_json) as report:
+        loaded = load_exports(workspace, paths, override=override, missing=missing, progress=report)
     result = loaded.result
     if as_json:
         print_json(
@@ -160,8 +163,8 @@ def generate(
         generated = generate_data(target, customers, seed, file_format=file_format)
     rows: dict[str, int] = {}
     if load_into_workspace:
-        with console.status("loading into the workspace"):
-            rows = load_files(workspace, generated.tables).rows
+        with delayed_progress("loading", "rows", enabled=not as_json) as report:
+            rows = load_files(workspace, generated.tables, progress=report).rows
     if as_json:
         print_json(
             {

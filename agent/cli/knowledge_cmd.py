@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agent.cli.output import console, err_console, print_json, print_table
+from agent.cli.progress import delayed_progress
 from data.errors import ToolError
 from data.settings import load_settings
 from data.workspace import Workspace
@@ -60,11 +61,10 @@ def ingest(
 ) -> None:
     """Chunk, embed and store documents (re-running adds nothing twice; unreadable files are skipped)."""
     store = _open_store()
-    with _progress_bar("embedding chunks") as bar:
-        task = bar.add_task("embed", total=None)
+    with delayed_progress("ingesting", "chunks", enabled=not as_json) as report_progress:
 
         def on_progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            report_progress(done, total, stage)
 
         report = ingest_files(store, paths, collection, progress=on_progress)
     if as_json:
