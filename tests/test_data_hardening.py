@@ -241,3 +241,30 @@ def test_reset_removes_the_wal(workspace: Workspace) -> None:
     )
     assert result.exit_code == 0, result.output
     assert not workspace.warehouse.exists() and not workspace.wal.exists()
+
+
+def test_cli_says_busy_in_one_line(loaded: Workspace, tmp_path: Path) -> None:
+    proc = _hold_lock(loaded)
+    try:
+        env = {**os.environ, "MKT_HOME": str(loaded.home), "MKT_BUSY_WAIT_S": "0.2"}
+        result = runner.invoke(app, ["data", "load", "--customers", str(tmp_path / "c.csv")], env=env)
+    finally:
+        proc.communicate("")
+    assert result.exit_code == 6
+    assert f"the workspace is busy (a load is running, pid {proc.pid}); retry in a moment" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_cli_loads_a_hostile_header_without_a_traceback(loaded: Workspace) -> None:
+    env = {**os.environ, "MKT_HOME": str(loaded.home)}
+    result = runner.invoke(
+        app, ["data", "load", "--customers", str(HOSTILE / "header_drop_injection.csv")], env=env
+    )
+    assert result.exit_code == 0, result.output
+    bad = runner.invoke(
+        app, ["data", "load", "--transactions", str(HOSTILE / "amount_overflow.csv")], env=env
+    )
+    assert bad.exit_code == 3 and "row 2, column 'amount': not a finite number" in bad.output.replace(
+        "\n", ""
+    )
+    assert rows(loaded, "SELECT count(*) FROM engagements") == [(1,)]
