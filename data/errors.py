@@ -5,6 +5,7 @@
 - ``ToolError``: a tool cannot answer for these arguments (bad or degenerate input); the agent
   feeds the message back to the model as the tool result.
 - ``ModelAPIError``: a language-model backend failed; the fallback model takes over.
+- ``WorkspaceBusyError``: another process holds the warehouse; the user retries in a moment.
 
 The CLI turns any ``MktError`` into a one-line message and a non-zero exit code.
 """
@@ -46,6 +47,12 @@ class DataValidationError(MktError):
         if column is not None:
             where.append(f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {message}")
+
+
+class WorkspaceBusyError(MktError):
+    """Another process holds the workspace warehouse (a load is running); retry shortly."""
+
+    exit_code = 6
 
 
 class ToolError(MktError):

@@ -1,4 +1,9 @@
-"""The three customer tables: columns, types and constraints (DESIGN.md section 4)."""
+"""The three customer tables: columns, types and constraints (DESIGN.md section 4).
+
+Only ``customer_id`` is required of customers: a missing consent column (or an empty cell) means
+the customer is not reachable on that channel, and a missing signup date is taken as the first
+purchase. A transaction log alone derives its customers.
+"""
 
 from __future__ import annotations
 
@@ -57,13 +62,13 @@ CUSTOMERS = TableSchema(
     name="customers",
     columns=(
         Column("customer_id", "str", unique=True),
-        Column("email", "str", nullable=True),
-        Column("phone", "str", nullable=True),
-        Column("country", "str", nullable=True),
-        Column("signup_date", "date", not_future=True),
-        Column("consent_email", "bool"),
-        Column("consent_sms", "bool"),
-        Column("consent_push", "bool"),
+        Column("email", "str", required=False, nullable=True),
+        Column("phone", "str", required=False, nullable=True),
+        Column("country", "str", required=False, nullable=True),
+        Column("signup_date", "date", required=False, nullable=True, not_future=True),
+        Column("consent_email", "bool", required=False, nullable=True),
+        Column("consent_sms", "bool", required=False, nullable=True),
+        Column("consent_push", "bool", required=False, nullable=True),
     ),
     allow_extra=True,
     references_customers=False,

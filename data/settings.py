@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".mkt"), description="Workspace folder.")
     currency: str = Field(default="USD", description="Currency of transaction amounts.")
     seed: int = Field(default=7, description="Default random seed for models and sampling.")
+    missing_values: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="CSV cell texts read as missing besides the empty cell (e.g. NA,N/A); default none.",
+    )
+    busy_wait_s: float = Field(
+        default=10.0, ge=0, description="How long to wait for a workspace another process is loading."
+    )
 
     # Language models.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint base URL.")
@@ -75,7 +82,7 @@ class Settings(BaseSettings):
         description="User ids (U...) or user-group ids (S...) who may approve anyone's side effect.",
     )
 
-    @field_validator("slack_allowed_channels", "slack_approvers", mode="before")
+    @field_validator("slack_allowed_channels", "slack_approvers", "missing_values", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept a JSON list or a comma-separated string (``C1,C2``)."""

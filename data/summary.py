@@ -58,7 +58,8 @@ def summarize(workspace: Workspace) -> WorkspaceSummary:
             summary.revenue = round(float(total[0] or 0.0), 2) if total else None
         if "customers" in present:
             consent = con.execute(
-                "SELECT count_if(consent_email), count_if(consent_sms), count_if(consent_push) FROM customers"
+                "SELECT count(*) FILTER (WHERE consent_email), count(*) FILTER (WHERE consent_sms), "
+                "count(*) FILTER (WHERE consent_push) FROM customers"
             ).fetchone()
             if consent:
                 summary.consent = dict(zip(("email", "sms", "push"), map(int, consent), strict=True))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from data.errors import ConfigError
+from data.errors import ConfigError, WorkspaceBusyError
 from data.settings import Settings, load_settings
 
 TABLES = ("customers", "transactions", "engagements")
@@ -15,15 +17,19 @@ TABLES = ("customers", "transactions", "engagements")
 
 @dataclass(frozen=True)
 class Workspace:
-    """Paths of one workspace; folders are created on first use."""
+    """Paths of one workspace; folders are created on first use.
+
+    ``busy_wait_s`` is how long opening the warehouse retries while another process holds it.
+    """
 
     home: Path
+    busy_wait_s: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Workspace:
         """The workspace named by the settings (``MKT_HOME``, default ``./.mkt``)."""
         settings = settings or load_settings()
-        return cls(settings.home)
+        return cls(settings.home, busy_wait_s=settings.busy_wait_s)
 
     @property
     def warehouse(self) -> Path:
@@ -34,6 +40,11 @@ class Workspace:
     def chroma_dir(self) -> Path:
         """The embedded Chroma store."""
         return self.home / "chroma"
+
+    @property
+    def wal(self) -> Path:
+        """DuckDB's write-ahead log next to the warehouse."""
+        return self.warehouse.with_name(self.warehouse.name + ".wal")
 
     @property
     def models_dir(self) -> Path:
@@ -63,16 +74,46 @@ class Workspace:
                 raise ConfigError(
                     f"no customer data in workspace {self.home}: run `mkt data load` or `mkt data generate`"
                 )
-            return duckdb.connect(str(self.warehouse), read_only=True)
+            return self._open(read_only=True)
         self.ensure()
-        return duckdb.connect(str(self.warehouse))
+        return self._open(read_only=False)
+
+    def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Connect, retrying for ``busy_wait_s`` while another process holds the file lock."""
+        deadline = time.monotonic() + self.busy_wait_s
+        pause = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.warehouse), read_only=read_only)
+            except duckdb.IOException as exc:
+                holder = lock_holder(str(exc))
+                if holder is None:
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise WorkspaceBusyError(
+                        f"the workspace is busy (a load is running, pid {holder}); retry in a moment"
+                    ) from None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, 1.0)
 
     def has_table(self, name: str) -> bool:
         """Whether the warehouse holds table ``name``."""
         if not self.warehouse.exists():
             return False
-        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+        with self._open(read_only=True) as con:
             row = con.execute(
                 "select count(*) from information_schema.tables where table_name = ?", [name]
             ).fetchone()
         return bool(row and row[0])
+
+
+_LOCK = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
+
+
+def lock_holder(message: str) -> str | None:
+    """The pid in DuckDB's lock-conflict message, or None when the error is something else."""
+    found = _LOCK.search(message)
+    if found:
+        return found.group(1)
+    return "unknown" if "Could not set lock on file" in message else None

@@ -5,9 +5,12 @@
 - ``campaigns``: past copy with channel, segment and results as metadata.
 - ``customers``: customer profiles built from the analytics (``mkt knowledge sync-profiles``) and
   customer feedback; never raw email or phone.
+- ``docs``: every other company document (returns policy, sizing guide, store list, loyalty rules,
+  FAQs): the facts copy may be grounded in.
 
 Without ``--collection`` the collection is guessed from the file name (``brand_guide.md`` ->
-``brand``, ``products.csv`` -> ``products``, ``feedback.csv`` -> ``customers``).
+``brand``, ``products.csv`` -> ``products``, ``feedback.csv`` -> ``customers``); a name that gives
+no hint goes to ``docs``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ BRAND = "brand"
 PRODUCTS = "products"
 CAMPAIGNS = "campaigns"
 CUSTOMERS = "customers"
-COLLECTIONS = (BRAND, PRODUCTS, CAMPAIGNS, CUSTOMERS)
+DOCS = "docs"
+COLLECTIONS = (BRAND, PRODUCTS, CAMPAIGNS, CUSTOMERS, DOCS)
 
 _HINTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (BRAND, ("brand", "guide", "voice", "style", "tone")),
@@ -35,3 +39,8 @@ def infer_collection(path: Path) -> str | None:
         if any(word in stem for word in words):
             return collection
     return None
+
+
+def collection_for(path: Path) -> str:
+    """The collection a file goes to without ``--collection``: its name's hint, else ``docs``."""
+    return infer_collection(path) or DOCS

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from data.errors import ToolError
 from knowledge.chunking import Scalar, TextChunk
-from knowledge.collections import infer_collection
+from knowledge.collections import collection_for
 from knowledge.readers import SUFFIXES, UnreadableFile, read_chunks
 from knowledge.store import KnowledgeStore, check_collection_name
 
@@ -123,7 +123,7 @@ def ingest(
     Args:
         store: the open knowledge store.
         paths: files or folders (Markdown, text, CSV, PDF).
-        collection: target collection; guessed per file from its name when None.
+        collection: target collection; when None, the one each file's name suggests, else ``docs``.
         batch_size: chunks embedded and committed together.
         progress: called as embedding goes on, for a progress bar.
         on_commit: called with the number of chunks stored after each committed batch.
@@ -134,14 +134,7 @@ def ingest(
     roots = list(paths)
     planned: list[tuple[Path, str, list[Record]]] = []
     for path in expand(roots):
-        target = collection or infer_collection(path)
-        if target is None:
-            report.skipped.append(
-                SkippedFile(
-                    path=str(path), reason="cannot tell the collection from the name: pass --collection"
-                )
-            )
-            continue
+        target = collection or collection_for(path)
         if not path.exists():
             report.skipped.append(SkippedFile(path=str(path), reason="file not found"))
             continue

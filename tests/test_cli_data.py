@@ -27,7 +27,7 @@ def test_generate_then_show(isolated_home: Path) -> None:
 
 def test_validation_error_is_one_line_with_exit_code(tmp_path: Path) -> None:
     bad = tmp_path / "customers.csv"
-    bad.write_text("customer_id,email\nC1,a@x.com\n")
+    bad.write_text("id,email\nC1,a@x.com\n")
     result = runner.invoke(app, ["data", "load", "--customers", str(bad)])
     assert result.exit_code == 3
     assert "missing required column" in result.output and "Traceback" not in result.output

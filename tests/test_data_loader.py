@@ -103,12 +103,13 @@ def counts_of(workspace: Workspace, table: str) -> int:
     ("table", "text", "row", "column", "message"),
     [
         (
-            "customers",
-            CUSTOMERS.replace("consent_push,tier", "tier")
-            .replace(",true,gold", ",gold")
-            .replace(",false,silver", ",silver"),
+            "transactions",
+            TRANSACTIONS.replace(",amount", "")
+            .replace(",12.5", "")
+            .replace(",20,", ",")
+            .replace(",7.25", ""),
             None,
-            "consent_push",
+            "amount",
             "missing required column",
         ),
         ("transactions", TRANSACTIONS.replace("category", "categroy"), None, "categroy", "unexpected column"),

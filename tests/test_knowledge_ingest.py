@@ -154,11 +154,44 @@ def test_bad_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     assert hit.metadata["source"] == "returns_policy.pdf" and hit.metadata["page"] == 1
 
 
-def test_unknown_collection_for_a_file_is_skipped_not_guessed(tmp_path: Path) -> None:
-    notes = tmp_path / "notes.md"
-    notes.write_text("# Notes\nsomething\n", encoding="utf-8")
-    report = ingest(_store(tmp_path / "home"), [notes])
-    assert report.files == [] and "--collection" in report.skipped[0].reason
+COMPANY_DOCS = {
+    "returns.md": "# Returns\nUnworn shoes can be returned within 60 days for a full refund.\n",
+    "sizing.md": "# Sizing\nOur trail shoes run half a size small: order half a size up.\n",
+    "stores.md": "# Stores\nVisit us in Lisbon at Rua Augusta 120, open 10:00 to 20:00.\n",
+    "loyalty.md": "# Loyalty\nMembers earn 5 points per euro and a free pair at 2,000 points.\n",
+}
+
+
+def test_documents_whose_names_give_no_hint_go_to_docs(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name, text in COMPANY_DOCS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    store = _store(tmp_path / "home")
+    report = ingest(store, [folder])
+    assert report.skipped == []
+    assert {Path(f.path).name: f.collection for f in report.files} == dict.fromkeys(COMPANY_DOCS, "docs")
+    questions = {
+        "returns.md": "how long do customers have to send shoes back",
+        "sizing.md": "should I order a bigger size",
+        "stores.md": "where is the shop and when is it open",
+        "loyalty.md": "how many points for a free pair",
+    }
+    for source, question in questions.items():
+        hit = retrieve(store, question, "docs", k=1).chunks[0]
+        assert hit.metadata["source"] == source, question
+
+
+def test_ingest_table_shows_each_files_collection(tmp_path: Path) -> None:
+    (tmp_path / "returns.md").write_text(COMPANY_DOCS["returns.md"], encoding="utf-8")
+    (tmp_path / "brand_guide.md").write_text("# Voice\nWarm, direct, never pushy.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["knowledge", "ingest", str(tmp_path / "returns.md"), str(tmp_path / "brand_guide.md")]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if line.count("│") > 3}
+    assert any("returns.md" in k and "docs" in v for k, v in rows.items())
+    assert any("brand_guide.md" in k and "brand" in v for k, v in rows.items())
 
 
 def test_queries_on_missing_or_empty_collections_say_what_to_do(tmp_path: Path) -> None:

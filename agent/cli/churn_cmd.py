@@ -67,13 +67,20 @@ def train(
     )
     print_table(
         f"Holdout ({result.n_holdout:,} customers, churn rate {result.base_rate:.1%})",
-        ["metric", "value"],
+        ["model", "ROC AUC", "PR AUC"],
         [
-            ("ROC AUC", result.holdout_roc_auc),
-            ("PR AUC", result.holdout_pr_auc),
-            ("Brier", result.holdout_brier),
+            (f"{result.chosen} (chosen, calibrated)", result.holdout_roc_auc, result.holdout_pr_auc),
+            *((b.model, b.holdout_roc_auc, b.holdout_pr_auc) for b in result.baselines),
         ],
     )
+    console.print(
+        f"Brier {result.holdout_brier:.4f}; baselines: scikit-learn defaults on the same features, "
+        "the same training rows and the same holdout"
+    )
+    if result.attributes:
+        console.print(f"customer attributes learned from: {', '.join(result.attributes)}")
+    for column, why in result.skipped_attributes.items():
+        console.print(f"not used: {column} ({why})")
     console.print(f"features: {', '.join(result.features)}")
     console.print(f"model saved: {result.path}")
 

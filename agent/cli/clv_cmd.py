@@ -39,8 +39,11 @@ def clv(
     ] = None,
     method: Annotated[
         str,
-        typer.Option(help="probabilistic (BG/NBD + Gamma-Gamma) or simple (historical monthly value)."),
-    ] = "probabilistic",
+        typer.Option(
+            help="auto (chosen from the data), probabilistic (BG/NBD + Gamma-Gamma), contractual (sBG "
+            "retention x monthly value, for subscribers with tenure and a churn flag) or simple."
+        ),
+    ] = "auto",
     customers: FileOpt = None,
     transactions: FileOpt = None,
     top: Annotated[int, typer.Option(help="Customers to list, highest CLV first.", min=0)] = 10,
@@ -107,7 +110,7 @@ def write_customers(result: ClvResult, path: Path) -> Path:
 
 
 def _print_human(result: ClvResult, top: int, output: Path | None, plot: Path | None) -> None:
-    for fit in (result.bgnbd, result.gamma_gamma):
+    for fit in (result.bgnbd, result.gamma_gamma, result.sbg):
         if fit is not None:
             _print_fit(fit)
     console.print(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from agent.cli.output import console, print_json, print_table
+from agent.cli.progress import delayed_progress
+from data.exports import load_exports, mappings_path
+from data.layouts import parse_map
 from data.loader import load_files
 from data.settings import load_settings
 from data.summary import summarize
@@ -27,25 +29,98 @@ def _workspace() -> Workspace:
 
 @app.command()
 def load(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="FILE...",
+            help="Export files (shop orders, payments, invoice lines, CRM contacts, ...).",
+            dir_okay=False,
+        ),
+    ] = None,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option("--map", help="Columns of FILE: 'customer_id=CustomerID,ts=InvoiceDate,amount=Total'."),
+    ] = None,
+    missing: Annotated[
+        str | None,
+        typer.Option(help="Cell texts that mean 'no value' besides an empty cell, e.g. 'NA,N/A'."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate files and load them into the workspace (all or nothing; safe to re-run)."""
+    """Validate files and load them into the workspace (all or nothing; safe to re-run).
+
+    Files given by position are recognised by their columns (or mapped with --map); the mapping
+    used is shown and saved in the workspace for the next file with the same header.
+    """
     files = {
         k: v
         for k, v in {"customers": customers, "transactions": transactions, "engagements": engagements}.items()
         if v is not None
     }
-    if not files:
-        raise typer.BadParameter("give at least one of --customers, --transactions, --engagements")
-    result = load_files(_workspace(), files)
+    if not files and not paths:
+        raise typer.BadParameter(
+            "give at least one of: export FILEs, --customers, --transactions, --engagements"
+        )
+    if files and paths:
+        raise typer.BadParameter(
+            "give either export FILEs or --customers/--transactions/--engagements, not both"
+        )
+    if mapping is not None and not paths:
+        raise typer.BadParameter("--map applies to export FILEs given by position")
+    settings = load_settings()
+    markers = settings.missing_values if missing is None else [m for m in missing.split(",") if m]
+    workspace = Workspace.from_settings(settings)
+    if paths:
+        _load_exports(workspace, paths, mapping, markers, as_json)
+        return
+    with delayed_progress("loading", "rows", enabled=not as_json) as report:
+        result = load_files(workspace, files, missing=markers, progress=report)
     if as_json:
-        print_json({"rows": result.rows, "seconds": round(result.seconds, 3)})
+        print_json({"rows": result.rows, "seconds": round(result.seconds, 3), "notes": result.notes})
         return
     print_table("Loaded", ["table", "rows"], result.rows.items())
+    for note in result.notes:
+        console.print(note)
     console.print(f"in {result.seconds:.1f} s")
+
+
+def _load_exports(
+    workspace: Workspace, paths: list[Path], mapping: str | None, missing: list[str], as_json: bool
+) -> None:
+    try:
+        override = parse_map(mapping) if mapping else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    with delayed_progress("loading", "rows", enabled=not as_json) as report:
+        loaded = load_exports(workspace, paths, override=override, missing=missing, progress=report)
+    result = loaded.result
+    if as_json:
+        print_json(
+            {
+                "rows": result.rows,
+                "seconds": round(result.seconds, 3),
+                "notes": result.notes,
+                "files": [
+                    {"file": f.file, "source": f.source, "notes": f.notes, **f.mapping.to_json()}
+                    for f in loaded.files
+                ],
+            }
+        )
+        return
+    for f in loaded.files:
+        columns = f.mapping.columns.items() or [("(all)", "as named in the file")]
+        print_table(
+            f"{f.file}: {f.mapping.layout} -> {f.mapping.table} ({f.source})", ["field", "column"], columns
+        )
+        for note in f.notes:
+            console.print(f"  {note}")
+    print_table("Loaded", ["table", "rows"], result.rows.items())
+    for note in result.notes:
+        console.print(note)
+    console.print(f"in {result.seconds:.1f} s; mapping saved in {mappings_path(workspace)}")
 
 
 @app.command()
@@ -88,8 +163,8 @@ def generate(
         generated = generate_data(target, customers, seed, file_format=file_format)
     rows: dict[str, int] = {}
     if load_into_workspace:
-        with console.status("loading into the workspace"):
-            rows = load_files(workspace, generated.tables).rows
+        with delayed_progress("loading", "rows", enabled=not as_json) as report:
+            rows = load_files(workspace, generated.tables, progress=report).rows
     if as_json:
         print_json(
             {
@@ -113,11 +188,12 @@ def generate(
 def reset(yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False) -> None:
     """Delete the customer warehouse of the workspace (asks first)."""
     workspace = _workspace()
-    if not workspace.warehouse.exists():
+    if not workspace.warehouse.exists() and not workspace.wal.exists():
         console.print("nothing to delete")
         return
     if not yes:
         typer.confirm(f"delete {workspace.warehouse}?", abort=True)
-    workspace.warehouse.unlink()
-    shutil.rmtree(workspace.home / "warehouse.duckdb.wal", ignore_errors=True)
+    workspace.connect().close()  # waits for, or refuses during, a running load
+    workspace.warehouse.unlink(missing_ok=True)
+    workspace.wal.unlink(missing_ok=True)
     console.print(f"deleted {workspace.warehouse}")

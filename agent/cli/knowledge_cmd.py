@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agent.cli.output import console, err_console, print_json, print_table
+from agent.cli.progress import delayed_progress
 from data.errors import ToolError
 from data.settings import load_settings
 from data.workspace import Workspace
@@ -59,27 +61,47 @@ def ingest(
 ) -> None:
     """Chunk, embed and store documents (re-running adds nothing twice; unreadable files are skipped)."""
     store = _open_store()
-    with _progress_bar("embedding chunks") as bar:
-        task = bar.add_task("embed", total=None)
+    with delayed_progress("ingesting", "chunks", enabled=not as_json) as report_progress:
 
         def on_progress(stage: str, done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            report_progress(done, total, stage)
 
         report = ingest_files(store, paths, collection, progress=on_progress)
     if as_json:
         print_json(report)
     else:
         if report.files:
+            root = _common_folder([Path(f.path) for f in report.files])
             print_table(
-                f"Ingested into {store.location}",
+                f"Ingested into {store.location}" + (f" from {root}" if root else ""),
                 ["file", "collection", "chunks", "added", "unchanged", "removed"],
-                [(f.path, f.collection, f.chunks, f.added, f.unchanged, f.removed) for f in report.files],
+                [
+                    (_shown(Path(f.path), root), f.collection, f.chunks, f.added, f.unchanged, f.removed)
+                    for f in report.files
+                ],
             )
         for skipped in report.skipped:
             line = f"[yellow]skipped[/] {escape(skipped.path)}: {escape(skipped.reason)}"
             err_console.print(line, highlight=False, soft_wrap=True)
     if report.skipped and not report.files:
         raise typer.Exit(1)
+
+
+def _common_folder(paths: list[Path]) -> Path | None:
+    """The deepest folder holding every file, so the table can show short relative names."""
+    try:
+        return Path(os.path.commonpath([p.resolve().parent for p in paths]))
+    except ValueError:
+        return None
+
+
+def _shown(path: Path, root: Path | None) -> str:
+    if root is None:
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 @app.command("sync-profiles")

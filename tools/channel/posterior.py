@@ -25,6 +25,7 @@ import pandas as pd
 
 from data.errors import DataValidationError, ToolError
 from data.readers import ROW, read_table
+from data.sql import ident
 from data.workspace import Workspace
 from tools.channel.models import ALL_CHANNELS, CONSENT_COLUMN, ChannelParams
 from tools.segment.store import read_membership
@@ -47,7 +48,8 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
             raise ToolError(f"customers has no column '{params.segment_by}' to segment by")
         frame: pd.DataFrame = con.execute(
             f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
-            f"coalesce(CAST(\"{params.segment_by}\" AS VARCHAR), '(missing)') AS segment, {consent} FROM customers"
+            f"coalesce(CAST({ident(params.segment_by)} AS VARCHAR), '(missing)') AS segment, {consent} "
+            "FROM customers"
         ).df()
         return frame, f"customers column '{params.segment_by}'"
     frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()

@@ -1,6 +1,9 @@
-"""Churn features per customer, defined exactly as the synthetic generator's planted churn model.
+"""Churn features per customer: purchase and engagement behaviour, plus the customers' own attributes.
 
-The definitions (see ``data/synth/churn.py`` and ``truth.json``) at ``as_of`` (default: the last
+The behavioural features are defined exactly as the synthetic generator's planted churn model; the
+customers table's own columns follow (``tools.churn.attributes``). A customers table alone is
+enough: without transactions there are only attribute features. The behavioural definitions (see
+``data/synth/churn.py`` and ``truth.json``) at ``as_of`` (default: the last
 transaction):
 
 - ``log_recency_days``: log(1 + whole days from the last transaction to as_of); customers without
@@ -14,8 +17,9 @@ transaction):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -23,6 +27,8 @@ import pandas as pd
 
 from data.errors import ToolError
 from data.features import data_end, transaction_summary
+from data.sql import ident
+from tools.churn.attributes import AttributeSpec, encode, infer_spec
 
 PURCHASE_FEATURES = ("log_recency_days", "log_frequency", "log_monetary", "tenure_days")
 ENGAGEMENT_FEATURES = ("open_rate", "click_rate")
@@ -37,6 +43,7 @@ class ChurnData:
     features: pd.DataFrame
     labels: np.ndarray | None
     as_of: datetime
+    attributes: AttributeSpec = field(default_factory=AttributeSpec)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -45,32 +52,41 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [str(r[0]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+    return [str(r[0]) for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()]
 
 
 def churn_features(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None = None, *, label: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | None = None,
+    *,
+    label: str | None = None,
+    attributes: AttributeSpec | dict[str, Any] | None = None,
 ) -> ChurnData:
     """Features of every customer signed up by ``as_of``; with ``label``, that column as booleans.
 
+    Purchase features come first when there are transactions, then engagement rates when there are
+    engagements, then the customers table's own attributes. ``attributes`` is the encoding a saved
+    model was trained with (a dict from its metadata); None infers it from the data (training).
+
     Raises:
-        ToolError: no customers or transactions, or a label column that is missing or not boolean.
+        ToolError: no customers, or a label column that is missing or not boolean.
     """
     tables = _tables(con)
-    if "customers" not in tables or "transactions" not in tables:
-        raise ToolError("churn needs the customers and transactions tables: load them first")
-    cutoff = as_of or data_end(con)
-    summary = transaction_summary(con, cutoff, include_inactive=True).set_index("customer_id")
-    extra = f', "{label}" AS label' if label else ""
+    if "customers" not in tables:
+        raise ToolError("churn needs the customers table: load customers (or transactions) first")
     if label and label not in _columns(con, "customers"):
         raise ToolError(
             f"the customers table has no label column '{label}': give --label the name of a boolean "
             "churn column, or score without labels (BG/NBD method)"
         )
+    has_tx = "transactions" in tables and _has_rows(con, "transactions")
+    cutoff = as_of or (data_end(con) if has_tx else _attribute_end(con))
+    extra = f", {ident(label)} AS label" if label else ""
     people = (
         con.execute(
             f"SELECT customer_id, date_diff('day', signup_date, CAST($cutoff AS DATE)) AS tenure_days{extra} "
-            "FROM customers WHERE signup_date <= CAST($cutoff AS DATE) ORDER BY customer_id",
+            "FROM customers WHERE signup_date IS NULL OR signup_date <= CAST($cutoff AS DATE) "
+            "ORDER BY customer_id",
             {"cutoff": cutoff},
         )
         .df()
@@ -78,13 +94,45 @@ def churn_features(
     )
     if people.empty:
         raise ToolError(f"no customer had signed up by {cutoff:%Y-%m-%d}: nothing to score")
+    frame = pd.DataFrame(index=people.index)
+    if has_tx:
+        frame = _purchase_features(con, cutoff, people)
+    if "engagements" in tables:
+        frame = frame.join(_engagement_rates(con, cutoff)).fillna({c: 0.0 for c in ENGAGEMENT_FEATURES})
+    if isinstance(attributes, AttributeSpec):
+        spec = attributes
+    elif attributes is not None:
+        spec = AttributeSpec.from_json(attributes)
+    else:
+        spec = infer_spec(con, label=label)
+    own, spec = encode(con, spec, people.index, cutoff)
+    frame = frame.join(own.drop(columns=[c for c in own.columns if c in frame.columns]))
+    frame = frame.fillna(0.0)  # a behavioural feature of a customer without a signup date
+    if frame.shape[1] == 0:
+        raise ToolError(
+            "no features: the customers table has no usable attributes and there are no transactions"
+        )
+    labels = _labels(people["label"], label) if label else None
+    return ChurnData(
+        customer_id=people.index.to_numpy(dtype=object),
+        features=frame,
+        labels=labels,
+        as_of=cutoff,
+        attributes=spec,
+    )
+
+
+def _purchase_features(
+    con: duckdb.DuckDBPyConnection, cutoff: datetime, people: pd.DataFrame
+) -> pd.DataFrame:
+    summary = transaction_summary(con, cutoff, include_inactive=True).set_index("customer_id")
     s = summary.reindex(people.index)
-    tenure = people["tenure_days"].to_numpy(np.float64)
+    tenure = people["tenure_days"].to_numpy(np.float64, na_value=np.nan)
     recency = s["recency_days"].to_numpy(np.float64)
     recency = np.where(np.isnan(recency), tenure, recency)
     count = s["n_transactions"].fillna(0).to_numpy(np.float64)
     mean_amount = s["mean_amount"].fillna(0.0).to_numpy(np.float64)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "log_recency_days": np.log1p(np.floor(np.maximum(recency, 0.0))),
             "log_frequency": np.log1p(count),
@@ -93,12 +141,18 @@ def churn_features(
         },
         index=people.index,
     )
-    if "engagements" in tables:
-        frame = frame.join(_engagement_rates(con, cutoff)).fillna({c: 0.0 for c in ENGAGEMENT_FEATURES})
-    labels = _labels(people["label"], label) if label else None
-    return ChurnData(
-        customer_id=people.index.to_numpy(dtype=object), features=frame, labels=labels, as_of=cutoff
-    )
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(f"SELECT count(*) > 0 FROM {ident(table)}").fetchall()[0][0])
+
+
+def _attribute_end(con: duckdb.DuckDBPyConnection) -> datetime:
+    """Without transactions: the latest signup date, else today (ages are measured to it)."""
+    latest = con.execute("SELECT max(signup_date) FROM customers").fetchall()[0][0]
+    if latest is None:
+        return datetime.combine(date.today(), time())
+    return datetime.combine(latest, time(23, 59, 59))
 
 
 def _engagement_rates(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:

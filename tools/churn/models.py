@@ -26,6 +26,14 @@ class CandidateScore(BaseModel):
     validation_auc: float
 
 
+class BaselineScore(BaseModel):
+    """A default scikit-learn model fit on the same training rows, judged on the same holdout."""
+
+    model: str
+    holdout_roc_auc: float
+    holdout_pr_auc: float
+
+
 class TrainResult(BaseModel):
     """What was trained, how well it does on the holdout, and where it was saved."""
 
@@ -44,6 +52,13 @@ class TrainResult(BaseModel):
     holdout_brier: float
     calibration: str = "sigmoid (Platt) on the validation split"
     as_of: datetime
+    baselines: list[BaselineScore] = Field(
+        default_factory=list, description="Default sklearn logistic regression and gradient boosting."
+    )
+    attributes: list[str] = Field(default_factory=list, description="Customer columns learned from.")
+    skipped_attributes: dict[str, str] = Field(
+        default_factory=dict, description="Customer columns left out, and why."
+    )
 
 
 class FeatureEffect(BaseModel):

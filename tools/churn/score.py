@@ -35,7 +35,7 @@ def score_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: S
     if method == "bgnbd":
         return _score_bgnbd(con, request)
     saved = store.load(path)
-    data = churn_features(con, request.as_of)
+    data = churn_features(con, request.as_of, attributes=saved.metadata.get("attributes", {}))
     check_features(saved.features, list(data.features.columns), path)
     X = data.features[saved.features].to_numpy(np.float64)
     prob = predict(saved.model, X)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
 from data.errors import ToolError
-from tools.clv import bgnbd, gamma_gamma
+from tools.clv import bgnbd, contractual, gamma_gamma
 from tools.clv.mle import FloatArray, MleResult
 from tools.clv.models import ClvRequest, ClvResult, CustomerClv, ModelFit
 from tools.clv.simple import discount_factors, simple_clv_many
@@ -23,10 +24,92 @@ def calculate_clv(con: duckdb.DuckDBPyConnection, request: ClvRequest) -> ClvRes
     Raises:
         ToolError: no usable history, or a model that cannot be fitted to it.
     """
+    method, columns, reason = _choose_method(con, request)
+    if method == "contractual":
+        assert columns is not None
+        return _contractual(con, request, columns, reason)
     rfm = rfm_summary(con, request.as_of, request.time_unit)
-    if request.method == "simple":
+    request = request.model_copy(update={"method": method})
+    if method == "simple":
         return _simple(rfm, request)
-    return probabilistic_clv(rfm, request)
+    result = probabilistic_clv(rfm, request)
+    if reason:
+        result.notes.insert(0, reason)
+    return result
+
+
+def _choose_method(
+    con: duckdb.DuckDBPyConnection, request: ClvRequest
+) -> tuple[str, contractual.ContractColumns | None, str]:
+    """The model to use, the subscription columns (contractual) and, for auto, why it was chosen."""
+    if request.method in ("probabilistic", "simple"):
+        return request.method, None, ""
+    columns = contractual.find_columns(con, request)
+    if request.method == "contractual":
+        if columns is None:
+            raise ToolError(
+                "contractual CLV needs customers columns for tenure (months), a churn flag and a monthly "
+                f"value (looked for {', '.join(contractual.TENURE[:2])}; {', '.join(contractual.CHURN[:2])}; "
+                f"{', '.join(contractual.VALUE[:2])}): name them with tenure_column / churn_column / value_column"
+            )
+        return "contractual", columns, ""
+    if columns is not None:
+        return (
+            "contractual",
+            columns,
+            f"model chosen from the data: contractual (sBG), as customers have tenure '{columns.tenure}', "
+            f"churn flag '{columns.churn}' and monthly value '{columns.value}'",
+        )
+    return (
+        "probabilistic",
+        None,
+        "model chosen from the data: non-contractual (BG/NBD + Gamma-Gamma) from the purchase history; "
+        "no subscription columns (tenure, churn flag, monthly value) in customers",
+    )
+
+
+def _contractual(
+    con: duckdb.DuckDBPyConnection, request: ClvRequest, columns: contractual.ContractColumns, reason: str
+) -> ClvResult:
+    people = contractual.read_subscribers(con, columns)
+    params, fit = contractual.fit_retention(people, request)
+    clv, months, active = contractual.subscriber_clv(people, params, request)
+    customers = [
+        CustomerClv.model_construct(
+            customer_id=str(cid),
+            frequency=0.0,
+            recency=float(t),
+            T=float(t),
+            monetary_value=float(v),
+            expected_purchases=float(m),
+            p_alive=float(a),
+            expected_order_value=float(v),
+            clv=float(c),
+        )
+        for cid, t, v, m, a, c in zip(
+            people.customer_id, people.tenure, people.value, months, active, clv, strict=True
+        )
+    ]
+    notes = [reason] if reason else []
+    notes.append(
+        f"contractual: CLV = margin x '{columns.value}' x expected discounted months still subscribed "
+        f"(sBG, tenure '{columns.tenure}' in months); churned subscribers ({int(people.churned.sum()):,}) are 0"
+    )
+    return ClvResult(
+        method="contractual",
+        as_of=datetime.now(UTC).replace(tzinfo=None) if request.as_of is None else request.as_of,
+        time_unit="month",
+        horizon_months=request.horizon_months,
+        discount_rate=request.discount_rate,
+        margin=request.margin,
+        n_customers=int(clv.size),
+        total_clv=float(clv.sum()),
+        mean_clv=float(clv.mean()),
+        median_clv=float(np.median(clv)),
+        sbg=contractual.model_fit(params, fit, int(clv.size)),
+        customers=customers,
+        notes=notes,
+    )
 
 
 def probabilistic_clv(rfm: RfmSummary, request: ClvRequest) -> ClvResult:

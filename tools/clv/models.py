@@ -18,10 +18,17 @@ class ClvRequest(BaseModel):
     margin: float = Field(default=1.0, gt=0.0, le=1.0, description="Share of revenue kept as profit.")
     time_unit: TimeUnit = Field(default="week", description="Time unit the BG/NBD model is fitted in.")
     as_of: datetime | None = Field(default=None, description="End of the history (default: last purchase).")
-    method: Literal["probabilistic", "simple"] = Field(
-        default="probabilistic",
-        description="probabilistic: BG/NBD + Gamma-Gamma; simple: sum_t M_t/(1+d)^t with M_t from history.",
+    method: Literal["auto", "probabilistic", "contractual", "simple"] = Field(
+        default="auto",
+        description=(
+            "auto: contractual when customers have tenure, a churn flag and a monthly value, else "
+            "probabilistic; probabilistic: BG/NBD + Gamma-Gamma; contractual: sBG retention x monthly "
+            "value; simple: sum_t M_t/(1+d)^t with M_t from history."
+        ),
     )
+    tenure_column: str | None = Field(default=None, description="Contractual: tenure in months.")
+    churn_column: str | None = Field(default=None, description="Contractual: yes/no churn flag.")
+    value_column: str | None = Field(default=None, description="Contractual: monthly value.")
     max_iterations: int = Field(default=500, ge=1, le=100_000, description="Optimiser iteration cap.")
 
 
@@ -67,6 +74,7 @@ class ClvResult(BaseModel):
     median_clv: float
     bgnbd: ModelFit | None = None
     gamma_gamma: ModelFit | None = None
+    sbg: ModelFit | None = Field(default=None, description="Contractual: the sBG retention fit.")
     customers: list[CustomerClv]
     notes: list[str] = Field(default_factory=list, description="Degenerate cases and how they were handled.")
 

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from data.errors import ToolError
 from data.features import data_end, transaction_summary
+from data.sql import ident
 
 RFM = ("recency", "frequency", "monetary")
 MIN_TENURE_DAYS = 30.0
@@ -98,7 +99,7 @@ def _attributes(con: duckdb.DuckDBPyConnection, ids: pd.Series, attributes: list
             raise ToolError(
                 f"attribute '{name}' is {types[name].lower()}, not numeric: pick a numeric column"
             )
-    cols = ", ".join(f'CAST("{n}" AS DOUBLE) AS "{n}"' for n in attributes)
+    cols = ", ".join(f"CAST({ident(n)} AS DOUBLE) AS {ident(n)}" for n in attributes)
     frame = con.execute(f"SELECT customer_id, {cols} FROM customers").df()
     frame = pd.DataFrame({"customer_id": ids.to_numpy()}).merge(frame, on="customer_id", how="left")
     for name in attributes:
