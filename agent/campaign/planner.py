@@ -255,7 +255,17 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
             )
             for chunk in getattr(found, "chunks", []):
                 sources.append(f"{chunk.collection}: {chunk.metadata.get('source', chunk.id)}")
-    idle = [p.channel for p in plans if p.recipients == 0 and p.channel in channels]
+    unreachable = [c for c in channels if c in audience.reachable and audience.reachable[c] == 0]
+    if unreachable:
+        run.notes.append(
+            f"nobody in the audience has consented to {', '.join(unreachable)} (or no consent is recorded): "
+            "those channels reach nobody until consent is loaded"
+        )
+    idle = [
+        p.channel
+        for p in plans
+        if p.recipients == 0 and p.channel in channels and p.channel not in unreachable
+    ]
     if idle:
         run.notes.append(
             f"nobody was assigned to {', '.join(idle)}: another channel pays more for those customers, "
