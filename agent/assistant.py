@@ -21,6 +21,7 @@ from agent.campaign.planner import plan_campaign
 from agent.campaign.request import looks_like_campaign, read_request
 from agent.events import EventHandler, StepEvent
 from agent.llm.calllog import CallLog, calls_logged_to
+from agent.llm.deadline import turn_budget
 from agent.llm.lazy import LazyChatModel
 from agent.loop import AgentLoop, Limits
 from agent.pii import redact
@@ -183,7 +184,7 @@ class Assistant:
             model=self.model,
             output_dir=self.workspace.runs_dir / "turns" / f"{session.id}-{session.turns}",
         )
-        with calls_logged_to(session.llm_log_file):
+        with calls_logged_to(session.llm_log_file), turn_budget(self.limits.max_seconds):
             if self.staged:
                 reply = self._staged(session).respond(text, context)
             elif looks_like_campaign(text):

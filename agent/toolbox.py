@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agent.events import EventHandler, StepEvent
+from agent.failures import record
 from agent.pii import redact_value
 from agent.state import ConversationState
 from data.errors import MktError, ToolError
@@ -167,6 +168,10 @@ def run_tool(tool: AgentTool, args: dict[str, Any], context: ToolContext) -> Too
     except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
         emit(StepEvent("tool_error", {"tool": tool.name, "error": str(exc)}))
         return ToolCall(f"Error from {tool.name}: {exc}", arguments)
+    except Exception as exc:  # a bug: one line with a reference, the traceback logged
+        line = record(exc, context.workspace.runs_dir, tool.name)
+        emit(StepEvent("tool_error", {"tool": tool.name, "error": line}))
+        return ToolCall(f"Error from {tool.name}: {line}", arguments)
     context.results[tool.name] = result
     payload = redact_value(result.model_dump(mode="json"))
     summary = getattr(result, "summary", None)

@@ -70,7 +70,10 @@ def _open_session(workspace: Workspace, session_id: str | None, *, resume: bool)
 
             raise ConfigError(f"no saved sessions under {workspace.runs_dir / 'sessions'}")
         session_id = saved[-1]
-    return Session.open(workspace.runs_dir, session_id, resume=resume)
+    session = Session.open(workspace.runs_dir, session_id, resume=resume)
+    if session.notice:
+        err_console.print(f"[yellow]{session.notice}[/]", highlight=False)
+    return session
 
 
 def _show_history(out: Console, session: Session, turns: int | None = None) -> None:

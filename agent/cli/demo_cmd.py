@@ -59,7 +59,7 @@ def set_up(
         with err_console.status("embedding the brand guide, products and past campaigns"):
             report = ingest(store, [knowledge_dir])
         done.append(("knowledge base", time.perf_counter() - started, f"{report.added} chunks"))
-    if not churn_store.model_path(workspace, "churn").exists():
+    if not churn_store.is_signed(churn_store.model_path(workspace, "churn")):
         from tools.churn.models import TrainRequest
         from tools.churn.train import train_churn
 

@@ -11,9 +11,11 @@ from typing import Any, NamedTuple
 
 import typer
 from typer._click import Command, Context  # typer >= 0.29 vendors its own click
+from typer._click.exceptions import ClickException
 from typer.core import TyperCommand, TyperGroup
 
 from agent.cli.output import err_console
+from agent.failures import record
 from data.errors import MktError
 
 
@@ -100,6 +102,16 @@ class _MktGroup(TyperGroup):
         except MktError as exc:
             err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except (ClickException, typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # never a traceback for the user
+            from data.settings import load_settings  # only on this path: mkt --help stays light
+            from data.workspace import Workspace
+
+            runs = Workspace.from_settings(load_settings()).runs_dir
+            line = record(exc, runs, f"mkt {ctx.invoked_subcommand}")
+            err_console.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(
