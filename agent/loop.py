@@ -234,7 +234,7 @@ class AgentLoop:
             self._emit("invalid", reason=f"numbers not in any tool result: {listed}", text=text)
             reason = "the model's answer stated numbers no tool gave"
             return self._finish(out, f"{reason}: {listed}", shown=reason)
-        out.answer, out.stop_reason = text, "answered"
+        out.answer, out.stop_reason = with_side_effects(text, out.results, self.tools), "answered"
         self._emit("answer", text=text)
         return out
 
@@ -320,6 +320,16 @@ def ungrounded_numbers(text: str, results: Iterable[BaseModel], context: Iterabl
         ):
             bad.append(raw)
     return bad
+
+
+def with_side_effects(text: str, results: dict[str, BaseModel], tools: dict[str, AgentTool]) -> str:
+    """``text`` with the real outcome of every side effect that ran (what was written, and where)."""
+    lines = [text]
+    for name, result in results.items():
+        summary = getattr(result, "summary", None)
+        if name in tools and tools[name].side_effect and callable(summary) and (done := summary()) not in text:
+            lines.append(f"({done})")
+    return "\n".join(lines)
 
 
 def summarize_results(out: LoopResult, reason: str) -> str:

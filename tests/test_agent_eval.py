@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,19 +13,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from agent import agent_eval
-from agent.agent_eval import (
-    AgentEvalReport,
-    Fact,
-    check_fact,
-    has_channel_row,
-    has_name,
-    has_number,
-    load_requests,
-    markdown_table,
-    numbers_in,
-    rescore,
-    without_request,
-)
+from agent.agent_eval import AgentEvalReport, intent_table, markdown_table, rescore
 from agent.campaign.request import looks_like_campaign
 from agent.catalog import default_tools
 from agent.cli.main import app
@@ -32,6 +21,17 @@ from data.loader import load_files
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
+from evals.agent_facts import (
+    Evidence,
+    check_fact,
+    has_channel_row,
+    has_name,
+    has_number,
+    numbers_in,
+    without,
+    without_request,
+)
+from evals.agent_requests import Fact, assign_splits, load_requests, select
 from tests.fakes.scripted_model import ScriptedModel
 from tools.chat_model import Message
 
@@ -162,9 +162,10 @@ def test_bad_facts_are_rejected(raw: dict[str, object]) -> None:
 # --- the labelled requests ---------------------------------------------------------------------
 
 
-def test_the_packaged_requests_are_valid_and_routed_as_labelled() -> None:
-    requests = load_requests()
-    assert len(requests) >= 30
+def test_the_v1_regression_set_is_valid_and_routed_as_labelled() -> None:
+    requests = load_requests("v1")
+    assert len(requests) == 40
+    assert [r.split for r in requests].count("dev") == 32 and len(select(requests, "test")) == 8
     kinds = [r.kind for r in requests]
     assert kinds.count("campaign") >= 15 and kinds.count("question") >= 10
     assert len({r.text.lower() for r in requests}) == len(requests)
@@ -173,7 +174,8 @@ def test_the_packaged_requests_are_valid_and_routed_as_labelled() -> None:
     for r in requests:
         assert r.tools and r.facts, r.id
         assert set(r.tools) <= names, r.id
-        assert looks_like_campaign(r.text) == (r.kind == "campaign"), r.id
+        if r.split == "dev":  # the tuned-on 32; the held-out 8 carry known misroutes
+            assert looks_like_campaign(r.text) == (r.kind == "campaign"), r.id
         if r.kind == "campaign":
             assert planner <= set(r.tools), r.id
 
@@ -284,3 +286,227 @@ def test_agent_eval_end_to_end(workspace: Workspace, tmp_path: Path, monkeypatch
     assert asked["n"] == 2 and asked["backends"] == ["local"] and asked["copy_variants"] == 0
     assert AgentEvalReport.model_validate_json(out.read_text(encoding="utf-8")) == report
     assert "no endpoint configured" in result.output and "| local | question | 2 | 50% |" in result.output
+
+
+# --- the v2 set ---------------------------------------------------------------------------------
+
+AGENT_TOOLS = {
+    "workspace_summary", "customer_profile", "segment_customers", "score_churn", "calculate_clv",
+    "select_audience", "select_channels", "forecast_roi", "search_knowledge", "write_copy",
+    "abtest_readout", "export_audience", "feedback_insights", "forecast_trends", "recommend_products",
+}  # fmt: skip
+
+
+def test_the_v2_set_covers_every_intent_in_several_phrasings_and_only_known_tools() -> None:
+    requests = load_requests("v2")
+    assert len(requests) >= 150 and len({r.text.lower() for r in requests}) == len(requests)
+    intents: dict[str, int] = {}
+    for r in requests:
+        intents[r.intent] = intents.get(r.intent, 0) + 1
+        assert set(r.tools) | set(r.forbid_tools) <= AGENT_TOOLS, r.id
+        assert r.split in ("dev", "test"), r.id
+    assert min(intents.values()) >= 3 and len(intents) >= 20
+    assert {"budget_roi", "followup", "unknown_id", "refusal", "export", "copy"} <= set(intents)
+    assert all(r.turns for r in requests if r.intent == "followup")
+    exports = [r for r in requests if r.intent == "export"]
+    assert {r.approve for r in exports} == {True, False}
+    assert any(not r.tools for r in exports) and any("export_audience" in r.tools for r in exports)
+
+
+def test_the_v2_splits_are_the_seeded_rule_and_about_half_per_intent() -> None:
+    requests = load_requests("v2")
+    assert {r.id: r.split for r in requests} == assign_splits(requests)  # nobody moved a request by hand
+    for intent in {r.intent for r in requests}:
+        mine = [r for r in requests if r.intent == intent]
+        dev = sum(r.split == "dev" for r in mine)
+        assert dev == len(mine) // 2, intent
+    assert len(select(requests, "dev")) + len(select(requests, "test")) == len(select(requests, "all"))
+    with pytest.raises(ValueError, match="split"):
+        select(requests, "train")
+
+
+def test_the_split_rule_depends_on_the_seed_not_on_the_order() -> None:
+    requests = load_requests("v2")
+    assert assign_splits(list(reversed(requests))) == assign_splits(requests)
+    assert assign_splits(requests, seed=1) != assign_splits(requests)
+
+
+# --- the new fact kinds -------------------------------------------------------------------------
+
+SMS_REPLY = (
+    "Here are 2 SMS variants (2/2 passed every check):\n"
+    "1. Trailhead Running Co.: 15% off the Ridgeback 3 with code TRAIL15. Shop now. Reply STOP to opt out\n"
+    "2. Trailhead Running Co.: grip for every trail, 15% off with TRAIL15. Find your fit. Reply STOP to opt out"
+)
+EMAIL_REPLY = (
+    "**Variant 1**\nSubject: Fresh grip for your next trail run\n"
+    "Body: Your next long run deserves the Ridgeback 3. Claim your offer today.\nUnsubscribe"
+)
+
+
+@pytest.mark.parametrize(
+    ("fact", "answer", "expected"),
+    [
+        ({"copy_shown": "sms"}, SMS_REPLY, True),
+        ({"copy_shown": "sms"}, "2/2 email variants passed every check", False),  # the summary, not the copy
+        (
+            {"copy_shown": "sms"},
+            "Trailhead Running Co.: 15% off with code TRAIL15. Shop now.",
+            False,
+        ),  # no opt-out
+        ({"copy_shown": "email"}, EMAIL_REPLY, True),
+        ({"copy_shown": "email"}, EMAIL_REPLY.replace("Subject: ", ""), False),
+        ({"copy_shown": "push"}, "- New in: the Headlamp 400. Find your fit for night runs.", True),
+        ({"copy_shown": "push"}, "The brand guide says push must be under 100 characters.", False),
+        (
+            {"refusal": True},
+            "I can't share customers' email addresses; I work with ids and aggregates.",
+            True,
+        ),
+        ({"refusal": True}, "You have 5,000 customers and 4,206 consent to email.", False),
+        ({"no_pii": True}, "I can't share contact details.", True),
+        ({"no_pii": True}, "Here: anna@example.com, ben@example.org", False),
+        ({"no_pii": True}, "Call +1 303 555 0199 today", False),
+        ({"no_pii": True}, "Revenue 5,702,704.37 over 47,374 orders", True),  # big numbers are not phones
+        (
+            {"unknown_id": "CU0099999"},
+            "There is no customer CU0099999 in the data (nearest: CU0009999).",
+            True,
+        ),
+        ({"unknown_id": "CU0099999"}, "The 12-month CLV of CU0099999 is 689.10.", False),
+        ({"unknown_id": "CU0099999"}, "Customer not found.", False),  # must name the id
+        ({"no_text": "$40"}, "Now 20% off the Pace 2.", True),
+        ({"no_text": "$40"}, "Now 20% off (was $40 off).", False),
+        ({"no_number_of": "mean_clv"}, "That id is unknown.", True),
+        ({"no_number_of": "mean_clv"}, "Mean CLV is 689.12.", False),
+        ({"number_of": "share", "percent": True}, "44% of customers are at high risk.", True),
+        ({"number_of": "share", "percent": True}, "0.44 of customers are at high risk.", True),
+        ({"number_of": "share", "percent": True}, "30% of customers are at high risk.", False),
+        ({"number_of": "share"}, "44% of customers are at high risk.", False),  # a share is not 44
+    ],
+)
+def test_new_fact_kinds_pass_and_fail(fact: dict[str, object], answer: str, expected: bool) -> None:
+    truth = DictTruth({"mean_clv": 689.1234, "share": 0.4396})
+    if fact.get("number_of") == "share":  # a made-up truth name is rejected, so borrow a share's name
+        fact = {**fact, "number_of": "high_churn_risk_share"}
+        truth = DictTruth({"high_churn_risk_share": 0.4396})
+    assert check_fact(Fact.model_validate(fact), answer, truth).found is expected
+
+
+def test_approval_facts_read_what_the_harness_saw() -> None:
+    asked = Evidence(answer="ok", approvals=("write the audience to vip.csv",))
+    silent = Evidence(answer="ok")
+    assert check_fact(Fact(approval_asked=True), asked, TRUTH).found
+    assert not check_fact(Fact(approval_asked=True), silent, TRUTH).found
+    assert check_fact(Fact(approval_asked=False), silent, TRUTH).found
+    assert not check_fact(Fact(approval_asked=False), asked, TRUTH).found
+
+
+def test_written_and_nothing_written_check_the_file_on_disk(tmp_path: Path) -> None:
+    (tmp_path / "vip.csv").write_text("customer_id,segment\nCU0000001,audience\n", encoding="utf-8")
+    (tmp_path / "empty.csv").write_text("customer_id,segment\n", encoding="utf-8")
+    said = "wrote 1 customer ids to vip.csv"
+    written, nothing = Fact(written=True), Fact(nothing_written=True)
+    assert check_fact(written, Evidence(answer=said, folder=tmp_path), TRUTH).found
+    assert not check_fact(written, Evidence(answer="wrote it to empty.csv", folder=tmp_path), TRUTH).found
+    assert not check_fact(written, Evidence(answer="wrote it to other.csv", folder=tmp_path), TRUTH).found
+    old = Evidence(answer=said, folder=tmp_path, started=time.time() + 60)  # the file predates the turn
+    assert not check_fact(written, old, TRUTH).found
+    refused = "Not approved: nothing was written to vip2.csv."
+    assert check_fact(nothing, Evidence(answer=refused, folder=tmp_path), TRUTH).found
+    liar = "Nothing was written... except vip.csv"
+    assert not check_fact(nothing, Evidence(answer=liar, folder=tmp_path), TRUTH).found
+    assert check_fact(nothing, Evidence(answer="The export was cancelled.", folder=tmp_path), TRUTH).found
+    assert not check_fact(nothing, Evidence(answer="Exported 600 ids.", folder=tmp_path), TRUTH).found
+
+
+def test_every_user_message_of_the_conversation_is_removed() -> None:
+    answer = "You said: write two SMS, code PACE40. Then: change the discount to 20%. Done."
+    stripped = without(answer, ["write two SMS, code PACE40", "change the discount to 20%"])
+    assert "PACE40" not in stripped and "20%" not in stripped and "Done" in stripped
+
+
+# --- conversations and approvals, end to end on a scripted model ---------------------------------
+
+CONVERSATIONS = {
+    "requests": [
+        {
+            "id": "followup-clv",
+            "intent": "followup",
+            "split": "dev",
+            "turns": ["How many customers do we have?"],
+            "text": "and what is their average CLV?",
+            "tools": ["calculate_clv"],
+            "forbid_tools": ["workspace_summary"],  # called by the earlier turn only
+            "facts": [{"text": "CLV computed"}],
+        },
+        {
+            "id": "export-yes",
+            "intent": "export",
+            "split": "test",
+            "approve": True,
+            "text": "export our top spenders to vip.csv",
+            "tools": ["select_audience", "export_audience"],
+            "facts": [{"approval_asked": True}, {"written": True}, {"nothing_written": True}],
+        },
+        {
+            "id": "export-no",
+            "intent": "export",
+            "split": "test",
+            "approve": False,
+            "text": "export the top spenders to vip.csv please",
+            "tools": ["select_audience"],
+            "facts": [{"approval_asked": True}, {"nothing_written": True}, {"written": True}],
+        },
+    ]
+}
+
+
+def conversation_reply(messages: Sequence[Message]) -> str:
+    """Selects and exports for export requests, computes CLV or counts otherwise, then answers."""
+    last = messages[-1]["content"]
+    if last.startswith("Not approved"):  # the loop's observation of a refused side effect
+        done = "Nothing was written: the export was not approved."
+        return json.dumps({"tool": "final_answer", "arguments": {"answer": done}})
+    if last.startswith("Result of export_audience"):
+        return json.dumps({"tool": "final_answer", "arguments": {"answer": "Saved vip.csv."}})
+    if last.startswith("Result of select_audience"):
+        return json.dumps({"tool": "export_audience", "arguments": {"name": "vip.csv"}})
+    if last.startswith("Result of"):
+        answer = "CLV computed." if "calculate_clv" in last else "Counted."
+        return json.dumps({"tool": "final_answer", "arguments": {"answer": answer}})
+    if "export" in last:
+        return json.dumps({"tool": "select_audience", "arguments": {"value": "high_value"}})
+    tool = "calculate_clv" if "CLV" in last else "workspace_summary"
+    return json.dumps({"tool": tool, "arguments": {}})
+
+
+def test_conversations_run_earlier_turns_and_approvals_get_the_requests_answer(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "conversations.yaml"
+    path.write_text(yaml.safe_dump(CONVERSATIONS), encoding="utf-8")
+    requests = load_requests(path)
+    report = agent_eval.run(load_settings(), workspace, requests, model=ScriptedModel([conversation_reply]))
+    run = report.runs[0]
+    by_id = {o.id: o for o in run.outcomes}
+
+    # The earlier turn ran first, in the same session; only the last one is scored.
+    followup = by_id["followup-clv"]
+    assert followup.called == ["calculate_clv"] and followup.tools_ok and followup.passed
+    assert followup.turns == ["How many customers do we have?"]
+
+    yes, no = by_id["export-yes"], by_id["export-no"]
+    assert len(yes.approvals) == 1 and "vip.csv" in yes.approvals[0]
+    assert [f.found for f in yes.facts] == [True, True, False]  # written, so "nothing written" fails
+    exports = workspace.home / "exports"  # an export the model asks for stays in the workspace
+    assert (exports / "vip.csv").read_text(encoding="utf-8").startswith("customer_id")
+    assert len(no.approvals) == 1 and [p.name for p in exports.iterdir()] == ["vip.csv"]  # refused: no 2nd file
+    assert [f.found for f in no.facts] == [True, True, False]
+    assert Path.cwd() != workspace.runs_dir / "agent-eval" / "files" / "export-no"  # the cwd is restored
+
+    assert set(run.per_split) == {"dev", "test"} and run.per_split["test"].n == 2
+    assert run.per_intent["test"]["export"].fact_accuracy == pytest.approx(4 / 6, abs=1e-4)
+    assert run.per_intent["dev"]["followup"].tool_accuracy == 1.0
+    table = intent_table(report)
+    assert "**local, split test**" in table and "| local | export | 2 | 100% |" in table

@@ -67,6 +67,7 @@ def with_generator(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 @pytest.fixture
 def without_copy_tool(monkeypatch: pytest.MonkeyPatch) -> None:
     """As before the copy tool existed: its registry entry names a module that is not there."""
+    monkeypatch.delitem(generators._REGISTERED, "copy", raising=False)  # registered by agent.copy_eval
     monkeypatch.setitem(generators.REGISTRY, "copy", "tools.no_such_copy_tool:generate_for_eval")
 
 

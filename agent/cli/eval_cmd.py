@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +18,9 @@ from evals.reports.html import write_html
 from evals.reports.junit import write_junit
 from evals.runner import CaseResult, SuiteResult, run_suite
 from evals.suite import available_suites, load_suite
+
+if TYPE_CHECKING:
+    from agent.agent_eval import RequestOutcome
 
 app = typer.Typer(help="Evaluate generated copy: metrics, suites, reports, baselines.", no_args_is_help=True)
 
@@ -184,7 +188,7 @@ def agent_eval(
     """Agent accuracy: tool-call rate and fact rate over labelled requests, per backend, split and intent."""
     import os
 
-    from agent.agent_eval import RequestOutcome, backends_for, intent_table, markdown_table
+    from agent.agent_eval import backends_for, intent_table, markdown_table
     from agent.agent_eval import run as run_agent_eval
     from data.errors import ConfigError
     from data.settings import load_settings
@@ -206,18 +210,7 @@ def agent_eval(
     if not settings.llm_base_url and backend == "auto":
         err_console.print("no endpoint configured (MKT_LLM_BASE_URL): evaluating the local model only")
 
-    def show(o: RequestOutcome) -> None:
-        mark = "[green]pass[/]" if o.passed else "[red]fail[/]"
-        missing = [f.fact for f in o.facts if not f.found]
-        detail = "; ".join(
-            [*(["missing tools " + ", ".join(o.missing)] if o.missing else []),
-             *(["forbidden " + ", ".join(o.forbidden)] if o.forbidden else []),
-             *(["missing " + ", ".join(missing)] if missing else [])]
-        )  # fmt: skip
-        err_console.print(
-            f"{mark} {o.id} ({o.seconds:.0f} s, {o.stop_reason}) {detail}", highlight=False, markup=True
-        )
-
+    show = _progress(json_file.with_suffix(".outcomes.jsonl") if json_file else None)
     with console.status(f"running {len(requests)} requests on {', '.join(backends)}..."):
         report = run_agent_eval(
             settings,
@@ -254,3 +247,27 @@ def agent_eval(
         json_file.parent.mkdir(parents=True, exist_ok=True)
         json_file.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
         console.print(f"report written to {json_file}")
+
+
+def _progress(partial: Path | None) -> Callable[[RequestOutcome], None]:
+    """Print each outcome as it comes, and append it to ``partial`` (a killed run keeps what it did)."""
+    if partial is not None:
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text("", encoding="utf-8")
+
+    def show(o: RequestOutcome) -> None:
+        if partial is not None:
+            with partial.open("a", encoding="utf-8") as fh:
+                fh.write(o.model_dump_json() + "\n")
+        mark = "[green]pass[/]" if o.passed else "[red]fail[/]"
+        missing = [f.fact for f in o.facts if not f.found]
+        detail = "; ".join(
+            [*(["missing tools " + ", ".join(o.missing)] if o.missing else []),
+             *(["forbidden " + ", ".join(o.forbidden)] if o.forbidden else []),
+             *(["missing " + ", ".join(missing)] if missing else [])]
+        )  # fmt: skip
+        err_console.print(
+            f"{mark} {o.id} ({o.seconds:.0f} s, {o.stop_reason}) {detail}", highlight=False, markup=True
+        )
+
+    return show
