@@ -143,8 +143,11 @@ def test_channel_without_history_and_without_any_history(sample_data: GeneratedD
     load_into(bare, {"customers": sample_data.tables["customers"]})
     with pytest.raises(ToolError, match="give the value of a conversion"):
         choose_channels(bare, ChannelParams())
-    with pytest.raises(ToolError, match="no channel has a known cost"):
-        choose_channels(bare, ChannelParams(value=50.0))
+    # No engagement history at all (a shop that loaded its orders alone): typical costs, said so.
+    assumed = choose_channels(bare, ChannelParams(value=50.0))
+    assert any(n.startswith("email: no engagement history, so a typical cost of 0.005") for n in assumed.notes)
+    with pytest.raises(ToolError, match="no channel has a known cost"):  # history, but none for push
+        choose_channels(con, ChannelParams(channels=["push"]))
     prior_only = choose_channels(bare, ChannelParams(value=50.0, costs={"email": 0.01, "ads": 5.0}))
     assert prior_only.segments[0].best_channel == "email"
 

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,32 +25,13 @@ from data.loader import load_files
 from data.synth.generate import GeneratedData
 from data.workspace import Workspace
 from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.openai_tool_calls import calls, text
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
 STARTUP_S = 90.0  # importing the CLI takes ~10 s on a busy 2-core machine
 ANSWER = "We have 3,000 customers on file."
-
-
-def action(tool: str, **arguments: Any) -> str:
-    return json.dumps({"tool": tool, "arguments": arguments})
-
-
-class ScriptedServer(FakeOpenAIServer):
-    """The fake endpoint, answering the n-th request with the n-th scripted reply (then the last)."""
-
-    def __init__(self, replies: list[str]) -> None:
-        self.replies = replies
-        super().__init__()
-
-    @property
-    def reply(self) -> str:
-        return self.replies[min(max(len(self.requests) - 1, 0), len(self.replies) - 1)]
-
-    @reply.setter
-    def reply(self, _value: str) -> None:
-        """The constructor's canned reply is ignored: the script answers."""
 
 
 class Pane:
@@ -121,14 +101,9 @@ def workspace(sample_data: GeneratedData, isolated_home: Path) -> Workspace:
 
 
 @pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    fake = ScriptedServer(
-        [
-            action("workspace_summary"),
-            action("final_answer", answer=ANSWER),
-            action("final_answer", answer="Ok."),
-        ]
-    )
+def server() -> Iterator[FakeOpenAIServer]:
+    fake = FakeOpenAIServer(reply="Ok.")
+    fake.say(calls(("workspace_summary", {})), text(ANSWER))  # native tool calls, as the endpoint path asks
     fake.start()
     try:
         yield fake
@@ -136,16 +111,12 @@ def server() -> Iterator[ScriptedServer]:
         fake.stop()
 
 
-def chat_pane(workspace: Workspace, server: ScriptedServer, *args: str) -> Pane:
+def chat_pane(workspace: Workspace, server: FakeOpenAIServer | None, *args: str) -> Pane:
+    """``mkt chat`` against ``server`` (the endpoint path), or with no endpoint (the packaged model's policy)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MKT_", "TMUX"))}
-    env.update(
-        MKT_HOME=str(workspace.home),
-        MKT_LLM_BASE_URL=server.base_url,
-        MKT_LLM_MODEL="fake-model",
-        MKT_LLM_MAX_RETRIES="0",
-        TERM="xterm-256color",
-        HOME=str(workspace.home),  # readline's ~/.inputrc and any other dotfile stay out of the test
-    )
+    env.update(MKT_HOME=str(workspace.home), TERM="xterm-256color", HOME=str(workspace.home))
+    if server is not None:
+        env.update(MKT_LLM_BASE_URL=server.base_url, MKT_LLM_MODEL="fake-model", MKT_LLM_MAX_RETRIES="0")
     mkt = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "agent.cli.main", "chat", *args])
     # the shell survives Ctrl-C (a trap, not an ignore: the child gets the default SIGINT) to print
     # the exit status and keep the pane open for reading
@@ -157,7 +128,7 @@ def session_folder(workspace: Workspace) -> Path:
     return folder
 
 
-def test_chat_in_a_real_terminal(workspace: Workspace, server: ScriptedServer) -> None:
+def test_chat_in_a_real_terminal(workspace: Workspace, server: FakeOpenAIServer) -> None:
     pane = chat_pane(workspace, server)
     try:
         banner = pane.prompt(1, timeout=STARTUP_S)
@@ -169,7 +140,7 @@ def test_chat_in_a_real_terminal(workspace: Workspace, server: ScriptedServer) -
         tool_line = next(line for line in turn.splitlines() if "workspace_summary" in line)
         assert tool_line.startswith("✓ workspace_summary ") and "3,000 customers" in tool_line
         assert ANSWER in turn
-        assert "openai · 2 model call(s)" in turn and "tools: workspace_summary" in turn
+        assert "openai:fake-model · 2 model call(s)" in turn and "tools: workspace_summary" in turn
         assert "thinking" not in turn  # the spinner is transient: gone once the answer is shown
 
         pane.type("/help")
@@ -199,11 +170,13 @@ def test_chat_in_a_real_terminal(workspace: Workspace, server: ScriptedServer) -
     assert sent[0]["role"] == "system" and sent[-1]["content"] == "how many customers do we have"
     trace = [json.loads(line) for line in (folder / "trace.jsonl").read_text().splitlines()]
     models = [e for e in trace if e["event"] == "model"]
-    assert [m["backend"] for m in models] == ["openai", "openai"] and all(m["tokens"] > 0 for m in models)
+    assert [m["backend"] for m in models] == ["openai:fake-model"] * 2 and all(
+        m["tokens"] > 0 for m in models
+    )
     assert (workspace.runs_dir / "chat_history").read_text().split()[-3:] == ["/help", "/save", "/exit"]
 
 
-def test_resume_then_ctrl_c_in_a_real_terminal(workspace: Workspace, server: ScriptedServer) -> None:
+def test_resume_then_ctrl_c_in_a_real_terminal(workspace: Workspace, server: FakeOpenAIServer) -> None:
     earlier = Session.open(workspace.runs_dir, "earlier")
     earlier.turns = 1
     earlier.add("user", "how many customers do we have")
@@ -223,3 +196,31 @@ def test_resume_then_ctrl_c_in_a_real_terminal(workspace: Workspace, server: Scr
     assert text.endswith("resume with: mkt chat --resume earlier\n[exit 0]")
     assert json.loads((earlier.folder / "history.json").read_text())["messages"] == earlier.messages
     assert server.requests == []
+
+
+def test_follow_ups_bind_to_the_conversation_in_a_real_terminal(workspace: Workspace) -> None:
+    """No endpoint: the packaged model's policy. Neither turn needs the model, so none is loaded."""
+    pane = chat_pane(workspace, None)
+    try:
+        pane.prompt(1, timeout=STARTUP_S)
+        pane.type("how many high-value customers are at risk of churning?")
+        first = pane.prompt(2, timeout=STARTUP_S)
+        assert "select_audience" in first and "high-value customers at risk of churning" in first
+        pane.type("ok, export that list to winback.csv")
+        pane.wait_for("approve?", timeout=STARTUP_S)
+        pane.type("y")
+        text = pane.prompt(3, timeout=STARTUP_S)
+        pane.type("What's CU0000042 worth to us?")
+        pane.prompt(4, timeout=STARTUP_S)
+        pane.type("what should we offer them next?")
+        text = pane.prompt(5, timeout=STARTUP_S)
+        pane.type("/exit")
+        pane.wait_for("[exit 0]")
+    finally:
+        pane.close()
+    exported = workspace.home / "exports" / "winback.csv"
+    assert exported.exists() and exported.read_text().startswith("customer_id")
+    assert f"to {exported}" in text  # the export bound to the audience of the turn before
+    last = text[text.rindex("what should we offer them next?") :]
+    assert "next products for CU0000042" in last  # "them" is the customer named a turn earlier
+    assert "Traceback" not in text

@@ -86,6 +86,20 @@ def test_mention_is_answered_in_its_thread_with_memory(home: Path) -> None:
         assert "We have 3,000 customers." in remembered and "and now?" in remembered[-1]
 
 
+def test_follow_ups_in_a_thread_bind_to_the_threads_conversation(home: Path) -> None:
+    # The packaged model's policy (staged): code reads both turns, no model call is needed.
+    with running_bot(home, [], staged=True) as h:
+        ts = new_ts()
+        h.mention("What's CU0000042 worth to us?", ts=ts)
+        h.fake.wait_for("chat.postMessage", in_thread(ts, "CLV of CU0000042"))
+        h.mention("what should we offer them next?", thread_ts=ts)
+        h.fake.wait_for("chat.postMessage", in_thread(ts, "next products for CU0000042"))
+        other = new_ts()  # another thread is another conversation: "them" means nobody there
+        h.mention("what should we offer them next?", ts=other)
+        reply = h.fake.wait_for("chat.postMessage", in_thread(other, ""), count=2)[-1]
+        assert "CU0000042" not in str(reply.body.get("text"))
+
+
 def test_direct_message_is_answered_in_thread(home: Path) -> None:
     with running_bot(home, [final("Hello from mkt.")]) as h:
         ts = new_ts()

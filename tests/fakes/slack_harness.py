@@ -196,12 +196,13 @@ def running_bot(
     approvers: list[str] | None = None,
     max_queue: int = 32,
     limits: Limits | None = None,
+    staged: bool | None = None,
 ) -> Iterator[Harness]:
     """The whole bot on 127.0.0.1 with a scripted model over the workspace at ``home``."""
     with fake_slack_api(token=BOT_TOKEN) as fake:
         settings = Settings(home=home, slack_api_url=fake.api_url, slack_approvers=approvers or [])
         model = ScriptedModel(replies)
-        assistant = Assistant(settings, Workspace(home), model=model, tools=tools)
+        assistant = Assistant(settings, Workspace(home), model=model, tools=tools, staged=staged)
         bot = build_slack_app(
             assistant,
             bot_token=BOT_TOKEN,

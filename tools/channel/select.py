@@ -178,7 +178,7 @@ def _values(
     return np.array(values, dtype=np.float64)
 
 
-# Typical cost per send, used only for a workspace with no engagement history at all (a shop that
+# Typical cost per send, used only with no engagement history at all and no cost given (a shop that
 # loaded its orders alone): email through an ESP, an SMS in the US, a push, a social or display ad
 # impression bought per click. The brief says they were assumed; ``--cost`` sets your own.
 TYPICAL_COST: dict[str, float] = {"email": 0.005, "sms": 0.04, "push": 0.002, "social": 0.5, "ads": 0.8}
@@ -194,7 +194,7 @@ def _costs(
             costs.append(float(params.costs[ch]))
         elif by_channel.get((ch,), [0.0, 0.0])[0] > 0:
             costs.append(by_channel[(ch,)][1] / by_channel[(ch,)][0])
-        elif not by_channel and ch in TYPICAL_COST:
+        elif not by_channel and not params.costs and ch in TYPICAL_COST:
             costs.append(TYPICAL_COST[ch])
             notes.append(
                 f"{ch}: no engagement history, so a typical cost of {TYPICAL_COST[ch]:g} per send is assumed "
