@@ -2,19 +2,49 @@
 
 ``build_chat_model(settings)`` gives the model the rest of mkt talks to: the OpenAI-compatible
 endpoint with the local model as fallback when ``MKT_LLM_BASE_URL`` is set, else the local model.
+
+Importing ``agent.llm`` (or a light submodule such as ``agent.llm.calllog``) loads no backend:
+each name is imported on first use, so a turn that needs no model never pays for the ``openai``
+client or ``transformers``.
 """
 
 from __future__ import annotations
 
-from agent.llm.breaker import CircuitBreaker
-from agent.llm.calllog import NULL_LOG, CallLog
-from agent.llm.deadline import Deadline, DeadlineExceeded, current_deadline, turn_budget
-from agent.llm.errors import BackendError
-from agent.llm.fallback import FallbackChatModel, RetryPolicy
-from agent.llm.local_backend import LocalChatModel
-from agent.llm.openai_backend import OpenAIChatModel
-from data.settings import Settings
-from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.llm.breaker import CircuitBreaker
+    from agent.llm.calllog import NULL_LOG, CallLog
+    from agent.llm.deadline import Deadline, DeadlineExceeded, current_deadline, turn_budget
+    from agent.llm.errors import BackendError
+    from agent.llm.factory import build_chat_model, build_local_model
+    from agent.llm.fallback import FallbackChatModel, RetryPolicy
+    from agent.llm.local_backend import LocalChatModel
+    from agent.llm.openai_backend import OpenAIChatModel
+    from tools.chat_model import ChatChunk, ChatModel, ChatResult, Message, collect
+
+_WHERE: dict[str, str] = {
+    "BackendError": "agent.llm.errors",
+    "CallLog": "agent.llm.calllog",
+    "ChatChunk": "tools.chat_model",
+    "ChatModel": "tools.chat_model",
+    "ChatResult": "tools.chat_model",
+    "CircuitBreaker": "agent.llm.breaker",
+    "Deadline": "agent.llm.deadline",
+    "DeadlineExceeded": "agent.llm.deadline",
+    "FallbackChatModel": "agent.llm.fallback",
+    "LocalChatModel": "agent.llm.local_backend",
+    "Message": "tools.chat_model",
+    "NULL_LOG": "agent.llm.calllog",
+    "OpenAIChatModel": "agent.llm.openai_backend",
+    "RetryPolicy": "agent.llm.fallback",
+    "build_chat_model": "agent.llm.factory",
+    "build_local_model": "agent.llm.factory",
+    "collect": "tools.chat_model",
+    "current_deadline": "agent.llm.deadline",
+    "turn_budget": "agent.llm.deadline",
+}
 
 __all__ = [
     "BackendError",
@@ -28,6 +58,7 @@ __all__ = [
     "FallbackChatModel",
     "LocalChatModel",
     "Message",
+    "NULL_LOG",
     "OpenAIChatModel",
     "RetryPolicy",
     "build_chat_model",
@@ -38,21 +69,8 @@ __all__ = [
 ]
 
 
-def build_local_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> LocalChatModel:
-    """The local model the settings name (packaged by default), on ``local_threads`` CPU threads."""
-    return LocalChatModel(settings.local_model, threads=settings.local_threads, call_log=call_log)
-
-
-def build_chat_model(settings: Settings, *, call_log: CallLog = NULL_LOG) -> ChatModel:
-    """The configured model: endpoint with local fallback, or the local model alone."""
-    local = build_local_model(settings, call_log=call_log)
-    if not settings.llm_base_url:
-        return local
-    endpoint = OpenAIChatModel(
-        base_url=settings.llm_base_url,
-        model=settings.llm_model,
-        api_key=settings.api_key,
-        timeout_s=settings.llm_timeout_s,
-        call_log=call_log,
-    )
-    return FallbackChatModel(endpoint, local, policy=RetryPolicy(max_retries=settings.llm_max_retries))
+def __getattr__(name: str) -> Any:
+    """The named backend, factory or type, imported on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'agent.llm' has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name]), name)
