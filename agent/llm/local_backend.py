@@ -211,6 +211,63 @@ class LocalChatModel:
         )
         return result
 
+    def chat_batch(
+        self,
+        conversations: Sequence[Sequence[Message]],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> list[ChatResult]:
+        """Answer several conversations with one left-padded, batched ``generate`` call."""
+        import torch
+
+        if not conversations:
+            return []
+        loaded = self.loaded()
+        tokenizer = loaded.tokenizer
+        prompts = [
+            tokenizer.apply_chat_template(list(c), add_generation_prompt=True, tokenize=False)
+            for c in conversations
+        ]
+        side = tokenizer.padding_side
+        tokenizer.padding_side = "left"
+        try:
+            inputs = tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        finally:
+            tokenizer.padding_side = side
+        kwargs = self.generation_kwargs(max_tokens, temperature)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=tokenizer)
+        started = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                output = loaded.model.generate(**inputs, **kwargs)
+        except (RuntimeError, ValueError) as exc:
+            error = BackendError(f"local model failed: {exc}", backend=self.name, kind="local")
+            self._log(conversations[0], max_tokens, temperature, started, outcome="error", error=str(error))
+            raise error from exc
+        latency = time.perf_counter() - started
+        width = int(inputs["input_ids"].shape[1])
+        results: list[ChatResult] = []
+        for row, messages in enumerate(conversations):
+            new = output[row, width:]
+            generated = int((new != tokenizer.pad_token_id).sum())
+            text = tokenizer.decode(new, skip_special_tokens=True)
+            for marker in stop or ():
+                text = text.split(marker, 1)[0]
+            result = ChatResult(
+                text=text.strip(),
+                backend=self.name,
+                model=self.model_name,
+                prompt_tokens=int(inputs["attention_mask"][row].sum()),
+                completion_tokens=generated,
+                latency_s=latency,
+            )
+            self._log(messages, max_tokens, temperature, started, outcome="ok", answer=result.text, batch=row)
+            results.append(result)
+        return results
+
     def _log(
         self, messages: Sequence[Message], max_tokens: int, temperature: float, started: float, **extra: Any
     ) -> None:

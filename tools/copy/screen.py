@@ -1,0 +1,121 @@
+"""The generator's screen of model lines: what a reader would reject, found before the guardrail runs.
+
+A cleaned line is screened for the faults a small model makes most: talking to the requester,
+echoing the prompt, first-person assistant voice, names that are not the product, the brand or the
+catalogue's, hype and awards the brand never states, leftover placeholders, cut-off sentences,
+repetition and the wrong script. Each fault is a plain reason; a line with any is not used. The
+guardrail (``evals.checks.check_copy``) then judges the whole assembled draft.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_META = re.compile(
+    r"\b(?:happy to help|glad to (?:hear|help)|ready to help|this (?:answer|response|request|task)"
+    r"|your (?:requirements|request|question)|as requested|here(?:'s| is) (?:a|an|the|your)"
+    r"|rewritten|revised version|as an ai|language model|let me know|feel free)\b",
+    re.I,
+)
+_ECHO = re.compile(
+    r"\b(?:subject line|preheader|text message|push notification|at most \d*\s*words?|one short sentence"
+    r"|two short sentences|angle|audience|characters|copywriter|product:)\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'd|I've|I'll|me|my|mine)\b")
+_HYPE = re.compile(
+    r"\b(?:best|#1|number one|no\.? ?1|award[- ]winning|voted|world'?s|ultimate|perfect|guaranteed?"
+    r"|unbeatable|revolutionary|the only|miracle|greatest)\b",
+    re.I,
+)
+_PLACEHOLDER = re.compile(r"[\[\]<>{}]|\b(?:lorem|ipsum|xxx|tbd|insert)\b", re.I)
+_DANGLING = re.compile(
+    r"\b(?:and|or|but|the|a|an|to|for|with|of|in|on|at|your|our|is|are|that|this|from|by|as)\s*[.?]?$", re.I
+)
+_CAPITAL = re.compile(r"\b[A-Z][a-zA-Z'-]*\b")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_ALLOWED_NAMES = frozenset({"GPS", "STOP", "OK", "UK", "USA", "US"})
+
+
+def known_words(names: Iterable[str]) -> frozenset[str]:
+    """Lower-cased words of the names a line may use (product, brand, catalogue)."""
+    return frozenset(w.lower() for name in names for w in re.findall(r"[A-Za-z][A-Za-z'-]*", name))
+
+
+def sentence_case(line: str, known: frozenset[str]) -> str:
+    """Title Case lines ("Your Next Long Run") in sentence case, keeping known names capitalised."""
+    words = line.split()
+    capitals = [w for w in words if w[:1].isupper()]
+    if len(words) < 3 or len(capitals) < 0.6 * len(words):
+        return line
+    out = [words[0]]
+    for word in words[1:]:
+        core = word.strip(".,:;!?'\"")
+        keep = core.lower() in known or core.isupper() or core in _ALLOWED_NAMES
+        out.append(word if keep else word.lower())
+    return " ".join(out)
+
+
+def _script_problem(line: str, language: str) -> str | None:
+    cjk, latin = len(_CJK.findall(line)), len(_LATIN.findall(line))
+    if language == "zh" and cjk < max(2, latin // 2):
+        return "it is not written in Chinese"
+    if language != "zh" and cjk:
+        return "it contains Chinese characters in copy that is not Chinese"
+    return None
+
+
+def _names(line: str, known: frozenset[str]) -> list[str]:
+    found = []
+    for sentence in re.split(r"(?<=[.!?:])\s+", line):
+        for match in list(_CAPITAL.finditer(sentence))[1:]:  # the first word may be capitalised anyway
+            word = match.group(0)
+            if word.lower() not in known and word not in _ALLOWED_NAMES:
+                found.append(word)
+    return found
+
+
+def _repeats(line: str) -> bool:
+    words = [w.lower() for w in re.findall(r"\w+", line) if len(w) > 3]
+    if any(n >= 3 for n in Counter(words).values()):
+        return True
+    pairs = list(zip(words, words[1:], strict=False))
+    return len(pairs) != len(set(pairs))
+
+
+def screen_line(line: str, *, known: frozenset[str], language: str, sentences: int = 1) -> list[str]:
+    """Why a reader would not accept ``line`` (empty when it is fine)."""
+    text = line.strip()
+    if not text:
+        return ["it is empty"]
+    problems = []
+    if _META.search(text) or _FIRST_PERSON.search(text):
+        problems.append("it talks to the requester, not to the customer")
+    if _ECHO.search(text):
+        problems.append("it repeats the instructions")
+    if _HYPE.search(text):
+        problems.append("it makes a claim the brand never states (hype or an award)")
+    if _PLACEHOLDER.search(text):
+        problems.append("it has a placeholder or markup left in")
+    if _DANGLING.search(text) or (sentences > 1 and not text.endswith((".", "?", "\u3002", "\uff1f"))):
+        problems.append("it stops mid-sentence")
+    if _repeats(text):
+        problems.append("it repeats itself")
+    script = _script_problem(text, language)
+    if script:
+        problems.append(script)
+    if language != "zh":
+        names = _names(text, known)
+        if names:
+            problems.append(f"it names {', '.join(dict.fromkeys(names))}, which is not the product or the brand")
+    return problems
+
+
+def whole_sentences(text: str) -> str:
+    """``text`` without a trailing sentence the model did not finish (kept when it is the only one)."""
+    parts = re.split(r"(?<=[.!?\u3002\uff01\uff1f])\s*", text.strip())
+    done = [p for p in parts[:-1] if p] if parts and parts[-1] else [p for p in parts if p]
+    return " ".join(done) if done else text.strip()
