@@ -46,12 +46,21 @@ class Writer:
     backend: str = ""
     model_name: str = ""
 
+    def audience(self) -> str:
+        """The segment's situation in customer words (``situations`` in ``prompts/copy.yaml``)."""
+        said = f"{self.request.segment.name} {self.request.segment.description}".lower()
+        situations: list[dict[str, Any]] = self.prompt.raw("situations")
+        for entry in situations:
+            if any(word in said for word in entry["words"]):
+                return str(entry["text"])
+        return str(situations[-1]["text"])
+
     def angles(self) -> dict[str, str]:
         """Angle key -> its wording for this offer (urgency only when the offer has a deadline)."""
         req = self.request
         features = req.offer.features or req.offer.product
         out = {
-            key: str(text).format(features=features, audience=req.segment.audience())
+            key: str(text).format(features=features, audience=self.audience())
             for key, text in self.prompt.raw("angles").items()
         }
         if req.offer.deadline is None:
@@ -60,7 +69,7 @@ class Writer:
 
     def _system(self) -> str:
         req = self.request
-        examples = [*req.brand.examples[:4], *req.past_copy[:3]]
+        examples = [*req.brand.examples[:3], *req.past_copy[:2]]
         listed = "\n".join(f"- {e}" for e in examples) or "- (none given)"
         return self.prompt.render(
             "system",
@@ -85,7 +94,7 @@ class Writer:
             instruction=kind["instruction"].format(label=label, words=spec.words),
             product=req.offer.product,
             features=features,
-            audience=req.segment.audience(),
+            audience=self.audience(),
             angle=angle,
         )
         if feedback:
@@ -111,17 +120,28 @@ class Writer:
         for (key, _), result in zip(angles, results, strict=True):
             self.tokens += result.completion_tokens
             self.backend, self.model_name = result.backend, result.model
-            out.append(self.line(spec, key, result.text))
+            cut = result.completion_tokens >= int(kind["max_tokens"])
+            out.append(self.line(spec, key, result.text, cut=cut))
         return out
 
-    def line(self, spec: LineSpec, angle: str, raw: str) -> Line:
-        """A raw answer cleaned, put in sentence case and screened."""
-        cleaned = clean_line(whole_sentences(raw) if spec.sentences > 1 else raw, spec, self.facts)
+    def _shots(self, spec: LineSpec) -> set[str]:
+        return {str(shot["assistant"]).lower() for shot in self.prompt.raw("shots")[spec.kind]}
+
+    def line(self, spec: LineSpec, angle: str, raw: str, *, cut: bool = False) -> Line:
+        """A raw answer cleaned, put in sentence case and screened (``cut``: it hit the token limit)."""
+        usable = whole_sentences(raw) if spec.sentences > 1 else raw
+        cleaned = clean_line(usable, spec, self.facts)
         text = sentence_case(cleaned.text, self.known)
-        problems = screen_line(text, known=self.known, language=self.request.language, sentences=spec.sentences)
+        problems = screen_line(
+            text, known=self.known, language=self.request.language, sentences=spec.sentences
+        )
         if cleaned.dropped and not text:
             problems = [f"dropped {why}" for why in cleaned.dropped]
-        return Line(spec.part, angle, text, raw.strip(), tuple(problems))
+        if cut and usable.strip() == raw.strip() and not text.endswith((".", "?", "\u3002")):
+            problems.append("it was cut off before it ended")
+        if text.lower().rstrip(".") in {s.rstrip(".") for s in self._shots(spec)}:
+            problems.append("it copies the prompt's worked example")
+        return Line(spec.part, angle, text, raw.strip(), tuple(dict.fromkeys(problems)))
 
     def template_line(self, spec: LineSpec, angle: str) -> Line:
         """The brand's fixed line for this slot and angle (``prompts/copy_templates.yaml``)."""

@@ -34,6 +34,7 @@ Progress = Callable[[str], None]
 
 RETRY_TEMPERATURE = 0.8
 MAX_WORD_OVERLAP = 0.5
+MIN_TOPIC_SIMILARITY = 0.2
 
 
 def check_context(request: CopyRequest) -> CheckContext:
@@ -58,6 +59,7 @@ class Candidate:
     facts_used: dict[str, str]
     report: CheckReport
     score: float = 0.0
+    topic: float | None = None
 
     @property
     def angle(self) -> str:
@@ -68,6 +70,10 @@ class Candidate:
     def failures(self) -> list[str]:
         """Screen problems of its lines, then the guardrail's failures."""
         screened = [f"{line.part}: {p}" for line in self.lines.values() for p in line.problems]
+        if self.topic is not None and self.topic < MIN_TOPIC_SIMILARITY:
+            screened.append(
+                f"off-topic: the lines are far from the offer and the product (similarity {self.topic:.2f})"
+            )
         return screened + self.report.failures
 
     @property
@@ -127,7 +133,9 @@ class _Run:
     def draft(self, lines: dict[str, Line], index: int, siblings: Sequence[CopyDraft] = ()) -> Candidate:
         parts, used = assemble(self.request, {p: line.text for p, line in lines.items()}, index)
         draft = CopyDraft(channel=self.request.channel, parts=parts, language=self.request.language)
-        report = self.checker(draft, self.context, embedder=self.embedder, siblings=siblings, facts=self.facts)
+        report = self.checker(
+            draft, self.context, embedder=self.embedder, siblings=siblings, facts=self.facts
+        )
         return Candidate(lines, parts, used, report)
 
     def round(self, temperature: float, feedback: str | None) -> None:
@@ -148,20 +156,30 @@ class _Run:
         for angle in self.writer.angles():
             lines = {}
             for spec in self.specs:
-                written = [c.lines[spec.part] for c in self.pool if c.passed or not c.lines[spec.part].problems]
+                written = [
+                    c.lines[spec.part] for c in self.pool if c.passed or not c.lines[spec.part].problems
+                ]
                 own = [x for x in written if x.angle == angle and not x.problems]
                 lines[spec.part] = own[0] if own else self.writer.template_line(spec, angle)
             self.pool.append(self.draft(lines, 0))
 
     def score(self) -> None:
-        """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning."""
+        """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning.
+
+        With an embedder, lines far from the offer (product, its facts, the brand's examples) are
+        marked off-topic.
+        """
         examples = self.request.brand.examples
+        offer = self.request.offer
+        topic = [f"{offer.product}. {offer.features or ''}".strip(), *examples]
         texts = [" ".join(line.text for line in c.lines.values()) for c in self.pool]
-        sims = (
-            voice_similarity(texts, examples, self.embedder)
-            if self.embedder is not None and examples
-            else [0.0] * len(texts)
-        )
+        sims = [0.0] * len(texts)
+        if self.embedder is not None:
+            sims = voice_similarity(texts, examples, self.embedder) if examples else sims
+            for candidate, value in zip(
+                self.pool, voice_similarity(texts, topic, self.embedder), strict=True
+            ):
+                candidate.topic = value
         for candidate, sim in zip(self.pool, sims, strict=True):
             template = any(line.template for line in candidate.lines.values())
             candidate.score = sim - 0.05 * len(candidate.report.warnings) - (0.5 if template else 0.0)

@@ -97,7 +97,7 @@ class CopyRequest(BaseModel):
     segment: SegmentProfile = Field(default_factory=SegmentProfile)
     variants: int = Field(default=3, ge=1, le=10)
     language: str = Field(default="en", description="ISO 639-1 code of the copy's language.")
-    max_attempts: int = Field(default=3, ge=1, le=6, description="Rounds of candidates before giving up.")
+    max_attempts: int = Field(default=2, ge=1, le=6, description="Rounds of candidates before giving up.")
     personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
     catalogue: list[CatalogueItem] = Field(
         default_factory=list,
@@ -106,7 +106,6 @@ class CopyRequest(BaseModel):
     past_copy: list[str] = Field(
         default_factory=list, description="Past winning copy (A/B winners), shown to the model as examples."
     )
-    candidates: int = Field(default=4, ge=1, le=12, description="Candidates per line and round to choose from.")
 
 
 class CopyVariant(BaseModel):

@@ -21,18 +21,23 @@ _META = re.compile(
 )
 _ECHO = re.compile(
     r"\b(?:subject line|preheader|text message|push notification|at most \d*\s*words?|one short sentence"
-    r"|two short sentences|angle|audience|characters|copywriter|product:)\b",
+    r"|two short sentences|angle|audience|characters|copywriter|churn\w*|segment|high-value"
+    r"|at risk|customers?|clv|conversion|campaign)\b|\bproduct\s*:",
     re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'd|I've|I'll|me|my|mine)\b")
+_THIRD_PERSON = re.compile(r"\b(?:they|they're|they've|they'll|their|them|he|she|his|her)\b", re.I)
 _HYPE = re.compile(
     r"\b(?:best|#1|number one|no\.? ?1|award[- ]winning|voted|world'?s|ultimate|perfect|guaranteed?"
-    r"|unbeatable|revolutionary|the only|miracle|greatest)\b",
+    r"|unbeatable|revolutionary|the only|miracle|greatest|top choice|can'?t beat|high-end|premium"
+    r"|finest|leading|superior)\b",
     re.I,
 )
 _PLACEHOLDER = re.compile(r"[\[\]<>{}]|\b(?:lorem|ipsum|xxx|tbd|insert)\b", re.I)
 _DANGLING = re.compile(
-    r"\b(?:and|or|but|the|a|an|to|for|with|of|in|on|at|your|our|is|are|that|this|from|by|as)\s*[.?]?$", re.I
+    r"\b(?:and|or|but|the|a|an|to|for|with|of|in|on|at|your|our|is|are|that|this|from|by|as|any|just"
+    r"|some|such|like|more|every|its|their|into|than|so|very|not|they|you|we|it|when|which|who|while)\s*[.?,:;-]?$|[,:;-]$",
+    re.I,
 )
 _CAPITAL = re.compile(r"\b[A-Z][a-zA-Z'-]*\b")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -94,6 +99,8 @@ def screen_line(line: str, *, known: frozenset[str], language: str, sentences: i
     problems = []
     if _META.search(text) or _FIRST_PERSON.search(text):
         problems.append("it talks to the requester, not to the customer")
+    if _THIRD_PERSON.search(text):
+        problems.append("it talks about the customer instead of to them")
     if _ECHO.search(text):
         problems.append("it repeats the instructions")
     if _HYPE.search(text):
@@ -110,7 +117,9 @@ def screen_line(line: str, *, known: frozenset[str], language: str, sentences: i
     if language != "zh":
         names = _names(text, known)
         if names:
-            problems.append(f"it names {', '.join(dict.fromkeys(names))}, which is not the product or the brand")
+            problems.append(
+                f"it names {', '.join(dict.fromkeys(names))}, which is not the product or the brand"
+            )
     return problems
 
 
