@@ -273,7 +273,9 @@ def _execute(request: CampaignRequest, run: _Run, copy_variants: int) -> Campaig
 
 def _variant(channel: str, variant: Any) -> CopyVariant:
     checks = [
-        CopyCheck(name=r.metric, passed=r.passed, hard=r.hard, score=r.score, reason=r.reason)
+        CopyCheck(
+            name=r.metric, passed=r.passed, hard=r.hard, score=r.score, reason=r.reason, skipped=r.skipped
+        )
         for r in variant.checks
     ]
     return CopyVariant(

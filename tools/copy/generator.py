@@ -91,23 +91,30 @@ def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / max(1, min(len(a), len(b)))
 
 
-def _distinct(candidate: Candidate, chosen: Sequence[Candidate], new_angle: bool) -> bool:
+def _distinct(candidate: Candidate, chosen: Sequence[Candidate], new_angle: bool, ignore: set[str]) -> bool:
     for other in chosen:
         if new_angle and other.angle == candidate.angle:
             return False
         same = any(candidate.lines[p].text.lower() == other.lines[p].text.lower() for p in candidate.lines)
-        if same or _overlap(candidate.words(), other.words()) > MAX_WORD_OVERLAP:
+        if same or _overlap(candidate.words() - ignore, other.words() - ignore) > MAX_WORD_OVERLAP:
             return False
     return True
 
 
-def choose(pool: Sequence[Candidate], n: int) -> list[Candidate]:
-    """The best ``n`` passing candidates that differ: other angles first, then other words."""
+def choose(pool: Sequence[Candidate], n: int, ignore: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The best ``n`` passing candidates that differ: other angles first, then other words.
+
+    ``ignore``: words that do not make lines differ (the product's and the brand's names).
+    """
     ranked = sorted((c for c in pool if c.passed), key=lambda c: -c.score)
     chosen: list[Candidate] = []
     for new_angle in (True, False):
         for candidate in ranked:
-            if len(chosen) < n and candidate not in chosen and _distinct(candidate, chosen, new_angle):
+            if (
+                len(chosen) < n
+                and candidate not in chosen
+                and _distinct(candidate, chosen, new_angle, set(ignore))
+            ):
                 chosen.append(candidate)
     return chosen
 
@@ -152,16 +159,17 @@ class _Run:
             self.pool.append(self.draft(lines, 0))
 
     def templates(self) -> None:
-        """Drafts whose unusable slots take the brand's template line for the angle."""
+        """Drafts from the brand's template lines per angle: all slots, and only the unusable ones."""
         for angle in self.writer.angles():
-            lines = {}
-            for spec in self.specs:
-                written = [
-                    c.lines[spec.part] for c in self.pool if c.passed or not c.lines[spec.part].problems
-                ]
-                own = [x for x in written if x.angle == angle and not x.problems]
-                lines[spec.part] = own[0] if own else self.writer.template_line(spec, angle)
-            self.pool.append(self.draft(lines, 0))
+            own = {
+                spec.part: [c.lines[spec.part] for c in self.pool if c.lines[spec.part].angle == angle]
+                for spec in self.specs
+            }
+            fixed = {spec.part: self.writer.template_line(spec, angle) for spec in self.specs}
+            mixed = {part: next((x for x in own[part] if not x.problems), fixed[part]) for part in fixed}
+            self.pool.append(self.draft(fixed, 0))
+            if mixed != fixed and len(self.specs) > 1:
+                self.pool.append(self.draft(mixed, 0))
 
     def score(self) -> None:
         """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning.
@@ -229,12 +237,12 @@ def generate_copy(
             progress(f"{request.channel} candidates, round {rounds}/{request.max_attempts}")
         run.round(0.0 if rounds == 1 else RETRY_TEMPERATURE, run.feedback() if rounds > 1 else None)
         run.score()
-        if len(choose(run.pool, request.variants)) >= request.variants:
+        if len(choose(run.pool, request.variants, run.writer.known)) >= request.variants:
             break
-    if len(choose(run.pool, request.variants)) < request.variants:
+    if len(choose(run.pool, request.variants, run.writer.known)) < request.variants:
         run.templates()
         run.score()
-    chosen = choose(run.pool, request.variants)
+    chosen = choose(run.pool, request.variants, run.writer.known)
     notes = list(run.notes)
     if not chosen:
         best = min(run.pool, key=lambda c: (len(c.failures), -c.score))
