@@ -14,6 +14,7 @@ import copy
 import os
 import time
 from dataclasses import replace
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -25,6 +26,8 @@ from agent.llm import LocalChatModel  # noqa: E402
 from agent.llm.local_backend import LoadedModel  # noqa: E402
 from data.synth.documents import BRAND_GUIDE, product_catalogue  # noqa: E402
 from evals.embedding import CachingEmbedder, default_embedder  # noqa: E402
+from evals.types import Channel  # noqa: E402
+from tools.chat_model import Message  # noqa: E402
 from tools.copy import (  # noqa: E402
     CatalogueItem,
     CopyRequest,
@@ -34,7 +37,7 @@ from tools.copy import (  # noqa: E402
     generate_copy,
 )
 
-PROMPT = [
+PROMPT: list[Message] = [
     {"role": "system", "content": "You write short, warm marketing copy for a running shop."},
     {"role": "user", "content": "Write a short email about the Cloudline 2 road shoe for loyal runners."},
 ]
@@ -58,9 +61,8 @@ def _convert(base: LoadedModel, precision: str) -> LoadedModel:
     if precision == "bf16":
         model = model.to(torch.bfloat16)
     else:
-        model.model = torch.ao.quantization.quantize_dynamic(
-            model.model, {torch.nn.Linear}, dtype=torch.qint8
-        )
+        quantize: Any = torch.ao.quantization.quantize_dynamic
+        model.model = quantize(model.model, {torch.nn.Linear}, dtype=torch.qint8)
     return replace(base, model=model)
 
 
@@ -71,16 +73,16 @@ def _reference(model: LocalChatModel) -> float:
     started = time.perf_counter()
     with torch.inference_mode():
         out = loaded.model.generate(**inputs, **model.generation_kwargs(48, 0.0), min_new_tokens=48)
-    return (out.shape[1] - inputs["input_ids"].shape[1]) / (time.perf_counter() - started)
+    return float(out.shape[1] - inputs["input_ids"].shape[1]) / (time.perf_counter() - started)
 
 
-def _request(channel: str, variants: int) -> CopyRequest:
+def _request(channel: Channel, variants: int) -> CopyRequest:
     catalogue = [
         CatalogueItem(name=r.name, category=r.category, description=r.description, price=r.price)
         for r in product_catalogue().itertuples()
     ]
     return CopyRequest(
-        channel=channel,  # type: ignore[arg-type]
+        channel=channel,
         offer=OfferFacts(product="running shoes", discount="15%"),
         brand=brand_from_text(BRAND_GUIDE),
         segment=SegmentProfile(name="at risk", description="high-value customers at risk of churning"),
@@ -100,7 +102,9 @@ def main() -> None:
     seen: list[generator.Candidate] = []
     original = generator.choose
 
-    def recording(pool: list[generator.Candidate], n: int, ignore: frozenset[str] = frozenset()) -> list:
+    def recording(
+        pool: list[generator.Candidate], n: int, ignore: frozenset[str] = frozenset()
+    ) -> list[generator.Candidate]:
         seen[:] = list(pool)
         return original(pool, n, ignore)
 
@@ -110,7 +114,8 @@ def main() -> None:
         model = _Precision(_convert(loaded, precision), precision)
         model.chat(PROMPT, max_tokens=2)
         ref = _reference(model)
-        for channel, n in (("sms", 3), ("email", 2)):
+        requests: tuple[tuple[Channel, int], ...] = (("sms", 3), ("email", 2))
+        for channel, n in requests:
             result = generate_copy(_request(channel, n), model, embedder=embedder)
             lines = [line for c in seen for line in c.lines.values() if not line.template]
             usable = sum(not line.problems for line in lines)
