@@ -132,8 +132,10 @@ class Writer:
         usable = whole_sentences(raw) if spec.sentences > 1 else raw
         cleaned = clean_line(usable, spec, self.facts)
         text = sentence_case(cleaned.text, self.known)
+        label = self.templates["labels"][spec.label]
+        prompt = f"{label}. {self.angles().get(angle, '')}. {self.audience()}"
         problems = screen_line(
-            text, known=self.known, language=self.request.language, sentences=spec.sentences
+            text, known=self.known, language=self.request.language, sentences=spec.sentences, prompt=prompt
         )
         if cleaned.dropped and not text:
             problems = [f"dropped {why}" for why in cleaned.dropped]

@@ -253,12 +253,13 @@ def generate_copy(
         )
     elif len(chosen) < request.variants:
         notes.append(f"only {len(chosen)} of {request.variants} {request.channel} variants passed and differ")
-    # Final drafts: each with its own call to action, checked against the others for diversity.
+    # Final drafts: each with its own call to action, checked against all the others for diversity.
+    parts = [assemble(request, {p: x.text for p, x in c.lines.items()}, i)[0] for i, c in enumerate(chosen)]
     finals: list[Candidate] = []
     for i, c in enumerate(chosen):
-        siblings = [CopyDraft(channel=request.channel, parts=o.parts) for o in finals]
+        siblings = [CopyDraft(channel=request.channel, parts=p) for j, p in enumerate(parts) if j != i]
         final = run.draft(c.lines, i, siblings) if c.passed else c
-        final.score = c.score
+        final.score, final.topic = c.score, c.topic
         finals.append(final if final.passed or not c.passed else c)
     variants = [_variant(i + 1, c, rounds, run.writer) for i, c in enumerate(finals)]
     return CopyResult(

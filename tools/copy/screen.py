@@ -26,7 +26,9 @@ _ECHO = re.compile(
     re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I'd|I've|I'll|me|my|mine)\b")
-_THIRD_PERSON = re.compile(r"\b(?:they|they're|they've|they'll|their|them|he|she|his|her)\b", re.I)
+_THIRD_PERSON = re.compile(
+    r"\b(?:they|they're|they've|they'll|their|them|he|she|his|her|those who|people who|anyone who)\b", re.I
+)
 _HYPE = re.compile(
     r"\b(?:best|#1|number one|no\.? ?1|award[- ]winning|voted|world'?s|ultimate|perfect|guaranteed?"
     r"|unbeatable|revolutionary|the only|miracle|greatest|top choice|can'?t beat|high-end|premium"
@@ -91,36 +93,57 @@ def _repeats(line: str) -> bool:
     return len(pairs) != len(set(pairs))
 
 
-def screen_line(line: str, *, known: frozenset[str], language: str, sentences: int = 1) -> list[str]:
-    """Why a reader would not accept ``line`` (empty when it is fine)."""
+def _trigrams(text: str, ignore: frozenset[str]) -> set[tuple[str, ...]]:
+    words = [w for w in re.findall(r"[a-z']+", text.lower()) if w not in ignore]
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def echoes(line: str, prompt: str, ignore: frozenset[str]) -> bool:
+    """Whether ``line`` repeats three words in a row of the prompt (names in ``ignore`` aside)."""
+    return bool(_trigrams(line, ignore) & _trigrams(prompt, ignore))
+
+
+def _voice_problems(text: str) -> list[str]:
+    checks = (
+        (
+            bool(_META.search(text) or _FIRST_PERSON.search(text)),
+            "it talks to the requester, not to the customer",
+        ),
+        (bool(_THIRD_PERSON.search(text)), "it talks about the customer instead of to them"),
+        (bool(_ECHO.search(text)), "it repeats the instructions"),
+        (bool(_HYPE.search(text)), "it makes a claim the brand never states (hype or an award)"),
+        (bool(_PLACEHOLDER.search(text)), "it has a placeholder or markup left in"),
+    )
+    return [reason for found, reason in checks if found]
+
+
+def _form_problems(text: str, language: str, sentences: int) -> list[str]:
+    unfinished = sentences > 1 and not text.endswith((".", "?", "\u3002", "\uff1f"))
+    checks = (
+        (len(re.findall(r"\w+", text)) < 3 and language != "zh", "it is too short to say anything"),
+        (bool(_DANGLING.search(text)) or unfinished, "it stops mid-sentence"),
+        (_repeats(text), "it repeats itself"),
+    )
+    return [reason for found, reason in checks if found]
+
+
+def screen_line(
+    line: str, *, known: frozenset[str], language: str, sentences: int = 1, prompt: str = ""
+) -> list[str]:
+    """Why a reader would not accept ``line`` (empty when it is fine); ``prompt``: the task it answers."""
     text = line.strip()
     if not text:
         return ["it is empty"]
-    problems = []
-    if _META.search(text) or _FIRST_PERSON.search(text):
-        problems.append("it talks to the requester, not to the customer")
-    if _THIRD_PERSON.search(text):
-        problems.append("it talks about the customer instead of to them")
-    if _ECHO.search(text):
+    problems = _voice_problems(text) + _form_problems(text, language, sentences)
+    if prompt and echoes(text, prompt, known):
         problems.append("it repeats the instructions")
-    if _HYPE.search(text):
-        problems.append("it makes a claim the brand never states (hype or an award)")
-    if _PLACEHOLDER.search(text):
-        problems.append("it has a placeholder or markup left in")
-    if _DANGLING.search(text) or (sentences > 1 and not text.endswith((".", "?", "\u3002", "\uff1f"))):
-        problems.append("it stops mid-sentence")
-    if _repeats(text):
-        problems.append("it repeats itself")
     script = _script_problem(text, language)
     if script:
         problems.append(script)
-    if language != "zh":
-        names = _names(text, known)
-        if names:
-            problems.append(
-                f"it names {', '.join(dict.fromkeys(names))}, which is not the product or the brand"
-            )
-    return problems
+    names = _names(text, known) if language != "zh" else []
+    if names:
+        problems.append(f"it names {', '.join(dict.fromkeys(names))}, which is not the product or the brand")
+    return list(dict.fromkeys(problems))
 
 
 def whole_sentences(text: str) -> str:
