@@ -76,6 +76,7 @@ def test_clean_line_keeps_only_the_usable_words() -> None:
     cleaned = clean_line(raw, opening, facts)
     assert cleaned.text == "The Ridgeback 3 grips wet rock. You will love it."
     assert "2" in cleaned.dropped[0] and "$89" in cleaned.dropped[0]
+    assert clean_line("The trail goes on...", CHANNEL_LINES["sms"][0], facts).text == "The trail goes on."
     long = "Ridgeback " + "really " * 20 + "grippy"
     fitted = clean_line(long, subject, facts).text
     assert len(fitted) <= 60 and not fitted.endswith(" ")

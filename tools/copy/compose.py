@@ -69,7 +69,7 @@ def _calm(sentence: str) -> str:
         w.capitalize() if len(w) > 3 and w.isupper() and w.strip(".,") not in _ALLOWED_CAPS else w
         for w in sentence.split()
     ]
-    return " ".join(words).replace("!", ".").replace("..", ".")
+    return re.sub(r"\.{2,}", ".", " ".join(words).replace("!", "."))
 
 
 def _fit(text: str, max_chars: int) -> str:
