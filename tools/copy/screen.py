@@ -75,8 +75,12 @@ def _script_problem(line: str, language: str) -> str | None:
     return None
 
 
+_LEAD_NAME = re.compile(r"^\s*([A-Z][a-zA-Z'-]+)\s*:")
+
+
 def _names(line: str, known: frozenset[str]) -> list[str]:
-    found = []
+    lead = _LEAD_NAME.match(line)  # "Rebellion: ..." names something even as the first word
+    found = [lead.group(1)] if lead and lead.group(1).lower() not in known else []
     for sentence in re.split(r"(?<=[.!?:])\s+", line):
         for match in list(_CAPITAL.finditer(sentence))[1:]:  # the first word may be capitalised anyway
             word = match.group(0)
