@@ -327,7 +327,12 @@ def with_side_effects(text: str, results: dict[str, BaseModel], tools: dict[str,
     lines = [text]
     for name, result in results.items():
         summary = getattr(result, "summary", None)
-        if name in tools and tools[name].side_effect and callable(summary) and (done := summary()) not in text:
+        if (
+            name in tools
+            and tools[name].side_effect
+            and callable(summary)
+            and (done := summary()) not in text
+        ):
             lines.append(f"({done})")
     return "\n".join(lines)
 

@@ -368,7 +368,7 @@ def test_render_brief_tables() -> None:
         "11.20 to 22.50",
         "2,000.00 EUR",
         "subject: We miss you: 15% off",
-        "✗ failed",
+        "✗ NOT SENDABLE",
         "✓ length",
         "✗ grounding: price not in the facts",
         "! voice: too formal",

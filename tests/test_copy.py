@@ -23,8 +23,17 @@ from evals.types import CopyDraft
 from prompts import load_prompt
 from tests.fakes.openai_server import FakeOpenAIServer, fake_openai_server
 from tests.fakes.scripted_model import ScriptedModel
-from tools.chat_model import Message
-from tools.copy import CopyRequest, OfferFacts, SegmentProfile, brand_from_text, check_context, generate_copy
+from tools.chat_model import Message, chat_batch
+from tools.copy import (
+    CatalogueItem,
+    CopyRequest,
+    OfferFacts,
+    SegmentProfile,
+    brand_from_text,
+    check_context,
+    generate_copy,
+    ground_offer,
+)
 from tools.copy.compose import CHANNEL_LINES, assemble, clean_line
 
 OFFER = OfferFacts(
@@ -68,6 +77,7 @@ def test_clean_line_keeps_only_the_usable_words() -> None:
     cleaned = clean_line(raw, opening, facts)
     assert cleaned.text == "The Ridgeback 3 grips wet rock. You will love it."
     assert "2" in cleaned.dropped[0] and "$89" in cleaned.dropped[0]
+    assert clean_line("The trail goes on...", CHANNEL_LINES["sms"][0], facts).text == "The trail goes on."
     long = "Ridgeback " + "really " * 20 + "grippy"
     fitted = clean_line(long, subject, facts).text
     assert len(fitted) <= 60 and not fitted.endswith(" ")
@@ -111,39 +121,125 @@ def test_every_channel_fits_its_limits_and_passes_the_guardrail(channel: str) ->
         assert (count.encoding, count.segments) == ("GSM-7", 1)
 
 
-def test_a_failing_variant_is_regenerated_with_the_failures_fed_back() -> None:
-    model = ScriptedModel(["Save 50% today", "Fresh legs for the trail"])
-    result = generate_copy(_request("push", max_attempts=3), model)
+def _angle_of(messages: Sequence[Message]) -> str:
+    return messages[-1]["content"].split("Angle: ", 1)[1].split(".", 1)[0]
+
+
+LINES_BY_ANGLE = {
+    "what the product does for the customer": "Fresh legs on every trail",
+    "one concrete product fact": "Grip that holds on wet rock",
+    "the offer ends soon, so now is the time": "Your trail season starts now",
+    "the reader is one of the runners who have not run with us for a while": "The trail has missed you",
+}
+
+
+def _by_angle(messages: Sequence[Message]) -> str:
+    angle = _angle_of(messages)
+    return next(line for key, line in LINES_BY_ANGLE.items() if angle.startswith(key))
+
+
+def test_one_candidate_per_angle_and_the_variants_differ_in_angle_and_words() -> None:
+    model = ScriptedModel([_by_angle])
+    result = generate_copy(_request("push", variants=3), model)
+    angles = [_angle_of(m) for m in model.sent]
+    assert len(angles) == 4 and len(set(angles)) == 4  # benefit, detail, urgency (deadline), situation
+    assert result.passed == 3 and result.candidates == 4
+    titles = [v.parts["title"] for v in result.variants]
+    assert len(set(titles)) == 3 and set(titles) <= set(LINES_BY_ANGLE.values())
+    assert len({v.angle for v in result.variants}) == 3
+    assert len({v.parts["body"].rsplit(". ", 1)[1] for v in result.variants}) == 3  # a CTA each
+    no_deadline = _request("push", offer=OFFER.model_copy(update={"deadline": None}))
+    model = ScriptedModel([_by_angle])
+    generate_copy(no_deadline, model)
+    assert not any("ends soon" in a for a in (_angle_of(m) for m in model.sent))
+
+
+def test_lines_a_reader_rejects_are_never_chosen_and_template_lines_fill_in() -> None:
+    bad = [
+        "I'd be happy to help refine this answer so it meets your requirements",
+        "The Trail Shoes are the best in the market",
+        "Email subject line, at most 8 words",
+        "Fresh legs for the trail and",
+    ]
+    model = ScriptedModel(bad)
+    result = generate_copy(_request("push", variants=2), model)
+    titles = [v.parts["title"] for v in result.variants]
+    assert all(t not in bad for t in titles)
+    assert result.passed == 2 and all(v.passed for v in result.variants)
+    templates = load_prompt("copy_templates").raw("languages")["en"]["lines"]["headline"]
+    expected = {t.format(product="Ridgeback 3 trail shoe") for t in templates.values()}
+    assert set(titles) <= expected
+    assert all(any("template line" in w for w in v.warnings) for v in result.variants)
+    # Round two sampled with the failed lines and their reasons fed back.
+    retry = model.calls[-1]
+    assert retry["temperature"] > 0 and "talks to the requester" in retry["messages"][-1]["content"]
+
+
+def test_when_nothing_passes_the_best_attempt_is_shown_as_not_sendable() -> None:
+    no_address = BRAND.model_copy(update={"postal_address": None})
+    result = generate_copy(_request("email", variants=2, brand=no_address), ScriptedModel([_by_angle]))
+    assert result.passed == 0 and not result.sendable and len(result.variants) == 1
     variant = result.variants[0]
-    assert variant.passed and variant.attempts == 2
-    assert variant.parts["title"] == "Fresh legs for the trail"
-    retry_prompt = model.calls[1]["messages"][-1]["content"]
-    assert (
-        "Save 50% today" in retry_prompt
-        and "50%" in retry_prompt
-        and "not in the offer facts" in retry_prompt
-    )
-    assert model.calls[0]["temperature"] == 0.0 and model.calls[1]["temperature"] > 0
+    assert not variant.passed and any("postal address" in f for f in variant.failures)
+    assert "do not send" in result.summary() and any("do not send" in n for n in result.notes)
 
 
-def test_a_variant_that_keeps_failing_is_returned_marked_with_reasons() -> None:
-    model = ScriptedModel(["CLICK HERE for a free gift"])
-    result = generate_copy(_request("push", max_attempts=2), model)
-    variant = result.variants[0]
-    assert not variant.passed and variant.attempts == 2 and result.passed == 0
-    assert any("spam" in f.lower() or "free gift" in f.lower() for f in variant.failures)
-    assert len(model.calls) == 2
+def test_the_product_name_and_facts_come_from_the_catalogue() -> None:
+    catalogue = [
+        CatalogueItem(
+            name="Ridgeback 3 trail shoe", category="running shoes", description="rock plate, 4 mm drop"
+        ),
+        CatalogueItem(name="Cloudline 2 road shoe", category="running shoes", description="max cushioning"),
+    ]
+    model = ScriptedModel([_by_angle])
+    offer = OfferFacts(product="ridgeback 3", discount="15%")
+    result = generate_copy(_request("sms", offer=offer, catalogue=catalogue), model)
+    text = result.variants[0].parts["text"]
+    assert "Take 15% off the Ridgeback 3 trail shoe." in text
+    assert "Product: Ridgeback 3 trail shoe (rock plate, 4 mm drop)" in model.sent[0][-1]["content"]
+    category = ground_offer(OfferFacts(product="Running shoes"), catalogue)
+    assert category.product == "Running shoes"
+    assert category.features == "Ridgeback 3 trail shoe, Cloudline 2 road shoe"
 
 
-def test_variants_do_not_repeat_each_other() -> None:
-    def echo_angle(messages: Sequence[Message]) -> str:
-        task = messages[-1]["content"]
-        return "Same line every time" if "Write a new one" not in task else "A different line now"
+def test_brand_name_comes_from_the_brand_field_not_the_guide_title() -> None:
+    guide = "# Brand guide: Cloudline Running\n\n## Voice\nCalm and clear.\n"
+    brand = brand_from_text(guide, postal_address="1 Main St, Leeds LS1 1AA, UK")
+    assert brand.name == "Cloudline Running"
+    assert brand_from_text("# Style guide\n\nBrand: Nordlys Coffee\n").name == "Nordlys Coffee"
+    request = _request("sms", brand=brand)
+    result = generate_copy(request, ScriptedModel([_by_angle]))
+    assert result.variants[0].parts["text"].startswith("Cloudline Running: ")
 
-    result = generate_copy(_request("ads", variants=2), ScriptedModel([echo_angle]))
-    first, second = (v.parts["headline"] for v in result.variants)
-    assert first != second
-    assert result.variants[1].attempts == 2
+
+ZH_OFFER = OfferFacts(product="山脊3越野跑鞋", discount="15%", deadline=date(2026, 12, 31))
+
+
+def test_chinese_copy_has_chinese_offer_cta_and_opt_out() -> None:
+    model = ScriptedModel(["Fresh legs on every trail"])  # English: screened out for zh copy
+    result = generate_copy(_request("email", variants=2, offer=ZH_OFFER, language="zh"), model)
+    assert result.language == "zh"
+    body = result.variants[0].parts["body"]
+    assert "山脊3越野跑鞋现享15%优惠，截至2026年12月31日。" in body
+    assert "立即选购。" in body and "你好" in body and "Fresh legs" not in body
+    assert "Write only the line asked for, in Simplified Chinese" in model.sent[0][0]["content"]
+    sms = generate_copy(_request("sms", offer=ZH_OFFER, language="zh"), ScriptedModel(["跑步更轻松。"]))
+    assert "回复STOP退订" in sms.variants[0].parts["text"]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="evals.metrics.cta knows English calls to action only (issue 13, h-guard)"
+)
+def test_chinese_copy_passes_the_guardrail() -> None:
+    result = generate_copy(_request("email", offer=ZH_OFFER, language="zh"), ScriptedModel(["跑步更轻松。"]))
+    assert result.passed == 1, result.variants[0].failures
+
+
+def test_chat_batch_falls_back_to_one_call_per_conversation() -> None:
+    model = ScriptedModel(["one", "two"])
+    convo: list[Message] = [{"role": "user", "content": "hi"}]
+    results = chat_batch(model, [convo, convo], max_tokens=5)
+    assert [r.text for r in results] == ["one", "two"] and len(model.calls) == 2
 
 
 def test_prompt_templates_fail_loudly() -> None:
@@ -160,11 +256,23 @@ def local() -> LocalChatModel:
     return model
 
 
+def test_local_batch_shares_the_prompt_prefix_and_answers_like_single_calls(local: LocalChatModel) -> None:
+    system: Message = {"role": "system", "content": "You write short copy for a running shop."}
+    convos: list[list[Message]] = [
+        [system, {"role": "user", "content": "A subject line about trail shoes."}],
+        [system, {"role": "user", "content": "A subject line about a rain jacket for winter runs."}],
+    ]
+    batched = local.chat_batch(convos, max_tokens=8, stop=["\n"])
+    single = [local.chat(c, max_tokens=8, stop=["\n"]) for c in convos]
+    assert [r.text for r in batched] == [r.text for r in single]
+    assert batched[0].text != batched[1].text and all(r.backend == "local" for r in batched)
+
+
 def test_real_local_model_writes_a_checked_sms(local: LocalChatModel) -> None:
     result = generate_copy(_request("sms", max_attempts=1), local)
     variant = result.variants[0]
     text = variant.parts["text"]
-    assert variant.backend == "local" and result.model_calls >= 1
+    assert variant.backend == "local" and result.model_calls == 1 and result.candidates >= 4
     assert text.startswith("Trailhead Running Co.:") and text.endswith("Reply STOP to opt out.")
     assert "15%" in text and variant.facts_used["discount"] == "15%"
     report = check_copy(CopyDraft(channel="sms", parts=variant.parts), check_context(_request("sms")))
@@ -187,7 +295,7 @@ def test_mkt_copy_prints_checked_variants_and_logs_the_prompts(
     guide.write_text(BRAND_GUIDE, encoding="utf-8")
     args = ["copy", "--channel", "email", "--product", "Ridgeback 3 trail shoe", "--discount", "15%"]
     args += ["--code", "RUN15", "--deadline", "2026-12-31", "--segment", "at risk", "--variants", "2"]
-    args += ["--brand-file", str(guide), "--json"]
+    args += ["--brand-file", str(guide), "--json", "--no-voice"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -196,9 +304,13 @@ def test_mkt_copy_prints_checked_variants_and_logs_the_prompts(
     assert first["backend"] == "openai" and first["passed"] is True
     assert "RUN15" in first["parts"]["body"] and "{{unsubscribe_url}}" in first["parts"]["body"]
     assert first["facts_used"]["code"] == "RUN15"
-    # The second variant's lines repeat the first (the fake always says the same): marked, not hidden.
-    assert payload["variants"][1]["passed"] is False
-    assert any("repeats" in f for f in payload["variants"][1]["failures"])
+    # The fake always says the same: a second variant with the same lines would not differ, so it
+    # takes the brand's template lines, and says so.
+    second = payload["variants"][1]
+    assert second["passed"] is True and second["parts"]["subject"] != first["parts"]["subject"]
+    assert any("template line" in w for w in second["warnings"])
+    brand_voice = next(c for c in first["checks"] if c["metric"] == "brand_voice")
+    assert brand_voice["skipped"] is True and "no embedder" in brand_voice["reason"]
     log = [json.loads(line) for line in (isolated_home / "runs" / "llm_calls.jsonl").read_text().splitlines()]
     assert log[0]["request"]["messages"] == endpoint.requests[0]["messages"]
     assert list((isolated_home / "runs").glob("copy-email-*.json"))

@@ -3,7 +3,9 @@
 A backend is anything with ``name``, ``chat`` and ``stream`` (a ``typing.Protocol``, so the
 OpenAI-compatible client, the local ``transformers`` model and the fallback composite are
 interchangeable and callers never branch on the backend). Every answer is a ``ChatResult`` that
-says which backend and model produced it, how many tokens it used and how long it took.
+says which backend and model produced it, how many tokens it used and how long it took. A backend
+may also answer many conversations at once (``BatchChatModel.chat_batch``); the ``chat_batch``
+function uses that when it exists and falls back to one ``chat`` call per conversation.
 """
 
 from __future__ import annotations
@@ -95,6 +97,38 @@ class ChatModel(Protocol):
     ) -> Iterator[ChatChunk]:
         """Answer ``messages`` piece by piece; the final chunk carries the ``ChatResult``."""
         ...
+
+
+@runtime_checkable
+class BatchChatModel(Protocol):
+    """A chat model that can answer several conversations in one call (one batched ``generate``)."""
+
+    def chat_batch(
+        self,
+        conversations: Sequence[Sequence[Message]],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> list[ChatResult]:
+        """One answer per conversation, in order."""
+        ...
+
+
+def chat_batch(
+    model: ChatModel,
+    conversations: Sequence[Sequence[Message]],
+    *,
+    max_tokens: int = 256,
+    temperature: float = 0.0,
+    stop: Sequence[str] | None = None,
+) -> list[ChatResult]:
+    """One answer per conversation: in one call when the backend batches, else one call each."""
+    if isinstance(model, BatchChatModel):
+        return model.chat_batch(conversations, max_tokens=max_tokens, temperature=temperature, stop=stop)
+    return [
+        model.chat(list(c), max_tokens=max_tokens, temperature=temperature, stop=stop) for c in conversations
+    ]
 
 
 def collect(chunks: Iterator[ChatChunk]) -> ChatResult:

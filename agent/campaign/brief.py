@@ -36,6 +36,15 @@ class CopyCheck(BaseModel):
     hard: bool = Field(default=True, description="A failed hard check fails the variant; a soft one warns.")
     score: float | None = None
     reason: str = ""
+    skipped: bool = Field(default=False, description="The check could not run here (shown as 'not run').")
+
+    def verdict(self) -> str:
+        """``passed``, ``failed``, ``warns`` or ``not run``."""
+        if self.skipped:
+            return "not run"
+        if self.passed:
+            return "passed"
+        return "failed" if self.hard else "warns"
 
 
 class CopyVariant(BaseModel):
@@ -111,16 +120,17 @@ class CampaignBrief(BaseModel):
         out += ["", "### ROI forecast", f"{self.roi.summary()} ({cur}).", ""]
         if self.copy_variants:
             out.append("### Copy")
+            for channel in dict.fromkeys(v.channel for v in self.copy_variants):
+                if not any(v.passed for v in self.copy_variants if v.channel == channel):
+                    out += [f"**No sendable {channel} copy**: no variant passed every check; the best "
+                            "attempt is shown with its failed checks. Do not send it.", ""]  # fmt: skip
             for i, v in enumerate(self.copy_variants, 1):
-                verdict = "passed" if v.passed else "FAILED"
+                verdict = "sendable: passed every hard check" if v.passed else "NOT SENDABLE: failed a check"
                 out.append(f"**{v.channel} variant {i}** ({verdict})")
-                out += [f"- {part}: {text}" for part, text in v.parts.items() if text]
-                failed = [c for c in v.checks if not c.passed]
-                out.append(
-                    "- checks: "
-                    + (", ".join(f"{c.name} {'ok' if c.passed else 'x'}" for c in v.checks) or "none")
-                )
-                out += [f"- {'fails' if c.hard else 'warns'}: {c.reason}" for c in failed]
+                out += ["", *[_quote(part, text) for part, text in v.parts.items() if text], ""]
+                out.append("| check | verdict | reason |")
+                out.append("|---|---|---|")
+                out += [f"| {c.name} | {c.verdict()} | {c.reason.replace('|', '/')} |" for c in v.checks]
                 out.append("")
         if self.notes:
             out += ["### Notes", *[f"- {n}" for n in self.notes], ""]
@@ -133,3 +143,9 @@ class CampaignBrief(BaseModel):
             ]
             out += [f"| total | {total:.1f} | backend {self.backend or 'n/a'} |", ""]
         return "\n".join(out)
+
+
+def _quote(part: str, text: str) -> str:
+    """A copy part as a Markdown quote that keeps its line breaks."""
+    lines = text.split("\n")
+    return "\n".join([f"> **{part}**: {lines[0]}", *[f"> {line}" if line else ">" for line in lines[1:]]])

@@ -319,7 +319,9 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
 
 def _variant(channel: str, variant: Any) -> CopyVariant:
     checks = [
-        CopyCheck(name=r.metric, passed=r.passed, hard=r.hard, score=r.score, reason=r.reason)
+        CopyCheck(
+            name=r.metric, passed=r.passed, hard=r.hard, score=r.score, reason=r.reason, skipped=r.skipped
+        )
         for r in variant.checks
     ]
     return CopyVariant(

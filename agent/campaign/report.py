@@ -13,6 +13,7 @@ _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 .ok{color:#1a7f37}.bad{color:#cf222e}.plots img{width:48%;min-width:320px}blockquote{color:#555}
+.copy{border-left:3px solid #ccc;padding-left:1em}
 """
 
 
@@ -33,6 +34,12 @@ def _write(path: Path, text: str) -> None:
 
 def _e(value: object) -> str:
     return html.escape(str(value))
+
+
+def _lines(text: str) -> str:
+    """Copy text as HTML that keeps its line breaks (paragraphs on blank lines, <br> inside)."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return "".join("<p>" + "<br>".join(_e(line) for line in p.split("\n")) + "</p>" for p in paragraphs)
 
 
 def _table(header: list[str], rows: list[list[object]]) -> str:
@@ -95,18 +102,25 @@ def render_html(brief: CampaignBrief) -> str:
     ]
     if brief.copy_variants:
         parts.append("<h2>Copy</h2>")
+        for channel in dict.fromkeys(v.channel for v in brief.copy_variants):
+            if not any(v.passed for v in brief.copy_variants if v.channel == channel):
+                parts.append(
+                    f'<p class="bad"><b>No sendable {_e(channel)} copy</b>: no variant passed every check; '
+                    "the best attempt is shown with its failed checks. Do not send it.</p>"
+                )
         for i, v in enumerate(brief.copy_variants, 1):
-            verdict = '<span class="ok">passed</span>' if v.passed else '<span class="bad">failed</span>'
-            body = "".join(f"<p><b>{_e(k)}</b>: {_e(t)}</p>" for k, t in v.parts.items() if t)
+            verdict = (
+                '<span class="ok">sendable: passed every hard check</span>'
+                if v.passed
+                else '<span class="bad">NOT SENDABLE: failed a check</span>'
+            )
+            body = "".join(
+                f'<p><b>{_e(k)}</b>:</p><div class="copy">{_lines(t)}</div>' for k, t in v.parts.items() if t
+            )
             checks = _table(
-                ["check", "passed", "score", "reason"],
+                ["check", "verdict", "score", "reason"],
                 [
-                    [
-                        c.name,
-                        "yes" if c.passed else "NO",
-                        "" if c.score is None else f"{c.score:.3g}",
-                        c.reason,
-                    ]
+                    [c.name, c.verdict(), "" if c.score is None or c.skipped else f"{c.score:.3g}", c.reason]
                     for c in v.checks
                 ],
             )

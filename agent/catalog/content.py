@@ -46,13 +46,16 @@ class CopyArgs(BaseModel):
 @tool("write_copy", CopyArgs)
 def write_copy(args: CopyArgs, ctx: ToolContext) -> CopyResult:
     """Copy variants for one channel (email, SMS, push) in the brand's voice, checked by the guardrail."""
+    from evals.embedding import CachingEmbedder
     from tools.copy import CopyRequest, OfferFacts, SegmentProfile, generate_copy
     from tools.copy.brand import brand_from_knowledge
+    from tools.copy.grounding import catalogue_from_knowledge, winning_copy
 
     if ctx.model is None:
         raise ToolError("no language model is available to write copy")
     if ctx.state.brand is None:
         ctx.state.brand = brand_from_knowledge(ctx.settings)
+    store = ctx.knowledge()
     offer = OfferFacts(
         product=args.product,
         features=args.features,
@@ -68,8 +71,11 @@ def write_copy(args: CopyArgs, ctx: ToolContext) -> CopyResult:
         segment=SegmentProfile(name="campaign audience", description=args.audience),
         variants=args.variants,
         language=args.language,
+        catalogue=catalogue_from_knowledge(store),
+        past_copy=winning_copy(store, args.channel),
     )
-    return generate_copy(request, ctx.model)
+    # The knowledge base's own embedding model scores brand voice, topic and diversity.
+    return generate_copy(request, ctx.model, embedder=CachingEmbedder(store.embedder.embed))
 
 
 class FeedbackOverview(BaseModel):

@@ -8,15 +8,21 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 
 from agent.cli._params import build
 from agent.cli.output import console, err_console, print_json
 from agent.llm import CallLog, build_chat_model
+from data.errors import MktError
 from data.settings import Settings, load_settings
 from data.workspace import Workspace
+from evals.embedding import CachingEmbedder, default_embedder
+from evals.types import MetricResult
+from knowledge.store import KnowledgeStore
 from tools.copy import (
     BrandVoice,
+    CatalogueItem,
     CopyRequest,
     CopyResult,
     OfferFacts,
@@ -25,6 +31,7 @@ from tools.copy import (
     generate_copy,
 )
 from tools.copy.brand import brand_from_knowledge
+from tools.copy.grounding import catalogue_from_knowledge, winning_copy
 
 ChannelName = Literal["email", "sms", "push", "social", "ads"]
 
@@ -35,24 +42,44 @@ def _brand(settings: Settings, brand_file: Path | None, name: str | None, addres
     return brand_from_knowledge(settings, name, address)
 
 
+def _check_line(check: MetricResult) -> str:
+    if check.skipped:
+        return f"[dim]- {escape(check.metric)}: not run ({escape(check.reason)})[/]"
+    mark = "[green]✓[/]" if check.passed else ("[red]✗[/]" if check.hard else "[yellow]![/]")
+    return f"{mark} {escape(check.metric)}: {escape(check.reason)}"
+
+
 def _show(result: CopyResult) -> None:
+    for note in result.notes:
+        console.print(f"[bold red]{escape(note)}[/]" if not result.sendable else f"[yellow]{escape(note)}[/]")
     for variant in result.variants:
-        body = "\n".join(f"[bold]{part}[/]: {text}" for part, text in variant.parts.items())
+        body = "\n".join(f"[bold]{escape(part)}[/]: {escape(text)}" for part, text in variant.parts.items())
         facts = ", ".join(f"{k}={v}" for k, v in variant.facts_used.items()) or "none"
-        verdict = "[green]passed[/]" if variant.passed else "[red]FAILED[/]: " + "; ".join(variant.failures)
-        notes = "".join(f"\n[yellow]warning[/]: {w}" for w in variant.warnings)
+        if variant.passed:
+            verdict = "[green]sendable: passed every hard check[/]"
+        else:
+            verdict = "[red]NOT SENDABLE[/]: " + escape("; ".join(variant.failures))
+        checks = "\n".join(_check_line(c) for c in variant.checks)
+        notes = "".join(f"\n[yellow]note[/]: {escape(w)}" for w in variant.warnings if "template line" in w)
         console.print(
             Panel(
-                f"{body}\n\n[dim]facts used: {facts}[/]\n{verdict}{notes}",
-                title=f"variant {variant.index} ({variant.attempts} attempt(s), {variant.backend})",
+                f"{body}\n\n[dim]facts used: {escape(facts)}; angle: {escape(variant.angle)}[/]\n"
+                f"{verdict}{notes}\n{checks}",
+                title=f"variant {variant.index} ({variant.backend})",
                 title_align="left",
             ),
             highlight=False,
         )
-    console.print(
-        f"{result.passed}/{len(result.variants)} passed the guardrail; {result.model_calls} model calls, "
-        f"{result.completion_tokens} tokens, {result.seconds:.1f} s"
-    )
+    console.print(escape(result.summary()) + f"; {result.completion_tokens} tokens", highlight=False)
+
+
+def _grounding(settings: Settings, channel: str) -> tuple[list[CatalogueItem], list[str]]:
+    """The catalogue and past winning copy from the knowledge base (empty when it has none)."""
+    try:
+        store = KnowledgeStore.open(settings)
+        return catalogue_from_knowledge(store), winning_copy(store, channel)
+    except MktError:
+        return [], []
 
 
 def copy(
@@ -69,7 +96,7 @@ def copy(
     segment: Annotated[str, typer.Option(help="Segment name, e.g. 'at risk'.")] = "all customers",
     audience: Annotated[str, typer.Option(help="One line on who they are, for the writer.")] = "",
     variants: Annotated[int, typer.Option(help="Number of variants.", min=1, max=10)] = 3,
-    language: Annotated[str, typer.Option(help="ISO 639-1 language code.")] = "en",
+    language: Annotated[str, typer.Option(help="Language of the copy: en or zh.")] = "en",
     brand_file: Annotated[
         Path | None,
         typer.Option(
@@ -79,9 +106,11 @@ def copy(
     brand_name: Annotated[str | None, typer.Option(help="Brand name (default: read from the guide).")] = None,
     postal_address: Annotated[str | None, typer.Option(help="Postal address for email footers.")] = None,
     max_attempts: Annotated[
-        int, typer.Option(help="Tries per variant before it is marked failing.", min=1)
-    ] = 3,
-    voice: Annotated[bool, typer.Option(help="Also score brand-voice similarity and diversity.")] = False,
+        int, typer.Option(help="Rounds of candidates before giving up.", min=1, max=6)
+    ] = 2,
+    voice: Annotated[
+        bool, typer.Option(help="Score brand-voice similarity, topic and diversity (loads the embedder).")
+    ] = True,
     strict: Annotated[
         bool, typer.Option(help="Exit with code 1 when any variant fails the guardrail.")
     ] = False,
@@ -101,6 +130,7 @@ def copy(
         code=code,
         deadline=deadline.date() if deadline else None,
     )
+    catalogue, past_copy = _grounding(settings, channel)
     request = build(
         CopyRequest,
         channel=channel,
@@ -110,15 +140,15 @@ def copy(
         variants=variants,
         language=language,
         max_attempts=max_attempts,
+        catalogue=catalogue,
+        past_copy=past_copy,
     )
     log = CallLog(workspace.runs_dir / "llm_calls.jsonl", secrets=[settings.api_key])
     model = build_chat_model(settings, call_log=log)
-    embedder = None
+    embedder: CachingEmbedder | None = None
     status = err_console.status("loading the model...")
     with status:
         if voice:
-            from evals.embedding import CachingEmbedder, default_embedder
-
             embedder = CachingEmbedder(default_embedder())
         result = generate_copy(request, model, embedder=embedder, progress=lambda msg: status.update(msg))
     if save:

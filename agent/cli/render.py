@@ -336,6 +336,8 @@ def _roi_table(brief: CampaignBrief) -> Table:
 
 
 def _check(check: CopyCheck) -> str:
+    if check.skipped:
+        return f"[dim]- {escape(check.name)}: not run ({escape(check.reason)})[/]"
     if check.passed:
         return f"{OK} {escape(check.name)}"
     mark = FAIL if check.hard else WARN
@@ -346,7 +348,7 @@ def _copy_table(brief: CampaignBrief) -> Table:
     table = _table("Copy variants", ["#", "channel", "copy", "checks"])
     for i, variant in enumerate(brief.copy_variants, 1):
         body = "\n".join(f"[bold]{escape(k)}[/]: {escape(v)}" for k, v in variant.parts.items() if v)
-        verdict = f"{OK} passed" if variant.passed else f"{FAIL} failed"
+        verdict = f"{OK} sendable" if variant.passed else f"{FAIL} NOT SENDABLE"
         checks = "\n".join([verdict, *(_check(c) for c in variant.checks)])
         table.add_row(str(i), escape(variant.channel), body, checks)
     return table

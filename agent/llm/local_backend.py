@@ -115,6 +115,15 @@ def load_local_model(spec: str | None = None) -> LoadedModel:
         return loaded
 
 
+def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
+    """Length of the token prefix every row shares, leaving each row at least one token of its own."""
+    shortest = min(len(r) for r in rows) - 1
+    for i in range(max(shortest, 0)):
+        if any(r[i] != rows[0][i] for r in rows[1:]):
+            return i
+    return max(shortest, 0)
+
+
 class LocalChatModel:
     """Chat with a local ``transformers`` causal LM (loaded lazily on the first call).
 
@@ -222,6 +231,76 @@ class LocalChatModel:
             messages, max_tokens, temperature, started, outcome="ok", answer=result.text, prefill=prefill
         )
         return result
+
+    def chat_batch(
+        self,
+        conversations: Sequence[Sequence[Message]],
+        *,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+    ) -> list[ChatResult]:
+        """Answer several conversations with one batched ``generate`` call.
+
+        The prompt prefix all conversations share (system prompt, worked examples) is encoded once
+        and its key/value cache reused by every row; only each row's own tail is padded and run.
+        """
+        import torch
+        from transformers import DynamicCache
+
+        if not conversations:
+            return []
+        loaded = self.loaded()
+        tokenizer, model = loaded.tokenizer, loaded.model
+        rows = [
+            tokenizer(
+                tokenizer.apply_chat_template(list(c), add_generation_prompt=True, tokenize=False),
+                add_special_tokens=False,
+            )["input_ids"]
+            for c in conversations
+        ]
+        shared = _common_prefix(rows)
+        tails = [row[shared:] for row in rows]
+        width = max(len(t) for t in tails)
+        pad = int(tokenizer.pad_token_id)
+        # Rows are [shared prefix | padding | own tail]: positions follow the attention mask.
+        ids = torch.tensor([rows[0][:shared] + [pad] * (width - len(t)) + t for t in tails])
+        mask = torch.tensor([[1] * shared + [0] * (width - len(t)) + [1] * len(t) for t in tails])
+        kwargs = self.generation_kwargs(max_tokens, temperature)
+        if stop:
+            kwargs.update(stop_strings=list(stop), tokenizer=tokenizer)
+        started = time.perf_counter()
+        try:
+            with torch.inference_mode():
+                cache = DynamicCache()
+                if shared:
+                    model(input_ids=ids[:1, :shared], cache=cache, use_cache=True)
+                    cache.batch_repeat_interleave(len(rows))
+                output = model.generate(
+                    input_ids=ids, attention_mask=mask, cache=cache if shared else None, **kwargs
+                )
+        except (RuntimeError, ValueError) as exc:
+            error = BackendError(f"local model failed: {exc}", backend=self.name, kind="local")
+            self._log(conversations[0], max_tokens, temperature, started, outcome="error", error=str(error))
+            raise error from exc
+        latency = time.perf_counter() - started
+        results: list[ChatResult] = []
+        for row, messages in enumerate(conversations):
+            new = output[row, ids.shape[1] :]
+            text = tokenizer.decode(new, skip_special_tokens=True)
+            for marker in stop or ():
+                text = text.split(marker, 1)[0]
+            result = ChatResult(
+                text=text.strip(),
+                backend=self.name,
+                model=self.model_name,
+                prompt_tokens=len(rows[row]),
+                completion_tokens=int((new != pad).sum()),
+                latency_s=latency,
+            )
+            self._log(messages, max_tokens, temperature, started, outcome="ok", answer=result.text, batch=row)
+            results.append(result)
+        return results
 
     def _log(
         self, messages: Sequence[Message], max_tokens: int, temperature: float, started: float, **extra: Any

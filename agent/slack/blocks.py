@@ -128,21 +128,20 @@ def _roi(brief: CampaignBrief) -> Block:
 
 
 def _check(check: CopyCheck) -> str:
-    hard = getattr(check, "hard", True)
-    mark = "✅" if check.passed else ("❌" if hard else "⚠️")
+    if check.skipped:
+        return f"➖ {escape(check.name)}: not run ({escape(check.reason)})"
+    mark = "✅" if check.passed else ("❌" if check.hard else "⚠️")
     reason = "" if check.passed or not check.reason else f": {escape(check.reason)}"
     return f"{mark} {escape(check.name)}{reason}"
 
 
 def _variant(index: int, variant: CopyVariant) -> list[Block]:
-    verdict = "passed every hard check" if variant.passed else "FAILED a check"
-    parts = "\n".join(f"*{escape(k)}*: {escape(v)}" for k, v in variant.parts.items())
-    checks = " · ".join(
-        ("✅ " if c.passed else "❌ ")
-        + escape(c.name)
-        + ("" if c.passed or not c.reason else f": {escape(c.reason)}")
-        for c in variant.checks
+    verdict = "sendable: passed every hard check" if variant.passed else "NOT SENDABLE: failed a check"
+    parts = "\n".join(
+        f"*{escape(k)}*:\n>" + escape(v).replace("\n", "\n>") if "\n" in v else f"*{escape(k)}*: {escape(v)}"
+        for k, v in variant.parts.items()
     )
+    checks = " · ".join(_check(c) for c in variant.checks)
     value = json.dumps({"channel": variant.channel, "variant": index})
     return [
         section(f"*{escape(variant.channel)} copy, variant {index + 1}* ({verdict})\n{parts}"),
@@ -176,6 +175,14 @@ def brief_blocks(brief: CampaignBrief) -> list[Block]:
         )
     if brief.copy_variants:
         blocks.append({"type": "divider"})
+    for channel in dict.fromkeys(v.channel for v in brief.copy_variants):
+        if not any(v.passed for v in brief.copy_variants if v.channel == channel):
+            blocks.append(
+                section(
+                    f":no_entry: *No sendable {escape(channel)} copy*: no variant passed every check. "
+                    "The best attempt is below with its failed checks; do not send it."
+                )  # fmt: skip
+            )
     for index, variant in enumerate(brief.copy_variants):
         blocks += _variant(index, variant)
     if brief.steps:

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from tools.copy.brand import brand_from_file, brand_from_text
 from tools.copy.generator import check_context, generate_copy
-from tools.copy.models import BrandVoice, CopyRequest, CopyResult, CopyVariant, OfferFacts, SegmentProfile
+from tools.copy.grounding import ground_offer, match_product
+from tools.copy.models import (
+    BrandVoice,
+    CatalogueItem,
+    CopyRequest,
+    CopyResult,
+    CopyVariant,
+    OfferFacts,
+    SegmentProfile,
+)
 
 __all__ = [
     "BrandVoice",
+    "CatalogueItem",
     "CopyRequest",
     "CopyResult",
     "CopyVariant",
@@ -21,4 +31,6 @@ __all__ = [
     "brand_from_text",
     "check_context",
     "generate_copy",
+    "ground_offer",
+    "match_product",
 ]

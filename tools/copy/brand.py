@@ -8,6 +8,9 @@ from pathlib import Path
 
 from data.errors import ToolError
 from data.settings import Settings
+from knowledge.collections import BRAND
+from knowledge.retrieval import retrieve
+from knowledge.store import KnowledgeStore
 from tools.copy.models import BrandVoice
 
 BrandSource = Callable[[], str]
@@ -16,6 +19,12 @@ BrandSource = Callable[[], str]
 BRAND_QUERY = "brand voice, tone, voice examples, do and don't, postal address, channel rules"
 
 _H1 = re.compile(r"^#\s+(.+?)\s*$", re.M)
+_BRAND_FIELD = re.compile(
+    r"^\s*[-*]?\s*\**(?:brand(?: name)?|company|name)\**\s*:\**\s*(.+?)\s*$", re.I | re.M
+)
+_GUIDE_WORDS = r"(?:brand|style|voice|tone)\s+(?:guide(?:lines)?|book|voice|manual)|brand|guide(?:lines)?"
+_TITLE_PREFIX = re.compile(rf"^(?:the\s+)?(?:{_GUIDE_WORDS})\s*[:\-\u2013\u2014|]\s*", re.I)
+_TITLE_SUFFIX = re.compile(rf"\s*[:\-\u2013\u2014|]?\s*(?:{_GUIDE_WORDS})\s*$", re.I)
 _ADDRESS = re.compile(r"postal address\s*:?\s*(.+?)(?=\.\s|\.?\s*$|\n)", re.I | re.M)
 _SECTION = re.compile(r"^##\s+(?P<title>.+?)\s*$", re.M)
 _QUOTED_BULLET = re.compile(r"^\s*[-*]\s*[\"\u201c](.+?)[\"\u201d]\s*$", re.M)
@@ -30,17 +39,35 @@ def _sections(text: str) -> dict[str, str]:
     return found
 
 
+def brand_name(text: str) -> str:
+    """The brand's name: its ``Brand:`` field, else the title without "brand guide" words.
+
+    ``# Brand guide: Cloudline Running`` and ``# Cloudline Running brand guide`` both give
+    ``Cloudline Running``.
+
+    Raises:
+        ToolError: neither a brand field nor a title is there.
+    """
+    field = _BRAND_FIELD.search(text)
+    if field is not None and field.group(1).strip("* "):
+        return field.group(1).strip("* ").strip()
+    heading = _H1.search(text)
+    if heading is None:
+        raise ToolError(
+            "cannot find the brand name (a 'Brand: <name>' line or a '# <Brand> brand guide' title)"
+        )
+    name = _TITLE_SUFFIX.sub("", _TITLE_PREFIX.sub("", heading.group(1).strip())).strip(" :-")
+    if not name:
+        raise ToolError(f"the title '{heading.group(1)}' names no brand: add a 'Brand: <name>' line")
+    return name
+
+
 def brand_from_text(text: str, *, name: str | None = None, postal_address: str | None = None) -> BrandVoice:
     """Read the brand name, voice, voice examples and postal address out of a brand guide."""
     if not text.strip() and not name:
         raise ToolError("the brand guide is empty: give a brand guide with a name and a voice section")
     if name is None:
-        heading = _H1.search(text)
-        if heading is None:
-            raise ToolError(
-                "cannot find the brand name (a '# <Brand> brand guide' heading): pass it explicitly"
-            )
-        name = re.sub(r"\s+brand (?:guide|book|voice)\s*$", "", heading.group(1), flags=re.I).strip()
+        name = brand_name(text)
     if postal_address is None:
         found = _ADDRESS.search(text)
         postal_address = found.group(1).strip() if found else None
@@ -92,10 +119,6 @@ def brand_from_knowledge(
     Raises:
         ToolError: no brand guide has been ingested.
     """
-    from knowledge.collections import BRAND
-    from knowledge.retrieval import retrieve
-    from knowledge.store import KnowledgeStore
-
     store = KnowledgeStore.open(settings)
     if BRAND not in store.names():
         raise ToolError(

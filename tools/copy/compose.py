@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from evals.limits import GSM7_SINGLE, LIMITS
+from data.errors import ToolError
+from evals.limits import GSM7_SINGLE, LIMITS, UCS2_SINGLE
 from evals.metrics.grounding import Facts, extract_claims, is_grounded
 from prompts import Prompt, load_prompt
 from tools.copy.models import BrandVoice, CopyRequest, OfferFacts
@@ -23,7 +26,7 @@ _LABEL = re.compile(
     re.I,
 )
 _PLACEHOLDER = re.compile(r"\[[^\]]*\]|<[^>]*>|#\w+|@\w+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f])")
 _TRAILING = re.compile(r"[\s,;:\-]+$|\s+\b(?:and|or|the|a|an|to|for|with|of|in|on|your|our)$", re.I)
 _ASCII = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
@@ -66,13 +69,14 @@ def _calm(sentence: str) -> str:
         w.capitalize() if len(w) > 3 and w.isupper() and w.strip(".,") not in _ALLOWED_CAPS else w
         for w in sentence.split()
     ]
-    return " ".join(words).replace("!", ".").replace("..", ".")
+    return re.sub(r"\.{2,}", ".", " ".join(words).replace("!", "."))
 
 
 def _fit(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
-    cut = text[: max_chars + 1].rsplit(" ", 1)[0]
+    cut = text[: max_chars + 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else cut[:max_chars]  # no spaces: Chinese, Japanese
     while True:
         trimmed = _TRAILING.sub("", cut)
         if trimmed == cut:
@@ -138,9 +142,26 @@ class OfferLine:
     facts: dict[str, str]
 
 
-def offer_lines(offer: OfferFacts, templates: Prompt, *, short: bool = False) -> list[OfferLine]:
+def language_templates(language: str, templates: Prompt | None = None) -> dict[str, Any]:
+    """The fixed copy of ``language`` from ``prompts/copy_templates.yaml`` (``ToolError`` if absent)."""
+    known: dict[str, dict[str, Any]] = (templates or load_prompt("copy_templates")).raw("languages")
+    if language not in known:
+        raise ToolError(
+            f"no copy templates for language '{language}': use one of {', '.join(sorted(known))} "
+            "or add it to prompts/copy_templates.yaml"
+        )
+    return known[language]
+
+
+def _date(value: date, pattern: str) -> str:
+    return pattern.format(
+        year=value.year, month=value.month, day=value.day, month_name=f"{value:%B}", month_abbr=f"{value:%b}"
+    )
+
+
+def offer_lines(offer: OfferFacts, tpl: dict[str, Any], *, short: bool = False) -> list[OfferLine]:
     """Offer sentences from the most to the least complete (callers take the first that fits)."""
-    pieces = templates.raw("offer")
+    pieces = tpl["offer"]
     base = {"product": offer.product}
     if offer.discount:
         lead = pieces["with_discount"].format(discount=offer.discount, product=offer.product)
@@ -153,9 +174,9 @@ def offer_lines(offer: OfferFacts, templates: Prompt, *, short: bool = False) ->
         optional.append(("price", price, pieces["price"].format(price=price)))
     if offer.code:
         optional.append(("code", offer.code, pieces["code"].format(code=offer.code)))
-    deadline = offer.deadline_text(short=short)
-    if deadline:
+    if offer.deadline is not None:
         key = "deadline_short" if short else "deadline"
+        deadline = _date(offer.deadline, tpl["date_short" if short else "date"])
         optional.append(("deadline", deadline, pieces[key].format(**{key: deadline})))
     out: list[OfferLine] = []
     # Drop optional pieces from the least important (price) to the most (code, deadline).
@@ -174,13 +195,19 @@ def _first_fit(candidates: list[OfferLine], suffix: str, limit: int) -> OfferLin
     return OfferLine(_fit(last.text, max(limit - len(suffix), 10)), last.facts)
 
 
+def _sentence(text: str, end: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith((".", "?", "!", "。", "？", "！")) else text + end
+
+
 def assemble(
     request: CopyRequest, lines: dict[str, str], variant: int, templates: Prompt | None = None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The channel's parts around the model's ``lines``, and the offer facts they state."""
-    tpl = templates or load_prompt("copy_templates")
-    ctas: list[str] = list(tpl.raw("ctas"))
+    tpl = language_templates(request.language, templates)
+    ctas: list[str] = list(tpl["ctas"])
     cta = ctas[variant % len(ctas)]
+    end, space = str(tpl["end"]), str(tpl["space"])
     offer, brand = request.offer, request.brand
     full = offer_lines(offer, tpl)
     short = offer_lines(offer, tpl, short=True)
@@ -191,48 +218,48 @@ def assemble(
             x
             for x in (
                 _greeting(request, tpl),
-                lines.get("opening", ""),
-                f"{offer_line.text}.",
-                f"{cta}.",
+                _sentence(lines.get("opening", ""), end),
+                f"{offer_line.text}{end}",
+                f"{cta}{end}",
                 _email_footer(brand, tpl),
             )
             if x
         )
-        pre = _first_fit(short, ".", LIMITS[("email", "preheader")])
-        parts = {"subject": lines.get("subject", ""), "preheader": f"{pre.text}.", "body": body}
+        pre = _first_fit(short, end, LIMITS[("email", "preheader")])
+        parts = {"subject": lines.get("subject", ""), "preheader": f"{pre.text}{end}", "body": body}
         return parts, {**pre.facts, **offer_line.facts}
     if channel == "sms":
-        opt_out = tpl.raw("compliance")["sms_opt_out"]
-        head, tail = f"{brand.name}:", f"{cta}. {opt_out}."
+        opt_out = tpl["compliance"]["sms_opt_out"]
+        head, tail = f"{brand.name}:", f"{cta}{end}{space}{opt_out}{end}"
+        limit = GSM7_SINGLE if request.language == "en" else UCS2_SINGLE
         fixed = len(head) + len(tail) + 3  # spaces and the offer's full stop
         # The offer's facts come first; the model's hook gets what room is left, or is left out.
-        line = _first_fit(short, "", GSM7_SINGLE - fixed)
-        room = GSM7_SINGLE - fixed - len(line.text) - 1
-        hook = lines.get("hook", "").strip()
-        if hook and not hook.endswith((".", "?")):
-            hook += "."
+        line = _first_fit(short, "", limit - fixed)
+        room = limit - fixed - len(line.text) - 1
+        hook = _sentence(lines.get("hook", ""), end)
         hook = hook if len(hook) <= room else ""  # a cut-off sentence reads worse than none
-        text = " ".join(x for x in (head, hook, f"{line.text}.", tail) if x)
+        text = " ".join(x for x in (head, hook, f"{line.text}{end}", tail) if x)
         return {"text": text}, line.facts
     if channel == "push":
-        line = _first_fit(short, f". {cta}.", LIMITS[("push", "body")])
-        return {"title": lines.get("title", ""), "body": f"{line.text}. {cta}."}, line.facts
+        line = _first_fit(short, f"{end}{space}{cta}{end}", LIMITS[("push", "body")])
+        return {"title": lines.get("title", ""), "body": f"{line.text}{end}{space}{cta}{end}"}, line.facts
     if channel == "ads":
-        line = _first_fit(short, f". {cta}.", LIMITS[("ads", "description")])
-        return {"headline": lines.get("headline", ""), "description": f"{line.text}. {cta}."}, line.facts
-    opening = lines.get("opening", "")
+        line = _first_fit(short, f"{end}{space}{cta}{end}", LIMITS[("ads", "description")])
+        parts = {"headline": lines.get("headline", ""), "description": f"{line.text}{end}{space}{cta}{end}"}
+        return parts, line.facts
+    opening = _sentence(lines.get("opening", ""), end)
     budget = LIMITS[("social", "text")] - len(opening) - 2
-    line = _first_fit(full, f". {cta}.", budget)
-    return {"text": f"{opening}\n\n{line.text}. {cta}.".strip()}, line.facts
+    line = _first_fit(full, f"{end}{space}{cta}{end}", budget)
+    return {"text": f"{opening}\n\n{line.text}{end}{space}{cta}{end}".strip()}, line.facts
 
 
-def _greeting(request: CopyRequest, tpl: Prompt) -> str:
-    name = "{{first_name}}" if "first_name" in request.personalization_fields else "there"
-    return tpl.render("greeting", first_name=name)
+def _greeting(request: CopyRequest, tpl: dict[str, Any]) -> str:
+    name = "{{first_name}}" if "first_name" in request.personalization_fields else tpl["greeting_nameless"]
+    return str(tpl["greeting"]).format(first_name=name)
 
 
-def _email_footer(brand: BrandVoice, tpl: Prompt) -> str:
-    template: str = tpl.raw("compliance")["email_footer"]
+def _email_footer(brand: BrandVoice, tpl: dict[str, Any]) -> str:
+    template: str = tpl["compliance"]["email_footer"]
     address = brand.postal_address or ""
     footer = template.format(brand=brand.name, unsubscribe="{{unsubscribe_url}}", postal_address=address)
     return footer.strip()

@@ -1,122 +1,226 @@
-"""The copy generator: model-written lines, code-assembled parts, and the guardrail on every variant.
+"""The copy generator: candidates per line, assembled in code, checked by the guardrail, then chosen.
 
-For each variant: write each creative line with a tight prompt (a different angle per variant),
-assemble the channel's parts in code, then run ``evals.checks.check_copy``. A variant that fails
-is rewritten with the failures fed back (sampling instead of greedy decoding), at most
-``max_attempts`` times; one that still fails is returned with ``passed=False`` and its reasons.
+1. Ground the offer: the product name (and, when none are given, its facts) from the catalogue.
+2. For each creative slot, one candidate per angle in one batched model call (greedy in round
+   one, sampled with the earlier failures fed back in later rounds), cleaned and screened.
+3. Assemble every candidate into a channel-ready draft and run ``evals.checks.check_copy``.
+4. Rank the drafts that pass by brand-voice similarity of their lines (minus soft warnings) and
+   keep the best ones that really differ (another angle, other words).
+5. Slots the model could not fill get the brand's template line for the angle (said in the notes).
+   If nothing passes, the best attempt is returned with ``passed=False`` and its failed checks.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 from evals.checks import check_copy
 from evals.embedding import Embedder
-from evals.metrics.grounding import Facts, offer_facts
+from evals.metrics.brand_voice import voice_similarity
+from evals.metrics.grounding import offer_facts
 from evals.types import CheckContext, CheckReport, CopyDraft
-from prompts import Prompt, load_prompt
-from tools.chat_model import ChatModel, Message
-from tools.copy.compose import CHANNEL_LINES, CleanLine, LineSpec, assemble, clean_line
+from tools.chat_model import ChatModel
+from tools.copy.candidates import Line, Writer
+from tools.copy.compose import CHANNEL_LINES, assemble, language_templates
+from tools.copy.grounding import ground_offer
 from tools.copy.models import CopyRequest, CopyResult, CopyVariant
+from tools.copy.screen import known_words
 
 Checker = Callable[..., CheckReport]
 Progress = Callable[[str], None]
 
-LANGUAGE_NAMES = {
-    "en": "English",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "nl": "Dutch",
-}
-RETRY_TEMPERATURE = 0.7
+RETRY_TEMPERATURE = 0.8
+MAX_WORD_OVERLAP = 0.5
+MIN_TOPIC_SIMILARITY = 0.2
 
 
 def check_context(request: CopyRequest) -> CheckContext:
-    """What the guardrail checks a variant against: the offer, the brand and the audience."""
+    """What the guardrail checks a variant against: the offer, the catalogue, the brand and the audience."""
+    product = next((item for item in request.catalogue if item.name == request.offer.product), None)
+    categories = sorted({item.category for item in request.catalogue if item.category})
     return CheckContext(
         offer=request.offer.as_context(),
         brand=request.brand.name,
         postal_address=request.brand.postal_address,
         brand_examples=request.brand.examples,
+        catalogue=[item.name for item in request.catalogue] + categories,
+        product_description=product.description if product is not None else request.offer.features,
         personalization_fields=request.personalization_fields,
         segment=request.segment.name,
         language=request.language,
     )
 
 
-class _Writer:
-    """Builds the prompts for one request and asks the model for each line."""
+@dataclass
+class Candidate:
+    """One assembled draft: the lines it uses, its parts, the facts it states and its check."""
 
-    def __init__(self, request: CopyRequest, model: ChatModel, facts: Facts) -> None:
+    lines: dict[str, Line]
+    parts: dict[str, str]
+    facts_used: dict[str, str]
+    report: CheckReport
+    score: float = 0.0
+    topic: float | None = None
+
+    @property
+    def angle(self) -> str:
+        """The angle of its first line (lines of one draft share an angle where they can)."""
+        return next(iter(self.lines.values())).angle
+
+    @property
+    def failures(self) -> list[str]:
+        """Screen problems of its lines, then the guardrail's failures."""
+        screened = [f"{line.part}: {p}" for line in self.lines.values() for p in line.problems]
+        if self.topic is not None and self.topic < MIN_TOPIC_SIMILARITY:
+            screened.append(
+                f"off-topic: the lines are far from the offer and the product (similarity {self.topic:.2f})"
+            )
+        return screened + self.report.failures
+
+    @property
+    def passed(self) -> bool:
+        """No screen problem and every hard check passed."""
+        return not self.failures
+
+    def words(self) -> set[str]:
+        """The content words of its model-written lines."""
+        text = " ".join(line.text for line in self.lines.values()).lower()
+        return {w for w in re.findall(r"\w+", text) if len(w) > 3}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def _distinct(candidate: Candidate, chosen: Sequence[Candidate], new_angle: bool, ignore: set[str]) -> bool:
+    for other in chosen:
+        if new_angle and other.angle == candidate.angle:
+            return False
+        same = any(candidate.lines[p].text.lower() == other.lines[p].text.lower() for p in candidate.lines)
+        if same or _overlap(candidate.words() - ignore, other.words() - ignore) > MAX_WORD_OVERLAP:
+            return False
+    return True
+
+
+def choose(pool: Sequence[Candidate], n: int, ignore: frozenset[str] = frozenset()) -> list[Candidate]:
+    """The best ``n`` passing candidates that differ: other angles first, then other words.
+
+    ``ignore``: words that do not make lines differ (the product's and the brand's names).
+    """
+    ranked = sorted((c for c in pool if c.passed), key=lambda c: -c.score)
+    chosen: list[Candidate] = []
+    for new_angle in (True, False):
+        for candidate in ranked:
+            if (
+                len(chosen) < n
+                and candidate not in chosen
+                and _distinct(candidate, chosen, new_angle, set(ignore))
+            ):
+                chosen.append(candidate)
+    return chosen
+
+
+class _Run:
+    """One request's state: the writer, the checker and every candidate written so far."""
+
+    def __init__(
+        self, request: CopyRequest, model: ChatModel, embedder: Embedder | None, checker: Checker
+    ) -> None:
         self.request = request
-        self.model = model
-        self.facts = facts
-        self.prompt: Prompt = load_prompt("copy")
-        self.labels: dict[str, str] = load_prompt("copy_templates").raw("labels")
-        self.calls = 0
-        self.tokens = 0
-        self.backend = ""
-        self.model_name = ""
+        self.context = check_context(request)
+        self.facts = offer_facts(self.context)
+        templates = language_templates(request.language)
+        names = [request.offer.product, request.brand.name, *(i.name for i in request.catalogue)]
+        self.writer = Writer(request, model, self.facts, templates, known_words(names))
+        self.embedder = embedder
+        self.checker = checker
+        self.specs = CHANNEL_LINES[request.channel]
+        self.pool: list[Candidate] = []
+        self.notes: list[str] = []
 
-    def _task(self, spec: LineSpec, angle: str, offer_product: str, features: str, audience: str) -> str:
-        kind = self.prompt.raw("kinds")[spec.kind]
-        instruction = kind["instruction"].format(label=self.labels[spec.label], words=spec.words)
-        return self.prompt.render(
-            "task",
-            instruction=instruction,
-            product=offer_product,
-            features=features,
-            audience=audience,
-            angle=angle,
+    def draft(self, lines: dict[str, Line], index: int, siblings: Sequence[CopyDraft] = ()) -> Candidate:
+        parts, used = assemble(self.request, {p: line.text for p, line in lines.items()}, index)
+        draft = CopyDraft(channel=self.request.channel, parts=parts, language=self.request.language)
+        report = self.checker(
+            draft, self.context, embedder=self.embedder, siblings=siblings, facts=self.facts
+        )
+        return Candidate(lines, parts, used, report)
+
+    def round(self, temperature: float, feedback: str | None) -> None:
+        """Write one candidate per angle for every slot, then assemble and check each draft."""
+        angles = list(self.writer.angles().items())
+        per_slot = {s.part: self.writer.lines(s, angles, temperature, feedback) for s in self.specs}
+        for i in range(len(angles)):
+            lines = {part: found[i] for part, found in per_slot.items()}
+            # A slot whose line is unusable borrows a usable one of another angle, if there is one.
+            for part, line in list(lines.items()):
+                if line.problems:
+                    usable = [x for x in per_slot[part] if not x.problems]
+                    lines[part] = usable[i % len(usable)] if usable else line
+            self.pool.append(self.draft(lines, 0))
+
+    def templates(self) -> None:
+        """Drafts from the brand's template lines per angle: all slots, and only the unusable ones."""
+        for angle in self.writer.angles():
+            own = {
+                spec.part: [c.lines[spec.part] for c in self.pool if c.lines[spec.part].angle == angle]
+                for spec in self.specs
+            }
+            fixed = {spec.part: self.writer.template_line(spec, angle) for spec in self.specs}
+            mixed = {part: next((x for x in own[part] if not x.problems), fixed[part]) for part in fixed}
+            self.pool.append(self.draft(fixed, 0))
+            if mixed != fixed and len(self.specs) > 1:
+                self.pool.append(self.draft(mixed, 0))
+
+    def score(self) -> None:
+        """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning.
+
+        With an embedder, lines far from the offer (product, its facts, the brand's examples) are
+        marked off-topic.
+        """
+        examples = self.request.brand.examples
+        offer = self.request.offer
+        topic = [f"{offer.product}. {offer.features or ''}".strip(), *examples]
+        texts = [" ".join(line.text for line in c.lines.values()) for c in self.pool]
+        sims = [0.0] * len(texts)
+        if self.embedder is not None:
+            sims = voice_similarity(texts, examples, self.embedder) if examples else sims
+            for candidate, value in zip(
+                self.pool, voice_similarity(texts, topic, self.embedder), strict=True
+            ):
+                candidate.topic = value
+        for candidate, sim in zip(self.pool, sims, strict=True):
+            template = any(line.template for line in candidate.lines.values())
+            candidate.score = sim - 0.05 * len(candidate.report.warnings) - (0.5 if template else 0.0)
+
+    def feedback(self) -> str:
+        failed = [c for c in self.pool if not c.passed][-4:]
+        return "\n".join(
+            f'- "{" / ".join(line.text or line.raw for line in c.lines.values())}": {c.failures[0]}'
+            for c in failed
         )
 
-    def messages(
-        self, spec: LineSpec, angle: str, previous: str | None, feedback: str | None
-    ) -> list[Message]:
-        """System prompt, worked examples, then this line's task (and the last failures, if any)."""
-        req = self.request
-        language = LANGUAGE_NAMES.get(req.language, req.language)
-        system = self.prompt.render("system", brand=req.brand.name, voice=req.brand.voice, language=language)
-        out: list[Message] = [{"role": "system", "content": system}]
-        for shot in self.prompt.raw("shots")[spec.kind]:
-            out.append({"role": "user", "content": shot["user"]})
-            out.append({"role": "assistant", "content": shot["assistant"]})
-        features = f" ({req.offer.features})" if req.offer.features else ""
-        task = self._task(spec, angle, req.offer.product, features, req.segment.audience())
-        if previous is not None and feedback:
-            task += "\n" + self.prompt.render("retry", previous=previous, feedback=feedback)
-        out.append({"role": "user", "content": task})
-        return out
 
-    def line(
-        self, spec: LineSpec, angle: str, temperature: float, previous: str | None, feedback: str | None
-    ) -> tuple[str, CleanLine]:
-        """One line from the model: the raw answer and its cleaned form."""
-        kind: dict[str, Any] = self.prompt.raw("kinds")[spec.kind]
-        result = self.model.chat(
-            self.messages(spec, angle, previous, feedback),
-            max_tokens=int(kind["max_tokens"]),
-            temperature=temperature,
-            stop=list(kind.get("stop") or []),
-        )
-        self.calls += 1
-        self.tokens += result.completion_tokens
-        self.backend, self.model_name = result.backend, result.model
-        return result.text.strip(), clean_line(result.text, spec, self.facts)
-
-
-def _problems(cleaned: dict[str, CleanLine], others: Sequence[dict[str, str]]) -> list[str]:
-    found = [f"{part}: dropped {why}" for part, line in cleaned.items() for why in line.dropped]
-    lines = {part: line.text for part, line in cleaned.items()}
-    found += [f"the model wrote no usable {part}" for part, text in lines.items() if not text]
-    for part, text in lines.items():
-        if text and any(o.get(part, "").lower() == text.lower() for o in others):
-            found.append(f"the {part} repeats another variant's; write a different one")
-    return found
+def _variant(index: int, c: Candidate, attempts: int, writer: Writer) -> CopyVariant:
+    templated = [p for p, line in c.lines.items() if line.template]
+    notes = [f"the {p} is the brand's template line (no model line passed)" for p in templated]
+    return CopyVariant(
+        index=index,
+        parts=c.parts,
+        facts_used=c.facts_used,
+        passed=c.passed,
+        failures=c.failures,
+        warnings=[*notes, *c.report.warnings],
+        checks=c.report.results,
+        attempts=attempts,
+        backend=writer.backend,
+        model=writer.model_name,
+        angle=c.angle,
+        score=round(c.score, 4),
+    )
 
 
 def generate_copy(
@@ -127,56 +231,50 @@ def generate_copy(
     checker: Checker = check_copy,
     progress: Progress | None = None,
 ) -> CopyResult:
-    """Write ``request.variants`` variants, each checked by the guardrail before it is returned."""
+    """Write candidates, check them all, and return the best ``request.variants`` that differ."""
     started = time.perf_counter()
-    context = check_context(request)
-    facts = offer_facts(context)
-    writer = _Writer(request, model, facts)
-    angles: list[str] = list(writer.prompt.raw("angles"))
-    specs = CHANNEL_LINES[request.channel]
-    variants: list[CopyVariant] = []
-    accepted: list[CopyDraft] = []
-    for index in range(request.variants):
-        angle = angles[index % len(angles)]
-        previous: dict[str, str] = {}
-        feedback: str | None = None
-        for attempt in range(1, request.max_attempts + 1):
-            if progress is not None:
-                progress(f"variant {index + 1}/{request.variants}, attempt {attempt}")
-            temperature = 0.0 if attempt == 1 else RETRY_TEMPERATURE
-            answers = {
-                s.part: writer.line(s, angle, temperature, previous.get(s.part), feedback) for s in specs
-            }
-            cleaned = {part: clean for part, (_, clean) in answers.items()}
-            parts, used = assemble(request, {part: c.text for part, c in cleaned.items()}, index)
-            draft = CopyDraft(channel=request.channel, parts=parts, language=request.language)
-            report = checker(draft, context, embedder=embedder, siblings=accepted, facts=facts)
-            failures = _problems(cleaned, [v.parts for v in variants]) + report.failures
-            previous = {part: raw for part, (raw, _) in answers.items()}
-            feedback = "\n".join(f"- {f}" for f in failures)
-            if not failures or attempt == request.max_attempts:
-                break
-        variant = CopyVariant(
-            index=index + 1,
-            parts=parts,
-            facts_used=used,
-            passed=not failures,
-            failures=failures,
-            warnings=report.warnings,
-            checks=report.results,
-            attempts=attempt,
-            backend=writer.backend,
-            model=writer.model_name,
+    request = request.model_copy(update={"offer": ground_offer(request.offer, request.catalogue)})
+    run = _Run(request, model, embedder, checker)
+    rounds = 0
+    for rounds in range(1, request.max_attempts + 1):
+        if progress is not None:
+            progress(f"{request.channel} candidates, round {rounds}/{request.max_attempts}")
+        run.round(0.0 if rounds == 1 else RETRY_TEMPERATURE, run.feedback() if rounds > 1 else None)
+        run.score()
+        if len(choose(run.pool, request.variants, run.writer.known)) >= request.variants:
+            break
+    if len(choose(run.pool, request.variants, run.writer.known)) < request.variants:
+        run.templates()
+        run.score()
+    chosen = choose(run.pool, request.variants, run.writer.known)
+    notes = list(run.notes)
+    if not chosen:
+        best = min(run.pool, key=lambda c: (len(c.failures), -c.score))
+        chosen = [best]
+        notes.append(
+            f"no {request.channel} candidate passed every check ({len(run.pool)} tried): the best attempt "
+            "is shown with its failed checks; do not send it"
         )
-        variants.append(variant)
-        if variant.passed:
-            accepted.append(draft)
+    elif len(chosen) < request.variants:
+        notes.append(f"only {len(chosen)} of {request.variants} {request.channel} variants passed and differ")
+    # Final drafts: each with its own call to action, checked against all the others for diversity.
+    parts = [assemble(request, {p: x.text for p, x in c.lines.items()}, i)[0] for i, c in enumerate(chosen)]
+    finals: list[Candidate] = []
+    for i, c in enumerate(chosen):
+        siblings = [CopyDraft(channel=request.channel, parts=p) for j, p in enumerate(parts) if j != i]
+        final = run.draft(c.lines, i, siblings) if c.passed else c
+        final.score, final.topic = c.score, c.topic
+        finals.append(final if final.passed or not c.passed else c)
+    variants = [_variant(i + 1, c, rounds, run.writer) for i, c in enumerate(finals)]
     return CopyResult(
         channel=request.channel,
         language=request.language,
         variants=variants,
         passed=sum(v.passed for v in variants),
-        model_calls=writer.calls,
-        completion_tokens=writer.tokens,
+        model_calls=run.writer.calls,
+        completion_tokens=run.writer.tokens,
         seconds=time.perf_counter() - started,
+        requested=request.variants,
+        candidates=len(run.pool),
+        notes=notes,
     )

@@ -79,6 +79,15 @@ class BrandVoice(BaseModel):
     postal_address: str | None = Field(default=None, description="Required in every email footer.")
 
 
+class CatalogueItem(BaseModel):
+    """One product of the catalogue (knowledge ``products`` collection or ``products.csv``)."""
+
+    name: str = Field(min_length=1)
+    category: str = ""
+    description: str = Field(default="", description="Short facts, e.g. 'aggressive grip, rock plate'.")
+    price: float | None = Field(default=None, ge=0)
+
+
 class CopyRequest(BaseModel):
     """Everything the copy generator needs for one request."""
 
@@ -88,8 +97,15 @@ class CopyRequest(BaseModel):
     segment: SegmentProfile = Field(default_factory=SegmentProfile)
     variants: int = Field(default=3, ge=1, le=10)
     language: str = Field(default="en", description="ISO 639-1 code of the copy's language.")
-    max_attempts: int = Field(default=3, ge=1, le=6, description="Tries per variant before giving up.")
+    max_attempts: int = Field(default=2, ge=1, le=6, description="Rounds of candidates before giving up.")
     personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
+    catalogue: list[CatalogueItem] = Field(
+        default_factory=list,
+        description="Known products: the offer's product is matched here for its name and facts.",
+    )
+    past_copy: list[str] = Field(
+        default_factory=list, description="Past winning copy (A/B winners), shown to the model as examples."
+    )
 
 
 class CopyVariant(BaseModel):
@@ -105,6 +121,8 @@ class CopyVariant(BaseModel):
     attempts: int
     backend: str
     model: str
+    angle: str = Field(default="", description="The angle its lines were written from.")
+    score: float | None = Field(default=None, description="Ranking score (brand voice, minus warnings).")
 
     def text(self) -> str:
         """All parts, one per line."""
@@ -121,10 +139,23 @@ class CopyResult(BaseModel):
     model_calls: int
     completion_tokens: int
     seconds: float
+    requested: int = Field(default=0, description="Variants asked for.")
+    candidates: int = Field(default=0, description="Candidate drafts written and checked.")
+    notes: list[str] = Field(default_factory=list, description="What could not be done, in plain words.")
+
+    @property
+    def sendable(self) -> list[CopyVariant]:
+        """The variants that passed every hard check (the only ones to send)."""
+        return [v for v in self.variants if v.passed]
 
     def summary(self) -> str:
         """Key numbers in one line."""
+        if not self.sendable:
+            return (
+                f"no {self.channel} copy passed every check ({self.candidates} candidates, "
+                f"{self.seconds:.1f} s): the best attempt is shown with its failed checks; do not send it"
+            )
         return (
-            f"{self.passed}/{len(self.variants)} {self.channel} variants passed every check "
-            f"({self.model_calls} model calls, {self.seconds:.1f} s)"
+            f"{self.passed}/{self.requested or len(self.variants)} {self.channel} variants passed every "
+            f"check ({self.candidates} candidates, {self.model_calls} model calls, {self.seconds:.1f} s)"
         )
