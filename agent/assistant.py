@@ -174,6 +174,8 @@ class Assistant:
             if on_event is not None:
                 on_event(event)
 
+        emit(StepEvent("turn", {"session": session.id, "turn": session.turns}))
+
         context = ToolContext(
             settings=self.settings,
             workspace=self.workspace,

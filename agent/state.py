@@ -13,16 +13,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import BaseModel, Field
 
 from agent.campaign.brief import CampaignBrief
 from agent.campaign.request import CampaignRequest
 from tools.audience.models import AudienceSelection
-from tools.channel.plan import ChannelPlan
+from tools.channel.models import ChannelPlan
 from tools.copy.models import BrandVoice
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class FollowUpMemory(BaseModel):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,8 +25,10 @@ from agent.state import ConversationState
 from data.errors import MktError, ToolError
 from data.settings import Settings
 from data.workspace import Workspace
-from knowledge.store import KnowledgeStore
 from tools.chat_model import ChatModel
+
+if TYPE_CHECKING:
+    from knowledge.store import KnowledgeStore
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ class ToolContext:
         return self.output_dir or self.workspace.runs_dir
 
     def knowledge(self) -> KnowledgeStore:
-        """The knowledge store, opened on first use."""
+        """The knowledge store, opened on first use (chromadb loads only for turns that search)."""
         if self._store is None:
+            from knowledge.store import KnowledgeStore
+
             self._store = KnowledgeStore.open(self.settings)
         return self._store
 

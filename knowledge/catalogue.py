@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from knowledge.collections import PRODUCTS
-from knowledge.store import KnowledgeStore
+
+if TYPE_CHECKING:
+    from knowledge.store import KnowledgeStore
 
 
 def product_names(store: KnowledgeStore) -> dict[str, str]:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from data.errors import ToolError
-from knowledge.store import KnowledgeStore
+
+if TYPE_CHECKING:
+    from knowledge.store import KnowledgeStore
 
 Where = dict[str, Any]
 

@@ -145,7 +145,9 @@ def test_channel_without_history_and_without_any_history(sample_data: GeneratedD
         choose_channels(bare, ChannelParams())
     # No engagement history at all (a shop that loaded its orders alone): typical costs, said so.
     assumed = choose_channels(bare, ChannelParams(value=50.0))
-    assert any(n.startswith("email: no engagement history, so a typical cost of 0.005") for n in assumed.notes)
+    assert any(
+        n.startswith("email: no engagement history, so a typical cost of 0.005") for n in assumed.notes
+    )
     with pytest.raises(ToolError, match="no channel has a known cost"):  # history, but none for push
         choose_channels(con, ChannelParams(channels=["push"]))
     prior_only = choose_channels(bare, ChannelParams(value=50.0, costs={"email": 0.01, "ads": 5.0}))

@@ -70,5 +70,7 @@ def test_no_module_imports_a_layer_above_its_own(path: Path) -> None:
 
 
 def test_the_checker_sees_function_local_and_importlib_imports() -> None:
-    tree = ast.parse("def f():\n    from agent.loop import run\n    importlib.import_module('agent.cli.main')\n")
+    tree = ast.parse(
+        "def f():\n    from agent.loop import run\n    importlib.import_module('agent.cli.main')\n"
+    )
     assert [name for _, name in imported(tree)] == ["agent.loop", "agent.cli.main"]

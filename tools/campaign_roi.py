@@ -10,8 +10,7 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from data.errors import ToolError
-from tools.channel.plan import ChannelPlan
-from tools.roi import RoiForecastParams, forecast_roi
+from tools.channel.models import ChannelPlan
 
 
 class CampaignRoiParams(BaseModel):
@@ -61,6 +60,8 @@ def campaign_roi(
     Raises:
         ToolError: there is no channel plan.
     """
+    from tools.roi import RoiForecastParams, forecast_roi  # scipy: loaded when a forecast runs
+
     if not plans:
         raise ToolError("no channel plan yet: choose the channels first")
     keep = 1 - (params.discount_percent or 0.0) / 100

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from tools.audience.models import AudienceSummary
 from tools.campaign_roi import RoiForecast
-from tools.channel.plan import ChannelPlan
+from tools.channel.models import ChannelPlan
 
 __all__ = [
     "AudienceSummary",

@@ -23,7 +23,8 @@ from tools.audience import (
     select_audience,
 )
 from tools.campaign_roi import CampaignRoiParams, RoiForecast, campaign_roi
-from tools.channel.plan import ChannelOverview, plan_channels, plot_channel_value
+from tools.channel.models import ChannelOverview
+from tools.channel.plan import plan_channels, plot_channel_value
 
 
 @tool("select_audience", AudienceParams)

@@ -10,8 +10,9 @@ client or ``transformers``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from data.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from agent.llm.breaker import CircuitBreaker
@@ -69,8 +70,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """The named backend, factory or type, imported on first use."""
-    if name not in _WHERE:
-        raise AttributeError(f"module 'agent.llm' has no attribute {name!r}")
-    return getattr(importlib.import_module(_WHERE[name]), name)
+__getattr__ = lazy_attributes(__name__, _WHERE)

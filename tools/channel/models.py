@@ -98,3 +98,49 @@ class UpdateResult(BaseModel):
     cells: list[ChannelEstimate]
     segments: list[str]
     notes: list[str] = Field(default_factory=list)
+
+
+class ChannelPlan(BaseModel):
+    """One channel of the mix, with the numbers behind the choice."""
+
+    channel: str
+    recipients: int
+    conversion_rate: float = Field(description="Posterior mean P(convert | sent) for this audience.")
+    conversion_interval: tuple[float, float] = Field(description="90% credible interval of the rate.")
+    cost_per_message: float
+    value_per_conversion: float
+    expected_value_per_message: float
+    reachable: int = Field(description="Audience members who consent to this channel.")
+    reason: str
+
+
+class ChannelOverview(BaseModel):
+    """The channel mix for the audience, with the numbers behind each choice."""
+
+    channels: list[ChannelPlan]
+    spend: float
+    budget: float | None
+    not_contacted: int
+    expected_conversions: float
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def best(self) -> ChannelPlan | None:
+        """The channel that pays most per send (None when no channel was considered)."""
+        return max(self.channels, key=lambda c: c.expected_value_per_message, default=None)
+
+    def summary(self) -> str:
+        """Key numbers in one line."""
+        mix = ", ".join(f"{c.channel} {c.recipients:,}" for c in self.channels) or "nobody"
+        cap = f" of {self.budget:,.0f}" if self.budget is not None else ""
+        best = self.best
+        lead = (
+            f"best channel: {best.channel} (P(convert) {best.conversion_rate:.2%}, "
+            f"expected value {best.expected_value_per_message:,.3f} per send); "
+            if best is not None
+            else ""
+        )
+        return (
+            f"{lead}send to {mix}; spend {self.spend:,.2f}{cap}; "
+            f"{self.expected_conversions:,.1f} expected conversions"
+        )

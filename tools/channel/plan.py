@@ -7,60 +7,12 @@ from typing import Literal
 
 import duckdb
 import numpy as np
-from pydantic import BaseModel, Field
 
 from tools.audience.models import AUDIENCE_SEGMENT, AudienceSelection
-from tools.channel.models import ChannelEstimate, ChannelParams
-from tools.channel.select import choose_channels
+from tools.channel.models import ChannelEstimate, ChannelOverview, ChannelParams, ChannelPlan
 from tools.plotting import png_figure
 
 PlanChannel = Literal["email", "sms", "push", "social", "ads"]
-
-
-class ChannelPlan(BaseModel):
-    """One channel of the mix, with the numbers behind the choice."""
-
-    channel: str
-    recipients: int
-    conversion_rate: float = Field(description="Posterior mean P(convert | sent) for this audience.")
-    conversion_interval: tuple[float, float] = Field(description="90% credible interval of the rate.")
-    cost_per_message: float
-    value_per_conversion: float
-    expected_value_per_message: float
-    reachable: int = Field(description="Audience members who consent to this channel.")
-    reason: str
-
-
-class ChannelOverview(BaseModel):
-    """The channel mix for the audience, with the numbers behind each choice."""
-
-    channels: list[ChannelPlan]
-    spend: float
-    budget: float | None
-    not_contacted: int
-    expected_conversions: float
-    notes: list[str] = Field(default_factory=list)
-
-    @property
-    def best(self) -> ChannelPlan | None:
-        """The channel that pays most per send (None when no channel was considered)."""
-        return max(self.channels, key=lambda c: c.expected_value_per_message, default=None)
-
-    def summary(self) -> str:
-        """Key numbers in one line."""
-        mix = ", ".join(f"{c.channel} {c.recipients:,}" for c in self.channels) or "nobody"
-        cap = f" of {self.budget:,.0f}" if self.budget is not None else ""
-        best = self.best
-        lead = (
-            f"best channel: {best.channel} (P(convert) {best.conversion_rate:.2%}, "
-            f"expected value {best.expected_value_per_message:,.3f} per send); "
-            if best is not None
-            else ""
-        )
-        return (
-            f"{lead}send to {mix}; spend {self.spend:,.2f}{cap}; "
-            f"{self.expected_conversions:,.1f} expected conversions"
-        )
 
 
 def plan_channels(
@@ -76,6 +28,8 @@ def plan_channels(
 
     The audience is written to ``folder/audience.parquet``, the selector's input.
     """
+    from tools.channel.select import choose_channels  # scipy: loaded when channels are chosen
+
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "audience.parquet"
     audience.members.to_parquet(path, index=False)
