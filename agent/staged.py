@@ -32,6 +32,7 @@ from tools.copy.models import CopyResult
 
 Step = tuple[str, dict[str, Any]]
 _PRONOUN = re.compile(r"\b(?:them|their|they|this customer|that customer|him|her|his)\b", re.I)
+_SHORTER = re.compile(r"\b(?:shorter|tighter|trim|punchier|snappier|brief|fewer words)\b", re.I)
 _DOUBLE = re.compile(r"\bdoubl\w*\b", re.I)
 _HALVE = re.compile(r"\bhal(?:f|ve)\w*\b", re.I)
 _NEEDS_CATALOGUE = {"copy", "campaign", "copy_followup", "campaign_followup"}
@@ -217,7 +218,7 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "copy":
         return [("write_copy", _copy_args(text, slots))]
     if intent == "copy_followup":
-        return [("write_copy", _copy_followup(slots, context))]
+        return [("write_copy", _copy_followup(text, slots, context))]
     return [("workspace_summary", {})]
 
 
@@ -234,12 +235,13 @@ def _copy_args(text: str, slots: Slots) -> dict[str, Any]:
     }
 
 
-def _copy_followup(slots: Slots, context: ToolContext) -> dict[str, Any]:
+def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, Any]:
     memory = context.state.memory
     last = memory.last_copy_channel or next(iter(memory.copy_args))
     channel = next((c for c in slots.channels if c in ("email", "sms", "push")), last)
     args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
     args["channel"] = channel
+    args["shorter"] = bool(_SHORTER.search(text))
     for key in ("discount", "code", "product"):
         if getattr(slots, key):
             args[key] = getattr(slots, key)

@@ -221,8 +221,8 @@ def test_ask_json_is_only_json_lines(workspace: Workspace, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     kinds = [line["event"] for line in lines]
-    assert kinds == ["model", "tool_call", "tool_result", "model", "answer", "reply"]
-    tool_result = lines[2]
+    assert kinds == ["turn", "model", "tool_call", "tool_result", "model", "answer", "reply"]
+    tool_result = lines[3]
     assert tool_result["tool"] == "workspace_summary" and tool_result["result"]["revenue"] > 0
     reply = lines[-1]
     assert reply["text"] == "Revenue is in the summary."

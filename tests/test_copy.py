@@ -227,9 +227,6 @@ def test_chinese_copy_has_chinese_offer_cta_and_opt_out() -> None:
     assert "回复STOP退订" in sms.variants[0].parts["text"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="evals.metrics.cta knows English calls to action only (issue 13, h-guard)"
-)
 def test_chinese_copy_passes_the_guardrail() -> None:
     result = generate_copy(_request("email", offer=ZH_OFFER, language="zh"), ScriptedModel(["跑步更轻松。"]))
     assert result.passed == 1, result.variants[0].failures

@@ -41,6 +41,7 @@ class CopyArgs(BaseModel):
     audience: str = Field(default="", description="One line on who the customers are.")
     variants: int = Field(default=2, ge=1, le=5)
     language: str = Field(default="en", description="Language code of the copy, e.g. 'en' or 'zh'.")
+    shorter: bool = Field(default=False, description="Prefer the shortest good lines.")
 
 
 @tool("write_copy", CopyArgs)
@@ -73,6 +74,7 @@ def write_copy(args: CopyArgs, ctx: ToolContext) -> CopyResult:
         language=args.language,
         catalogue=catalogue_from_knowledge(store),
         past_copy=winning_copy(store, args.channel),
+        shorter=args.shorter,
     )
     # The knowledge base's own embedding model scores brand voice, topic and diversity.
     return generate_copy(request, ctx.model, embedder=CachingEmbedder(store.embedder.embed))

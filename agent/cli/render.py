@@ -141,6 +141,8 @@ class EventPrinter:
         backend = str(data.get("backend") or "")
         if backend and backend not in self.backends:
             self.backends.append(backend)
+        if self.streamed and not self.streamed.endswith("\n"):
+            return  # the answer is streaming on this line: a spinner now would erase its start
         self._spin("model", "thinking…")
 
     def _on_tool_call(self, data: Mapping[str, Any]) -> None:

@@ -178,8 +178,8 @@ class _Run:
     def score(self) -> None:
         """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning.
 
-        With an embedder, lines far from the offer (product, its facts, the brand's examples) are
-        marked off-topic.
+        A request for shorter copy also takes off 0.004 per character. With an embedder, lines far
+        from the offer (product, its facts, the brand's examples) are marked off-topic.
         """
         examples = self.request.brand.examples
         offer = self.request.offer
@@ -194,7 +194,14 @@ class _Run:
                 candidate.topic = value
         for candidate, sim in zip(self.pool, sims, strict=True):
             template = any(line.template for line in candidate.lines.values())
-            candidate.score = sim - 0.05 * len(candidate.report.warnings) - (0.5 if template else 0.0)
+            length = (
+                0.004 * len(" ".join(line.text for line in candidate.lines.values()))
+                if self.request.shorter
+                else 0.0
+            )
+            candidate.score = (
+                sim - 0.05 * len(candidate.report.warnings) - (0.5 if template else 0.0) - length
+            )
 
     def feedback(self) -> str:
         failed = [c for c in self.pool if not c.passed][-4:]

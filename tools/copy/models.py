@@ -106,6 +106,7 @@ class CopyRequest(BaseModel):
     past_copy: list[str] = Field(
         default_factory=list, description="Past winning copy (A/B winners), shown to the model as examples."
     )
+    shorter: bool = Field(default=False, description="Prefer the shortest good lines (a 'make it shorter').")
 
 
 class CopyVariant(BaseModel):
