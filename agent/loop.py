@@ -25,6 +25,7 @@ from agent.pii import redact
 from agent.router import ToolRouter, stated_arguments
 from agent.toolbox import AgentTool, ToolContext, run_tool
 from data.errors import ModelAPIError
+from prompts import load_prompt
 from tools.chat_model import ChatModel, ChatResult, Message
 
 FINAL = "final_answer"
@@ -129,7 +130,9 @@ class AgentLoop:
                 self._emit("invalid", reason=str(exc), text=exc.text[:300])
                 if errors > self.limits.max_errors:
                     return self._finish(out, "too many invalid replies")
-                convo += self._feedback(exc.text, f"Invalid action: {exc}. Reply with one JSON action.")
+                convo += self._feedback(
+                    exc.text, load_prompt("agent").render("invalid_action", error=str(exc))
+                )
                 continue
             name, args = str(action["tool"]), dict(action.get("arguments") or {})
             if name == FINAL:
@@ -205,7 +208,10 @@ class AgentLoop:
         ask = [
             *convo,
             Message(role="assistant", content=json.dumps({"tool": name})),
-            Message(role="user", content=f"Arguments of {name} as JSON: {tool.signature()}"),
+            Message(
+                role="user",
+                content=load_prompt("agent").render("arguments_of", tool=name, signature=tool.signature()),
+            ),
         ]
         generated = dict(self._ask(ask, missing, self.limits.max_tokens, out))
         return {"tool": name, "arguments": {**stated, **generated}}

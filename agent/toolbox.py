@@ -25,6 +25,7 @@ from agent.state import ConversationState
 from data.errors import MktError, ToolError
 from data.settings import Settings
 from data.workspace import Workspace
+from prompts import load_prompt
 from tools.chat_model import ChatModel
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def run_tool(tool: AgentTool, args: dict[str, Any], context: ToolContext) -> Too
             f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
         )
         emit(StepEvent("tool_error", {"tool": tool.name, "error": problems}))
-        return ToolCall(f"Error: invalid arguments for {tool.name}: {problems}. Fix them and call again.")
+        return ToolCall(_say("observation_invalid", tool=tool.name, problems=problems))
     arguments = parsed.model_dump(mode="json")
     context.calls.append((tool.name, arguments))
     emit(StepEvent("tool_call", {"tool": tool.name, "arguments": arguments}))
@@ -167,15 +168,15 @@ def run_tool(tool: AgentTool, args: dict[str, Any], context: ToolContext) -> Too
             approved = context.approve(action)
             emit(StepEvent("approval", {"tool": tool.name, "action": action, "approved": approved}))
             if not approved:
-                return ToolCall(f"Not approved: {action} was refused, so nothing was written.", arguments)
+                return ToolCall(_say("observation_refused", action=action), arguments)
         result = tool.run(parsed, context)
     except MktError as exc:  # bad arguments for this data, missing data: the model can adapt
         emit(StepEvent("tool_error", {"tool": tool.name, "error": str(exc)}))
-        return ToolCall(f"Error from {tool.name}: {exc}", arguments)
+        return ToolCall(_say("observation_error", tool=tool.name, error=str(exc)), arguments)
     except Exception as exc:  # a bug: one line with a reference, the traceback logged
         line = record(exc, context.workspace.runs_dir, tool.name)
         emit(StepEvent("tool_error", {"tool": tool.name, "error": line}))
-        return ToolCall(f"Error from {tool.name}: {line}", arguments)
+        return ToolCall(_say("observation_error", tool=tool.name, error=line), arguments)
     context.results[tool.name] = result
     payload = redact_value(result.model_dump(mode="json"))
     summary = getattr(result, "summary", None)
@@ -191,10 +192,12 @@ def run_tool(tool: AgentTool, args: dict[str, Any], context: ToolContext) -> Too
             },
         )
     )
-    text = json.dumps(payload, default=str)[:1500]
+    data = json.dumps(payload, default=str)[:1500]
     return ToolCall(
-        f"Result of {tool.name}: {headline}\n{text}" if headline else f"Result of {tool.name}: {text}",
-        arguments,
-        result,
-        headline,
+        _say("observation", tool=tool.name, headline=headline, data=data), arguments, result, headline
     )
+
+
+def _say(key: str, **values: str) -> str:
+    """A message to the model from ``prompts/agent.yaml``."""
+    return load_prompt("agent").render(key, **values)

@@ -78,8 +78,8 @@ class RetrievalRequest(BaseModel):
 
     query: str = Field(description="What to look for, in plain words.")
     collections: list[str] = Field(
-        default_factory=lambda: ["brand", "products"],
-        description="Collections to search: brand, products, campaigns, customers.",
+        default_factory=lambda: ["brand", "products", "docs"],
+        description="Collections to search: brand, products, docs (policies, FAQs, stores), campaigns, customers.",
     )
     k: int = Field(default=5, ge=1, le=50, description="Number of chunks to return.")
     segment: str | None = Field(default=None, description="Only chunks about this customer segment.")
@@ -92,11 +92,17 @@ class RetrievalRequest(BaseModel):
 
 
 def search(store: KnowledgeStore, request: RetrievalRequest) -> RetrievalResult:
-    """:func:`retrieve` driven by a validated request (the form the agent's tool call takes)."""
+    """:func:`retrieve` driven by a validated request (the form the agent's tool call takes).
+
+    Collections the knowledge base does not have are left out (a shop with no policy documents
+    still searches its brand guide); when none of them exists, the error says what to ingest.
+    """
+    existing = set(store.names())
+    present = [name for name in request.collections if name in existing]
     return retrieve(
         store,
         request.query,
-        request.collections,
+        present or request.collections,
         k=request.k,
         segment=request.segment,
         channel=request.channel,

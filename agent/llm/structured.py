@@ -17,6 +17,8 @@ from typing import Any
 
 import jsonschema
 
+from prompts import load_prompt
+
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)(?:```|$)", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
@@ -30,9 +32,7 @@ class InvalidJSONAnswer(ValueError):
 
 def schema_instruction(schema: dict[str, Any]) -> str:
     """The sentence appended to the prompt when a JSON answer is wanted."""
-    return "Answer with only one JSON value, no other text, valid against this JSON schema:\n" + json.dumps(
-        schema, separators=(",", ":")
-    )
+    return load_prompt("agent").render("json_instruction", schema=json.dumps(schema, separators=(",", ":")))
 
 
 def _first_json_span(text: str) -> str:
