@@ -102,7 +102,8 @@ class Assistant:
             if self._router is None:
                 from knowledge.embeddings import get_embedding_function
 
-                self._router = ToolRouter(self.tools, get_embedding_function(self.settings).embed)
+                embed = get_embedding_function(self.settings).embed
+                self._router = ToolRouter(self.tools, embed, cache_dir=self.workspace.models_dir)
             return self._router
 
     @property

@@ -9,8 +9,11 @@ question itself as a search query) are taken from it, not generated.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +29,8 @@ _ID = re.compile(r"\b(?:CU\d{3,}|C\d{3,}|[A-Z]{1,4}-?\d{3,})\b")
 class ToolRouter:
     """Ranks tools for a question by cosine similarity to their descriptions and examples."""
 
-    def __init__(self, tools: Sequence[AgentTool], embed: Embed) -> None:
+    def __init__(self, tools: Sequence[AgentTool], embed: Embed, *, cache_dir: Path | None = None) -> None:
+        """Embed every tool's description and examples (read from ``cache_dir`` when cached there)."""
         examples: dict[str, list[str]] = dict(load_prompt("agent").raw("tool_examples"))
         self.tools = list(tools)
         self.embed = embed
@@ -36,7 +40,7 @@ class ToolRouter:
             for text in [tool.description, *examples.get(tool.name, [])]:
                 texts.append(text)
                 self.owner.append(i)
-        self.vectors = _unit(embed(texts))
+        self.vectors = _cached(texts, embed, cache_dir)
 
     def rank(self, question: str) -> list[tuple[AgentTool, float]]:
         """Tools, best first, with the similarity of their closest example."""
@@ -58,6 +62,32 @@ def stated_arguments(tool: AgentTool, question: str) -> dict[str, Any]:
         elif name.endswith("_id") and (match := _ID.search(question)):
             found[name] = match.group(0)
     return found
+
+
+def _cached(texts: list[str], embed: Embed, cache_dir: Path | None) -> NDArray[np.float64]:
+    """Unit vectors of ``texts``: from ``cache_dir/router-<hash>.npy`` when the same texts were embedded.
+
+    The hash covers the texts and the embedding of a probe sentence, so a changed example or a
+    different embedding model never reads a stale cache.
+    """
+    if cache_dir is None:
+        return _unit(embed(texts))
+    probe = np.asarray(embed(["router cache probe"]), dtype=np.float64).round(4).tobytes()
+    key = hashlib.sha256(json.dumps(texts).encode() + probe).hexdigest()[:16]
+    path = cache_dir / f"router-{key}.npy"
+    if path.exists():
+        try:
+            vectors: NDArray[np.float64] = np.load(path, allow_pickle=False)
+            if vectors.shape[0] == len(texts):
+                return vectors
+        except (OSError, ValueError):
+            pass  # unreadable: embed again and overwrite
+    vectors = _unit(embed(texts))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npy")
+    np.save(tmp, vectors, allow_pickle=False)
+    tmp.replace(path)
+    return vectors
 
 
 def _unit(matrix: NDArray[np.float64]) -> NDArray[np.float64]:

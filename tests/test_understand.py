@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
 import pytest
 
 from agent.understand.intents import classify
@@ -89,3 +92,28 @@ def test_follow_ups_need_something_to_follow() -> None:
     assert classify(swap, read_slots(swap, VOCAB), after_campaign=True) == "campaign_followup"
     more = "what if we doubled the budget?"
     assert classify(more, read_slots(more, VOCAB), after_campaign=True) == "campaign_followup"
+
+
+def test_router_embeddings_are_cached_on_disk_and_rebuilt_when_the_model_changes(tmp_path: Path) -> None:
+    import numpy as np
+
+    from agent.catalog import default_tools
+    from agent.router import ToolRouter
+
+    calls: list[int] = []
+
+    def embed(scale: float) -> Callable[[Sequence[str]], np.ndarray]:
+        def run(texts: Sequence[str]) -> np.ndarray:
+            calls.append(len(texts))
+            return np.array([[len(t) * scale, 1.0, float(i % 3)] for i, t in enumerate(texts)])
+
+        return run
+
+    first = ToolRouter(default_tools(), embed(1.0), cache_dir=tmp_path)
+    assert calls[-1] > 10 and len(list(tmp_path.glob("router-*.npy"))) == 1
+    calls.clear()
+    again = ToolRouter(default_tools(), embed(1.0), cache_dir=tmp_path)
+    assert calls == [1]  # only the probe: the examples' vectors came from disk
+    assert np.allclose(first.vectors, again.vectors)
+    ToolRouter(default_tools(), embed(2.0), cache_dir=tmp_path)  # another embedding model
+    assert calls[-1] > 10 and len(list(tmp_path.glob("router-*.npy"))) == 2
