@@ -57,9 +57,17 @@ _COPY_NOUN = re.compile(
 _CAMPAIGN = re.compile(
     r"\b(?:campaign|win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|loyalty push)\b", re.I
 )
-_CAMPAIGN_TYPE = re.compile(r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast)\b", re.I)
+_CAMPAIGN_TYPE = re.compile(
+    r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer)\b", re.I
+)
+_OFFER = re.compile(r"\d+\s*%\s*off|[$€£]\s?\d+\s*off|\bfree\s+\w+|\bcode\s+[A-Z0-9]{3,}", re.I)
+_PROMOTE = re.compile(r"\b(?:promote|launch|push out|announce)\b.*\bto\b", re.I)
+_COPY_LABEL = re.compile(r"\b(?:copy|text|wording|message|notification)s?\s+(?:for|about|announcing)\b", re.I)
 _PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
-_ROI = re.compile(r"\b(?:return|roi|payback|pay (?:for )?itself|get back|bring|worth it|profit)\b", re.I)
+_ROI = re.compile(
+    r"\b(?:return|roi|payback|pay (?:for )?itself|pay off|get back|comes? back|bring|worth it|profit\w*|make)\b",
+    re.I,
+)
 _CHANNEL = re.compile(
     r"\bchannel|(?:e-?mail|sms|push|texts?)s? or (?:e-?mail|sms|push|texts?)|best way to reach"
     r"|how (?:should|do) (?:we|i) reach"
@@ -72,26 +80,34 @@ _AUDIENCE = re.compile(
 )
 _RECOMMEND = re.compile(
     r"recommend|cross-?sell|up-?sell|next best|suggest (?:some )?products|offer (?:them|him|her) next"
-    r"|put in front of|what (?:else )?(?:should|would|could) (?:we|i) (?:offer|sell)|likely to buy next|what to sell",
+    r"|put in front of|what (?:else )?(?:should|would|could) (?:we|i) (?:offer|sell|pitch)|likely to buy next"
+    r"|what to sell|buy next|want to buy|go(?:es)? well with|\bpitch\b|offers? for",
     re.I,
 )
 _FEEDBACK = re.compile(
     r"complain|complaint|reviews?|feedback|pain points?|unhappy|gripes?|what (?:do|are) customers say", re.I
 )
-_TRENDS = re.compile(r"grow(?:ing|th)|trend|declin|shrink|fastest|forecast|momentum|taking off", re.I)
+_TRENDS = re.compile(
+    r"grow(?:ing|th)|trend|declin|shrink|fastest|forecast|momentum|taking off|slowing|picking up|outlook"
+    r"|projection|expected to do|next (?:quarter|month|season)",
+    re.I,
+)
 _ABTEST = re.compile(r"a/b|\bab test|split test|variant won|which variant|test results?", re.I)
 _CLV = re.compile(
     r"\bclv\b|lifetime value|\bworth\b|future value|spend in the (?:coming|next)|value of (?:our|the|a)|valuable"
-    r"|\bltv\b|what(?:'s| is) (?:their|his|her) value",
+    r"|\bltv\b|what(?:'s| is) (?:their|his|her) value|expected value|predicted spend|likely to spend"
+    r"|spend (?:in|over) the (?:next|coming)",
     re.I,
 )
 _CHURN = re.compile(
     r"churn|\blose\b|\bleave\b|leaving|stop (?:shopping|buying)|won'?t buy again|going quiet|at (?:high )?risk"
-    r"|likely to (?:go|leave)|lapsing",
+    r"|likely to (?:go|leave|lapse)|lapsing|\blapse\b|\blost\b",
     re.I,
 )
 _SEGMENTS = re.compile(
-    r"segment|groups?\b|cluster|\bkinds of customers|types of customers|hibernating|champions", re.I
+    r"segment|groups?\b|grouped|cluster|\b(?:kinds|types|sorts) of (?:customers|shoppers|buyers)|hibernating"
+    r"|champions",
+    re.I,
 )
 _KNOWLEDGE = re.compile(
     r"polic(?:y|ies)|brand|tone|voice|address|footer|\bcost\b|price|how much (?:is|does)|sizing|size guide|stores?\b"
@@ -99,8 +115,9 @@ _KNOWLEDGE = re.compile(
     re.I,
 )
 _SUMMARY = re.compile(
-    r"how many (?:customers|shoppers|people|buyers)|revenue|\bsales\b|headline numbers|opted[- ]in|subscribers"
-    r"|email list|said yes|consent|how big|how much data|overview",
+    r"how many (?:customers|shoppers|people|buyers|orders)|revenue|\bsales\b|headline numbers|opted[- ]in"
+    r"|subscribers|email list|said yes|consent|how big|how much data|overview|customer base|total orders"
+    r"|number of (?:orders|customers)",
     re.I,
 )
 _SHORTER = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
@@ -108,10 +125,13 @@ _REGENERATE = re.compile(
     r"\b(?:regenerate|another (?:version|one|take)|try again|rewrite|redo|new version)\b", re.I
 )
 _NOW_FOR = re.compile(
-    r"\b(?:now (?:do it|the same|one) for|same (?:for|but|thing for)|do (?:it|one) for|and for)\b", re.I
+    r"\b(?:now (?:do it|the same|one) for|same (?:for|but|thing for)|do (?:it|one) for|and for"
+    r"|(?:as|into) an? (?:push|sms|e-?mail|text))\b",
+    re.I,
 )
 _CHANGE = re.compile(
-    r"\b(?:change|switch|make|swap|instead|raise|lower|increase|decrease|double[d]?|halve[d]?|what if|drop)\b",
+    r"\b(?:change|switch|make|swap|instead|raise|lower|increase|decrease|double[d]?|halve[d]?|what if|drop|use"
+    r"|try|go with|target|now|what about)\b",
     re.I,
 )
 
@@ -139,28 +159,44 @@ def classify(
             return "campaign_followup"
     if _EXPORT.search(text):
         return "export"
-    if (
-        _COPY_VERB.search(text)
-        and _COPY_NOUN.search(text)
-        and not (_CAMPAIGN.search(text) and _PLAN.search(text))
-    ):
-        if not _CAMPAIGN.search(text) or slots.product or slots.code:
-            return "copy"
-    if _is_campaign(text):
+    if _is_copy(text, slots):
+        return "copy"
+    if _is_campaign(text, slots):
         return "campaign"
     return _question(text, slots)
 
 
-def _is_campaign(text: str) -> bool:
-    """A request to plan a campaign: a campaign type (win-back, promo...), or "campaign" with a plan verb."""
-    if text.strip().endswith("?") or _FEEDBACK.search(text):
+def _is_copy(text: str, slots: Slots) -> bool:
+    """A request for copy: a writing verb and a copy noun, "N SMS/emails", or "<channel> copy/text for"."""
+    if _CAMPAIGN.search(text) and _PLAN.search(text):
         return False
-    return bool(_CAMPAIGN_TYPE.search(text) or (_CAMPAIGN.search(text) and _PLAN.search(text)))
+    asked = bool(_COPY_VERB.search(text) and _COPY_NOUN.search(text))
+    counted = slots.count is not None and bool(slots.channels)
+    labelled = bool(slots.channels) and bool(_COPY_LABEL.search(text))
+    if not (asked or counted or labelled):
+        return False
+    return not _CAMPAIGN.search(text) or bool(slots.product or slots.code)
+
+
+def _is_campaign(text: str, slots: Slots) -> bool:
+    """A request to plan a campaign.
+
+    A campaign type (win-back, promo...), "campaign" with a plan verb, or an offer for an audience
+    or on a channel ("20% off apparel for champions by SMS").
+    """
+    if (text.strip().endswith("?") and not _PLAN.search(text)) or _FEEDBACK.search(text):
+        return False
+    if _CAMPAIGN_TYPE.search(text) or (_CAMPAIGN.search(text) and _PLAN.search(text)):
+        return True
+    reaches = slots.audience_stated or bool(slots.channels)
+    return reaches and bool(_OFFER.search(text) or _PROMOTE.search(text))
 
 
 def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one flat list of rules
     if slots.budget is not None and _ROI.search(text):
         return "budget_roi"
+    if len(slots.channels) >= 2 and not slots.customer_ids:
+        return "channel_choice"
     if _RECOMMEND.search(text):
         return "recommend_products"
     if _ABTEST.search(text) or (slots.campaign_ids and not slots.customer_ids):
@@ -179,6 +215,8 @@ def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one fla
         return "churn_risk"
     if slots.customer_ids:
         return "customer_profile"
+    if slots.segments and re.search(r"\bhow many\b|\bsize\b|\bcount\b", text, re.I):
+        return "segments"
     if _SEGMENTS.search(text):
         return "segments"
     if _KNOWLEDGE.search(text):
