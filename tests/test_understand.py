@@ -117,3 +117,109 @@ def test_router_embeddings_are_cached_on_disk_and_rebuilt_when_the_model_changes
     assert np.allclose(first.vectors, again.vectors)
     ToolRouter(default_tools(), embed(2.0), cache_dir=tmp_path)  # another embedding model
     assert calls[-1] > 10 and len(list(tmp_path.glob("router-*.npy"))) == 2
+
+
+MARKETER_VOCAB = Vocabulary(
+    products=(
+        "pace 2 gps watch",
+        "summit gtx",
+        "running cap",
+        "tempo lite racer",
+        "compression socks",
+        "hydration vest 8l",
+        "foam roller",
+        "trail shell jacket",
+        "energy gels 12 pack",
+        "heart rate strap",
+        "merino long sleeve",
+        "wind vest",
+    ),
+    categories=("running shoes", "apparel", "accessories", "nutrition", "gps watches"),
+)
+# Requests written for the intent rules after the agent eval's dev split was used up: a second dev set.
+MARKETER_REQUESTS = [
+    (
+        "campaign",
+        "Can you put together a spring promo for our champions? 20% off the Pace 2 GPS watch, push and email, "
+        "1,000 to spend",
+    ),
+    ("campaign", "I want to run a reactivation push for dormant shoppers, 10% off apparel"),
+    (
+        "campaign",
+        "Build me a win-back plan: lapsed high spenders, SMS only, $25 off the Summit GTX, budget 3k",
+    ),
+    ("campaign", "Time for a loyalty offer to our big spenders: free Running cap, email, budget 700"),
+    ("campaign", "Launch the Tempo Lite racer to loyal customers by email with code TEMPO15, 15% off"),
+    (
+        "campaign",
+        "New campaign: bring back customers who haven't ordered in months, 15% off running shoes, text message",
+    ),
+    ("campaign", "Set up an email blast for everyone about the Compression socks sale, 30% off"),
+    ("campaign", "Promote the Hydration vest 8L to hibernating customers via push, 10% off, budget 400"),
+    ("campaign", "Let's do a flash sale for champions this weekend: 20% off apparel by SMS"),
+    ("campaign", "Organise a re-engagement email for customers drifting away, $10 off the Foam roller"),
+    ("channel_choice", "Is SMS worth it for our champions or should we stick to email?"),
+    ("channel_choice", "Which channel gets the best response from lapsed buyers?"),
+    ("channel_choice", "What's the most profitable channel for high-value customers?"),
+    ("channel_choice", "Where should we reach hibernating customers: push or email?"),
+    ("channel_choice", "Best channel overall?"),
+    ("clv", "How much is CU0000321 likely to spend in the next year?"),
+    ("clv", "Lifetime value for customer CU0001500?"),
+    ("clv", "Tell me the expected value of CU0000999"),
+    ("clv", "What is the predicted spend of CU0002222 over 12 months?"),
+    ("copy", "Write an email announcing the Trail Shell jacket, 20% off until 2026-12-31"),
+    ("copy", "Give me two SMS for the Energy gels 12 pack, code GEL10"),
+    ("copy", "Push notification copy for the Heart rate strap please"),
+    ("copy", "Come up with a subject line for our merino long sleeve sale"),
+    ("copy", "SMS text for lapsed customers: 15% off trail shoes with code TRAIL15"),
+    ("copy", "I need 3 push messages announcing the Wind vest"),
+    ("recommend_products", "What might CU0000088 want to buy next?"),
+    ("recommend_products", "Which products go well with what CU0000321 already bought?"),
+    ("recommend_products", "Top offers for the hibernating segment?"),
+    ("recommend_products", "What should we pitch to big spenders?"),
+    ("segments", "How are our customers grouped?"),
+    ("segments", "What kinds of shoppers do we have?"),
+    ("segments", "How many champions are there?"),
+    ("segments", "size of each segment"),
+    ("segments", "show me the customer segments and their sizes"),
+    ("churn_risk", "How many shoppers have we probably lost?"),
+    ("churn_risk", "What's our churn looking like?"),
+    ("churn_risk", "Who are the customers most likely to lapse?"),
+    ("audience", "How big would an audience of lapsed VIPs be?"),
+    ("audience", "Target list: champions who opted in to SMS"),
+    ("summary", "What's the size of our customer base?"),
+    ("summary", "Total orders so far?"),
+    ("knowledge", "Where are our stores?"),
+    ("knowledge", "What's our shipping policy?"),
+    ("forecast_trends", "What are sales expected to do next quarter by category?"),
+    ("forecast_trends", "Which product line is slowing down?"),
+    ("budget_roi", "If we spend 800 on push for hibernating customers, what comes back?"),
+    ("budget_roi", "Is 1.5k on email to champions profitable?"),
+]
+
+
+@pytest.mark.parametrize(("intent", "text"), MARKETER_REQUESTS)
+def test_intents_of_requests_in_marketers_words(intent: str, text: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == intent
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "after_copy", "after_campaign"),
+    [
+        ("copy_followup", "Shorter please", True, False),
+        ("copy_followup", "Another version of the email", True, False),
+        ("copy_followup", "Can I get that as a push?", True, False),
+        ("copy_followup", "Redo variant 1", True, False),
+        ("campaign_followup", "Try it with push instead", False, True),
+        ("campaign_followup", "Make it 25% off", False, True),
+        ("campaign_followup", "Use a 3k budget", False, True),
+        ("campaign_followup", "Now target the champions", False, True),
+        ("campaign_followup", "Drop SMS and use email only", False, True),
+        ("campaign_followup", "what about 10% instead?", False, True),
+    ],
+)
+def test_follow_ups_in_marketers_words(
+    intent: str, text: str, after_copy: bool, after_campaign: bool
+) -> None:
+    slots = read_slots(text, MARKETER_VOCAB)
+    assert classify(text, slots, after_copy=after_copy, after_campaign=after_campaign) == intent
