@@ -13,6 +13,7 @@ import pandas as pd
 
 from data.errors import ToolError
 from data.features import transaction_summary
+from data.sql import ident_list
 from tools.audience.models import AUDIENCE_SEGMENT, AudienceParams, AudienceSelection, AudienceSummary
 
 CONSENT_CHANNELS = ("email", "sms", "push")
@@ -136,7 +137,7 @@ def _reach(con: duckdb.DuckDBPyConnection, ids: pd.Index) -> dict[str, int]:
     present = [ch for ch in CONSENT_CHANNELS if f"consent_{ch}" in columns]
     reach = dict.fromkeys(CONSENT_CHANNELS, 0)
     if present:
-        select = ", ".join(f'"consent_{ch}"' for ch in present)
+        select = ident_list([f"consent_{ch}" for ch in present])
         consent = con.execute(f"SELECT customer_id, {select} FROM customers").df().set_index("customer_id")
         flags = consent.reindex(ids).fillna(False).astype(bool).sum()
         reach.update({ch: int(flags[f"consent_{ch}"]) for ch in present})
