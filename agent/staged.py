@@ -22,7 +22,7 @@ from agent.campaign.request import CampaignRequest, read_request
 from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
-from agent.understand.intents import Intent, classify
+from agent.understand.intents import Intent, asks_shorter, classify
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
 from knowledge.retrieval import RetrievalResult
@@ -32,7 +32,6 @@ from tools.copy.models import CopyResult
 
 Step = tuple[str, dict[str, Any]]
 _PRONOUN = re.compile(r"\b(?:them|their|they|this customer|that customer|him|her|his)\b", re.I)
-_SHORTER = re.compile(r"\b(?:shorter|tighter|trim|punchier|snappier|brief|fewer words)\b", re.I)
 _DOUBLE = re.compile(r"\bdoubl\w*\b", re.I)
 _HALVE = re.compile(r"\bhal(?:f|ve)\w*\b", re.I)
 _NEEDS_CATALOGUE = {"copy", "campaign", "copy_followup", "campaign_followup"}
@@ -241,7 +240,7 @@ def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, A
     channel = next((c for c in slots.channels if c in ("email", "sms", "push")), last)
     args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
     args["channel"] = channel
-    args["shorter"] = bool(_SHORTER.search(text))
+    args["shorter"] = asks_shorter(text)
     for key in ("discount", "code", "product"):
         if getattr(slots, key):
             args[key] = getattr(slots, key)

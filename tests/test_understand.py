@@ -223,3 +223,23 @@ def test_follow_ups_in_marketers_words(
 ) -> None:
     slots = read_slots(text, MARKETER_VOCAB)
     assert classify(text, slots, after_copy=after_copy, after_campaign=after_campaign) == intent
+
+
+def test_an_unknown_customer_id_is_named_with_the_closest_ids() -> None:
+    import duckdb
+
+    from data.errors import ToolError
+    from tools.customer import missing_customers, require_customer
+
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE customers AS SELECT * FROM (VALUES ('CU0000042'), ('CU0000043'), ('CU0009999')) t(customer_id)"
+    )
+    assert missing_customers(con, ["CU0000042", "CU0000044"]) == {
+        "CU0000044": ["CU0000042", "CU0000043", "CU0009999"]
+    }
+    require_customer(con, "CU0000043")
+    with pytest.raises(
+        ToolError, match=r"no customer with id 'CU0000044' \(closest ids: CU0000042, CU0000043"
+    ):
+        require_customer(con, "CU0000044")

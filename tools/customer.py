@@ -73,3 +73,23 @@ def customer_profile(
         days_since_last_purchase=round(float(mine["recency_days"]), 1) if has_tx else None,
         segment=segment,
     )
+
+
+def missing_customers(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, list[str]]:
+    """The ids in ``ids`` that no customer has, each with the three closest existing ids."""
+    if not ids:
+        return {}
+    rows = con.execute(
+        "SELECT customer_id FROM customers WHERE list_contains(?::VARCHAR[], customer_id)", [ids]
+    ).fetchall()
+    found = {str(r[0]) for r in rows}
+    closest = "SELECT customer_id FROM customers ORDER BY levenshtein(customer_id, ?), customer_id LIMIT 3"
+    return {i: [str(r[0]) for r in con.execute(closest, [i]).fetchall()] for i in ids if i not in found}
+
+
+def require_customer(con: duckdb.DuckDBPyConnection, customer_id: str) -> None:
+    """Nothing when ``customer_id`` exists; else a ``ToolError`` naming it and the closest ids."""
+    missing = missing_customers(con, [customer_id])
+    if customer_id in missing:
+        hint = f" (closest ids: {', '.join(missing[customer_id])})" if missing[customer_id] else ""
+        raise ToolError(f"no customer with id {customer_id!r}{hint}")

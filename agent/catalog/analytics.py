@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from agent.catalog.registry import NoArguments, tool
 from agent.toolbox import ToolContext
 from data.summary import WorkspaceSummary, summarize
-from tools.customer import CustomerProfile, CustomerQuery, customer_profile
+from tools.customer import CustomerProfile, CustomerQuery, customer_profile, require_customer
 
 
 @tool("workspace_summary", NoArguments)
@@ -127,10 +127,15 @@ class ChurnOverview(BaseModel):
         )
 
 
-def _known_customer(args: ChurnArgs | ClvArgs, ctx: ToolContext) -> None:
-    if args.customer_id is not None:
+def check_customer(ctx: ToolContext, customer_id: str | None) -> None:
+    """A tool that names one customer fails before it runs when the id is unknown (closest ids said)."""
+    if customer_id is not None:
         with ctx.workspace.connect(read_only=True) as con:
-            customer_profile(con, CustomerQuery(customer_id=args.customer_id))  # raises for unknown ids
+            require_customer(con, customer_id)
+
+
+def _known_customer(args: ChurnArgs | ClvArgs, ctx: ToolContext) -> None:
+    check_customer(ctx, args.customer_id)
 
 
 @tool("score_churn", ChurnArgs, check=_known_customer)

@@ -6,8 +6,6 @@ that makes it through ``ToolContext.require`` (traced and counted like any other
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from agent.catalog.analytics import ChurnArgs, ClvArgs
@@ -23,7 +21,7 @@ from tools.audience import (
     select_audience,
 )
 from tools.campaign_roi import CampaignRoiParams, RoiForecast, campaign_roi
-from tools.channel.models import ChannelOverview
+from tools.channel.models import Channel, ChannelOverview
 from tools.channel.plan import plan_channels, plot_channel_value
 
 
@@ -44,9 +42,6 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
     ctx.state.audience = selection
     ctx.state.channel_plan = None
     return selection.summary
-
-
-Channel = Literal["email", "sms", "push", "social", "ads"]
 
 
 def _default_channels() -> list[Channel]:

@@ -12,12 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.catalog.analytics import check_customer
 from agent.catalog.registry import NoArguments, tool
 from agent.toolbox import ToolContext
 from data.errors import ToolError
 from knowledge.catalogue import product_names
 from knowledge.retrieval import RetrievalRequest, RetrievalResult
 from tools.abtest.models import AbTestParams, AbTestReadout
+from tools.channel.models import Channel
 from tools.copy.models import CopyResult
 
 
@@ -32,7 +34,7 @@ def knowledge(args: RetrievalRequest, ctx: ToolContext) -> RetrievalResult:
 class CopyArgs(BaseModel):
     """The offer and the audience the copy is for."""
 
-    channel: Literal["email", "sms", "push", "social", "ads"]
+    channel: Channel
     product: str = Field(min_length=1, description="Product or category, stated verbatim.")
     features: str | None = Field(default=None, description="Short benefits, e.g. 'grip, rock plate'.")
     discount: str | None = Field(default=None, description="As customers see it: '15%' or '$20'.")
@@ -206,11 +208,7 @@ class RecommendOverview(BaseModel):
 def _customer_or_segment(args: RecommendArgs, ctx: ToolContext) -> None:
     if args.customer_id is None and args.segment is None:
         raise ToolError("name a customer id or a segment to recommend products for")
-    if args.customer_id is not None:
-        from tools.customer import CustomerQuery, customer_profile
-
-        with ctx.workspace.connect(read_only=True) as con:
-            customer_profile(con, CustomerQuery(customer_id=args.customer_id))  # raises for unknown ids
+    check_customer(ctx, args.customer_id)
 
 
 @tool("recommend_products", RecommendArgs, check=_customer_or_segment)

@@ -120,10 +120,11 @@ _SUMMARY = re.compile(
     r"|number of (?:orders|customers)",
     re.I,
 )
-_SHORTER = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
+_RESTYLE = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
 _REGENERATE = re.compile(
     r"\b(?:regenerate|another (?:version|one|take)|try again|rewrite|redo|new version)\b", re.I
 )
+_ASKS_SHORTER = re.compile(r"\b(?:shorter|tighter|trim|punchier|snappier|brief|fewer words)\b", re.I)
 _NOW_FOR = re.compile(
     r"\b(?:now (?:do it|the same|one) for|same (?:for|but|thing for)|do (?:it|one) for|and for"
     r"|(?:as|into) an? (?:push|sms|e-?mail|text))\b",
@@ -145,7 +146,7 @@ def classify(
     if _PII.search(text) and _EXPORT.search(text):
         return "refusal"
     if after_copy and (
-        _SHORTER.search(text) or _REGENERATE.search(text) or (_NOW_FOR.search(text) and slots.channels)
+        _RESTYLE.search(text) or _REGENERATE.search(text) or (_NOW_FOR.search(text) and slots.channels)
     ):
         return "copy_followup"
     if after_campaign and not _CAMPAIGN.search(text) and (_CHANGE.search(text) or _NOW_FOR.search(text)):
@@ -164,6 +165,11 @@ def classify(
     if _is_campaign(text, slots):
         return "campaign"
     return _question(text, slots)
+
+
+def asks_shorter(text: str) -> bool:
+    """Whether a copy follow-up asks for shorter lines ("make it shorter", "tighter", "fewer words")."""
+    return bool(_ASKS_SHORTER.search(text))
 
 
 def _is_copy(text: str, slots: Slots) -> bool:

@@ -12,8 +12,6 @@ from pydantic import BaseModel, Field
 
 from agent.understand.vocabulary import Vocabulary
 
-Channel = str
-
 CUSTOMER_ID = re.compile(r"\bCU\d{3,}\b", re.I)
 CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
 _CHANNELS: dict[str, tuple[str, ...]] = {
@@ -87,7 +85,7 @@ class Slots(BaseModel):
     )
     value: bool = False
     everyone: bool = False
-    channels: list[Channel] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
     discount: str | None = None
     code: str | None = None
     budget: float | None = None

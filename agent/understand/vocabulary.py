@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from data.workspace import Workspace
+from tools.copy.grounding import catalogue_from_knowledge
+from tools.customer import missing_customers
 
 if TYPE_CHECKING:
     from knowledge.store import KnowledgeStore
@@ -53,14 +55,9 @@ class Vocabulary:
                         "SELECT DISTINCT category FROM transactions WHERE category IS NOT NULL"
                     )
                     categories = [str(r[0]).lower() for r in rows.fetchall()]
-        products: list[str] = []
-        if store is not None and "products" in store.names():
-            found = store.writable("products").get(include=["metadatas"])
-            for meta in found.get("metadatas") or []:
-                if meta and meta.get("name"):
-                    products.append(str(meta["name"]).lower())
-                if meta and meta.get("category"):
-                    categories.append(str(meta["category"]).lower())
+        catalogue = catalogue_from_knowledge(store) if store is not None else []
+        products = [item.name.lower() for item in catalogue]
+        categories += [item.category.lower() for item in catalogue if item.category]
         return cls(
             segments=tuple(dict.fromkeys(segments)),
             products=tuple(dict.fromkeys(products)),
@@ -73,18 +70,4 @@ def unknown_customers(workspace: Workspace, ids: list[str]) -> dict[str, list[st
     if not ids or not workspace.warehouse.exists():
         return {}
     with workspace.connect(read_only=True) as con:
-        rows = con.execute(
-            "SELECT customer_id FROM customers WHERE list_contains(?::VARCHAR[], customer_id)", [ids]
-        ).fetchall()
-        found = {str(r[0]) for r in rows}
-        missing = [i for i in ids if i not in found]
-        return {
-            i: [
-                str(r[0])
-                for r in con.execute(
-                    "SELECT customer_id FROM customers ORDER BY levenshtein(customer_id, ?), customer_id LIMIT 3",
-                    [i],
-                ).fetchall()
-            ]
-            for i in missing
-        }
+        return missing_customers(con, ids)

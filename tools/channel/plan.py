@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 import numpy as np
 
 from tools.audience.models import AUDIENCE_SEGMENT, AudienceSelection
-from tools.channel.models import ChannelEstimate, ChannelOverview, ChannelParams, ChannelPlan
+from tools.channel.models import Channel, ChannelEstimate, ChannelOverview, ChannelParams, ChannelPlan
 from tools.plotting import png_figure
-
-PlanChannel = Literal["email", "sms", "push", "social", "ads"]
 
 
 def plan_channels(
     con: duckdb.DuckDBPyConnection,
     audience: AudienceSelection,
-    channels: list[PlanChannel],
+    channels: list[Channel],
     *,
     budget: float | None,
     seed: int,

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge.collections import CAMPAIGNS, PRODUCTS
-from knowledge.store import KnowledgeStore
 from tools.copy.models import CatalogueItem, OfferFacts
+
+if TYPE_CHECKING:
+    from knowledge.store import KnowledgeStore
 
 _WORD = re.compile(r"[a-z0-9]+")
 _TOKEN = re.compile(r"\{\{[^}]*\}\}")
