@@ -33,7 +33,7 @@ from agent.state import ConversationState
 from agent.toolbox import AgentTool, ToolContext
 from data.settings import Settings
 from data.workspace import Workspace
-from prompts import load_prompt
+from prompts import load_prompt, render
 from tools.chat_model import ChatModel, Message
 
 if TYPE_CHECKING:
@@ -196,10 +196,12 @@ class Assistant:
                 )
             else:
                 reply = self._converse(session, text, context)
-                if reply.stop_reason.startswith("the language model failed"):
+                failed = reply.stop_reason.removeprefix(_ENDPOINT_FAILED)
+                if failed != reply.stop_reason:
                     emit(StepEvent("fallback", {"reason": reply.stop_reason, "policy": "staged"}))
                     reply = self._staged(session).respond(text, context)
-                    reply.text += "\n\n(The endpoint failed; the local model and the tools answered.)"
+                    note = load_prompt("agent").raw("replies")["endpoint_failed"]
+                    reply.text += "\n\n" + render(note, {"reason": failed.strip(" ()")})
         context.state.save(session.folder)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
@@ -248,6 +250,7 @@ class Assistant:
 
 
 _MEMORY_TURNS = 6
+_ENDPOINT_FAILED = "the language model failed"  # how the endpoint policy's stop reason starts
 _KEPT_STATES = 64
 
 

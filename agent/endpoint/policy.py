@@ -4,7 +4,8 @@ The model plans freely: it calls the tools (several at once if it likes) with ar
 from their pydantic schemas, reads the results and writes the answer. Code keeps the guarantees:
 every call goes through ``run_tool`` (validation, approval, redaction, trace), middleware bounds
 model and tool calls and time, redacts what the model reads, falls back to the next model when
-one fails, and sends invalid output back to the model. A side effect interrupts the run
+one fails (a model that keeps failing is skipped for a cool-down, ``breakers``, kept across turns),
+and sends invalid output back to the model. A side effect interrupts the run
 (LangGraph human-in-the-loop); the policy asks ``context.approve`` (the terminal confirm, the
 Slack buttons, ``--yes``) and resumes with the decision.
 
@@ -38,6 +39,7 @@ from pydantic import ValidationError
 from agent.endpoint.middleware import TurnState, build_middleware, evidence
 from agent.endpoint.tools import Ledger, to_langchain
 from agent.events import StepEvent
+from agent.llm.breaker import BreakerBoard
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.loop import Limits, LoopResult, summarize_results, ungrounded_numbers
 from agent.toolbox import AgentTool, ToolContext
@@ -60,8 +62,10 @@ class EndpointPolicy:
         limits: Limits | None = None,
         call_log: CallLog = NULL_LOG,
         currency: str = "USD",
+        breakers: BreakerBoard | None = None,
     ) -> None:
         self.model = model
+        self.breakers = breakers or BreakerBoard()
         self.tools = list(tools)
         self.fallbacks = list(fallbacks)
         self.limits = limits or Limits()
@@ -86,7 +90,9 @@ class EndpointPolicy:
             self.model,
             to_langchain(self.tools, context, emit, ledger),
             system_prompt=self._system(conversation),
-            middleware=build_middleware(self.tools, turn, self.call_log, context, self.fallbacks),
+            middleware=build_middleware(
+                self.tools, turn, self.call_log, context, self.breakers, self.fallbacks
+            ),
             checkpointer=InMemorySaver(),
         )
         config: RunnableConfig = {
