@@ -109,6 +109,8 @@ def test_a_garbage_or_cut_answer_is_never_the_answer(
     result, events, _ = turn(policy_for(server.base_url), context, "Hi")
     assert result.stop_reason.startswith("the language model failed")
     assert reason in errors(events)[0]["error"]
+    streamed = "".join(e.data["text"] for e in events if e.kind == "token")
+    assert not any(c in streamed for c in "\x00\x1b\x07"), "no terminal escapes are printed as they stream"
     assert result.answer.startswith("I could not") and "\x00" not in result.answer
 
 

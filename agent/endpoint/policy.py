@@ -41,6 +41,7 @@ from agent.endpoint.tools import Ledger, to_langchain
 from agent.events import StepEvent
 from agent.llm.breaker import BreakerBoard
 from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.sanity import printable
 from agent.loop import Limits, LoopResult, summarize_results, ungrounded_numbers
 from agent.toolbox import AgentTool, ToolContext
 from data.errors import ModelAPIError
@@ -133,7 +134,11 @@ class EndpointPolicy:
         config: RunnableConfig,
         emit: Callable[[StepEvent], None],
     ) -> list[Interrupt]:
-        """Run the graph until it ends or pauses; streamed answer text becomes ``token`` events."""
+        """Run the graph until it ends or pauses; streamed answer text becomes ``token`` events.
+
+        Tokens are shown before the answer is checked, so control bytes (terminal escapes) are
+        dropped from them here; a garbage answer is then rejected whole (``middleware.Observe``).
+        """
         interrupts: list[Interrupt] = []
         for mode, chunk in graph.stream(payload, config, stream_mode=["updates", "messages"]):
             if mode == "messages":
@@ -143,7 +148,7 @@ class EndpointPolicy:
                     and meta.get("langgraph_node") == "model"
                     and message.text
                 ):
-                    emit(StepEvent("token", {"text": message.text}))
+                    emit(StepEvent("token", {"text": printable(message.text)}))
             elif isinstance(chunk, dict) and "__interrupt__" in chunk:
                 interrupts.extend(chunk["__interrupt__"])
         return interrupts
