@@ -35,6 +35,10 @@ def audience(
     ] = None,
     churn_threshold: Annotated[float, typer.Option(help="P(churn) that counts as at risk.")] = 0.5,
     value_quantile: Annotated[float, typer.Option(help="Spend quantile that counts as high value.")] = 0.8,
+    response: Annotated[
+        Literal["any", "persuadable"],
+        typer.Option(help="persuadable: only customers the campaign changes (needs `mkt uplift train`)."),
+    ] = "any",
     output: Annotated[
         Path | None, typer.Option(help="Write the audience's customer ids to this CSV file.", dir_okay=False)
     ] = None,
@@ -57,6 +61,7 @@ def audience(
         "segments": segment or [],
         "churn_threshold": churn_threshold,
         "value_quantile": value_quantile,
+        "response": response,
     }
     call = run_tool(tools["select_audience"], args, context)
     if not isinstance(call.result, AudienceSummary) or context.state.audience is None:
