@@ -96,8 +96,11 @@ def predict(method: str, main: Any, control_model: Any, x: pd.DataFrame) -> tupl
     return 2.0 * main.predict_proba(x)[:, 1] - 1.0, p_control
 
 
-def _split(rows: UpliftRows, share: float, seed: int) -> np.ndarray:
-    """Rows whose customer falls in a seeded random ``share`` of the customers."""
+def customer_split(rows: UpliftRows, share: float, seed: int) -> np.ndarray:
+    """Rows whose customer falls in a seeded random ``share`` of the customers.
+
+    ``customer_split(rows, params.holdout_share, params.seed)`` is the holdout of ``train_uplift``.
+    """
     customers = np.unique(rows.customer_id.astype(str))
     picked = np.random.default_rng(seed).random(customers.size) < share
     return np.isin(rows.customer_id.astype(str), customers[picked])
@@ -119,8 +122,8 @@ def train_uplift(
         use_sensitive=params.use_sensitive,
         exclude=params.exclude,
     )
-    holdout = _split(rows, params.holdout_share, params.seed)
-    cal = ~holdout & _split(rows, VALIDATION_SHARE, params.seed + 1)
+    holdout = customer_split(rows, params.holdout_share, params.seed)
+    cal = ~holdout & customer_split(rows, VALIDATION_SHARE, params.seed + 1)
     fit = ~holdout & ~cal
     methods = METHODS if params.method == "auto" else (params.method,)
     fitted: dict[str, tuple[Any, Any]] = {}
