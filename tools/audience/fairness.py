@@ -74,10 +74,8 @@ class FairnessReport(BaseModel):
 
 def _groups(values: pd.Series, column: str) -> pd.Series:
     """Group label of each customer for one attribute."""
-    if pd.api.types.is_bool_dtype(values) or values.dropna().nunique() <= 2:
-        labels = values.astype("object").map(
-            lambda v: str(v).lower() if isinstance(v, bool | np.bool_) else str(v)
-        )
+    if pd.api.types.is_bool_dtype(values) or values.dropna().map(type).eq(bool).all():
+        labels = values.astype("object").map(str).str.lower()
     elif pd.api.types.is_numeric_dtype(values):
         if "age" in words(column):
             labels = pd.cut(values, AGE_BANDS, right=False, labels=_band_names()).astype("object")
