@@ -74,7 +74,7 @@ class FairnessReport(BaseModel):
 
 def _groups(values: pd.Series, column: str) -> pd.Series:
     """Group label of each customer for one attribute."""
-    if pd.api.types.is_bool_dtype(values) or values.dropna().map(type).eq(bool).all():
+    if pd.api.types.is_bool_dtype(values) or all(isinstance(v, bool | np.bool_) for v in values.dropna()):
         labels = values.astype("object").map(str).str.lower()
     elif pd.api.types.is_numeric_dtype(values):
         if "age" in words(column):
