@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from agent.cli.main import app
 from data.errors import ToolError
-from data.loader import load_into
+from data.loader import load_files, load_into
 from data.sensitive import DEFAULT_SENSITIVE, is_sensitive, sensitive_columns
 from data.settings import load_settings
 from data.synth.generate import GeneratedData
@@ -130,3 +133,20 @@ def test_small_groups_are_noted_not_flagged_and_custom_terms(people: duckdb.Duck
     assert nothing.attributes == [] and nothing.summary() == "no sensitive attributes in the customers table"
     with pytest.raises(ToolError, match="audience is empty"):
         audience_makeup(people, [])
+
+
+def test_cli_churn_train_says_what_it_left_out_and_audience_reports_make_up(
+    sample_data: GeneratedData, isolated_home: Path, tmp_path: Path
+) -> None:
+    load_files(Workspace(isolated_home), _with_sensitive(sample_data, tmp_path))
+    runner = CliRunner()
+    assert "--use-sensitive" in runner.invoke(app, ["churn", "train", "--help"]).output
+    trained = runner.invoke(app, ["churn", "train"])
+    assert trained.exit_code == 0, trained.output
+    assert "not used: gender (sensitive attribute" in trained.output
+    result = runner.invoke(app, ["audience", "--value", "high_value", "--json"])
+    assert result.exit_code == 0, result.output
+    fairness = json.loads(result.output)["fairness"]
+    assert fairness["attributes"] == ["SeniorCitizen", "age", "gender"]
+    assert fairness["audience_size"] == json.loads(result.output)["audience"]["size"]
+    assert {g["group"] for g in fairness["groups"] if g["attribute"] == "age"} >= {"under 25", "65+"}

@@ -20,7 +20,7 @@ from agent.toolbox import ToolContext, run_tool
 from data.errors import ToolError
 from data.settings import load_settings
 from data.workspace import Workspace
-from tools.audience import AudienceSummary, export_audience
+from tools.audience import AudienceSummary, audience_makeup, export_audience
 
 
 def audience(
@@ -67,9 +67,17 @@ def audience(
     if not isinstance(call.result, AudienceSummary) or context.state.audience is None:
         raise ToolError(call.observation.removeprefix("Error from select_audience: "))
     summary = call.result
+    with context.workspace.connect(read_only=True) as con:
+        fairness = audience_makeup(con, context.state.audience.customer_ids, sensitive=settings.sensitive)
     written = export_audience(context.state.audience, output) if output is not None else None
     if as_json:
-        print_json({"audience": summary.model_dump(mode="json"), "export": written and written.model_dump()})
+        print_json(
+            {
+                "audience": summary.model_dump(mode="json"),
+                "fairness": fairness.model_dump(mode="json"),
+                "export": written and written.model_dump(),
+            }
+        )
         return
     print_table(
         f"Audience: {summary.description}",
@@ -91,5 +99,7 @@ def audience(
         )
     for note in summary.notes:
         console.print(f"note: {note}", highlight=False)
+    if fairness.attributes:
+        console.print(f"fair targeting: {fairness.summary()}", highlight=False)
     if written is not None:
         console.print(written.summary(), highlight=False)
