@@ -71,7 +71,7 @@ def campaign_arms(con: duckdb.DuckDBPyConnection, campaigns: list[str]) -> pd.Da
                bool_or(event = 'converted') AS converted,
                min(ts) FILTER (WHERE event IN ('sent', 'held_out')) AS entered
         FROM engagements WHERE test_group IS NOT NULL
-        GROUP BY ALL
+        GROUP BY ALL ORDER BY campaign_id, customer_id
         """
     ).df()
     known = sorted(frame["campaign_id"].astype(str).unique())
