@@ -150,7 +150,7 @@ def infer_spec(
             spec.skipped[column] = "excluded"
             continue
         if not use_sensitive and is_sensitive(column, terms):
-            spec.skipped[column] = "sensitive attribute (opt in to learn from it)"
+            spec.skipped[column] = "sensitive attribute: opt in to learn from it"
             continue
         distinct = _count(con, f"SELECT count(DISTINCT {ident(column)}) FROM customers")
         if column.lower().replace(" ", "_") in PERSONAL:
