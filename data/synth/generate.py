@@ -1,7 +1,8 @@
 """Seeded synthetic customer data with planted truth: tables, knowledge documents, ``truth/``.
 
 The process is documented in ``data/synth/segments.py`` (segments and their parameters),
-``process.py`` (BG/NBD + Gamma-Gamma draws), ``engagement.py`` (campaigns) and ``churn.py``.
+``process.py`` (BG/NBD + Gamma-Gamma draws), ``engagement.py`` (campaigns), ``uplift.py`` (tests
+with control groups and planted uplift types) and ``churn.py``.
 """
 
 from __future__ import annotations
