@@ -154,6 +154,18 @@ def test_persuadable_audience_is_mostly_planted_persuadables(
         score_uplift(con, workspace, UpliftScoreParams(channel="push"))
 
 
+def test_a_changed_model_file_is_refused(sample_data: GeneratedData, tmp_path: Path) -> None:
+    con = duckdb.connect()
+    load_into(con, dict(sample_data.tables))
+    workspace = Workspace(tmp_path / "ws")
+    train_uplift(con, workspace, UpliftTrainParams(name="small"))
+    assert score_uplift(con, workspace, UpliftScoreParams(name="small")).summary.n_customers == 3000
+    path = control_path(workspace, "small")
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(ToolError, match=r"changed after it was signed; retrain it with `mkt uplift train`"):
+        score_uplift(con, workspace, UpliftScoreParams(name="small"))
+
+
 def test_no_control_group_is_a_clear_error(sample_data: GeneratedData, tmp_path: Path) -> None:
     eng = pd.read_csv(sample_data.tables["engagements"])
     plain = tmp_path / "engagements.csv"

@@ -13,6 +13,7 @@ P(convert | contacted)), a customer is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -51,6 +52,14 @@ def classify(
     return kind
 
 
+def _load(path: Path) -> store.SavedModel:
+    """A verified model file (the churn store's checks), with errors that name the uplift command."""
+    try:
+        return store.load(path)
+    except ToolError as exc:
+        raise ToolError(str(exc).replace("mkt churn train", "mkt uplift train")) from None
+
+
 def score_uplift(
     con: duckdb.DuckDBPyConnection, workspace: Workspace, params: UpliftScoreParams, *, top: int = 10
 ) -> UpliftScoring:
@@ -64,8 +73,7 @@ def score_uplift(
         raise ToolError(
             f"no uplift model '{params.name}' in {workspace.models_dir}: train one with `mkt uplift train`"
         )
-    main = store.load(path)
-    control = store.load(control_path(workspace, params.name))
+    main, control = _load(path), _load(control_path(workspace, params.name))
     if main.metadata.get("kind") != "uplift" or control.features != main.features:
         raise ToolError(f"{path} is not a mkt uplift model: retrain it with `mkt uplift train`")
     channels = [str(c) for c in main.metadata.get("channels", [])]
