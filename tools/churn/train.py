@@ -72,7 +72,13 @@ def train_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: T
     Raises:
         ToolError: no label column, or too few churned / retained customers to learn from.
     """
-    data = churn_features(con, request.as_of, label=request.label)
+    data = churn_features(
+        con,
+        request.as_of,
+        label=request.label,
+        sensitive=request.sensitive,
+        use_sensitive=request.use_sensitive,
+    )
     return fit_and_save(data, workspace, request)
 
 
