@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agent.endpoint import EndpointPolicy
+    from agent.understand.classifier import IntentClassifier
 
 Approver = Callable[[str], bool]
 
@@ -78,6 +79,7 @@ class Assistant:
         elif model is not None:
             self._model = cast("ChatModel", model)
         self._router: ToolRouter | None = None
+        self._classifier: IntentClassifier | None = None
         self._lock = threading.Lock()
         self.workspace = workspace
         self._lazy = LazyChatModel(self._build_model)
@@ -215,7 +217,18 @@ class Assistant:
             self.model,
             copy_variants=self.copy_variants,
             fallback=lambda question, ctx: self._converse(session, question, ctx, local=True),
+            guess=lambda question: self.intent_classifier()(question),
         )
+
+    def intent_classifier(self) -> IntentClassifier:
+        """The staged policy's intent classifier, built on first use (its embeddings cached on disk)."""
+        from agent.understand.classifier import IntentClassifier
+
+        router = self.router()
+        with self._lock:
+            if self._classifier is None:
+                self._classifier = IntentClassifier(router.embed, cache_dir=self.workspace.models_dir)
+            return self._classifier
 
     def _converse(self, session: Session, text: str, context: ToolContext, *, local: bool = False) -> Reply:
         """A question: the endpoint policy when there is one (and not ``local``), else the tool loop."""

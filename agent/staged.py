@@ -22,6 +22,7 @@ from agent.campaign.request import CampaignRequest, read_request
 from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
+from agent.understand.classifier import IntentGuesser, resolve
 from agent.understand.intents import Intent, asks_shorter, classify
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
@@ -49,15 +50,17 @@ class StagedPolicy:
         *,
         copy_variants: int,
         fallback: Callable[[str, ToolContext], Reply],
+        guess: IntentGuesser | None = None,
     ) -> None:
         self.model = model
         self.copy_variants = copy_variants
         self.fallback = fallback
+        self.guess = guess
 
     def respond(self, text: str, context: ToolContext) -> Reply:
         """The reply to ``text``, with every tool call made through ``run_tool``."""
         memory = context.state.memory
-        intent, slots = understand(text, context)
+        intent, slots = understand(text, context, self.guess)
         context.on_event(
             StepEvent(
                 "understood",
@@ -106,14 +109,21 @@ class StagedPolicy:
         return _answer("\n".join(lines), context, "answered")
 
 
-def understand(text: str, context: ToolContext) -> tuple[Intent | None, Slots]:
-    """The intent and slots of ``text``, bound to the conversation (its customer, its population)."""
+def understand(
+    text: str, context: ToolContext, guess: IntentGuesser | None = None
+) -> tuple[Intent | None, Slots]:
+    """The intent and slots of ``text``, bound to the conversation (its customer, its population).
+
+    ``guess``: the intent classifier, consulted after the rules (``classifier.resolve``).
+    """
     memory = context.state.memory
+    guessed = guess(text) if guess is not None else None
 
     def intent_of(slots: Slots) -> Intent | None:
-        return classify(
+        rule = classify(
             text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
         )
+        return rule if guessed is None else resolve(rule, guessed, slots)
 
     slots = read_slots(text, Vocabulary.of(context.workspace))
     intent = intent_of(slots)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
-from agent.understand.intents import classify
+from agent.understand.intents import Intent, classify
 from agent.understand.slots import budget_in, find_product, read_slots
 from agent.understand.vocabulary import Vocabulary
 
@@ -305,3 +306,45 @@ def test_restyling_after_a_campaign_is_about_its_copy() -> None:
     assert classify(text, read_slots(text, MARKETER_VOCAB), after_campaign=True) == "copy_followup"
     text = "add push as well"
     assert classify(text, read_slots(text, MARKETER_VOCAB), after_campaign=True) == "campaign_followup"
+
+
+def test_the_intent_examples_hold_no_test_split_request() -> None:
+    from evals.agent_requests import load_requests, select
+    from prompts import load_prompt
+
+    examples = load_prompt("intent_examples").raw("examples")
+    known = {text.strip().lower() for phrasings in examples.values() for text in phrasings}
+    held_out = [r.text for v in ("v2", "v3") for r in select(load_requests(v), "test")]
+    assert held_out and not [t for t in held_out if t.strip().lower() in known]
+    assert set(examples) <= set(typing.get_args(Intent)) - {"copy_followup", "campaign_followup"}
+
+
+def test_a_confident_classifier_overrules_the_rules_but_never_a_refusal_or_a_follow_up() -> None:
+    from agent.understand.classifier import resolve
+    from agent.understand.slots import Slots
+
+    none, with_id = Slots(), Slots(customer_ids=["CU0000001"])
+    assert resolve("segments", ("recommend_products", 0.66), none) == "recommend_products"
+    assert resolve("copy", ("campaign", 0.35), none) == "copy"  # not confident enough
+    assert resolve(None, ("summary", 0.2), none) == "summary"  # no rule claimed it
+    assert resolve("refusal", ("summary", 0.99), none) == "refusal"
+    assert resolve("copy_followup", ("copy", 0.99), none) == "copy_followup"
+    assert resolve("summary", ("customer_profile", 0.9), none) == "summary"  # no customer named
+    assert resolve("summary", ("customer_profile", 0.9), with_id) == "customer_profile"
+
+
+@pytest.mark.slow
+def test_the_classifier_reads_new_phrasings_with_the_real_embedder(tmp_path: Path) -> None:
+    from agent.understand.classifier import IntentClassifier
+    from data.settings import load_settings
+    from knowledge.embeddings import get_embedding_function
+
+    guess = IntentClassifier(get_embedding_function(load_settings()).embed, cache_dir=tmp_path)
+    for text, intent in [
+        ("which lines are selling faster every week?", "forecast_trends"),
+        ("what are shoppers moaning about lately?", "feedback_insights"),
+        ("how many buyers do we have in total?", "summary"),
+        ("whip up a couple of texts for the Foam roller sale", "copy"),
+    ]:
+        assert guess(text)[0] == intent, text
+    assert list(tmp_path.glob("router-*.npy")), "the examples' embeddings are cached"
