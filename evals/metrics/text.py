@@ -11,6 +11,7 @@ from evals.types import CheckContext, CopyDraft
 
 _SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _FOOTER_WORDS: Final = 14
+_PREFIX: Final = re.compile(r"^([^:]{1,40}):\s+")
 CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -22,6 +23,15 @@ def sentences(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _sentences(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in _SENTENCE.split(text) if s and s.strip())
+
+
+def without_brand_prefix(sentence: str, brand: str | None) -> str:
+    """``sentence`` without a leading "<brand>: " label (an SMS opens with the brand's short name)."""
+    prefix = _PREFIX.match(sentence)
+    words = set((brand or "").lower().split())
+    if prefix and words and set(prefix.group(1).lower().split()) <= words:
+        return sentence[prefix.end() :]
+    return sentence
 
 
 def copy_parts(draft: CopyDraft, context: CheckContext) -> dict[str, str]:
