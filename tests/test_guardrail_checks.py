@@ -89,15 +89,41 @@ def test_meta_talk_passes_copy_that_talks_to_the_customer() -> None:
         "Subject line (max 60 characters):",
         "Include the promo code and the deadline.",
         "Tone: warm, no hype.",
+        "Text message, one short sentence.",  # the copy prompt's own line label
+        "Headline for lapsed readers.",
+        "Remember to include a call to action.",
+        "Don't mention competitors.",
+        "Do not use the word cheap.",
+        "Make it friendly and short.",
+        "Every bag is fresh. (Keep the tone warm and literary.)",
+        "Goal: get lapsed users to upgrade.",
     ],
 )
 def test_instruction_echo_rejects_the_prompt_leaking_into_the_copy(text: str) -> None:
     assert_fails(instruction_echo_check(sms(f"{text} {GOOD_SMS}"), CTX), "repeats the prompt")
 
 
-def test_instruction_echo_passes_copy_with_ordinary_imperatives() -> None:
-    draft = sms(f"{GOOD_SMS} Use code BREW10 at checkout. Keep your mornings slow. Order now.")
-    assert_passes(instruction_echo_check(draft, CTX))
+def test_instruction_echo_reads_past_the_sms_brand_prefix() -> None:
+    draft = sms("Ember & Oak: Avoid exclamation marks and emojis. Take 10% off with code BREW10. Order now.")
+    assert_fails(instruction_echo_check(draft, CTX), "Avoid exclamation marks")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Use code BREW10 at checkout. Keep your mornings slow.",
+        "Don't miss the Tuesday roast.",
+        "Remember to use code BREW10 at checkout.",
+        "Mention code BREW10 in the shop.",
+        "Keep it simple with a better cup.",
+        "Make it yours.",
+        "Avoid the winter rush.",
+        "Don't use stale beans another morning.",
+        "Start your morning with the Harvest Blend.",
+    ],
+)
+def test_instruction_echo_passes_copy_with_ordinary_imperatives(line: str) -> None:
+    assert_passes(instruction_echo_check(sms(f"{GOOD_SMS} {line} Order now."), CTX))
 
 
 def test_invented_product_name_is_rejected_and_named() -> None:

@@ -16,19 +16,11 @@ The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev spl
 
 from __future__ import annotations
 
-import re
-from typing import Final
-
 import numpy as np
 
 from evals.embedding import Embedder, normalise
-from evals.metrics.cta import cta_phrases
-from evals.metrics.text import copy_parts, sentences, without_brand_prefix
-from evals.metrics.tokens import TOKEN
+from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
-
-_GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
-_CTA_WORDS: Final = 4
 
 
 def topic_reference(context: CheckContext) -> str:
@@ -40,25 +32,8 @@ def topic_reference(context: CheckContext) -> str:
 
 
 def topic_text(draft: CopyDraft, context: CheckContext) -> str:
-    """The copy's own words: without footer, brand prefix, greeting, offer line and short CTAs.
-
-    Falls back to the whole copy (without its footer) when nothing else is left: copy that is only
-    the offer line and a call to action is on topic by construction.
-    """
-    facts = [str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k)]
-    parts = [t for t in copy_parts(draft, context).values() if t]
-    kept = []
-    for text in parts:
-        for sentence in sentences(text):
-            sentence = without_brand_prefix(sentence, context.brand)
-            low = sentence.lower()
-            if _GREETING.match(sentence.strip(" ,")) or any(f in low for f in facts):
-                continue
-            if len(sentence.split()) <= _CTA_WORDS and cta_phrases(sentence):
-                continue
-            kept.append(sentence)
-    own = " ".join(TOKEN.sub("", " ".join(kept)).split()).strip(" ,")
-    return own or " ".join(parts)
+    """The copy's own words (``evals.metrics.text.own_words``): what is checked for being on topic."""
+    return own_words(draft, context)
 
 
 def topic_references(context: CheckContext) -> list[str]:

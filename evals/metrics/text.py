@@ -7,11 +7,15 @@ from functools import lru_cache
 from typing import Final
 
 from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
+from evals.metrics.cta import cta_phrases
 from evals.types import CheckContext, CopyDraft
 
 _SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _FOOTER_WORDS: Final = 14
 _PREFIX: Final = re.compile(r"^([^:]{1,40}):\s+")
+_GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
+_TOKEN: Final = re.compile(r"\{\{[^{}]*\}\}")
+_CTA_WORDS: Final = 4
 CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -56,3 +60,26 @@ def _copy_parts(items: tuple[tuple[str, str], ...], address: str) -> tuple[tuple
             lines.append(line)
         out.append((name, "\n".join(lines)))
     return tuple(out)
+
+
+def own_words(draft: CopyDraft, context: CheckContext) -> str:
+    """What the writer wrote: the copy without footer, brand prefix, greeting, offer line and short CTAs.
+
+    The offer line ("Take 10% off ... with code BREW10"), the call to action, the greeting and the
+    footer are assembled from the offer facts and are the same in every variant; the rest is the
+    copy's message. Off-topic, brand voice and diversity all read (and embed) this one text. Falls
+    back to the whole copy without its footer when nothing else is left.
+    """
+    facts = [str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k)]
+    parts = [t for t in copy_parts(draft, context).values() if t]
+    kept = []
+    for text in parts:
+        for sentence in sentences(text):
+            sentence = without_brand_prefix(sentence, context.brand)
+            if _GREETING.match(sentence.strip(" ,")) or any(f in sentence.lower() for f in facts):
+                continue
+            if len(sentence.split()) <= _CTA_WORDS and cta_phrases(sentence):
+                continue
+            kept.append(sentence)
+    own = " ".join(_TOKEN.sub("", " ".join(kept)).split()).strip(" ,")
+    return own or " ".join(parts)
