@@ -8,6 +8,7 @@ from evals.checks import HARD_METRICS, check_copy
 from evals.metrics.broken import broken_check
 from evals.metrics.claims import claims_check
 from evals.metrics.entities import entities_check
+from evals.metrics.grammar import grammar_check, is_plural
 from evals.metrics.instruction_echo import instruction_echo_check
 from evals.metrics.meta_talk import meta_talk_check
 from evals.metrics.spam import spam_check
@@ -261,3 +262,41 @@ def test_diversity_compares_all_variants_and_ignores_the_variant_itself() -> Non
     result = check_copy(a, CTX, siblings=variants).result("diversity")
     assert result.status == "failed" and result.score > 0.5  # b differs from a only in its CTA
     assert check_copy(c, CTX, siblings=variants).result("diversity").status == "passed"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The running shoes is light and fast.",  # issue 13's demo email
+        "Your new leggings has a pocket for keys.",
+        "These beans was roasted on Tuesday.",
+    ],
+)
+def test_grammar_rejects_a_plural_with_a_singular_verb(line: str) -> None:
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "running shoes"}})
+    assert_fails(grammar_check(sms(f"{line} {GOOD_SMS} Shop now."), ctx), "plural takes a singular verb")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The running shoes are light and fast.",
+        "The news is good: Harvest Blend is back.",
+        "Our process is simple and the glass is full.",
+        "The Harvest Blend has notes of cocoa.",
+        "This is the roast our customers asked for.",
+    ],
+)
+def test_grammar_passes_copy_whose_verbs_agree(line: str) -> None:
+    assert_passes(grammar_check(sms(f"{line} {GOOD_SMS} Shop now."), CTX))
+
+
+def test_plural_product_names_are_told_from_singular_ones() -> None:
+    assert is_plural("running shoes") and is_plural("Round-Ups") and is_plural("trail socks")
+    assert not any(
+        map(is_plural, ["Harvest Blend", "Penny Jar Plus", "Ridgeback 3", "Trail Shell", "Brightline Lens"])
+    )
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "Round-Ups"}})
+    assert_fails(
+        grammar_check(sms(f"Round-Ups is the easy way to save. {GOOD_SMS} Shop now."), ctx), "Round-Ups is"
+    )
