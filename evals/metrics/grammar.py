@@ -35,6 +35,7 @@ _GENERIC: Final = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def is_plural(name: str) -> bool:
     """Whether a product name reads as plural: its last word ends in ``s`` and is not a singular -s word.
 

@@ -70,12 +70,19 @@ def own_words(draft: CopyDraft, context: CheckContext) -> str:
     copy's message. Off-topic, brand voice and diversity all read (and embed) this one text. Falls
     back to the whole copy without its footer when nothing else is left.
     """
-    facts = [str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k)]
-    parts = [t for t in copy_parts(draft, context).values() if t]
+    facts = tuple(str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k))
+    return _own_words(tuple(draft.parts.items()), context.postal_address or "", context.brand or "", facts)
+
+
+@lru_cache(maxsize=16384)
+def _own_words(
+    items: tuple[tuple[str, str], ...], address: str, brand: str, facts: tuple[str, ...]
+) -> str:  # cached: off-topic, brand voice and every sibling's diversity ask for the same drafts
+    parts = [t for _, t in _copy_parts(items, address) if t]
     kept = []
     for text in parts:
-        for sentence in sentences(text):
-            sentence = without_brand_prefix(sentence, context.brand)
+        for sentence in _sentences(text):
+            sentence = without_brand_prefix(sentence, brand)
             if _GREETING.match(sentence.strip(" ,")) or any(f in sentence.lower() for f in facts):
                 continue
             if len(sentence.split()) <= _CTA_WORDS and cta_phrases(sentence):
