@@ -168,7 +168,7 @@ def test_lines_a_reader_rejects_are_never_chosen_and_template_lines_fill_in() ->
     assert all(t not in bad for t in titles)
     assert result.passed == 2 and all(v.passed for v in result.variants)
     templates = load_prompt("copy_templates").raw("languages")["en"]["lines"]["headline"]
-    expected = {t.format(product="Ridgeback 3 trail shoe") for t in templates.values()}
+    expected = {t.format(product="Ridgeback 3 trail shoe", the="the") for t in templates.values()}
     assert set(titles) <= expected
     assert all(any("template line" in w for w in v.warnings) for v in result.variants)
     # Round two sampled with the failed lines and their reasons fed back.
@@ -216,8 +216,11 @@ def test_a_plural_product_never_gets_a_singular_verb() -> None:
     assert all(v.passed for v in result.variants)
     assert not any("light and fast" in b for b in bodies)  # the model's line was screened out
     situation = load_prompt("copy_templates").raw("languages")["en"]["lines"]["opening"]["situation"]
-    line = situation.format_map({"product": offer.product, "is": "are" if is_plural(offer.product) else "is"})
-    assert "We think the running shoes are a good reason" in line
+    line = situation.format_map(
+        {"product": offer.product, "is": "are" if is_plural(offer.product) else "is", "the": "our"}
+    )
+    assert "We think our running shoes are a good reason" in line
+    assert all("Take 15% off our running shoes until" in b for b in bodies)  # a category: "our", not "the"
 
 
 def test_brand_name_comes_from_the_brand_field_not_the_guide_title() -> None:

@@ -15,7 +15,7 @@ from evals.metrics.grammar import is_plural
 from evals.metrics.grounding import Facts
 from prompts import Prompt, load_prompt
 from tools.chat_model import BatchChatModel, ChatModel, Message, chat_batch
-from tools.copy.compose import LineSpec, clean_line
+from tools.copy.compose import LineSpec, article, clean_line
 from tools.copy.models import CopyRequest
 from tools.copy.screen import screen_line, sentence_case, whole_sentences
 
@@ -159,9 +159,11 @@ class Writer:
     def template_line(self, spec: LineSpec, angle: str) -> Line:
         """The brand's fixed line for this slot and angle (``prompts/copy_templates.yaml``).
 
-        ``{is}`` in a line agrees with the product: "are" for a plural name such as "running shoes".
+        ``{is}`` and ``{the}`` agree with the product: "our running shoes are", "the Ridgeback 3 is".
         """
         lines: dict[str, dict[str, str]] = self.templates["lines"]
-        verb = "are" if is_plural(self.request.offer.product) else "is"
-        text = lines[spec.kind][angle].format_map({"product": self.request.offer.product, "is": verb})
+        product = self.request.offer.product
+        verb = "are" if is_plural(product) else "is"
+        names = {"product": product, "is": verb, "the": article(product, self.templates)}
+        text = lines[spec.kind][angle].format_map(names)
         return Line(spec.part, angle, text, text, template=True)
