@@ -9,7 +9,7 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -37,6 +37,19 @@ class Settings(BaseSettings):
     )
     busy_wait_s: float = Field(
         default=10.0, ge=0, description="How long to wait for a workspace another process is loading."
+    )
+
+    # Analytics engine.
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Engine of the customer analytics: embedded DuckDB, or Apache Spark (pyspark, `.[spark]`).",
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master: local[N], a cluster URL (spark://, yarn, k8s://) or Spark Connect sc://.",
+    )
+    spark_partitions: int | None = Field(
+        default=None, ge=1, description="Spark shuffle partitions (default: 2 x the master's cores)."
     )
 
     # Language models.

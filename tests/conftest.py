@@ -37,3 +37,23 @@ def sample_data(tmp_path_factory: pytest.TempPathFactory) -> GeneratedData:
 def large_sample(tmp_path_factory: pytest.TempPathFactory) -> GeneratedData:
     """20,000 generated customers (seed 5) for parameter-recovery tests."""
     return generate(tmp_path_factory.mktemp("large"), 20000, seed=5, file_format="parquet")
+
+
+@pytest.fixture(scope="session")
+def spark_master() -> str:
+    """``local[2]`` when Spark can run here; otherwise the Spark tests are skipped, saying why."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pytest.skip("pyspark is not installed: `pip install -e '.[spark]'` (make test installs it)")
+    from data.engine.session import JAVA_HINT, java_version
+
+    if java_version() is None:
+        pytest.skip(f"no Java for Spark: {JAVA_HINT}")
+    return "local[2]"
+
+
+@pytest.fixture(scope="session")
+def spark_data(tmp_path_factory: pytest.TempPathFactory) -> GeneratedData:
+    """1,500 generated customers (seed 11) as Parquet, for the DuckDB-versus-Spark equality tests."""
+    return generate(tmp_path_factory.mktemp("spark"), 1500, seed=11, file_format="parquet")

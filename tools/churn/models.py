@@ -99,6 +99,8 @@ class ScoreResult(BaseModel):
     mean_probability: float
     high_risk_share: float = Field(description="Share of customers with P(churn) >= 0.5.")
     customers: list[CustomerRisk]
+    engine: str = Field(default="duckdb", description="Engine that computed it: duckdb or spark.")
+    output: str | None = Field(default=None, description="Where per-customer rows were written (Spark).")
     notes: list[str] = Field(default_factory=list)
 
     def top(self, n: int) -> list[CustomerRisk]:

@@ -76,6 +76,8 @@ class ClvResult(BaseModel):
     gamma_gamma: ModelFit | None = None
     sbg: ModelFit | None = Field(default=None, description="Contractual: the sBG retention fit.")
     customers: list[CustomerClv]
+    engine: str = Field(default="duckdb", description="Engine that computed it: duckdb or spark.")
+    output: str | None = Field(default=None, description="Where per-customer rows were written (Spark).")
     notes: list[str] = Field(default_factory=list, description="Degenerate cases and how they were handled.")
 
     def top(self, n: int) -> list[CustomerClv]:
