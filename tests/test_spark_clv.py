@@ -12,8 +12,6 @@ from data.engine.source import SparkSource, open_spark_source
 from data.engine.sql import spark_sql
 from data.errors import DataValidationError
 from data.features import rfm_sql
-from data.loader import load_files
-from data.synth.generate import GeneratedData
 from data.workspace import Workspace
 from tools.clv import ClvRequest, calculate_clv
 from tools.clv.compressed import CompressedRfm, fit_compressed
@@ -56,18 +54,8 @@ def test_weighted_fit_on_counts_equals_the_fit_on_customers() -> None:
     np.testing.assert_allclose(a.bg_fit.params, [2.0, 8.0, 1.0, 6.0], rtol=0.5)  # near the planted truth
 
 
-@pytest.fixture(scope="module")
-def engines(
-    spark_master: str, spark_data: GeneratedData, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Workspace, SparkSource]:
-    home = tmp_path_factory.mktemp("spark-clv")
-    workspace = Workspace(home / "ws")
-    load_files(workspace, dict(spark_data.tables))
-    return workspace, open_spark_source(workspace, dict(spark_data.tables), master=spark_master)
-
-
-def test_clv_on_spark_matches_duckdb(engines: tuple[Workspace, SparkSource], tmp_path: Path) -> None:
-    workspace, source = engines
+def test_clv_on_spark_matches_duckdb(spark_engines: tuple[Workspace, SparkSource], tmp_path: Path) -> None:
+    workspace, source = spark_engines
     request = ClvRequest(method="probabilistic", horizon_months=6)
     with workspace.connect(read_only=True) as con:
         duck = calculate_clv(con, request)
@@ -91,9 +79,9 @@ def test_clv_on_spark_matches_duckdb(engines: tuple[Workspace, SparkSource], tmp
 
 
 def test_spark_inputs_are_validated_with_the_named_errors(
-    engines: tuple[Workspace, SparkSource], tmp_path: Path
+    spark_engines: tuple[Workspace, SparkSource], tmp_path: Path
 ) -> None:
-    workspace, _ = engines
+    workspace, _ = spark_engines
     bad = tmp_path / "transactions.csv"
     bad.write_text("customer_id,ts,amount\nA,2024-01-01 10:00:00,5\nB,2024-01-02 10:00:00,-3\n")
     with pytest.raises(DataValidationError, match="below 0") as info:

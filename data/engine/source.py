@@ -10,6 +10,7 @@ changes) and read from there. Importing this module does not import pyspark.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ SPARK_TYPE = {
     "timestamp": "TIMESTAMP_NTZ",
     "float": "DOUBLE",
 }
+_SOURCES = itertools.count(1)
 _TABLE_NAME = re.compile(r"[A-Za-z_][\w]*(\.[A-Za-z_][\w]*){0,2}")
 
 
@@ -42,14 +44,27 @@ class SparkSource:
     output_dir: str
     master: str
     derived: list[str] = field(default_factory=list)
+    prefix: str = field(default_factory=lambda: f"mkt{next(_SOURCES)}_")
 
     engine = "spark"
 
+    def view(self, table: str) -> str:
+        """The temp view holding ``table`` (views are per source, so two sources never mix)."""
+        return self.prefix + table
+
     def sql(self, duckdb_sql: str, **params: Any) -> DataFrame:
-        """Run a query written in DuckDB SQL (see ``data.engine.sql``), values bound as parameters."""
+        """Run a query written in DuckDB SQL (see ``data.engine.sql``), values bound as parameters.
+
+        Table names ``customers``, ``transactions`` and ``engagements`` refer to this source's views.
+        """
         from data.engine.sql import spark_sql
 
-        return self.session.sql(spark_sql(duckdb_sql), args=params or None)
+        tables = tuple((name, self.view(name)) for name in TABLES)
+        return self.session.sql(spark_sql(duckdb_sql, tables), args=params or None)
+
+    def table(self, name: str) -> DataFrame:
+        """Table ``name`` of this source as a Spark DataFrame."""
+        return self.session.table(self.view(name))
 
     def has_table(self, name: str) -> bool:
         """Whether the source holds table ``name``."""
@@ -57,7 +72,7 @@ class SparkSource:
 
     def columns(self, table: str) -> list[str]:
         """Column names of ``table``."""
-        return list(self.session.table(table).columns)
+        return list(self.table(table).columns)
 
     def output_path(self, kind: str) -> str:
         """Default place of an output: ``<folder of the inputs>/<kind>.parquet``."""
@@ -66,7 +81,7 @@ class SparkSource:
     def close(self) -> None:
         """Drop this source's views (the session stays up for the next analysis in this process)."""
         for name in self.origins:
-            self.session.catalog.dropTempView(name)
+            self.session.catalog.dropTempView(self.view(name))
 
 
 def open_spark_source(
@@ -100,12 +115,12 @@ def open_spark_source(
             frame = _typed(_read(session, given[table]), table, given[table])
             if validate:
                 _check(frame, table, given[table])
-            frame.createOrReplaceTempView(table)
+            frame.createOrReplaceTempView(source.view(table))
             source.origins[table] = given[table]
     if "customers" not in source.origins and "transactions" in source.origins:
-        session.sql(
+        source.sql(
             "SELECT customer_id, CAST(min(ts) AS DATE) AS signup_date FROM transactions GROUP BY customer_id"
-        ).createOrReplaceTempView("customers")
+        ).createOrReplaceTempView(source.view("customers"))
         source.origins["customers"] = "derived from transactions"
         source.derived.append("customers derived from the transactions (signup = first purchase)")
     return source

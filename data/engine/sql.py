@@ -9,7 +9,7 @@ parameters stay bound: DuckDB's ``$name`` becomes Spark's ``:name`` (``spark.sql
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import sqlglot
 from sqlglot import exp
@@ -18,9 +18,9 @@ from sqlglot import exp
 RENAMED = {"EPOCH_US": "UNIX_MICROS"}
 
 
-@lru_cache(maxsize=64)
-def spark_sql(duckdb_sql: str) -> str:
-    """``duckdb_sql`` (one statement) as Spark SQL.
+@lru_cache(maxsize=128)
+def spark_sql(duckdb_sql: str, tables: tuple[tuple[str, str], ...] = ()) -> str:
+    """``duckdb_sql`` (one statement) as Spark SQL, table names mapped by ``tables`` (name, view).
 
     Raises:
         ValueError: the text is not one parseable DuckDB statement.
@@ -28,8 +28,20 @@ def spark_sql(duckdb_sql: str) -> str:
     statements = sqlglot.parse(duckdb_sql, read="duckdb")
     if len(statements) != 1 or statements[0] is None:
         raise ValueError("spark_sql takes exactly one SQL statement")
+    views = dict(tables)
     tree = statements[0].transform(_rename)
+    if views:
+        tree = tree.transform(partial(_view, views))
     return tree.sql(dialect="spark")
+
+
+def _view(views: dict[str, str], node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Table) and not node.db and node.name in views:
+        alias = node.alias or node.name
+        return exp.Table(
+            this=exp.to_identifier(views[node.name]), alias=exp.TableAlias(this=exp.to_identifier(alias))
+        )
+    return node
 
 
 def _rename(node: exp.Expression) -> exp.Expression:
