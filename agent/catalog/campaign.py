@@ -35,7 +35,7 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
     if args.segments and ctx.state.segments is None:
         ctx.require("segment_customers")
     assert ctx.state.clv is not None
-    with ctx.workspace.connect(read_only=True) as con:
+    with ctx.analytics() as con:
         selection = select_audience(
             con, args, clv=ctx.state.clv, churn=ctx.state.churn, segments=ctx.state.segments
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data.errors import DataValidationError
+from data.errors import ConfigError, DataValidationError
 from data.schema import SCHEMAS, Column
 from data.sql import ident
 from data.workspace import TABLES, Workspace
@@ -97,7 +97,12 @@ def open_spark_source(
         DataValidationError: an input that is missing, lacks a required column or breaks a rule.
         ConfigError: Spark cannot start (no Java, bad master).
     """
-    from data.engine.session import spark_session
+    try:
+        from data.engine.session import spark_session
+    except ImportError as exc:
+        raise ConfigError(
+            "MKT_ENGINE=spark needs pyspark: `pip install 'mkt[spark]'` (or -e '.[spark]'), and Java 17"
+        ) from exc
 
     session = spark_session(master, partitions)
     given = {k: str(v) for k, v in (files or {}).items() if v is not None}

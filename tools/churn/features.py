@@ -104,7 +104,7 @@ def churn_features(
         raise ToolError(
             "no features: the customers table has no usable attributes and there are no transactions"
         )
-    labels = _labels(raw[LABEL], label) if label else None
+    labels = labels_of(raw[LABEL], label) if label else None
     return ChurnData(
         customer_id=raw.index.to_numpy(dtype=object),
         features=frame,
@@ -204,7 +204,12 @@ def _attribute_end(con: duckdb.DuckDBPyConnection) -> datetime:
     return datetime.combine(latest, time(23, 59, 59))
 
 
-def _labels(values: pd.Series, label: str) -> np.ndarray:
+def labels_of(values: pd.Series, label: str) -> np.ndarray:
+    """The label column as booleans (true/false, 1/0, yes/no).
+
+    Raises:
+        ToolError: missing values, or values that are not boolean.
+    """
     if values.isna().any():
         raise ToolError(
             f"label column '{label}' has {int(values.isna().sum())} missing values: fill them or drop those rows"

@@ -17,6 +17,9 @@ class TrainRequest(BaseModel):
     seed: int = Field(default=7, description="Seed of the split and the models.")
     holdout_share: float = Field(default=0.2, gt=0.05, lt=0.5)
     validation_share: float = Field(default=0.2, gt=0.05, lt=0.5)
+    sample: int = Field(
+        default=200_000, ge=100, description="Spark engine: train on a random sample of this many customers."
+    )
 
 
 class CandidateScore(BaseModel):
@@ -40,6 +43,7 @@ class TrainResult(BaseModel):
     name: str
     path: str
     chosen: str
+    engine: str = Field(default="duckdb", description="Engine that computed the features: duckdb or spark.")
     candidates: list[CandidateScore]
     features: list[str]
     label: str

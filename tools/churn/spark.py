@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 import skops.io as sio
@@ -24,9 +25,18 @@ from data.errors import ToolError
 from data.features import cutoff_text, data_end, rfm_sql
 from data.workspace import Workspace
 from tools.churn import store
-from tools.churn.attributes import AttributeSpec
-from tools.churn.features import ENGAGEMENT_FEATURES, PURCHASE_FEATURES, churn_params, churn_sql, finish
-from tools.churn.models import CustomerRisk, FeatureEffect, ScoreRequest, ScoreResult
+from tools.churn.attributes import AttributeSpec, infer_spec
+from tools.churn.features import (
+    ENGAGEMENT_FEATURES,
+    LABEL,
+    PURCHASE_FEATURES,
+    ChurnData,
+    churn_params,
+    churn_sql,
+    finish,
+    labels_of,
+)
+from tools.churn.models import CustomerRisk, FeatureEffect, ScoreRequest, ScoreResult, TrainRequest
 from tools.clv import bgnbd
 from tools.clv.compressed import CompressedRfm
 from tools.clv.summary import UNIT_DAYS
@@ -119,6 +129,51 @@ def spark_score(
     ]
     result = _result("model", request.name, cutoff, prob, customers, list(source.derived))
     return result.model_copy(update={"engine": "spark", "output": target})
+
+
+def training_data(source: SparkSource, request: TrainRequest) -> ChurnData:
+    """Features and labels of a random sample of ``request.sample`` customers, computed on Spark.
+
+    The attribute encoding is inferred from the sampled customers' rows by the same code as on
+    DuckDB (``infer_spec`` on an in-memory copy of the sample), and their medians fill gaps.
+
+    Raises:
+        ToolError: no label column, or no customers.
+    """
+    label = request.label
+    if label not in source.columns("customers"):
+        raise ToolError(
+            f"the customers table has no label column '{label}': give --label the name of a boolean "
+            "churn column, or score without labels (BG/NBD method)"
+        )
+    has_tx, has_eng = source.has_table("transactions"), source.has_table("engagements")
+    cutoff = request.as_of or data_end(source)
+    people = source.table("customers")
+    total = people.count()
+    if total == 0:
+        raise ToolError("no customers to train on")
+    if total > request.sample:
+        people = people.sample(fraction=min(1.0, 1.2 * request.sample / total), seed=request.seed)
+        people = people.orderBy("customer_id").limit(request.sample)
+    sample = people.toPandas()
+    with duckdb.connect(":memory:") as mem:
+        mem.register("sampled", sample)
+        mem.execute("CREATE TABLE customers AS SELECT * FROM sampled")
+        spec = infer_spec(mem, label=label)
+    ids = source.session.createDataFrame(sample[["customer_id"]].astype(str))
+    query = churn_sql(has_tx=has_tx, has_eng=has_eng, label=label, spec=spec)
+    raw = source.sql(query, **churn_params(cutoff, has_tx=has_tx)).join(ids, "customer_id", "left_semi")
+    rows = raw.toPandas().sort_values("customer_id", kind="stable").set_index("customer_id")
+    if rows.empty:
+        raise ToolError(f"no customer had signed up by {cutoff:%Y-%m-%d}: nothing to train on")
+    frame, spec = finish(rows, spec, has_tx=has_tx, has_eng=has_eng)
+    return ChurnData(
+        customer_id=rows.index.to_numpy(dtype=object),
+        features=frame,
+        labels=labels_of(rows[LABEL], label),
+        as_of=cutoff,
+        attributes=spec,
+    )
 
 
 def _score_batches(shared: Callable[[], Scoring], batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
