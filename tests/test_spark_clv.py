@@ -16,6 +16,8 @@ from data.workspace import Workspace
 from tools.clv import ClvRequest, calculate_clv
 from tools.clv.compressed import CompressedRfm, fit_compressed
 from tools.clv.summary import rfm_summary
+from tools.forecast.models import Metric
+from tools.forecast.series import weekly_series
 
 
 def test_the_feature_sql_is_transpiled_not_copied() -> None:
@@ -78,6 +80,25 @@ def test_clv_on_spark_matches_duckdb(spark_engines: tuple[Workspace, SparkSource
     assert spark.total_clv == pytest.approx(duck.total_clv, rel=1e-9)
 
 
+def test_a_fit_grid_bounds_the_histories_on_both_engines(
+    spark_engines: tuple[Workspace, SparkSource],
+) -> None:
+    workspace, source = spark_engines
+    request = ClvRequest(method="probabilistic", horizon_months=3, fit_grid_days=7.0)
+    with workspace.connect(read_only=True) as con:
+        exact = calculate_clv(con, request.model_copy(update={"fit_grid_days": None}))
+        duck = calculate_clv(con, request)
+    spark = calculate_clv(source, request)
+    assert duck.bgnbd is not None and spark.bgnbd is not None and exact.bgnbd is not None
+    for name, value in duck.bgnbd.parameters.items():
+        assert spark.bgnbd.parameters[name] == pytest.approx(value, rel=1e-6), name
+        assert value == pytest.approx(exact.bgnbd.parameters[name], rel=0.05), name  # a week barely moves it
+    distinct = [
+        int(n.split(" distinct")[0].split()[-1].replace(",", "")) for n in (exact.notes[0], duck.notes[0])
+    ]
+    assert distinct[1] < distinct[0] == exact.n_customers, (exact.notes[0], duck.notes[0])
+
+
 def test_spark_inputs_are_validated_with_the_named_errors(
     spark_engines: tuple[Workspace, SparkSource], tmp_path: Path
 ) -> None:
@@ -91,3 +112,33 @@ def test_spark_inputs_are_validated_with_the_named_errors(
     no_amount.write_text("customer_id,ts\nA,2024-01-01 10:00:00\n")
     with pytest.raises(DataValidationError, match="missing required column 'amount'"):
         open_spark_source(workspace, {"transactions": no_amount}, master="local[2]")
+
+
+def test_weekly_series_on_spark_match_duckdb(spark_engines: tuple[Workspace, SparkSource]) -> None:
+    workspace, source = spark_engines
+    metrics: list[Metric] = ["revenue", "orders", "active_customers"]
+    with workspace.connect(read_only=True) as con:
+        duck = weekly_series(con, metrics, "category", None)
+    spark = weekly_series(source, metrics, "category", None)
+    assert spark.weeks == duck.weeks and len(duck.weeks) > 50
+    assert spark.values.keys() == duck.values.keys() and len(duck.values) > 3
+    for key, values in duck.values.items():
+        np.testing.assert_allclose(spark.values[key], values, rtol=1e-12, err_msg=str(key))
+
+
+def test_without_files_spark_reads_the_workspace_exported_once(
+    spark_engines: tuple[Workspace, SparkSource], spark_master: str
+) -> None:
+    workspace, _ = spark_engines
+    first = open_spark_source(workspace, None, master=spark_master)
+    exported = Path(first.origins["transactions"])
+    assert exported.parent == workspace.home / "spark" and exported.exists()
+    stamp = exported.stat().st_mtime_ns
+    second = open_spark_source(workspace, None, master=spark_master)
+    assert Path(second.origins["transactions"]).stat().st_mtime_ns == stamp  # unchanged: not exported again
+    assert second.output_path("clv") == f"{workspace.runs_dir}/clv.parquet"
+    with workspace.connect(read_only=True) as con:
+        rows = con.execute("SELECT count(*) FROM transactions").fetchone()
+    assert rows is not None and second.table("transactions").count() == rows[0]
+    first.close()
+    second.close()

@@ -105,3 +105,19 @@ def test_audiences_from_either_engine_are_the_same_people(
     assert duck_pick.summary.size > 10
     assert spark_pick.customer_ids == duck_pick.customer_ids
     assert spark_pick.summary.reachable == duck_pick.summary.reachable
+
+
+def test_churn_training_on_spark_learns_what_duckdb_learns(
+    spark_engines: tuple[Workspace, SparkSource],
+) -> None:
+    workspace, source = spark_engines
+    whole = TrainRequest(label="churned", seed=7, name="churn_all", sample=100_000)  # sample >= customers
+    with workspace.connect(read_only=True) as con:
+        duck = train_churn(con, workspace, whole)
+    spark = train_churn(source, workspace, whole.model_copy(update={"name": "churn_spark"}))
+    assert (duck.engine, spark.engine) == ("duckdb", "spark")
+    assert spark.features == duck.features
+    assert spark.holdout_roc_auc == pytest.approx(duck.holdout_roc_auc, abs=1e-9)
+    part = train_churn(source, workspace, whole.model_copy(update={"name": "churn_part", "sample": 800}))
+    assert part.n_train + part.n_validation + part.n_holdout == 800
+    assert part.holdout_roc_auc > 0.7  # a sample still learns the planted churn

@@ -44,13 +44,18 @@ def train(
     name: NameOpt = "churn",
     as_of: AsOfOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 7,
+    sample: Annotated[
+        int, typer.Option(help="Spark engine: train on a random sample of this many customers.", min=100)
+    ] = 200_000,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Train gradient boosting and logistic regression, keep the better one (validation AUC), calibrated."""
-    request = validated(TrainRequest, {"label": label, "name": name, "as_of": as_of, "seed": seed})
+    request = validated(
+        TrainRequest, {"label": label, "name": name, "as_of": as_of, "seed": seed, "sample": sample}
+    )
     settings = load_settings()
     workspace = Workspace.from_settings(settings)
     con = open_engine(workspace, _files(customers, transactions, engagements), settings)

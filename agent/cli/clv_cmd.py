@@ -45,6 +45,13 @@ def clv(
             "retention x monthly value, for subscribers with tenure and a churn flag) or simple."
         ),
     ] = "auto",
+    fit_grid_days: Annotated[
+        float | None,
+        typer.Option(
+            help="Round recency and age to this many days for the BG/NBD fit only (bounds its cost on "
+            "huge data; scores use exact times). Default: exact."
+        ),
+    ] = None,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     top: Annotated[int, typer.Option(help="Customers to list, highest CLV first.", min=0)] = 10,
@@ -64,6 +71,7 @@ def clv(
             "time_unit": time_unit,
             "as_of": as_of,
             "method": method,
+            "fit_grid_days": fit_grid_days,
         },
     )
     settings = load_settings()

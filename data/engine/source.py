@@ -210,11 +210,14 @@ def _check(frame: DataFrame, table: str, origin: str) -> None:
 
 
 def _workspace_parquet(workspace: Workspace) -> dict[str, str]:
-    """The workspace tables as Parquet files under ``<home>/spark/``, exported when stale."""
+    """The workspace tables as Parquet files under ``<home>/spark/``.
+
+    Each is exported again only when its contents changed (a fingerprint of its rows is kept beside
+    the file), so the analytics of one agent turn do not export the workspace once per tool.
+    """
     con = workspace.connect(read_only=True)
     folder = workspace.home / "spark"
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = workspace.warehouse.stat().st_mtime
     found: dict[str, str] = {}
     try:
         tables = {
@@ -224,11 +227,15 @@ def _workspace_parquet(workspace: Workspace) -> dict[str, str]:
             if table not in tables:
                 continue
             target = folder / f"{table}.parquet"
-            if not target.exists() or target.stat().st_mtime < stamp:
+            stamp = folder / f"{table}.parquet.rows"
+            row = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM {ident(table)} AS t").fetchone()
+            fingerprint = f"{row[0] if row else 0}:{row[1] if row else 0}"
+            if not target.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
                 tmp = folder / f"{table}.parquet.tmp"
                 literal = str(tmp).replace("'", "''")
                 con.execute(f"COPY {ident(table)} TO '{literal}' (FORMAT parquet)")
                 tmp.replace(target)
+                stamp.write_text(fingerprint)
             found[table] = str(target)
     finally:
         con.close()

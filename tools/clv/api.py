@@ -128,7 +128,7 @@ def probabilistic_clv(rfm: RfmSummary, request: ClvRequest) -> ClvResult:
     Both models are fitted on the compressed sufficient statistics (``tools.clv.compressed``), as the
     Spark engine fits them, and every customer is scored by :func:`score_customers`.
     """
-    stats = CompressedRfm.of(rfm.frequency, rfm.recency, rfm.T, rfm.monetary_value)
+    stats = CompressedRfm.of(rfm.frequency, rfm.recency, rfm.T, rfm.monetary_value, fit_grid(request))
     fitted = fit_compressed(stats, max_iterations=request.max_iterations)
     scores = score_customers(
         fitted,
@@ -151,6 +151,13 @@ def probabilistic_clv(rfm: RfmSummary, request: ClvRequest) -> ClvResult:
         gg=None,
         notes=[],
     ).model_copy(update=fit_report(fitted, stats))
+
+
+def fit_grid(request: ClvRequest) -> float | None:
+    """The fit's rounding grid in the model's time unit (None: exact times)."""
+    if request.fit_grid_days is None:
+        return None
+    return request.fit_grid_days / UNIT_DAYS[request.time_unit]
 
 
 def score_customers(
@@ -187,7 +194,10 @@ def score_customers(
 
 def fit_report(fitted: FittedClv, stats: CompressedRfm) -> dict[str, object]:
     """The result fields describing the fits: both ``ModelFit`` and the notes on degenerate cases."""
-    notes = []
+    notes = [
+        f"BG/NBD fitted on {stats.x.size:,} distinct (x, t_x, T) histories standing for "
+        f"{stats.customers:,} customers; Gamma-Gamma on {stats.gg_x.size:,} distinct (x, m)"
+    ]
     if fitted.gg.q <= 1.0:
         notes.append(
             "Gamma-Gamma q <= 1: the population mean order value is infinite; customers "

@@ -34,9 +34,16 @@ class CompressedRfm:
 
     @classmethod
     def of(
-        cls, frequency: FloatArray, recency: FloatArray, T: FloatArray, monetary: FloatArray
+        cls,
+        frequency: FloatArray,
+        recency: FloatArray,
+        T: FloatArray,
+        monetary: FloatArray,
+        grid: float | None = None,
     ) -> CompressedRfm:
-        """Count the per-customer arrays (the DuckDB path)."""
+        """Count the per-customer arrays (the DuckDB path); ``grid`` rounds recency and T first."""
+        if grid is not None:
+            recency, T = snap(recency, grid), snap(T, grid)
         triples, bg_counts = np.unique(np.column_stack([frequency, recency, T]), axis=0, return_counts=True)
         ok = frequency > 0
         pairs, gg_counts = np.unique(
@@ -93,6 +100,19 @@ class CompressedRfm:
         ok = gamma_gamma.usable(self.gg_x, self.gg_m)
         total = float(self.gg_n[ok].sum())
         return float(self.gg_n[ok] @ self.gg_m[ok]) / total if total else 0.0
+
+
+def snap(values: FloatArray, grid: float) -> FloatArray:
+    """``values`` to the nearest multiple of ``grid``: ``floor(v / grid + 0.5) * grid``.
+
+    The Spark path computes the same expression in Spark SQL; IEEE doubles give the same bits.
+    """
+    return np.asarray(np.floor(values / grid + 0.5) * grid, dtype=np.float64)
+
+
+def snap_sql(column: str, grid: float) -> str:
+    """:func:`snap` as a Spark SQL expression over ``column``."""
+    return f"FLOOR({column} / CAST({grid!r} AS DOUBLE) + CAST(0.5 AS DOUBLE)) * CAST({grid!r} AS DOUBLE)"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pandas as pd
 from data.engine.source import SparkSource
 from data.errors import ToolError
 from data.features import cutoff_text, data_end, rfm_sql
-from tools.clv.compressed import CompressedRfm, FittedClv, fit_compressed
+from tools.clv.compressed import CompressedRfm, FittedClv, fit_compressed, snap_sql
 from tools.clv.models import ClvRequest, ClvResult
 from tools.clv.summary import UNIT_DAYS, RfmSummary, summary_of
 
@@ -37,7 +37,7 @@ def spark_clv(source: SparkSource, request: ClvRequest, output: str | None = Non
         ToolError: contractual CLV asked for (DuckDB only), no buyers, or a model that cannot be fitted.
     """
     from data.engine.session import share
-    from tools.clv.api import _result, _simple, fit_report
+    from tools.clv.api import _result, _simple, fit_grid, fit_report
 
     if request.method == "contractual":
         raise ToolError("contractual (sBG) CLV runs on the DuckDB engine only: use MKT_ENGINE=duckdb")
@@ -51,7 +51,7 @@ def spark_clv(source: SparkSource, request: ClvRequest, output: str | None = Non
         if method == "simple":
             summary = summary_of(_sorted(rfm.toPandas()), cutoff, request.time_unit)
             return _simple(summary, request).model_copy(update={"engine": "spark"})
-        stats = compressed_stats(rfm)
+        stats = compressed_stats(rfm, fit_grid(request))
         if stats.customers == 0:
             raise ToolError(f"no customer bought anything on or before {cutoff:%Y-%m-%d}: nothing to model")
         fitted = fit_compressed(stats, max_iterations=request.max_iterations)
@@ -78,12 +78,20 @@ def spark_clv(source: SparkSource, request: ClvRequest, output: str | None = Non
     return result.model_copy(update={**report, "engine": "spark", "output": path})
 
 
-def compressed_stats(rfm: object) -> CompressedRfm:
-    """Counts per distinct (x, t_x, T) and, for repeat buyers, per distinct (x, m), counted by Spark."""
+def compressed_stats(rfm: object, grid: float | None = None) -> CompressedRfm:
+    """Counts per distinct (x, t_x, T) and, for repeat buyers, per distinct (x, m), counted by Spark.
+
+    With ``grid`` recency and T are first rounded to it (``compressed.snap``, the same expression).
+    """
     from pyspark.sql import DataFrame
 
     assert isinstance(rfm, DataFrame)
-    bg = rfm.groupBy("frequency", "recency", "T").count().toPandas()
+    rounded = rfm
+    if grid is not None:
+        rounded = rfm.selectExpr(
+            "frequency", f"{snap_sql('recency', grid)} AS recency", f"{snap_sql('T', grid)} AS T"
+        )
+    bg = rounded.groupBy("frequency", "recency", "T").count().toPandas()
     gg = rfm.where("frequency > 0").groupBy("frequency", "monetary_value").count().toPandas()
     return CompressedRfm.from_rows(
         bg["frequency"].to_numpy(np.float64),
