@@ -107,7 +107,8 @@ def data_end(con: duckdb.DuckDBPyConnection | SparkSource) -> datetime:
         row = con.execute("SELECT max(ts) FROM transactions").fetchone()
         value = None if row is None else row[0]
     else:
-        value = con.sql("SELECT max(ts) AS end_ts FROM transactions").collect()[0]["end_ts"]
+        query = "SELECT max(ts) AS end_ts FROM transactions"
+        value = con.cached(("data_end",), lambda: con.sql(query).collect()[0]["end_ts"])
     if value is None:
         raise ToolError("the transactions table is empty: load transactions first")
     assert isinstance(value, datetime)
@@ -144,5 +145,12 @@ def transaction_summary(
 
 
 def spark_summary(source: SparkSource, cutoff: datetime, *, include_inactive: bool = False) -> DataFrame:
-    """:func:`summary_sql` on Spark, as a (lazy) Spark DataFrame."""
-    return source.sql(summary_sql(), cutoff=cutoff_text(cutoff), inactive=include_inactive)
+    """:func:`summary_sql` on Spark, as a Spark DataFrame persisted for the life of ``source``.
+
+    The segmenter reads it twice (features for the fit, then the assignment): computed once.
+    """
+    key = ("summary", cutoff_text(cutoff), include_inactive)
+    frame: DataFrame = source.cached(
+        key, lambda: source.sql(summary_sql(), cutoff=cutoff_text(cutoff), inactive=include_inactive)
+    )
+    return frame

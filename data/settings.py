@@ -9,7 +9,7 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -20,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from data.engine import Engine
 from data.errors import ConfigError
 
 
@@ -40,7 +41,7 @@ class Settings(BaseSettings):
     )
 
     # Analytics engine.
-    engine: Literal["duckdb", "spark"] = Field(
+    engine: Engine = Field(
         default="duckdb",
         description="Engine of the customer analytics: embedded DuckDB, or Apache Spark (pyspark, `.[spark]`).",
     )

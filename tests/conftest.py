@@ -74,4 +74,4 @@ def spark_engines(
 
     workspace = Workspace(tmp_path_factory.mktemp("spark-ws") / "ws")
     load_files(workspace, dict(spark_data.tables))
-    return workspace, open_spark_source(workspace, dict(spark_data.tables), master=spark_master)
+    return workspace, open_spark_source(workspace, dict(spark_data.tables), master=spark_master, partitions=2)

@@ -10,14 +10,25 @@ import pytest
 
 from data.engine.source import SparkSource, open_spark_source
 from data.engine.sql import spark_sql
-from data.errors import DataValidationError
+from data.errors import ConfigError, DataValidationError
 from data.features import rfm_sql
+from data.settings import load_settings
 from data.workspace import Workspace
 from tools.clv import ClvRequest, calculate_clv
 from tools.clv.compressed import CompressedRfm, fit_compressed
 from tools.clv.summary import rfm_summary
 from tools.forecast.models import Metric
 from tools.forecast.series import weekly_series
+
+
+def test_the_engine_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (load_settings().engine, load_settings().spark_master) == ("duckdb", "local[*]")
+    monkeypatch.setenv("MKT_ENGINE", "spark")
+    monkeypatch.setenv("MKT_SPARK_MASTER", "sc://spark:15002")
+    assert (load_settings().engine, load_settings().spark_master) == ("spark", "sc://spark:15002")
+    monkeypatch.setenv("MKT_ENGINE", "polars")
+    with pytest.raises(ConfigError, match="MKT_ENGINE"):
+        load_settings()
 
 
 def test_the_feature_sql_is_transpiled_not_copied() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ class SparkSource:
     master: str
     derived: list[str] = field(default_factory=list)
     prefix: str = field(default_factory=lambda: f"mkt{next(_SOURCES)}_")
+    _cache: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False)
 
     engine = "spark"
 
@@ -61,6 +63,15 @@ class SparkSource:
 
         tables = tuple((name, self.view(name)) for name in TABLES)
         return self.session.sql(spark_sql(duckdb_sql, tables), args=params or None)
+
+    def cached(self, key: tuple[object, ...], build: Callable[[], Any]) -> Any:
+        """``build()`` once per key for the life of this source (DataFrames are persisted)."""
+        if key not in self._cache:
+            value = build()
+            if hasattr(value, "persist"):
+                value = value.persist()
+            self._cache[key] = value
+        return self._cache[key]
 
     def table(self, name: str) -> DataFrame:
         """Table ``name`` of this source as a Spark DataFrame."""
@@ -80,6 +91,10 @@ class SparkSource:
 
     def close(self) -> None:
         """Drop this source's views (the session stays up for the next analysis in this process)."""
+        for value in self._cache.values():
+            if hasattr(value, "unpersist"):
+                value.unpersist()
+        self._cache.clear()
         for name in self.origins:
             self.session.catalog.dropTempView(self.view(name))
 
