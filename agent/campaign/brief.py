@@ -73,6 +73,7 @@ class CampaignBrief(BaseModel):
     steps: list[StepTiming] = Field(default_factory=list)
     plots: list[str] = Field(default_factory=list)
     backend: str = ""
+    engine: str = Field(default="duckdb", description="Engine of the customer analytics: duckdb or spark.")
     currency: str = "USD"
     notes: list[str] = Field(default_factory=list)
 
@@ -141,7 +142,7 @@ class CampaignBrief(BaseModel):
                 f"| {s.step}{'' if s.ok else ' (failed)'} | {s.seconds:.1f} | {s.detail} |"
                 for s in self.steps
             ]
-            out += [f"| total | {total:.1f} | backend {self.backend or 'n/a'} |", ""]
+            out += [f"| total | {total:.1f} | backend {self.backend or 'n/a'}, analytics on {self.engine} |", ""]
         return "\n".join(out)
 
 

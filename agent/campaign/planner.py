@@ -312,6 +312,7 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         roi=roi,
         copy_variants=variants,
         context_sources=sources,
+        engine=run.context.settings.engine,
         currency=run.context.settings.currency,
         notes=[*run.notes, *audience.notes, *getattr(mix, "notes", []), *roi.notes],
     )

@@ -67,7 +67,7 @@ def segment(args: SegmentArgs, ctx: ToolContext) -> SegmentOverview:
     from tools.segment.segmenter import segment_customers
     from tools.segment.store import write_segments
 
-    with ctx.workspace.connect(read_only=True) as con:
+    with ctx.analytics() as con:
         seg = segment_customers(con, SegmentParams(k=args.k, seed=ctx.settings.seed))
     write_segments(ctx.workspace, seg)
     ctx.state.segments = seg.membership[["customer_id", "segment", "rfm_tier"]]
@@ -144,7 +144,7 @@ def churn(args: ChurnArgs, ctx: ToolContext) -> ChurnOverview:
     from tools.churn.models import ScoreRequest
     from tools.churn.score import plot_risk, score_churn
 
-    with ctx.workspace.connect(read_only=True) as con:
+    with ctx.analytics() as con:
         result = score_churn(con, ctx.workspace, ScoreRequest(method=args.method, reasons=0))
     probs = pd.Series({c.customer_id: c.churn_probability for c in result.customers}, name="churn")
     ctx.state.churn = probs
@@ -207,7 +207,7 @@ def clv(args: ClvArgs, ctx: ToolContext) -> ClvOverview:
     from tools.clv.api import calculate_clv, plot_clv
     from tools.clv.models import ClvRequest
 
-    with ctx.workspace.connect(read_only=True) as con:
+    with ctx.analytics() as con:
         result = calculate_clv(con, ClvRequest(horizon_months=args.horizon_months, method=args.method))
     values = pd.Series({c.customer_id: c.clv for c in result.customers}, name="clv")
     ctx.state.clv = values

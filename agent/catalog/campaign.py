@@ -36,10 +36,11 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
     if args.segments and ctx.state.segments is None:
         ctx.require("segment_customers")
     assert ctx.state.clv is not None
-    with ctx.workspace.connect(read_only=True) as con:
-        uplift = None
-        if args.response == "persuadable":  # the saved uplift model's types, for its last test's channel
-            uplift = score_uplift(con, ctx.workspace, UpliftScoreParams(), top=0).frame
+    uplift = None
+    if args.response == "persuadable":  # the saved uplift model's types, for its last test's channel
+        with ctx.workspace.connect(read_only=True) as duck:
+            uplift = score_uplift(duck, ctx.workspace, UpliftScoreParams(), top=0).frame
+    with ctx.analytics() as con:
         selection = select_audience(
             con, args, clv=ctx.state.clv, churn=ctx.state.churn, segments=ctx.state.segments, uplift=uplift
         )

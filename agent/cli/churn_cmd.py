@@ -12,7 +12,8 @@ import typer
 
 from agent.cli.clv_cmd import validated
 from agent.cli.output import console, print_json, print_table
-from data.loader import open_source
+from data.engine.open import open_engine
+from data.engine.source import SparkSource
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.churn import ScoreRequest, ScoreResult, TrainRequest, plot_risk, score_churn, train_churn
@@ -47,6 +48,9 @@ def train(
         bool,
         typer.Option(help="Also learn from sensitive attributes (MKT_SENSITIVE: gender, age, ...)."),
     ] = False,
+    sample: Annotated[
+        int, typer.Option(help="Spark engine: train on a random sample of this many customers.", min=100)
+    ] = 200_000,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
@@ -61,12 +65,13 @@ def train(
             "name": name,
             "as_of": as_of,
             "seed": seed,
+            "sample": sample,
             "sensitive": settings.sensitive,
             "use_sensitive": use_sensitive,
         },
     )
     workspace = Workspace.from_settings(settings)
-    con = open_source(workspace, _files(customers, transactions, engagements))
+    con = open_engine(workspace, _files(customers, transactions, engagements), settings)
     try:
         with console.status("training churn models") if not as_json else nullcontext():
             result = train_churn(con, workspace, request)
@@ -123,15 +128,20 @@ def score(
 ) -> None:
     """Score every customer's churn probability, with the features that drive it."""
     request = validated(ScoreRequest, {"method": method, "name": name, "as_of": as_of, "reasons": reasons})
-    workspace = Workspace.from_settings(load_settings())
-    con = open_source(workspace, _files(customers, transactions, engagements))
+    settings = load_settings()
+    workspace = Workspace.from_settings(settings)
+    con = open_engine(workspace, _files(customers, transactions, engagements), settings)
+    spark = isinstance(con, SparkSource)
+    if spark and output is not None and output.suffix.lower() not in ("", ".parquet"):
+        raise typer.BadParameter("--output: the Spark engine writes Parquet (give a .parquet path)")
     try:
         with console.status("scoring churn risk") if not as_json else nullcontext():
-            result = score_churn(con, workspace, request)
+            result = score_churn(con, workspace, request, output=str(output) if spark and output else None)
     finally:
         con.close()
-    if output is not None:
+    if output is not None and not spark:
         _write(result, output)
+    output = Path(result.output) if result.output else output
     if plot is not None:
         plot_risk(result, plot)
     if as_json:
@@ -140,7 +150,8 @@ def score(
         print_json(payload)
         return
     console.print(
-        f"{result.n_customers:,} customers scored ({result.method}{f' {result.model}' if result.model else ''}): "
+        f"{result.n_customers:,} customers scored on {result.engine} "
+        f"({result.method}{f' {result.model}' if result.model else ''}): "
         f"mean P(churn) {result.mean_probability:.1%}, {result.high_risk_share:.1%} at 0.5 or above"
     )
     if top:

@@ -12,7 +12,8 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from agent.cli.output import console, print_json, print_table
-from data.loader import open_source
+from data.engine.open import open_engine
+from data.engine.source import SparkSource
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.clv import ClvRequest, ClvResult, calculate_clv, plot_clv
@@ -44,6 +45,13 @@ def clv(
             "retention x monthly value, for subscribers with tenure and a churn flag) or simple."
         ),
     ] = "auto",
+    fit_grid_days: Annotated[
+        float | None,
+        typer.Option(
+            help="Round recency and age to this many days for the BG/NBD fit only (bounds its cost on "
+            "huge data; scores use exact times). Default: exact."
+        ),
+    ] = None,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     top: Annotated[int, typer.Option(help="Customers to list, highest CLV first.", min=0)] = 10,
@@ -63,17 +71,23 @@ def clv(
             "time_unit": time_unit,
             "as_of": as_of,
             "method": method,
+            "fit_grid_days": fit_grid_days,
         },
     )
-    workspace = Workspace.from_settings(load_settings())
-    con = open_source(workspace, {"customers": customers, "transactions": transactions})
+    settings = load_settings()
+    workspace = Workspace.from_settings(settings)
+    con = open_engine(workspace, {"customers": customers, "transactions": transactions}, settings)
+    spark = isinstance(con, SparkSource)
+    if spark and output is not None and output.suffix.lower() not in ("", ".parquet"):
+        raise typer.BadParameter("--output: the Spark engine writes Parquet (give a .parquet path)")
     try:
         with console.status("fitting the CLV model") if not as_json else nullcontext():
-            result = calculate_clv(con, request)
+            result = calculate_clv(con, request, output=str(output) if spark and output else None)
     finally:
         con.close()
-    if output is not None:
+    if output is not None and not spark:
         write_customers(result, output)
+    output = Path(result.output) if result.output else output
     if plot is not None:
         plot_clv(result, plot)
     if as_json:
@@ -114,7 +128,8 @@ def _print_human(result: ClvResult, top: int, output: Path | None, plot: Path | 
         if fit is not None:
             _print_fit(fit)
     console.print(
-        f"{result.n_customers:,} customers, {result.horizon_months}-month CLV at {result.discount_rate:g}/month "
+        f"{result.n_customers:,} customers ({result.engine}), {result.horizon_months}-month CLV "
+        f"at {result.discount_rate:g}/month "
         f"discount: total {result.total_clv:,.2f}, mean {result.mean_clv:,.2f}, median {result.median_clv:,.2f}"
     )
     if top:

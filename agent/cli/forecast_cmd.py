@@ -10,7 +10,7 @@ import typer
 
 from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
-from data.loader import open_source
+from data.engine.open import open_engine
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.forecast import ForecastParams, forecast
@@ -55,7 +55,7 @@ def forecast_command(
         as_of=as_of,
     )
     workspace = Workspace.from_settings(load_settings())
-    con = open_source(workspace, {"customers": customers, "transactions": transactions})
+    con = open_engine(workspace, {"customers": customers, "transactions": transactions})
     try:
         with console.status("forecasting and backtesting", spinner="dots") if not as_json else _quiet():
             report = forecast(con, params)

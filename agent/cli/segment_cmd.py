@@ -10,7 +10,7 @@ import typer
 
 from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
-from data.loader import open_source
+from data.engine.open import open_engine
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.segment import SegmentParams, export_membership, segment_customers, write_segments
@@ -66,8 +66,8 @@ def segment(
         raise typer.BadParameter(
             "give both --customers and --transactions (or neither, to use the workspace)"
         )
-    con = open_source(
-        workspace, {"customers": customers, "transactions": transactions} if from_files else None
+    con = open_engine(
+        workspace, {"customers": customers, "transactions": transactions} if from_files else None, settings
     )
     try:
         with console.status("segmenting customers"):
@@ -86,7 +86,7 @@ def segment(
         print_json(report)
         return
     print_table(
-        f"{report.k} segments of {report.n_customers:,} customers (k by {report.k_chosen_by}, "
+        f"{report.k} segments of {report.n_customers:,} customers ({report.engine}, k by {report.k_chosen_by}, "
         f"as of {report.as_of:%Y-%m-%d})",
         ["segment", "customers", "share", "days since last", "purchases/month", "order value", "total spend"],
         [
@@ -107,5 +107,7 @@ def segment(
         console.print(f"saved {saved:,} memberships to table `segments` (run {report.run_id})")
     if out is not None:
         console.print(f"membership written to {out}")
+    if report.output:
+        console.print(f"assignment (Spark) written to {report.output}")
     if plot is not None:
         console.print(f"segment map: {plot}")

@@ -12,6 +12,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
 from data.features import transaction_summary
 from data.sql import ident_list
@@ -21,7 +22,7 @@ CONSENT_CHANNELS = ("email", "sms", "push")
 
 
 def select_audience(
-    con: duckdb.DuckDBPyConnection,
+    con: duckdb.DuckDBPyConnection | SparkSource,
     params: AudienceParams,
     *,
     clv: pd.Series,
@@ -32,7 +33,7 @@ def select_audience(
     """The customers matching ``params``, with their size, CLV, risk, segment mix and reach.
 
     Args:
-        con: the workspace connection (transactions and customers tables).
+        con: the workspace connection (transactions and customers tables), or a Spark source.
         params: the filters.
         clv: CLV per customer id.
         churn: P(churn) per customer id; required when ``params.risk == "at_risk"``.
@@ -157,18 +158,18 @@ def _segment_counts(membership: pd.DataFrame, ids: pd.Index) -> dict[str, int]:
     return {str(k): int(v) for k, v in counts.items()}
 
 
-def _reach(con: duckdb.DuckDBPyConnection, ids: pd.Index) -> dict[str, int]:
-    columns = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'"
-        ).fetchall()
-    }
+def _reach(con: duckdb.DuckDBPyConnection | SparkSource, ids: pd.Index) -> dict[str, int]:
+    if isinstance(con, SparkSource):
+        columns = set(con.columns("customers"))
+    else:
+        query = "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'"
+        columns = {r[0] for r in con.execute(query).fetchall()}
     present = [ch for ch in CONSENT_CHANNELS if f"consent_{ch}" in columns]
     reach = dict.fromkeys(CONSENT_CHANNELS, 0)
     if present:
-        select = ident_list([f"consent_{ch}" for ch in present])
-        consent = con.execute(f"SELECT customer_id, {select} FROM customers").df().set_index("customer_id")
+        query = f"SELECT customer_id, {ident_list([f'consent_{ch}' for ch in present])} FROM customers"
+        frame = con.sql(query).toPandas() if isinstance(con, SparkSource) else con.execute(query).df()
+        consent = frame.set_index("customer_id")
         flags = consent.reindex(ids).fillna(False).astype(bool).sum()
         reach.update({ch: int(flags[f"consent_{ch}"]) for ch in present})
     return reach

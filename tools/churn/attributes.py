@@ -186,6 +186,27 @@ def _text_column(con: duckdb.DuckDBPyConnection, spec: AttributeSpec, column: st
     ]
 
 
+def raw_column(name: str) -> str:
+    """Name of an attribute's raw value in the per-customer query (prefixed, so it cannot clash)."""
+    return "@" + name
+
+
+def raw_parts(spec: AttributeSpec) -> list[str]:
+    """SQL select items (DuckDB dialect, transpiled for Spark) of the spec's raw attribute values.
+
+    Date ages bind ``$cutoff`` (the cut-off as timestamp text).
+    """
+    parts = [f"CAST({ident(c)} AS DOUBLE) AS {ident(raw_column(c))}" for c in spec.numeric]
+    parts += [f"TRY_CAST(trim({ident(c)}) AS DOUBLE) AS {ident(raw_column(c))}" for c in spec.numeric_text]
+    parts += [
+        f"CAST(date_diff('day', CAST({ident(c)} AS DATE), CAST(CAST($cutoff AS TIMESTAMP) AS DATE)) AS DOUBLE) "
+        f"AS {ident(raw_column(date_feature(c)))}"
+        for c in spec.dates
+    ]
+    parts += [f"CAST({ident(c)} AS VARCHAR) AS {ident(raw_column(c))}" for c in spec.categorical]
+    return parts
+
+
 def encode(
     con: duckdb.DuckDBPyConnection, spec: AttributeSpec, customer_ids: pd.Index, cutoff: datetime
 ) -> tuple[pd.DataFrame, AttributeSpec]:
@@ -194,33 +215,34 @@ def encode(
     A spec without ``fill`` (just inferred) takes each number's median and its missing-value
     flags from these data and is returned completed; a saved spec is applied as it is.
     """
-    parts = ["customer_id"]
-    parts += [f"CAST({ident(c)} AS DOUBLE) AS {ident(c)}" for c in spec.numeric]
-    parts += [f"TRY_CAST(trim({ident(c)}) AS DOUBLE) AS {ident(c)}" for c in spec.numeric_text]
-    parts += [
-        f"date_diff('day', CAST({ident(c)} AS DATE), CAST($cutoff AS DATE)) AS {ident(date_feature(c))}"
-        for c in spec.dates
-    ]
-    parts += [f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in spec.categorical]
-    if len(parts) == 1:
+    parts = raw_parts(spec)
+    if not parts:
         return pd.DataFrame(index=customer_ids), replace(spec, fill=spec.fill or {})
-    params = {"cutoff": cutoff} if spec.dates else {}
-    raw = con.execute(f"SELECT {', '.join(parts)} FROM customers", params).df()
-    raw = raw.set_index("customer_id").reindex(customer_ids)
+    text = cutoff.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    params = {"cutoff": text} if spec.dates else {}
+    raw = con.execute(f"SELECT customer_id, {', '.join(parts)} FROM customers", params).df()
+    return encode_frame(raw.set_index("customer_id").reindex(customer_ids), spec)
+
+
+def encode_frame(raw: pd.DataFrame, spec: AttributeSpec) -> tuple[pd.DataFrame, AttributeSpec]:
+    """Features from the raw attribute values (columns of :func:`raw_parts`), rows as in ``raw``.
+
+    Pure in its arguments once the spec has its ``fill``, so Spark executors run it on batches.
+    """
     numbers = [*spec.numeric, *spec.numeric_text, *(date_feature(c) for c in spec.dates)]
-    values = {c: raw[c].to_numpy(np.float64, na_value=np.nan) for c in numbers}
+    values = {c: raw[raw_column(c)].to_numpy(np.float64, na_value=np.nan) for c in numbers}
     if spec.fill is None:
         fill = {c: _median(v) for c, v in values.items()}
         flags = [c for c, v in values.items() if np.isnan(v).any()]
         spec = replace(spec, fill=fill, flags=flags)
     assert spec.fill is not None
-    out = pd.DataFrame(index=customer_ids)
+    out = pd.DataFrame(index=raw.index)
     for column, v in values.items():
         out[column] = np.where(np.isnan(v), spec.fill.get(column, 0.0), v)
     for column in spec.flags:
         out[missing_feature(column)] = np.isnan(values[column]).astype(np.float64)
     for column, levels in spec.categorical.items():
-        text = raw[column].astype(object)
+        text = raw[raw_column(column)].astype(object)
         for level in levels:
             out[level_feature(column, level)] = (text == level).to_numpy(np.float64)
     return out, spec

@@ -26,9 +26,16 @@ import numpy as np
 import pandas as pd
 
 from data.errors import ToolError
-from data.features import data_end, transaction_summary
+from data.features import cutoff_text, data_end, summary_sql
 from data.sql import ident
-from tools.churn.attributes import AttributeSpec, encode, infer_spec
+from tools.churn.attributes import (
+    AttributeSpec,
+    date_feature,
+    encode_frame,
+    infer_spec,
+    raw_column,
+    raw_parts,
+)
 
 PURCHASE_FEATURES = ("log_recency_days", "log_frequency", "log_monetary", "tenure_days")
 ENGAGEMENT_FEATURES = ("open_rate", "click_rate")
@@ -85,41 +92,26 @@ def churn_features(
             "churn column, or score without labels (BG/NBD method)"
         )
     has_tx = "transactions" in tables and _has_rows(con, "transactions")
+    has_eng = "engagements" in tables
     cutoff = as_of or (data_end(con) if has_tx else _attribute_end(con))
-    extra = f", {ident(label)} AS label" if label else ""
-    people = (
-        con.execute(
-            f"SELECT customer_id, date_diff('day', signup_date, CAST($cutoff AS DATE)) AS tenure_days{extra} "
-            "FROM customers WHERE signup_date IS NULL OR signup_date <= CAST($cutoff AS DATE) "
-            "ORDER BY customer_id",
-            {"cutoff": cutoff},
-        )
-        .df()
-        .set_index("customer_id")
-    )
-    if people.empty:
-        raise ToolError(f"no customer had signed up by {cutoff:%Y-%m-%d}: nothing to score")
-    frame = pd.DataFrame(index=people.index)
-    if has_tx:
-        frame = _purchase_features(con, cutoff, people)
-    if "engagements" in tables:
-        frame = frame.join(_engagement_rates(con, cutoff)).fillna({c: 0.0 for c in ENGAGEMENT_FEATURES})
     if isinstance(attributes, AttributeSpec):
         spec = attributes
     elif attributes is not None:
         spec = AttributeSpec.from_json(attributes)
     else:
         spec = infer_spec(con, label=label, sensitive=sensitive, use_sensitive=use_sensitive, exclude=exclude)
-    own, spec = encode(con, spec, people.index, cutoff)
-    frame = frame.join(own.drop(columns=[c for c in own.columns if c in frame.columns]))
-    frame = frame.fillna(0.0)  # a behavioural feature of a customer without a signup date
+    sql = churn_sql(has_tx=has_tx, has_eng=has_eng, label=label, spec=spec) + " ORDER BY p.customer_id"
+    raw = con.execute(sql, churn_params(cutoff, has_tx=has_tx)).df().set_index("customer_id")
+    if raw.empty:
+        raise ToolError(f"no customer had signed up by {cutoff:%Y-%m-%d}: nothing to score")
+    frame, spec = finish(raw, spec, has_tx=has_tx, has_eng=has_eng)
     if frame.shape[1] == 0:
         raise ToolError(
             "no features: the customers table has no usable attributes and there are no transactions"
         )
-    labels = _labels(people["label"], label) if label else None
+    labels = labels_of(raw[LABEL], label) if label else None
     return ChurnData(
-        customer_id=people.index.to_numpy(dtype=object),
+        customer_id=raw.index.to_numpy(dtype=object),
         features=frame,
         labels=labels,
         as_of=cutoff,
@@ -127,25 +119,82 @@ def churn_features(
     )
 
 
-def _purchase_features(
-    con: duckdb.DuckDBPyConnection, cutoff: datetime, people: pd.DataFrame
-) -> pd.DataFrame:
-    summary = transaction_summary(con, cutoff, include_inactive=True).set_index("customer_id")
-    s = summary.reindex(people.index)
-    tenure = people["tenure_days"].to_numpy(np.float64, na_value=np.nan)
-    recency = s["recency_days"].to_numpy(np.float64)
-    recency = np.where(np.isnan(recency), tenure, recency)
-    count = s["n_transactions"].fillna(0).to_numpy(np.float64)
-    mean_amount = s["mean_amount"].fillna(0.0).to_numpy(np.float64)
-    return pd.DataFrame(
-        {
-            "log_recency_days": np.log1p(np.floor(np.maximum(recency, 0.0))),
-            "log_frequency": np.log1p(count),
-            "log_monetary": np.log(np.maximum(mean_amount, MIN_AMOUNT)),
-            "tenure_days": np.maximum(tenure, 0.0),
-        },
-        index=people.index,
+LABEL = "@label"
+
+
+def churn_params(cutoff: datetime, *, has_tx: bool) -> dict[str, object]:
+    """The values :func:`churn_sql` binds."""
+    return {"cutoff": cutoff_text(cutoff), "inactive": True} if has_tx else {"cutoff": cutoff_text(cutoff)}
+
+
+def churn_sql(*, has_tx: bool, has_eng: bool, label: str | None, spec: AttributeSpec) -> str:
+    """Raw per-customer inputs of the churn features, one query for both engines.
+
+    Binds ``$cutoff`` (timestamp text) and ``$inactive`` (true: customers without purchases stay in).
+
+    Columns: customer_id, ``_tenure_days``, the summary's ``_recency_days``, ``_n_transactions`` and
+    ``_mean_amount`` (with transactions), ``_delivered``/``_opened``/``_clicked`` counts (with
+    engagements), the label and the attributes' raw values (``attributes.raw_parts``).
+    """
+    day = "CAST(CAST($cutoff AS TIMESTAMP) AS DATE)"
+    items = ["p.customer_id", f"date_diff('day', p.signup_date, {day}) AS _tenure_days"]
+    joins = []
+    if label:
+        items.append(f"p.{ident(label)} AS {ident(LABEL)}")
+    if has_tx:
+        items += ["s.recency_days AS _recency_days", "s.n_transactions AS _n_transactions"]
+        items.append("s.mean_amount AS _mean_amount")
+        joins.append(f"LEFT JOIN ({summary_sql()}) AS s ON s.customer_id = p.customer_id")
+    if has_eng:
+        items += ["e.delivered AS _delivered", "e.opened AS _opened", "e.clicked AS _clicked"]
+        joins.append(
+            "LEFT JOIN (SELECT customer_id, count(*) FILTER (WHERE event = 'delivered') AS delivered, "
+            "count(*) FILTER (WHERE event = 'opened') AS opened, "
+            "count(*) FILTER (WHERE event = 'clicked') AS clicked "
+            "FROM engagements WHERE ts <= CAST($cutoff AS TIMESTAMP) GROUP BY customer_id) AS e "
+            "ON e.customer_id = p.customer_id"
+        )
+    attrs = raw_parts(spec)
+    source = "customers"
+    if attrs:
+        source = f"(SELECT *, {', '.join(attrs)} FROM customers)"
+        items += [f"p.{ident(raw_column(n))}" for n in _raw_names(spec)]
+    return (
+        f"SELECT {', '.join(items)} FROM {source} AS p {' '.join(joins)} "
+        f"WHERE p.signup_date IS NULL OR p.signup_date <= {day}"
     )
+
+
+def _raw_names(spec: AttributeSpec) -> list[str]:
+    return [*spec.numeric, *spec.numeric_text, *(date_feature(c) for c in spec.dates), *spec.categorical]
+
+
+def finish(
+    raw: pd.DataFrame, spec: AttributeSpec, *, has_tx: bool, has_eng: bool
+) -> tuple[pd.DataFrame, AttributeSpec]:
+    """The feature frame from rows of :func:`churn_sql` (index customer_id), and the completed spec.
+
+    Pure in its arguments once the spec has its ``fill``: Spark executors run it on batches.
+    """
+    frame = pd.DataFrame(index=raw.index)
+    tenure = raw["_tenure_days"].to_numpy(np.float64, na_value=np.nan)
+    if has_tx:
+        recency = raw["_recency_days"].to_numpy(np.float64, na_value=np.nan)
+        recency = np.where(np.isnan(recency), tenure, recency)
+        count = raw["_n_transactions"].fillna(0).to_numpy(np.float64)
+        mean_amount = raw["_mean_amount"].fillna(0.0).to_numpy(np.float64)
+        frame["log_recency_days"] = np.log1p(np.floor(np.maximum(recency, 0.0)))
+        frame["log_frequency"] = np.log1p(count)
+        frame["log_monetary"] = np.log(np.maximum(mean_amount, MIN_AMOUNT))
+        frame["tenure_days"] = np.maximum(tenure, 0.0)
+    if has_eng:
+        delivered = raw["_delivered"].fillna(0).to_numpy(np.float64)
+        for name, column in (("open_rate", "_opened"), ("click_rate", "_clicked")):
+            hits = raw[column].fillna(0).to_numpy(np.float64)
+            frame[name] = np.divide(hits, delivered, out=np.zeros_like(hits), where=delivered > 0)
+    own, spec = encode_frame(raw, spec)
+    frame = frame.join(own.drop(columns=[c for c in own.columns if c in frame.columns]))
+    return frame.fillna(0.0), spec  # a behavioural feature of a customer without a signup date
 
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -160,30 +209,12 @@ def _attribute_end(con: duckdb.DuckDBPyConnection) -> datetime:
     return datetime.combine(latest, time(23, 59, 59))
 
 
-def _engagement_rates(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:
-    rates = (
-        con.execute(
-            """
-        SELECT customer_id,
-               count(*) FILTER (WHERE event = 'delivered') AS delivered,
-               count(*) FILTER (WHERE event = 'opened') AS opened,
-               count(*) FILTER (WHERE event = 'clicked') AS clicked
-        FROM engagements WHERE ts <= $cutoff GROUP BY customer_id
-        """,
-            {"cutoff": cutoff},
-        )
-        .df()
-        .set_index("customer_id")
-    )
-    delivered = rates["delivered"].to_numpy(np.float64)
-    out = pd.DataFrame(index=rates.index)
-    for name, column in (("open_rate", "opened"), ("click_rate", "clicked")):
-        hits = rates[column].to_numpy(np.float64)
-        out[name] = np.divide(hits, delivered, out=np.zeros_like(hits), where=delivered > 0)
-    return out
+def labels_of(values: pd.Series, label: str) -> np.ndarray:
+    """The label column as booleans (true/false, 1/0, yes/no).
 
-
-def _labels(values: pd.Series, label: str) -> np.ndarray:
+    Raises:
+        ToolError: missing values, or values that are not boolean.
+    """
     if values.isna().any():
         raise ToolError(
             f"label column '{label}' has {int(values.isna().sum())} missing values: fill them or drop those rows"

@@ -21,6 +21,9 @@ class TrainRequest(BaseModel):
         default=None, description="Sensitive attribute terms (default: the MKT_SENSITIVE default list)."
     )
     use_sensitive: bool = Field(default=False, description="Opt in: learn from sensitive attributes too.")
+    sample: int = Field(
+        default=200_000, ge=100, description="Spark engine: train on a random sample of this many customers."
+    )
 
 
 class CandidateScore(BaseModel):
@@ -44,6 +47,7 @@ class TrainResult(BaseModel):
     name: str
     path: str
     chosen: str
+    engine: str = Field(default="duckdb", description="Engine that computed the features: duckdb or spark.")
     candidates: list[CandidateScore]
     features: list[str]
     label: str
@@ -103,6 +107,8 @@ class ScoreResult(BaseModel):
     mean_probability: float
     high_risk_share: float = Field(description="Share of customers with P(churn) >= 0.5.")
     customers: list[CustomerRisk]
+    engine: str = Field(default="duckdb", description="Engine that computed it: duckdb or spark.")
+    output: str | None = Field(default=None, description="Where per-customer rows were written (Spark).")
     notes: list[str] = Field(default_factory=list)
 
     def top(self, n: int) -> list[CustomerRisk]:

@@ -10,24 +10,44 @@ import numpy as np
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
 from data.workspace import Workspace
 from tools.churn import store
 from tools.churn.features import churn_features
 from tools.churn.models import CustomerRisk, FeatureEffect, ScoreRequest, ScoreResult
 from tools.clv import bgnbd
+from tools.clv.compressed import CompressedRfm
 from tools.clv.mle import FloatArray
 from tools.clv.summary import rfm_summary
 from tools.plotting import png_figure
 
+BGNBD_NOTE = (
+    "no trained model: P(churn) = 1 - P(alive) from a BG/NBD model fitted to the purchase history; "
+    "customers without a repeat purchase count as alive (the model cannot see them drop out)"
+)
 
-def score_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: ScoreRequest) -> ScoreResult:
+
+def score_churn(
+    con: duckdb.DuckDBPyConnection | SparkSource,
+    workspace: Workspace,
+    request: ScoreRequest,
+    *,
+    output: str | None = None,
+) -> ScoreResult:
     """Churn probability of every customer by the requested method.
+
+    With a ``SparkSource`` the customers are scored on the Spark executors (``tools.churn.spark``)
+    and the scores also written as Parquet at ``output`` (default: beside the inputs).
 
     Raises:
         ToolError: no model (method 'model'), a model whose features the data do not provide, or
             data the BG/NBD model cannot be fitted to.
     """
+    if isinstance(con, SparkSource):
+        from tools.churn.spark import spark_score
+
+        return spark_score(con, workspace, request, output)
     path = store.model_path(workspace, request.name)
     method = request.method
     if method == "auto":
@@ -104,17 +124,14 @@ def top_effects(
 
 def _score_bgnbd(con: duckdb.DuckDBPyConnection, request: ScoreRequest) -> ScoreResult:
     rfm = rfm_summary(con, request.as_of, request.time_unit)
-    params, _ = bgnbd.fit(rfm.frequency, rfm.recency, rfm.T)
+    stats = CompressedRfm.of(rfm.frequency, rfm.recency, rfm.T, rfm.monetary_value)
+    params, _ = bgnbd.fit(stats.x, stats.t_x, stats.T, weights=stats.n)  # on the counts, as on Spark
     prob = 1.0 - bgnbd.p_alive(params, rfm.frequency, rfm.recency, rfm.T)
     customers = [
         CustomerRisk.model_construct(customer_id=str(c), churn_probability=float(p), top_features=[])
         for c, p in zip(rfm.customer_id, prob, strict=True)
     ]
-    notes = [
-        "no trained model: P(churn) = 1 - P(alive) from a BG/NBD model fitted to the purchase history; "
-        "customers without a repeat purchase count as alive (the model cannot see them drop out)",
-    ]
-    return _result("bgnbd", None, rfm.as_of, prob, customers, notes)
+    return _result("bgnbd", None, rfm.as_of, prob, customers, [BGNBD_NOTE])
 
 
 def _result(

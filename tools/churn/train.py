@@ -30,6 +30,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
 from data.workspace import Workspace
 from tools.churn import store
@@ -66,12 +67,22 @@ def blend(fitted: dict[str, Any], X: np.ndarray, y: np.ndarray) -> VotingClassif
     return vote.fit(X, y)
 
 
-def train_churn(con: duckdb.DuckDBPyConnection, workspace: Workspace, request: TrainRequest) -> TrainResult:
+def train_churn(
+    con: duckdb.DuckDBPyConnection | SparkSource, workspace: Workspace, request: TrainRequest
+) -> TrainResult:
     """Train, select, calibrate, evaluate and save a churn model; returns holdout metrics.
+
+    On Spark the features are computed on the cluster and a random sample of ``request.sample``
+    customers is trained on (``tools.churn.spark.training_data``).
 
     Raises:
         ToolError: no label column, or too few churned / retained customers to learn from.
     """
+    if isinstance(con, SparkSource):
+        from tools.churn.spark import training_data
+
+        data = training_data(con, request)
+        return fit_and_save(data, workspace, request).model_copy(update={"engine": "spark"})
     data = churn_features(
         con,
         request.as_of,

@@ -9,21 +9,31 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
 from tools.clv import bgnbd, contractual, gamma_gamma
+from tools.clv.compressed import CompressedRfm, FittedClv, fit_compressed
 from tools.clv.mle import FloatArray, MleResult
 from tools.clv.models import ClvRequest, ClvResult, CustomerClv, ModelFit
 from tools.clv.simple import discount_factors, simple_clv_many
+from tools.clv.spark import spark_clv
 from tools.clv.summary import DAYS_PER_MONTH, UNIT_DAYS, RfmSummary, rfm_summary
 from tools.plotting import png_figure
 
 
-def calculate_clv(con: duckdb.DuckDBPyConnection, request: ClvRequest) -> ClvResult:
+def calculate_clv(
+    con: duckdb.DuckDBPyConnection | SparkSource, request: ClvRequest, *, output: str | None = None
+) -> ClvResult:
     """Per-customer CLV over ``request.horizon_months`` from the transactions in ``con``.
+
+    ``con`` is a DuckDB connection or, with the Spark engine, a ``SparkSource``; on Spark the
+    per-customer rows are also written as Parquet at ``output`` (default: beside the inputs).
 
     Raises:
         ToolError: no usable history, or a model that cannot be fitted to it.
     """
+    if isinstance(con, SparkSource):
+        return spark_clv(con, request, output)
     method, columns, reason = _choose_method(con, request)
     if method == "contractual":
         assert columns is not None
@@ -113,44 +123,97 @@ def _contractual(
 
 
 def probabilistic_clv(rfm: RfmSummary, request: ClvRequest) -> ClvResult:
-    """BG/NBD + Gamma-Gamma CLV: sum over months of expected purchases x order value, discounted."""
-    params, bg_fit = bgnbd.fit(rfm.frequency, rfm.recency, rfm.T, max_iterations=request.max_iterations)
-    spend, gg_fit = gamma_gamma.fit(rfm.frequency, rfm.monetary_value, max_iterations=request.max_iterations)
-    month = DAYS_PER_MONTH / UNIT_DAYS[rfm.time_unit]
+    """BG/NBD + Gamma-Gamma CLV: sum over months of expected purchases x order value, discounted.
+
+    Both models are fitted on the compressed sufficient statistics (``tools.clv.compressed``), as the
+    Spark engine fits them, and every customer is scored by :func:`score_customers`.
+    """
+    stats = CompressedRfm.of(rfm.frequency, rfm.recency, rfm.T, rfm.monetary_value, fit_grid(request))
+    fitted = fit_compressed(stats, max_iterations=request.max_iterations)
+    scores = score_customers(
+        fitted,
+        request,
+        rfm.time_unit,
+        rfm.frequency,
+        rfm.recency,
+        rfm.T,
+        rfm.monetary_value,
+        fallback=stats.mean_repeat_spend,
+    )
+    return _result(
+        rfm,
+        request,
+        purchases=scores["expected_purchases"],
+        alive=scores["p_alive"],
+        order_value=scores["expected_order_value"],
+        clv=scores["clv"],
+        bg=None,
+        gg=None,
+        notes=[],
+    ).model_copy(update=fit_report(fitted, stats))
+
+
+def fit_grid(request: ClvRequest) -> float | None:
+    """The fit's rounding grid in the model's time unit (None: exact times)."""
+    if request.fit_grid_days is None:
+        return None
+    return request.fit_grid_days / UNIT_DAYS[request.time_unit]
+
+
+def score_customers(
+    fitted: FittedClv,
+    request: ClvRequest,
+    time_unit: str,
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    m: FloatArray,
+    *,
+    fallback: float,
+) -> dict[str, FloatArray]:
+    """Per customer: expected purchases over the horizon, P(alive), expected order value and CLV.
+
+    Pure in its arguments, so the Spark engine runs it on each batch of customers (``mapInPandas``)
+    with the fitted parameters broadcast; ``fallback`` is the population's mean repeat spend.
+    """
+    params, spend = fitted.bg, fitted.gg
+    month = DAYS_PER_MONTH / UNIT_DAYS[time_unit]
     cumulative = np.stack(
-        [
-            bgnbd.expected_purchases(params, m * month, rfm.frequency, rfm.recency, rfm.T)
-            for m in range(request.horizon_months + 1)
-        ]
+        [bgnbd.expected_purchases(params, k * month, x, t_x, T) for k in range(request.horizon_months + 1)]
     )
     per_month = np.maximum(np.diff(cumulative, axis=0), 0.0)
-    order_value = gamma_gamma.conditional_mean(spend, rfm.frequency, rfm.monetary_value)
+    order_value = gamma_gamma.conditional_mean(spend, x, m, fallback=fallback)
     factors = discount_factors(request.horizon_months, request.discount_rate)
-    clv = request.margin * order_value * (factors @ per_month)
-    alive = bgnbd.p_alive(params, rfm.frequency, rfm.recency, rfm.T)
-    notes = []
-    if spend.q <= 1.0:
+    return {
+        "expected_purchases": cumulative[-1],
+        "p_alive": bgnbd.p_alive(params, x, t_x, T),
+        "expected_order_value": order_value,
+        "clv": request.margin * order_value * (factors @ per_month),
+    }
+
+
+def fit_report(fitted: FittedClv, stats: CompressedRfm) -> dict[str, object]:
+    """The result fields describing the fits: both ``ModelFit`` and the notes on degenerate cases."""
+    notes = [
+        f"BG/NBD fitted on {stats.x.size:,} distinct (x, t_x, T) histories standing for "
+        f"{stats.customers:,} customers; Gamma-Gamma on {stats.gg_x.size:,} distinct (x, m)"
+    ]
+    if fitted.gg.q <= 1.0:
         notes.append(
             "Gamma-Gamma q <= 1: the population mean order value is infinite; customers "
             "without repeat purchases were given the mean observed repeat spend"
         )
-    return _result(
-        rfm,
-        request,
-        purchases=cumulative[-1],
-        alive=alive,
-        order_value=order_value,
-        clv=clv,
-        bg=_model_fit("BG/NBD", bgnbd.NAMES, bg_fit, rfm.size, _bg_derived(params)),
-        gg=_model_fit(
+    return {
+        "bgnbd": _model_fit("BG/NBD", bgnbd.NAMES, fitted.bg_fit, stats.customers, _bg_derived(fitted.bg)),
+        "gamma_gamma": _model_fit(
             "Gamma-Gamma",
             gamma_gamma.NAMES,
-            gg_fit,
-            int(np.count_nonzero(gamma_gamma.usable(rfm.frequency, rfm.monetary_value))),
-            {"mean_order_value": spend.mean_order_value},
+            fitted.gg_fit,
+            stats.spenders,
+            {"mean_order_value": fitted.gg.mean_order_value},
         ),
-        notes=notes,
-    )
+        "notes": notes,
+    }
 
 
 def _simple(rfm: RfmSummary, request: ClvRequest) -> ClvResult:

@@ -49,21 +49,29 @@ class Histories:
 
     Terms that depend on x only (gammaln, betaln, digamma of r+x, b+x, a+b+x) are evaluated once per
     distinct purchase count and weighted by how many customers have it; only the few terms that
-    involve recency and age are evaluated per customer.
+    involve recency and age are evaluated per history. A history may stand for many customers:
+    ``weights`` counts the customers per distinct (x, t_x, T) (the compressed sufficient
+    statistics, so a fit on 1B customers costs what their distinct histories cost).
     """
 
     levels: FloatArray  # distinct x values
     counts: FloatArray  # customers per level
-    x: FloatArray  # buyers only (x > 0), with their recency and age
+    x: FloatArray  # buyers only (x > 0), with their recency, age and weight
     t_x: FloatArray
     T: FloatArray
+    w: FloatArray
     level_of: NDArray[np.intp]  # each buyer's index into levels
-    T_zero: FloatArray  # ages of customers without repeat purchases
+    T_zero: FloatArray  # ages of customers without repeat purchases, and their weights
+    w_zero: FloatArray
 
     @classmethod
-    def of(cls, x: FloatArray, t_x: FloatArray, T: FloatArray) -> Histories:
-        """Arrange raw (x, t_x, T) arrays."""
-        levels, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    def of(
+        cls, x: FloatArray, t_x: FloatArray, T: FloatArray, weights: FloatArray | None = None
+    ) -> Histories:
+        """Arrange raw (x, t_x, T) arrays; ``weights`` (default 1) counts customers per row."""
+        w = np.ones_like(x, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
+        levels, inverse = np.unique(x, return_inverse=True)
+        counts = np.bincount(inverse, weights=w, minlength=levels.size)
         buyer = x > 0
         return cls(
             levels=levels.astype(np.float64),
@@ -71,8 +79,10 @@ class Histories:
             x=x[buyer],
             t_x=t_x[buyer],
             T=T[buyer],
+            w=w[buyer],
             level_of=inverse[buyer],
             T_zero=T[~buyer],
+            w_zero=w[~buyer],
         )
 
 
@@ -101,6 +111,7 @@ def histories_log_likelihood(params: FloatArray, h: Histories) -> tuple[float, F
     db_x = cnt @ digamma(b + lv) - dab_x + n * (digamma(a + b) - digamma(b))
     # Customers without repeat purchases: A3 only.
     log_at0 = np.log(alpha + h.T_zero)
+    sum_log_at0 = float(h.w_zero @ log_at0)
     # Buyers: both branches.
     rx = r + h.x
     log_at = np.log(alpha + h.T)
@@ -108,28 +119,35 @@ def histories_log_likelihood(params: FloatArray, h: Histories) -> tuple[float, F
     bx1 = b + h.x - 1.0
     d = np.log(a) - np.log(bx1) - rx * (log_atx - log_at)
     w4 = expit(d)
-    ll = a12 - r * log_at0.sum() + float(np.sum(-rx * log_at + np.logaddexp(0.0, d)))
-    d_r = dr_x - log_at0.sum() + float(np.sum(-log_at + w4 * (log_at - log_atx)))
-    d_alpha = n * r / alpha - r * float(np.sum(1.0 / (alpha + h.T_zero)))
-    d_alpha -= float(np.sum(rx * ((1.0 - w4) / (alpha + h.T) + w4 / (alpha + h.t_x))))
-    w4_sum = float(w4.sum())
+    w = h.w
+    ll = a12 - r * sum_log_at0 + float(w @ (-rx * log_at + np.logaddexp(0.0, d)))
+    d_r = dr_x - sum_log_at0 + float(w @ (-log_at + w4 * (log_at - log_atx)))
+    d_alpha = n * r / alpha - r * float(h.w_zero @ (1.0 / (alpha + h.T_zero)))
+    d_alpha -= float(w @ (rx * ((1.0 - w4) / (alpha + h.T) + w4 / (alpha + h.t_x))))
+    w4_sum = float(w @ w4)
     d_a = da_x + w4_sum / a
-    d_b = db_x - float(np.sum(w4 / bx1))
+    d_b = db_x - float(w @ (w4 / bx1))
     grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b], dtype=np.float64)
     return float(ll), grad
 
 
 def fit(
-    x: FloatArray, t_x: FloatArray, T: FloatArray, *, max_iterations: int = 500
+    x: FloatArray,
+    t_x: FloatArray,
+    T: FloatArray,
+    *,
+    weights: FloatArray | None = None,
+    max_iterations: int = 500,
 ) -> tuple[BgNbdParams, MleResult]:
-    """Maximum-likelihood BG/NBD fit.
+    """Maximum-likelihood BG/NBD fit; ``weights`` counts the customers of each row (default 1 each).
 
     Raises:
         ToolError: too few customers or repeat purchases, or a fit that does not converge.
     """
-    _check_inputs(x, t_x, T)
-    histories = Histories.of(x, t_x, T)
-    scale = float(np.mean(T)) or 1.0
+    w = np.ones_like(x, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
+    _check_inputs(x, t_x, T, w)
+    histories = Histories.of(x, t_x, T, w)
+    scale = float(w @ T / w.sum()) or 1.0
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
@@ -216,20 +234,23 @@ def _growth_at(
     return np.asarray(value, dtype=np.float64)
 
 
-def _check_inputs(x: FloatArray, t_x: FloatArray, T: FloatArray) -> None:
-    if x.size < MIN_CUSTOMERS:
+def _check_inputs(x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray) -> None:
+    customers = int(round(float(w.sum())))
+    if customers < MIN_CUSTOMERS:
         raise ToolError(
-            f"BG/NBD needs at least {MIN_CUSTOMERS} customers with purchases (got {x.size}); "
+            f"BG/NBD needs at least {MIN_CUSTOMERS} customers with purchases (got {customers}); "
             "load more transaction history"
         )
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(t_x)) and np.all(np.isfinite(T))):
         raise ToolError("frequency, recency and age must be finite numbers")
     if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > T + 1e-9):
         raise ToolError("need 0 <= recency <= age and frequency >= 0 for every customer")
-    repeaters = int(np.count_nonzero(x > 0))
+    if np.any(w <= 0) or not np.all(np.isfinite(w)):
+        raise ToolError("customer counts (weights) must be positive")
+    repeaters = int(round(float(w[x > 0].sum())))
     if repeaters < MIN_REPEATERS:
         raise ToolError(
-            f"BG/NBD needs repeat purchases to fit: only {repeaters} of {x.size} customers bought "
+            f"BG/NBD needs repeat purchases to fit: only {repeaters} of {customers} customers bought "
             f"more than once (need {MIN_REPEATERS}); wait for more history or use the simple CLV formula"
         )
     if np.any(T[x > 0] <= 0):

@@ -39,6 +39,7 @@ class Spends:
 
     x: FloatArray
     m: FloatArray
+    w: FloatArray  # customers per row (1 each, or counts per distinct (x, m))
     mx: FloatArray  # m * x, the customer's total repeat spend
     levels: FloatArray
     counts: FloatArray
@@ -46,17 +47,20 @@ class Spends:
     sum_log_m: float
 
     @classmethod
-    def of(cls, x: FloatArray, m: FloatArray) -> Spends:
-        """Arrange customers with x > 0 and m > 0."""
-        levels, counts = np.unique(x, return_counts=True)
+    def of(cls, x: FloatArray, m: FloatArray, weights: FloatArray | None = None) -> Spends:
+        """Arrange customers with x > 0 and m > 0; ``weights`` (default 1) counts customers per row."""
+        w = np.ones_like(x, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
+        levels, inverse = np.unique(x, return_inverse=True)
+        counts = np.bincount(inverse, weights=w, minlength=levels.size)
         return cls(
             x=x,
             m=m,
+            w=w,
             mx=m * x,
             levels=levels.astype(np.float64),
             counts=counts.astype(np.float64),
-            sum_x_log_mx=float(np.sum(x * (np.log(m) + np.log(x)))),
-            sum_log_m=float(np.sum(np.log(m))),
+            sum_x_log_mx=float(w @ (x * (np.log(m) + np.log(x)))),
+            sum_log_m=float(w @ np.log(m)),
         )
 
 
@@ -73,11 +77,12 @@ def spends_log_likelihood(params: FloatArray, s: Spends) -> tuple[float, FloatAr
     log_gmx = np.log(g + s.mx)
     px = p * s.x
     ll = s.counts @ (gammaln(plv + q) - gammaln(plv)) - n * gammaln(q) + n * q * np.log(g)
-    ll += p * s.sum_x_log_mx - s.sum_log_m - float(np.sum((px + q) * log_gmx))
+    w = s.w
+    ll += p * s.sum_x_log_mx - s.sum_log_m - float(w @ ((px + q) * log_gmx))
     d_p = s.counts @ (s.levels * (digamma(plv + q) - digamma(plv))) + s.sum_x_log_mx
-    d_p -= float(s.x @ log_gmx)
-    d_q = s.counts @ digamma(plv + q) - n * digamma(q) + n * np.log(g) - float(log_gmx.sum())
-    d_g = n * q / g - float(np.sum((px + q) / (g + s.mx)))
+    d_p -= float((w * s.x) @ log_gmx)
+    d_q = s.counts @ digamma(plv + q) - n * digamma(q) + n * np.log(g) - float(w @ log_gmx)
+    d_g = n * q / g - float(w @ ((px + q) / (g + s.mx)))
     return float(ll), np.array([d_p * p, d_q * q, d_g * g], dtype=np.float64)
 
 
@@ -86,29 +91,35 @@ def usable(x: FloatArray, m: FloatArray) -> np.ndarray:
     return (x > 0) & np.isfinite(m) & (m > 0)
 
 
-def fit(x: FloatArray, m: FloatArray, *, max_iterations: int = 500) -> tuple[GammaGammaParams, MleResult]:
+def fit(
+    x: FloatArray, m: FloatArray, *, weights: FloatArray | None = None, max_iterations: int = 500
+) -> tuple[GammaGammaParams, MleResult]:
     """Maximum-likelihood Gamma-Gamma fit on the customers ``usable`` selects.
+
+    ``weights`` counts the customers of each row (default 1 each): a fit on the counts per distinct
+    (x, m) equals the fit on the customers.
 
     Raises:
         ToolError: too few customers with repeat spend, or a fit that does not converge.
     """
+    w_all = np.ones_like(x, dtype=np.float64) if weights is None else np.asarray(weights, dtype=np.float64)
     keep = usable(x, m)
-    n = int(np.count_nonzero(keep))
+    n = int(round(float(w_all[keep].sum())))
     if n < MIN_CUSTOMERS:
-        zero = int(np.count_nonzero((x > 0) & (m == 0)))
+        zero = int(round(float(w_all[(x > 0) & (m == 0)].sum())))
         extra = f" ({zero} repeat buyers spent nothing)" if zero else ""
         raise ToolError(
             f"the Gamma-Gamma spend model needs at least {MIN_CUSTOMERS} customers with repeat "
             f"purchases and positive spend (got {n}{extra}); expected order values cannot be estimated"
         )
-    xs, ms = x[keep], m[keep]
+    xs, ms, ws = x[keep], m[keep], w_all[keep]
     if float(np.ptp(ms)) <= 1e-12 * float(np.max(ms)):
         raise ToolError(
             "every repeat buyer has the same mean spend: the Gamma-Gamma model cannot separate "
             "customers; use the simple CLV formula with that order value"
         )
 
-    spends = Spends.of(xs, ms)
+    spends = Spends.of(xs, ms, ws)
 
     def objective(theta: FloatArray) -> tuple[float, FloatArray]:
         with np.errstate(all="ignore"):
@@ -117,33 +128,38 @@ def fit(x: FloatArray, m: FloatArray, *, max_iterations: int = 500) -> tuple[Gam
             return 1e300, np.zeros_like(theta)
         return -ll, -grad
 
-    start = _moment_start(xs, ms)
+    start = _moment_start(ms, ws)
     result = maximise("Gamma-Gamma", objective, start, max_iterations=max_iterations)
     p, q, g = (float(v) for v in result.params)
     return GammaGammaParams(p=p, q=q, gamma=g), result
 
 
-def conditional_mean(params: GammaGammaParams, x: FloatArray, m: FloatArray) -> FloatArray:
+def conditional_mean(
+    params: GammaGammaParams, x: FloatArray, m: FloatArray, *, fallback: float | None = None
+) -> FloatArray:
     """Expected order value per customer: ``p (gamma + x m) / (p x + q - 1)``.
 
     Customers without usable repeat spend get the population mean (``x = 0`` in the formula); when
-    that mean is infinite (q <= 1) they get the mean of the observed repeat spends instead.
+    that mean is infinite (q <= 1) they get ``fallback``, by default the mean of the observed repeat
+    spends in ``x, m`` (pass the population's when scoring a part of it).
     """
     p, q, g = params.p, params.q, params.gamma
     ok = usable(x, m)
     xs = np.where(ok, x, 0.0)
     ms = np.where(ok, m, 0.0)
     denom = p * xs + q - 1.0
-    fallback = float(np.mean(m[ok])) if np.any(ok) else 0.0
+    if fallback is None:
+        fallback = float(np.mean(m[ok])) if np.any(ok) else 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         value = p * (g + xs * ms) / denom
     return np.where((denom > 0) & np.isfinite(value), value, np.where(ok, ms, fallback))
 
 
-def _moment_start(x: FloatArray, m: FloatArray) -> FloatArray:
+def _moment_start(m: FloatArray, w: FloatArray) -> FloatArray:
     """A starting point from moments: order-value CV fixes p, spread across customers fixes q."""
-    mean = float(np.mean(m))
-    var_between = float(np.var(m))
+    total = float(w.sum())
+    mean = float(w @ m) / total
+    var_between = float(w @ (m - mean) ** 2) / total
     cv2 = var_between / mean**2 if mean > 0 else 1.0
     q = max(2.0 + 1.0 / max(cv2, 1e-3), 2.5)
     p = 2.0

@@ -30,6 +30,16 @@ class ClvRequest(BaseModel):
     churn_column: str | None = Field(default=None, description="Contractual: yes/no churn flag.")
     value_column: str | None = Field(default=None, description="Contractual: monthly value.")
     max_iterations: int = Field(default=500, ge=1, le=100_000, description="Optimiser iteration cap.")
+    fit_grid_days: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=31.0,
+        description=(
+            "Round recency and age to this many days for the BG/NBD fit only (scores use exact times): "
+            "bounds the distinct histories the fit sees, so it costs the same for 1M or 1B customers. "
+            "None: exact times (timestamps to the second make almost every history distinct)."
+        ),
+    )
 
 
 class ModelFit(BaseModel):
@@ -76,6 +86,8 @@ class ClvResult(BaseModel):
     gamma_gamma: ModelFit | None = None
     sbg: ModelFit | None = Field(default=None, description="Contractual: the sBG retention fit.")
     customers: list[CustomerClv]
+    engine: str = Field(default="duckdb", description="Engine that computed it: duckdb or spark.")
+    output: str | None = Field(default=None, description="Where per-customer rows were written (Spark).")
     notes: list[str] = Field(default_factory=list, description="Degenerate cases and how they were handled.")
 
     def top(self, n: int) -> list[CustomerClv]:

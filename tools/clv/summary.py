@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from data.errors import ToolError
-from data.features import data_end, transaction_summary
+from data.features import cutoff_text, data_end, rfm_sql
 from tools.clv.mle import FloatArray
 
 TimeUnit = Literal["day", "week", "month"]
@@ -63,26 +63,35 @@ def rfm_summary(
 ) -> RfmSummary:
     """Per-customer (frequency, recency, T, monetary value) of everyone who bought by ``as_of``.
 
+    The query is ``data.features.rfm_sql``, the same text the Spark engine runs.
+
     Raises:
         ToolError: no transactions, none before ``as_of``, or an unknown time unit.
     """
     if time_unit not in UNIT_DAYS:
         raise ToolError(f"time unit must be one of {', '.join(UNIT_DAYS)} (got {time_unit!r})")
     cutoff = as_of or data_end(con)
-    raw = transaction_summary(con, cutoff)
+    raw = con.execute(
+        rfm_sql() + " ORDER BY customer_id",
+        {"cutoff": cutoff_text(cutoff), "inactive": False, "unit": UNIT_DAYS[time_unit]},
+    ).df()
+    return summary_of(raw, cutoff, time_unit)
+
+
+def summary_of(raw: pd.DataFrame, cutoff: datetime, time_unit: TimeUnit) -> RfmSummary:
+    """An ``RfmSummary`` from the rows of ``rfm_sql`` (either engine).
+
+    Raises:
+        ToolError: no rows (nobody bought by the cut-off).
+    """
     if raw.empty:
         raise ToolError(f"no customer bought anything on or before {cutoff:%Y-%m-%d}: nothing to model")
-    unit = UNIT_DAYS[time_unit]
-    frequency = raw["n_purchase_days"].to_numpy(np.float64) - 1.0
-    repeat = frequency > 0
-    recency = np.where(repeat, raw["span_days"].to_numpy(np.float64) / unit, 0.0)
-    monetary = np.where(repeat, raw["repeat_mean_amount"].fillna(0.0).to_numpy(np.float64), 0.0)
     return RfmSummary(
         customer_id=raw["customer_id"].to_numpy(dtype=object),
-        frequency=frequency,
-        recency=recency,
-        T=raw["age_days"].to_numpy(np.float64) / unit,
-        monetary_value=monetary,
+        frequency=raw["frequency"].to_numpy(np.float64),
+        recency=raw["recency"].to_numpy(np.float64),
+        T=raw["T"].to_numpy(np.float64),
+        monetary_value=raw["monetary_value"].to_numpy(np.float64),
         total_amount=raw["total_amount"].to_numpy(np.float64),
         as_of=cutoff,
         time_unit=time_unit,

@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
 from data.features import data_end
 from tools.forecast.backtest import rolling_origin, score
@@ -26,7 +27,7 @@ from tools.forecast.series import FloatArray, weekly_series
 MIN_HISTORY_WEEKS = 26
 
 
-def forecast(con: duckdb.DuckDBPyConnection, params: ForecastParams) -> ForecastReport:
+def forecast(con: duckdb.DuckDBPyConnection | SparkSource, params: ForecastParams) -> ForecastReport:
     """Forecast every requested weekly series ``params.horizon`` weeks ahead, with a backtest each.
 
     Raises:
@@ -59,6 +60,7 @@ def forecast(con: duckdb.DuckDBPyConnection, params: ForecastParams) -> Forecast
             f"first {params.horizon}-week fold; use a shorter horizon or fewer folds"
         )
     return ForecastReport(
+        engine="spark" if isinstance(con, SparkSource) else "duckdb",
         as_of=params.as_of or data_end(con),
         first_week=data.weeks[0],
         last_week=data.weeks[-1],

@@ -106,6 +106,7 @@ class ForecastReport(BaseModel):
     series: list[SeriesForecast]
     backtest: BacktestSummary | None
     seconds: float
+    engine: str = Field(default="duckdb", description="Engine that aggregated the weeks: duckdb or spark.")
     notes: list[str] = Field(default_factory=list)
 
     def growing(self, metric: Metric = "revenue") -> list[SeriesForecast]:

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from data.engine.source import SparkSource
 from data.errors import ToolError
-from data.features import data_end
+from data.features import cutoff_text, data_end
 from tools.forecast.models import GroupBy, Metric
 
 FloatArray = NDArray[np.float64]
@@ -26,14 +27,40 @@ class WeeklySeries:
     notes: list[str]
 
 
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+Source = duckdb.DuckDBPyConnection | SparkSource
+
+
+def _columns(con: Source, table: str) -> set[str]:
+    if isinstance(con, SparkSource):
+        return set(con.columns(table)) if con.has_table(table) else set()
     rows = con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
     ).fetchall()
     return {r[0] for r in rows}
 
 
-def _group_expression(con: duckdb.DuckDBPyConnection, by: GroupBy) -> tuple[str, str]:
+def weekly_sql(group: str, join: str, orders: str) -> str:
+    """Revenue, orders and active customers per (week, group): one query for both engines.
+
+    Binds ``$end`` (timestamp text); weeks start on Monday in both engines.
+    """
+    return f"""
+        SELECT CAST(date_trunc('week', t.ts) AS DATE) AS week, {group} AS grp,
+               sum(t.amount) AS revenue, {orders} AS orders,
+               count(DISTINCT t.customer_id) AS active_customers
+        FROM transactions t {join}
+        WHERE t.ts <= CAST($end AS TIMESTAMP)
+        GROUP BY ALL
+        """
+
+
+def _query(con: Source, sql: str, **params: object) -> pd.DataFrame:
+    if isinstance(con, SparkSource):
+        return con.sql(sql, **params).toPandas()
+    return con.execute(sql, params).df()
+
+
+def _group_expression(con: Source, by: GroupBy) -> tuple[str, str]:
     """SQL for the group label and the join it needs."""
     if by == "total":
         return "'total'", ""
@@ -41,6 +68,8 @@ def _group_expression(con: duckdb.DuckDBPyConnection, by: GroupBy) -> tuple[str,
         if "category" not in _columns(con, "transactions"):
             raise ToolError("transactions have no 'category' column: forecast --by total instead")
         return "coalesce(t.category, 'unknown')", ""
+    if isinstance(con, SparkSource):
+        raise ToolError("forecast --by segment reads the workspace's segments table: use MKT_ENGINE=duckdb")
     columns = _columns(con, "segments")
     if not columns:
         raise ToolError("no segments table in the workspace: run `mkt segment` first, or use --by category")
@@ -50,27 +79,17 @@ def _group_expression(con: duckdb.DuckDBPyConnection, by: GroupBy) -> tuple[str,
     return f"coalesce(CAST(s.{label} AS VARCHAR), 'unassigned')", "LEFT JOIN segments s USING (customer_id)"
 
 
-def weekly_series(
-    con: duckdb.DuckDBPyConnection, metrics: list[Metric], by: GroupBy, as_of: datetime | None
-) -> WeeklySeries:
+def weekly_series(con: Source, metrics: list[Metric], by: GroupBy, as_of: datetime | None) -> WeeklySeries:
     """Aggregate transactions into complete weeks; partial first and last weeks are dropped."""
     end = as_of or data_end(con)
     group, join = _group_expression(con, by)
     orders = "count(DISTINCT t.order_id)" if "order_id" in _columns(con, "transactions") else "count(*)"
-    frame = con.execute(
-        f"""
-        SELECT CAST(date_trunc('week', t.ts) AS DATE) AS week, {group} AS grp,
-               sum(t.amount) AS revenue, {orders} AS orders,
-               count(DISTINCT t.customer_id) AS active_customers
-        FROM transactions t {join}
-        WHERE t.ts <= $end
-        GROUP BY ALL
-        """,
-        {"end": end},
-    ).df()
+    frame = _query(con, weekly_sql(group, join, orders), end=cutoff_text(end))
     if frame.empty:
         raise ToolError("no purchases in the transactions table up to the analysis date: nothing to forecast")
-    first_ts = con.execute("SELECT min(ts) FROM transactions").fetchone()
+    frame = frame.astype({"revenue": np.float64, "orders": np.float64, "active_customers": np.float64})
+    first = _query(con, "SELECT min(ts) AS first_ts FROM transactions")["first_ts"].iloc[0]
+    first_ts = None if pd.isna(first) else (pd.Timestamp(first).to_pydatetime(),)
     start = _week_start(first_ts[0] if first_ts else end)
     if first_ts is not None and first_ts[0] > datetime.combine(start, datetime.min.time()):
         start += timedelta(days=7)  # the first week is partial

@@ -72,4 +72,6 @@ class SegmentReport(BaseModel):
     segments: list[SegmentProfile]
     tiers: list[TierCount]
     seconds: float
+    engine: str = Field(default="duckdb", description="Engine that computed it: duckdb or spark.")
+    output: str | None = Field(default=None, description="Where per-customer rows were written (Spark).")
     notes: list[str] = Field(default_factory=list)

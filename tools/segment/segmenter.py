@@ -10,10 +10,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data.engine.source import SparkSource
+from data.errors import ToolError
 from tools.segment.cluster import ClusterFit, fit_clusters
 from tools.segment.features import FeatureFrame, build_features, standardise
 from tools.segment.models import SegmentParams, SegmentProfile, SegmentReport, TierCount
 from tools.segment.naming import name_clusters
+from tools.segment.spark import spark_assign
 from tools.segment.tiers import TIERS, rfm_tiers
 
 
@@ -26,8 +29,17 @@ class Segmentation:
     features: FeatureFrame
 
 
-def segment_customers(con: duckdb.DuckDBPyConnection, params: SegmentParams | None = None) -> Segmentation:
+def segment_customers(
+    con: duckdb.DuckDBPyConnection | SparkSource,
+    params: SegmentParams | None = None,
+    *,
+    output: str | None = None,
+) -> Segmentation:
     """Segment every customer with at least one purchase up to ``params.as_of``.
+
+    On Spark (``con`` a ``SparkSource``) KMeans is fitted as on DuckDB and every customer is then
+    assigned on the executors with the centres broadcast (``tools.segment.spark``); the assignment
+    is written as Parquet at ``output`` (default: beside the inputs).
 
     Raises:
         ToolError: no purchases, a bad attribute, or a fixed k larger than the distinct customers.
@@ -39,6 +51,14 @@ def segment_customers(con: duckdb.DuckDBPyConnection, params: SegmentParams | No
     labels, centers = _drop_empty(fit)
     coords = _naming_coordinates(features, labels, centers.shape[0])
     names = name_clusters(coords)
+    engine, path = "duckdb", None
+    if isinstance(con, SparkSource):
+        assert features.scaling is not None
+        rows, path = spark_assign(con, features.as_of, features.scaling, centers, names, output)
+        found = rows.set_index("customer_id")["cluster"].reindex(features.raw["customer_id"])
+        if found.isna().any():
+            raise ToolError("the Spark assignment missed some customers: the inputs changed during the run")
+        labels, engine = found.to_numpy(np.int64), "spark"
     raw = features.raw
     tiers = rfm_tiers(
         raw["recency_days"].to_numpy(), raw["purchase_days"].to_numpy(), raw["order_value"].to_numpy()
@@ -66,6 +86,8 @@ def segment_customers(con: duckdb.DuckDBPyConnection, params: SegmentParams | No
             for t in TIERS
         ],
         seconds=round(time.perf_counter() - start, 3),
+        engine=engine,
+        output=path,
         notes=fit.notes,
     )
     return Segmentation(report=report, membership=membership, features=features)

@@ -1,0 +1,49 @@
+"""``MKT_ENGINE=spark mkt clv|churn score --json`` on local[2]: the engine is named, Parquet written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli.main import app
+from data.engine.source import SparkSource
+from data.synth.generate import GeneratedData
+from data.workspace import Workspace
+
+runner = CliRunner()
+
+
+def test_spark_commands_name_their_engine(
+    spark_engines: tuple[Workspace, SparkSource],
+    spark_data: GeneratedData,
+    spark_master: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MKT_ENGINE", "spark")
+    monkeypatch.setenv("MKT_SPARK_MASTER", spark_master)
+    monkeypatch.setenv("MKT_SPARK_PARTITIONS", "2")  # the session the other Spark tests use
+    tx = str(spark_data.tables["transactions"])
+    out = tmp_path / "big_clv.parquet"
+    done = runner.invoke(app, ["clv", "--transactions", tx, "--json", "--top", "2", "--output", str(out)])
+    assert done.exit_code == 0, done.output
+    payload = json.loads(done.stdout)
+    assert payload["engine"] == "spark" and payload["output"] == str(out)
+    assert len(pd.read_parquet(out)) == payload["n_customers"] > 1000
+    score = runner.invoke(app, ["churn", "score", "--method", "bgnbd", "--transactions", tx, "--json"])
+    assert score.exit_code == 0, score.output
+    scored = json.loads(score.stdout)
+    assert scored["engine"] == "spark" and Path(scored["output"]).parent == Path(tx).parent
+    bad = runner.invoke(app, ["clv", "--transactions", tx, "--output", str(tmp_path / "x.csv")])
+    assert bad.exit_code != 0 and "Parquet" in bad.output
+
+
+def test_duckdb_results_name_duckdb(monkeypatch: pytest.MonkeyPatch, spark_data: GeneratedData) -> None:
+    monkeypatch.delenv("MKT_ENGINE", raising=False)
+    done = runner.invoke(app, ["clv", "--transactions", str(spark_data.tables["transactions"]), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["engine"] == "duckdb"
