@@ -6,10 +6,10 @@ in by ``channel update`` and kept in a JSON state file under the workspace
 (``<home>/channel/posterior.json``, never pickle); an update whose ``campaign_id`` later appears in
 the engagements table is skipped so nothing is counted twice.
 
-Prior per channel: Beta(m s, (1 - m) s) with s = ``prior_strength`` pseudo-sends and m the
-channel's pooled conversion rate over all segments (else the rate over all channels, else 1%):
-sparse segments shrink towards what the channel does elsewhere, and a channel with no history
-keeps a wide prior, which Thompson sampling explores.
+Rates per (segment, channel): a hierarchical Beta-Binomial model per channel across segments
+(``tools.channel.pooling``), in which each segment's own sends are counted once. A campaign
+audience (``only_listed``) is its own segment and the rest of the base keeps its segments: the
+audience's estimate borrows from the whole base, and its own sends are not counted twice.
 """
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from data.errors import DataValidationError, ToolError
 from data.readers import ROW, read_table
 from data.sql import ident
 from data.workspace import Workspace
 from tools.channel.models import ALL_CHANNELS, CONSENT_COLUMN, ChannelParams
+from tools.channel.pooling import PriorFit, pooled_cells
 from tools.segment.store import read_membership
 
-DEFAULT_RATE = 0.01
 STATE_VERSION = 1
 
 
@@ -40,7 +41,12 @@ def state_path(workspace: Workspace) -> Path:
 
 
 def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> tuple[pd.DataFrame, str]:
-    """customer_id, segment and consent flags of every customer, and where the segments came from."""
+    """customer_id, segment, consent flags and ``listed`` of every customer, and the segments' source.
+
+    ``listed`` marks the customers to plan for: everyone, or with ``only_listed`` the customers of
+    ``segments_file``; the others keep their segment from the segments table (else "rest of base")
+    so their history informs the listed customers' priors.
+    """
     consent = ", ".join(f"coalesce({c}, false) AS {c}" for c in CONSENT_COLUMN.values())
     if params.segment_by is not None:
         columns = {str(r[0]) for r in con.execute("DESCRIBE customers").fetchall()}
@@ -51,18 +57,30 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
             f"coalesce(CAST({ident(params.segment_by)} AS VARCHAR), '(missing)') AS segment, {consent} "
             "FROM customers"
         ).df()
-        return frame, f"customers column '{params.segment_by}'"
+        return frame.assign(listed=True), f"customers column '{params.segment_by}'"
     frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()
     if frame.empty:
         raise ToolError("the customers table is empty: load customers first")
     membership = read_membership(con, params.segments_file)
     if membership is None:
-        return frame.assign(segment="all customers"), "single segment (no segments table; run `mkt segment`)"
-    listed = params.only_listed and params.segments_file is not None
-    frame = frame.merge(membership, on="customer_id", how="inner" if listed else "left")
-    frame["segment"] = frame["segment"].fillna("(no segment)")
+        frame = frame.assign(segment="all customers", listed=True)
+        return frame, "single segment (no segments table; run `mkt segment`)"
     source = f"file {params.segments_file}" if params.segments_file else "segments table"
-    return frame, source
+    if params.only_listed and params.segments_file is not None:
+        frame = frame.merge(membership, on="customer_id", how="left")
+        frame["listed"] = frame["segment"].notna()
+        rest = read_membership(con)
+        if rest is not None:
+            frame = frame.merge(
+                rest.rename(columns={"segment": "base_segment"}), on="customer_id", how="left"
+            )
+            frame["segment"] = frame["segment"].fillna(frame.pop("base_segment"))
+            source += "; the rest of the base by the segments table"
+        frame["segment"] = frame["segment"].fillna("rest of base")
+        return frame, source
+    frame = frame.merge(membership, on="customer_id", how="left")
+    frame["segment"] = frame["segment"].fillna("(no segment)")
+    return frame.assign(listed=True), source
 
 
 def history_counts(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame) -> pd.DataFrame:
@@ -101,18 +119,26 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(rows and rows[0][0])
 
 
-def priors(counts: pd.DataFrame, strength: float) -> dict[str, tuple[float, float]]:
-    """Beta prior (alpha, beta) per channel; see the module docstring."""
-    sent, conv = float(counts["sent"].sum()), float(counts["conversions"].sum())
-    overall = conv / sent if sent > 0 else DEFAULT_RATE
-    result: dict[str, tuple[float, float]] = {}
-    for channel in ALL_CHANNELS:
-        rows = counts[counts["channel"] == channel]
-        ch_sent = float(rows["sent"].sum())
-        rate = float(rows["conversions"].sum()) / ch_sent if ch_sent > 0 else overall
-        rate = min(max(rate, 1e-4), 1 - 1e-4)
-        result[channel] = (rate * strength, (1 - rate) * strength)
-    return result
+def cell_priors(
+    counts: pd.DataFrame, segments: list[str], channels: list[str], strength: float
+) -> tuple[
+    NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], list[list[PriorFit]]
+]:
+    """Pooled posteriors and the counts of every (segment, channel) cell.
+
+    Returns posterior alpha, posterior beta, sends and conversions (segments x channels) and each
+    cell's prior (what the other segments say).
+    """
+    table = sums(counts, ["segment", "channel"], ["sent", "conversions"])
+    sent = np.zeros((len(segments), len(channels)), dtype=np.int64)
+    conv = np.zeros_like(sent)
+    for i, seg in enumerate(segments):
+        for j, ch in enumerate(channels):
+            if (seg, ch) in table:
+                sent[i, j] = int(table[(seg, ch)][0])
+                conv[i, j] = min(int(table[(seg, ch)][1]), sent[i, j])
+    alpha, beta, fits = pooled_cells(sent, conv, strength)
+    return alpha, beta, sent, conv, fits
 
 
 def load_state(path: Path) -> dict[str, Any]:
