@@ -20,7 +20,9 @@ from pydantic import BaseModel, Field
 from agent.campaign.brief import CampaignBrief
 from agent.campaign.request import CampaignRequest
 from tools.audience.models import AudienceSelection
+from tools.baseline import Baseline
 from tools.channel.models import ChannelPlan
+from tools.control import ControlGroup
 from tools.copy.models import BrandVoice
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ class ConversationState:
     clv: pd.Series | None = None  # CLV by customer id
     audience: AudienceSelection | None = None
     channel_plan: list[ChannelPlan] | None = None
+    baseline: Baseline | None = None  # what the audience buys anyway
+    control: ControlGroup | None = None  # the audience's randomised holdout
     brief: CampaignBrief | None = None
     brand: BrandVoice | None = None
     memory: FollowUpMemory = field(default_factory=FollowUpMemory)

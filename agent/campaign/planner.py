@@ -232,7 +232,13 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
                 "select_audience", d, risk=request.risk, value=request.value, segments=request.segments
             )
     with run.step("pick channels within budget") as d:
-        mix = run.call("select_channels", d, channels=channels, budget=request.budget)
+        mix = run.call(
+            "select_channels",
+            d,
+            channels=channels,
+            budget=request.budget,
+            discount_percent=_discount_percent(request.discount),
+        )
     with run.step("forecast ROI") as d:
         roi = run.call(
             "forecast_roi", d, discount_percent=_discount_percent(request.discount), budget=request.budget

@@ -41,6 +41,8 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
         )
     ctx.state.audience = selection
     ctx.state.channel_plan = None
+    ctx.state.baseline = None
+    ctx.state.control = None
     return selection.summary
 
 
@@ -55,24 +57,64 @@ class ChannelArgs(BaseModel):
         default_factory=_default_channels, min_length=1, description="Channels allowed."
     )
     budget: float | None = Field(default=None, ge=0, description="Total spend cap.")
+    discount_percent: float | None = Field(
+        default=None, ge=0, lt=100, description="Percentage off the offer gives on every redemption."
+    )
+    control: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Holdout share (default: 10%, more if needed to detect the lift).",
+    )
 
 
 @tool("select_channels", ChannelArgs)
 def channels(args: ChannelArgs, ctx: ToolContext) -> ChannelOverview:
-    """Best channel per customer of the audience (Bayesian conversion rates x value - cost), within budget."""
+    """Best channel per customer of the audience by expected incremental return, a control group held out."""
+    from tools.baseline import audience_baseline
+    from tools.campaign_roi import value_basis
+    from tools.control import size_control
+
     if ctx.state.audience is None:
         ctx.require("select_audience")
     assert ctx.state.audience is not None
+    audience, settings = ctx.state.audience, ctx.settings
+    margin, _ = value_basis(settings.margin)
+    fraction, chosen_by = (args.control, "given") if args.control else (settings.control_fraction, "setting")
     with ctx.workspace.connect(read_only=True) as con:
-        overview = plan_channels(
-            con,
-            ctx.state.audience,
-            list(args.channels),
-            budget=args.budget,
-            seed=ctx.settings.seed,
-            folder=ctx.folder,
+        baseline = audience_baseline(con, audience.customer_ids, window_days=settings.conversion_window_days)
+
+        def plan(exclude: set[str] | None) -> ChannelOverview:
+            return plan_channels(
+                con,
+                audience,
+                list(args.channels),
+                budget=args.budget,
+                seed=settings.seed,
+                folder=ctx.folder,
+                baseline=baseline.rate,
+                margin=margin,
+                discount_percent=args.discount_percent or 0.0,
+                exclude=exclude,
+            )
+
+        everyone = plan(None)
+        caused = sum(
+            c.recipients * (max(c.conversion_rate, baseline.rate) - baseline.rate) for c in everyone.channels
         )
+        control = size_control(
+            audience.customer_ids,
+            baseline_rate=baseline.rate,
+            treatment_rate=baseline.rate + caused / max(audience.summary.size, 1),
+            fraction=fraction,
+            chosen_by=chosen_by,
+            seed=settings.seed,
+        )
+        overview = plan(set(control.control_ids))
+    overview.baseline, overview.control = baseline, control
+    overview.margin, overview.discount_percent = margin, args.discount_percent or 0.0
     ctx.state.channel_plan = overview.channels
+    ctx.state.baseline, ctx.state.control = baseline, control
     if path := ctx.plot_path("channel_value.png"):
         ctx.plots.append(plot_channel_value(overview.channels, path))
     return overview
@@ -80,12 +122,18 @@ def channels(args: ChannelArgs, ctx: ToolContext) -> ChannelOverview:
 
 @tool("forecast_roi", CampaignRoiParams)
 def roi(args: CampaignRoiParams, ctx: ToolContext) -> RoiForecast:
-    """Forecast conversions, revenue, cost and ROI of the channel plan for the audience."""
+    """Forecast incremental conversions, margin, discount cost and ROI (%) of the channel plan."""
     if ctx.state.channel_plan is None:
-        ctx.require("select_channels", budget=args.budget)
+        ctx.require("select_channels", budget=args.budget, discount_percent=args.discount_percent)
     assert ctx.state.channel_plan is not None
-    with ctx.workspace.connect(read_only=True) as con:
-        return campaign_roi(con, ctx.state.channel_plan, args)
+    return campaign_roi(
+        ctx.state.channel_plan,
+        args,
+        baseline=ctx.state.baseline,
+        margin=ctx.settings.margin,
+        fixed_cost=ctx.settings.campaign_fixed_cost,
+        seed=ctx.settings.seed,
+    )
 
 
 class ExportArgs(BaseModel):

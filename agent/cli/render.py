@@ -323,15 +323,26 @@ def _channels_table(brief: CampaignBrief) -> Table:
 
 def _roi_table(brief: CampaignBrief) -> Table:
     roi, cur = brief.roi, brief.currency
-    table = _table("ROI forecast", ["", "value"], right=["value"])
-    table.add_row("cost", _money(roi.cost, cur))
+    table = _table("Incremental ROI forecast", ["", "value"], right=["value"])
+    table.add_row("cost (sends + fixed)", _money(roi.cost, cur))
     if roi.budget is not None:
         table.add_row("budget", _money(roi.budget, cur) + ("" if roi.within_budget else " [red](over)[/]"))
-    table.add_row("expected conversions", f"{roi.expected_conversions:,.1f}")
-    table.add_row("expected revenue", _money(roi.expected_revenue, cur))
-    table.add_row("ROI (revenue - cost) / cost", "n/a" if roi.roi is None else f"{roi.roi:,.2f}")
-    if roi.roi_interval is not None:
-        table.add_row("ROI 90% interval", f"{roi.roi_interval[0]:,.2f} to {roi.roi_interval[1]:,.2f}")
+    table.add_row("recipients", f"{roi.recipients:,}")
+    table.add_row("conversions", f"{roi.expected_conversions:,.1f}")
+    table.add_row("  would buy anyway", f"{roi.baseline_conversions:,.1f}")
+    band = roi.incremental_conversions_interval
+    table.add_row(
+        "  caused by the campaign",
+        f"{roi.incremental_conversions:,.1f}" + (f" [{band[0]:,.1f}–{band[1]:,.1f}]" if band else ""),
+    )
+    table.add_row("incremental margin", _money(roi.incremental_margin, cur))
+    table.add_row("discount cost (all redemptions)", _money(roi.discount_cost, cur))
+    net = roi.net_return_interval
+    table.add_row(
+        "net incremental return",
+        _money(roi.net_return, cur) + (f" [{net[0]:,.0f} to {net[1]:,.0f}]" if net else ""),
+    )
+    table.add_row("[bold]incremental ROI[/]", f"[bold]{escape(roi.roi_text())}[/]")
     for note in roi.notes:
         table.add_row("note", f"[yellow]{escape(note)}[/]")
     return table

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.baseline import Baseline
+from tools.control import ControlGroup
+
 Channel = Literal["email", "sms", "push", "social", "ads"]
 ALL_CHANNELS: tuple[str, ...] = ("email", "sms", "push", "social", "ads")
 CONSENT_COLUMN: dict[str, str] = {"email": "consent_email", "sms": "consent_sms", "push": "consent_push"}
@@ -144,6 +147,10 @@ class ChannelOverview(BaseModel):
     budget: float | None
     not_contacted: int
     expected_conversions: float
+    baseline: Baseline | None = Field(default=None, description="What the audience buys anyway.")
+    control: ControlGroup | None = Field(default=None, description="The randomised holdout, not sent to.")
+    margin: float = 1.0
+    discount_percent: float = 0.0
     notes: list[str] = Field(default_factory=list)
 
     @property

@@ -1,7 +1,8 @@
 """Beta-Binomial conversion counts per (segment, channel): history, priors and the feedback state.
 
 Sends and conversions come from the engagements table (``sent`` and ``converted`` events), joined
-to each customer's segment. Results of later campaigns that are not (yet) in the table are folded
+to each customer's segment; rows of held-out control customers (``test_group = 'control'``) are
+left out, as nothing was sent to them. Results of later campaigns that are not (yet) in the table are folded
 in by ``channel update`` and kept in a JSON state file under the workspace
 (``<home>/channel/posterior.json``, never pickle); an update whose ``campaign_id`` later appears in
 the engagements table is skipped so nothing is counted twice.
@@ -88,14 +89,18 @@ def history_counts(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame) -> pd
     if not has_table(con, "engagements"):
         return pd.DataFrame(columns=["segment", "channel", "sent", "conversions", "cost", "revenue"])
     con.register("channel_segments", segments[["customer_id", "segment"]])
+    contacted = (
+        "e.test_group IS DISTINCT FROM 'control'" if has_column(con, "engagements", "test_group") else "TRUE"
+    )
     try:
         frame: pd.DataFrame = con.execute(
-            """
+            f"""
             SELECT s.segment, e.channel,
                    count(*) FILTER (WHERE e.event = 'sent') AS sent,
                    count(*) FILTER (WHERE e.event = 'converted') AS conversions,
                    coalesce(sum(e.cost), 0) AS cost, coalesce(sum(e.revenue), 0) AS revenue
             FROM engagements e JOIN channel_segments s ON CAST(e.customer_id AS VARCHAR) = s.customer_id
+            WHERE {contacted}
             GROUP BY ALL ORDER BY ALL
             """
         ).df()
@@ -115,6 +120,15 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether ``con`` holds table ``name``."""
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (control groups live in engagements.test_group)."""
+    rows = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+        [table, column],
     ).fetchall()
     return bool(rows and rows[0][0])
 

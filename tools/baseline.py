@@ -1,0 +1,141 @@
+"""What an audience buys anyway: the share who convert within a conversion window without a campaign.
+
+From past control groups first: when the engagements table has a ``test_group`` column, the
+held-out customers' conversions are exactly what the campaign would not have caused. They are
+used for the audience's own held-out members when at least ``MIN_HELD_OUT`` of them were held
+out, else for every held-out customer of the base (said so).
+
+Otherwise from the purchase history: the last ``windows`` windows of ``window_days`` before the data's end are counted
+per audience member; the baseline is the share of (member, window) pairs with at least one
+purchase, with a Jeffreys Beta(k + 1/2, n - k + 1/2) interval. Recent windows are the honest
+reference for customers selected for being at risk now: what they have been doing lately is
+what they would do without the campaign. A campaign's conversions above this rate are the ones it
+causes; the discount still goes to everyone who redeems, including those who would have bought.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from data.errors import ToolError
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+MIN_HELD_OUT = 30
+
+
+class Baseline(BaseModel):
+    """P(an audience member buys within the window anyway), with its interval and source."""
+
+    rate: float
+    interval: tuple[float, float]
+    buyers: int = Field(description="(member, window) pairs with a purchase.")
+    trials: int = Field(description="(member, window) pairs counted.")
+    window_days: int
+    source: str
+
+    @property
+    def shapes(self) -> tuple[float, float]:
+        """The Jeffreys Beta posterior of the rate."""
+        return self.buyers + 0.5, self.trials - self.buyers + 0.5
+
+    def summary(self) -> str:
+        """One line."""
+        low, high = self.interval
+        return f"{self.rate:.2%} buy within {self.window_days} days anyway (90% {low:.2%}-{high:.2%}; {self.source})"
+
+
+def audience_baseline(
+    con: duckdb.DuckDBPyConnection, customer_ids: Iterable[str], *, window_days: int = 14, windows: int = 6
+) -> Baseline:
+    """What the audience converts at anyway: past control groups, else its recent purchase rate.
+
+    Raises:
+        ToolError: an empty audience, or no transactions table.
+    """
+    import pandas as pd
+    from scipy.stats import beta as beta_dist  # loaded when a baseline is estimated
+
+    ids = pd.DataFrame({"customer_id": pd.Series(list(customer_ids), dtype=str)}).drop_duplicates()
+    if ids.empty:
+        raise ToolError("the audience is empty: nothing to estimate a baseline for")
+    tables = {str(r[0]) for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if "transactions" not in tables:
+        raise ToolError("no transactions table: load transactions to estimate what the audience buys anyway")
+    con.register("baseline_ids", ids)
+    try:
+        held = _held_out(con, len(ids), window_days)
+        if held is not None:
+            return held
+        row = con.execute(
+            """
+            WITH bounds AS (SELECT max(ts) AS end_ts FROM transactions),
+            recent AS (
+                SELECT DISTINCT t.customer_id,
+                       floor(date_diff('second', t.ts, b.end_ts) / ($days * 86400.0)) AS w
+                FROM transactions t, bounds b
+                WHERE CAST(t.customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)
+                  AND t.ts > b.end_ts - to_days(CAST($days * $windows AS INTEGER))
+            )
+            SELECT count(*) FILTER (WHERE w < $windows) FROM recent
+            """,
+            {"days": window_days, "windows": windows},
+        ).fetchall()
+    finally:
+        con.unregister("baseline_ids")
+    buyers = int(row[0][0]) if row else 0
+    trials = len(ids) * windows
+    low, high = (float(x) for x in beta_dist.ppf([0.05, 0.95], buyers + 0.5, trials - buyers + 0.5))
+    return Baseline(
+        rate=round(buyers / trials, 6),
+        interval=(round(low, 6), round(high, 6)),
+        buyers=buyers,
+        trials=trials,
+        window_days=window_days,
+        source=f"history: purchases of these {len(ids):,} customers, last {windows} windows of {window_days} days",
+    )
+
+
+def _held_out(con: duckdb.DuckDBPyConnection, members: int, window_days: int) -> Baseline | None:
+    """The conversion rate of past control groups (the audience's own, else the base's); None without."""
+    from scipy.stats import beta as beta_dist
+
+    columns = {
+        str(r[0])
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'engagements'"
+        ).fetchall()
+    }
+    if "test_group" not in columns:
+        return None
+    sql = """
+        SELECT count(DISTINCT (customer_id, campaign_id)) FILTER (WHERE event = 'held_out'),
+               count(DISTINCT (customer_id, campaign_id)) FILTER (WHERE event = 'converted')
+        FROM engagements WHERE test_group = 'control' {where}
+    """
+    mine = con.execute(
+        sql.format(where="AND CAST(customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)")
+    ).fetchall()[0]
+    scope = f"past control groups: {int(mine[0]):,} held-out members of this audience"
+    if int(mine[0]) < MIN_HELD_OUT:
+        mine = con.execute(sql.format(where="")).fetchall()[0]
+        scope = (
+            f"past control groups of the whole base ({int(mine[0]):,} held out; too few of these {members:,})"
+        )
+    trials, buyers = int(mine[0]), min(int(mine[1]), int(mine[0]))
+    if trials == 0:
+        return None
+    low, high = (float(x) for x in beta_dist.ppf([0.05, 0.95], buyers + 0.5, trials - buyers + 0.5))
+    return Baseline(
+        rate=round(buyers / trials, 6),
+        interval=(round(low, 6), round(high, 6)),
+        buyers=buyers,
+        trials=trials,
+        window_days=window_days,
+        source=scope,
+    )
