@@ -258,10 +258,16 @@ def test_exporting_an_audience_asks_first_and_stays_in_the_workspace(settings: S
         if not decision:
             assert not exports.exists() and "nothing was written" in reply.text
     # Refused, then approved twice: the second export never overwrites the first.
-    assert sorted(p.name for p in exports.iterdir()) == ["winback-2.csv", "winback.csv"]
+    assert sorted(p.name for p in exports.glob("*.csv")) == ["winback-2.csv", "winback.csv"]
     assert asked[0] == asked[1] and asked[0].endswith(f"to {exports / 'winback.csv'}")
     assert "customer ids, no contact details" in asked[0]
-    assert (exports / "winback.csv").read_text().splitlines()[0] == "customer_id,segment"
+    # The randomised control group travels with the audience: a column and a sidecar with its power.
+    rows = (exports / "winback.csv").read_text().splitlines()
+    assert rows[0] == "customer_id,segment,test_group"
+    held = [r for r in rows[1:] if r.endswith(",control")]
+    sidecar = json.loads((exports / "winback.control.json").read_text())
+    assert len(held) == sidecar["size"] > 0 and 0 <= sidecar["power"] <= 1
+    assert sidecar["size"] + sidecar["treatment_size"] == len(rows) - 1
 
 
 def test_exporting_without_an_audience_says_so_before_asking(settings: Settings) -> None:

@@ -145,7 +145,10 @@ class ExportArgs(BaseModel):
 def _export_action(args: ExportArgs, ctx: ToolContext) -> str:
     size = ctx.state.audience.summary.size if ctx.state.audience is not None else 0
     target = export_path(ctx.workspace.home / "exports", args.name)
-    return f"write the campaign audience ({size:,} customer ids, no contact details) to {target}"
+    return (
+        f"write the campaign audience ({size:,} customer ids, no contact details, with its randomised "
+        f"control group marked) to {target}"
+    )
 
 
 def _has_audience(_args: ExportArgs, ctx: ToolContext) -> None:
@@ -158,6 +161,10 @@ def _has_audience(_args: ExportArgs, ctx: ToolContext) -> None:
 
 @tool("export_audience", ExportArgs, side_effect=True, action=_export_action, check=_has_audience)
 def export(args: ExportArgs, ctx: ToolContext) -> ExportResult:
-    """Write the selected audience's customer ids to a CSV file under exports/ (asks for approval first)."""
+    """Write the selected audience's customer ids and control group to exports/ (asks for approval first)."""
     assert ctx.state.audience is not None
-    return export_audience(ctx.state.audience, export_path(ctx.workspace.home / "exports", args.name))
+    if ctx.state.control is None:
+        ctx.require("select_channels")
+    return export_audience(
+        ctx.state.audience, export_path(ctx.workspace.home / "exports", args.name), ctx.state.control
+    )

@@ -24,14 +24,15 @@ def _counts(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[tuple[str,
         raise ToolError(
             f"campaign '{campaign_id}' has no engagements: check the campaign id (`mkt data show`)"
         )
+    contacted = "AND test_group IS DISTINCT FROM 'control'" if "test_group" in columns else ""
     rows = con.execute(
-        """
+        f"""
         SELECT variant,
                count(DISTINCT customer_id) FILTER (WHERE event = 'sent') AS sent,
                count(DISTINCT customer_id) FILTER (WHERE event = 'opened') AS opened,
                count(DISTINCT customer_id) FILTER (WHERE event = 'clicked') AS clicked,
                count(DISTINCT customer_id) FILTER (WHERE event = 'converted') AS converted
-        FROM engagements WHERE campaign_id = ? AND variant IS NOT NULL
+        FROM engagements WHERE campaign_id = ? AND variant IS NOT NULL {contacted}
         GROUP BY variant ORDER BY variant
         """,
         [campaign_id],
