@@ -176,8 +176,22 @@ def test_demo_request_gives_a_consistent_brief(settings: Settings) -> None:
     assert brief.roi.within_budget and brief.roi.cost <= 2000
     spend = sum(c.recipients * c.cost_per_message for c in brief.channels)
     assert brief.roi.cost == pytest.approx(spend, abs=0.02)
-    revenue = sum(c.recipients * c.conversion_rate * c.value_per_conversion * 0.85 for c in brief.channels)
+    base = brief.roi.baseline.rate if brief.roi.baseline else 0.0
+    revenue = sum(
+        c.recipients * max(c.conversion_rate, base) * c.value_per_conversion * 0.85 for c in brief.channels
+    )
     assert brief.roi.expected_revenue == pytest.approx(revenue, rel=1e-3)
+    # Economics: the SMS estimate borrows from the whole base (not the audience's few sends alone);
+    # a randomised control group is held out and never sent to; ROI is incremental, as a percentage.
+    sms = next(c for c in brief.channels if c.channel == "sms")
+    assert sms.conversion_rate > 0.01 and sms.reason
+    assert (
+        brief.control is not None and brief.control.size + brief.control.treatment_size == brief.audience.size
+    )
+    assert sum(c.recipients for c in brief.channels) <= brief.control.treatment_size
+    assert 0 <= brief.roi.incremental_conversions <= brief.roi.expected_conversions
+    assert brief.roi.roi_text().endswith("%)") and "MKT_MARGIN" in brief.roi.value_basis
+    assert brief.roi.cost + sum(o.cost for o in brief.budget_options if o.kind == "tier") <= 2000
     # Copy: two checked variants per requested channel, stating the offer as given.
     assert [v.channel for v in brief.copy_variants] == ["email", "email", "sms", "sms"]
     for variant in brief.copy_variants:
@@ -189,7 +203,17 @@ def test_demo_request_gives_a_consistent_brief(settings: Settings) -> None:
     html = report.read_text()
     assert html.count("data:image/png;base64") == len(brief.plots) == 4
     assert f"{brief.audience.size:,}" in html and "forecast ROI" in html
-    assert json.loads((report.parent / "brief.json").read_text())["roi"]["cost"] == brief.roi.cost
+    saved = json.loads((report.parent / "brief.json").read_text())
+    assert saved["roi"]["cost"] == brief.roi.cost
+    assert saved["budget_options"] and all(
+        {"audience_size", "cost", "expected_incremental_return"} <= set(o) for o in saved["budget_options"]
+    )
+    assert [Path(p).name for p in brief.plots] == [
+        "segment_map.png",
+        "audience_clv.png",
+        "audience_churn.png",
+        "channel_value.png",
+    ]
 
 
 def test_the_audience_matches_an_independent_computation(settings: Settings) -> None:

@@ -80,10 +80,14 @@ def test_intervals_cover_the_planted_effect() -> None:
 
 
 def test_no_effect_is_called_no_effect_and_no_control_is_an_error() -> None:
-    out = holdout_readout(_con(_campaign(np.random.default_rng(3), 0.03, 0.03)), HoldoutParams(campaign_id="C9"))
+    out = holdout_readout(
+        _con(_campaign(np.random.default_rng(3), 0.03, 0.03)), HoldoutParams(campaign_id="C9")
+    )
     assert "includes no effect" in out.verdict
     with pytest.raises(ToolError, match="no control group"):
-        holdout_readout(_con(_campaign(np.random.default_rng(3), 0.03, 0.03)), HoldoutParams(campaign_id="C1"))
+        holdout_readout(
+            _con(_campaign(np.random.default_rng(3), 0.03, 0.03)), HoldoutParams(campaign_id="C1")
+        )
 
 
 def test_cli_abtest_reads_out_a_holdout(isolated_home: Path) -> None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from data.errors import ToolError
 from tools.baseline import Baseline
+from tools.budget import BudgetOption
 from tools.channel.models import ChannelPlan
 
 DRAWS = 4000
@@ -66,6 +67,9 @@ class RoiForecast(BaseModel):
     baseline: Baseline | None = None
     budget: float | None = None
     within_budget: bool = True
+    budget_options: list[BudgetOption] = Field(
+        default_factory=list, description="What the budget the plan leaves would buy (tiers, channels)."
+    )
     notes: list[str] = Field(default_factory=list)
 
     def roi_text(self) -> str:
@@ -145,6 +149,11 @@ def campaign_roi(
         notes.append(
             f"the {params.discount_percent:g}% discount is a cost on every redemption, "
             "including customers who would have bought anyway"
+        )
+    if cost > 0 and net > 10 * cost:
+        notes.append(
+            f"the ROI percentage is large because the sends cost only {cost:,.2f}: judge the plan by its net "
+            f"incremental return; fixed costs (creative, tooling) count {fixed:,.2f} (MKT_CAMPAIGN_FIXED_COST)"
         )
     return RoiForecast(
         cost=round(cost, 2),

@@ -86,8 +86,11 @@ def size_control(
         return power(p0, p1, n_c, max(1, total - n_c), ALPHA) if p1 > p0 else ALPHA
 
     if fraction is None:
-        chosen_by = "sized for power"
-        fraction = next((f for f in CANDIDATES if power_at(f) >= TARGET_POWER), DEFAULT_FRACTION)
+        reached = next((f for f in CANDIDATES if power_at(f) >= TARGET_POWER), None)
+        chosen_by = (
+            "sized for 80% power" if reached is not None else "default: no share up to 50% reaches 80% power"
+        )
+        fraction = reached if reached is not None else DEFAULT_FRACTION
     size = min(max(1, round(fraction * total)), total - 1)
     order = np.random.default_rng(seed).permutation(total)
     control = sorted(ids[i] for i in order[:size])

@@ -39,6 +39,7 @@ from tools.chat_model import ChatModel, Message
 
 Emit = Callable[[StepEvent], None]
 DEFAULT_CHANNELS = ["email", "sms", "push"]
+BASE_ONLY_PLOTS = {"clv_distribution.png", "churn_risk.png"}
 GOAL_WORDS = {
     "win_back": "win-back",
     "retention": "retention",
@@ -133,7 +134,8 @@ def plan_campaign(
     for variant in brief.copy_variants:
         backends.append(variant.backend)
     brief.backend = _backend(backends)
-    brief.plots = [str(p) for p in context.plots]
+    # The brief shows the audience against the base; the base-only CLV and churn plots stay on disk.
+    brief.plots = [str(p) for p in context.plots if p.name not in BASE_ONLY_PLOTS]
     from agent.campaign.report import write_report
 
     brief.steps = run.steps
@@ -277,12 +279,6 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
             f"nobody was assigned to {', '.join(idle)}: another channel pays more for those customers, "
             "or none of them consents; the copy is written anyway"
         )
-    spend = getattr(mix, "spend", 0.0)
-    if request.budget and spend < 0.1 * request.budget:
-        run.notes.append(
-            f"the plan spends {spend:,.2f} of the {request.budget:,.0f} budget: the audience is small; "
-            "widen it (e.g. drop a filter) to use more of the budget"
-        )
     variants = [v for v in kept if v.channel in channels]
     done = {v.channel for v in variants}
     for channel in [c for c in channels if c not in done] if copy_variants > 0 else []:
@@ -316,6 +312,8 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         audience=audience,
         channels=plans,
         roi=roi,
+        control=state.control,
+        budget_options=list(roi.budget_options),
         copy_variants=variants,
         context_sources=sources,
         currency=run.context.settings.currency,

@@ -20,9 +20,12 @@ from tools.audience import (
     export_path,
     select_audience,
 )
+from tools.audience.models import AudienceSelection
+from tools.budget import BudgetOption
+from tools.campaign_plan import PlanEconomics
 from tools.campaign_roi import CampaignRoiParams, RoiForecast, campaign_roi
 from tools.channel.models import Channel, ChannelOverview
-from tools.channel.plan import plan_channels, plot_channel_value
+from tools.channel.plan import plot_channel_value
 
 
 @tool("select_audience", AudienceParams)
@@ -39,11 +42,23 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
         selection = select_audience(
             con, args, clv=ctx.state.clv, churn=ctx.state.churn, segments=ctx.state.segments
         )
+    _plot_audience(ctx, selection)
     ctx.state.audience = selection
-    ctx.state.channel_plan = None
-    ctx.state.baseline = None
-    ctx.state.control = None
+    ctx.state.audience_params = args
+    ctx.state.channel_plan = ctx.state.overview = ctx.state.channels = None
+    ctx.state.baseline = ctx.state.control = ctx.state.base = None
     return selection.summary
+
+
+def _plot_audience(ctx: ToolContext, selection: AudienceSelection) -> None:
+    """The audience against the base: CLV and (when scored) churn risk."""
+    from tools.audience_plots import plot_audience_churn, plot_audience_clv
+
+    members = set(selection.customer_ids)
+    if ctx.state.clv is not None and (path := ctx.plot_path("audience_clv.png")):
+        ctx.plots.append(plot_audience_clv(ctx.state.clv, members, path))
+    if ctx.state.churn is not None and (path := ctx.plot_path("audience_churn.png")):
+        ctx.plots.append(plot_audience_churn(ctx.state.churn, members, path))
 
 
 def _default_channels() -> list[Channel]:
@@ -68,53 +83,46 @@ class ChannelArgs(BaseModel):
     )
 
 
+def _economics(ctx: ToolContext, discount: float | None, control: float | None) -> PlanEconomics:
+    from tools.campaign_roi import value_basis
+
+    settings = ctx.settings
+    fraction, chosen_by = (control, "given") if control else (settings.control_fraction, "setting")
+    return PlanEconomics(
+        margin=value_basis(settings.margin)[0],
+        discount_percent=discount or 0.0,
+        window_days=settings.conversion_window_days,
+        control_fraction=fraction,
+        control_chosen_by=chosen_by,
+        seed=settings.seed,
+    )
+
+
 @tool("select_channels", ChannelArgs)
 def channels(args: ChannelArgs, ctx: ToolContext) -> ChannelOverview:
     """Best channel per customer of the audience by expected incremental return, a control group held out."""
-    from tools.baseline import audience_baseline
-    from tools.campaign_roi import value_basis
-    from tools.control import size_control
+    from tools.campaign_plan import plan_treatment
+    from tools.channel.posterior import base_snapshot
 
     if ctx.state.audience is None:
         ctx.require("select_audience")
     assert ctx.state.audience is not None
-    audience, settings = ctx.state.audience, ctx.settings
-    margin, _ = value_basis(settings.margin)
-    fraction, chosen_by = (args.control, "given") if args.control else (settings.control_fraction, "setting")
     with ctx.workspace.connect(read_only=True) as con:
-        baseline = audience_baseline(con, audience.customer_ids, window_days=settings.conversion_window_days)
-
-        def plan(exclude: set[str] | None) -> ChannelOverview:
-            return plan_channels(
-                con,
-                audience,
-                list(args.channels),
-                budget=args.budget,
-                seed=settings.seed,
-                folder=ctx.folder,
-                baseline=baseline.rate,
-                margin=margin,
-                discount_percent=args.discount_percent or 0.0,
-                exclude=exclude,
-            )
-
-        everyone = plan(None)
-        caused = sum(
-            c.recipients * (max(c.conversion_rate, baseline.rate) - baseline.rate) for c in everyone.channels
+        if ctx.state.base is None:
+            ctx.state.base = base_snapshot(con)
+        overview = plan_treatment(
+            con,
+            ctx.state.audience,
+            list(args.channels),
+            budget=args.budget,
+            economics=_economics(ctx, args.discount_percent, args.control),
+            folder=ctx.folder,
+            snapshot=ctx.state.base,
         )
-        control = size_control(
-            audience.customer_ids,
-            baseline_rate=baseline.rate,
-            treatment_rate=baseline.rate + caused / max(audience.summary.size, 1),
-            fraction=fraction,
-            chosen_by=chosen_by,
-            seed=settings.seed,
-        )
-        overview = plan(set(control.control_ids))
-    overview.baseline, overview.control = baseline, control
-    overview.margin, overview.discount_percent = margin, args.discount_percent or 0.0
     ctx.state.channel_plan = overview.channels
-    ctx.state.baseline, ctx.state.control = baseline, control
+    ctx.state.overview = overview
+    ctx.state.channels = list(args.channels)
+    ctx.state.baseline, ctx.state.control = overview.baseline, overview.control
     if path := ctx.plot_path("channel_value.png"):
         ctx.plots.append(plot_channel_value(overview.channels, path))
     return overview
@@ -122,11 +130,11 @@ def channels(args: ChannelArgs, ctx: ToolContext) -> ChannelOverview:
 
 @tool("forecast_roi", CampaignRoiParams)
 def roi(args: CampaignRoiParams, ctx: ToolContext) -> RoiForecast:
-    """Forecast incremental conversions, margin, discount cost and ROI (%) of the channel plan."""
+    """Forecast incremental conversions, margin, discount and ROI (%) of the plan, and what unspent budget buys."""
     if ctx.state.channel_plan is None:
         ctx.require("select_channels", budget=args.budget, discount_percent=args.discount_percent)
     assert ctx.state.channel_plan is not None
-    return campaign_roi(
+    forecast = campaign_roi(
         ctx.state.channel_plan,
         args,
         baseline=ctx.state.baseline,
@@ -134,6 +142,65 @@ def roi(args: CampaignRoiParams, ctx: ToolContext) -> RoiForecast:
         fixed_cost=ctx.settings.campaign_fixed_cost,
         seed=ctx.settings.seed,
     )
+    overview, selection, params = ctx.state.overview, ctx.state.audience, ctx.state.audience_params
+    if args.budget is not None and overview is not None and selection is not None and params is not None:
+        forecast.budget_options = _options(ctx, args, overview, selection, params)
+        if forecast.budget_options:
+            paying = [o for o in forecast.budget_options if o.expected_incremental_return > 0]
+            left = args.budget - forecast.cost - sum(o.cost for o in paying)
+            forecast.notes.append(
+                f"the plan spends {forecast.cost:,.2f} of the {args.budget:,.0f} budget: every send to this "
+                f"audience that pays is funded, and more would lose money. The options below (each within the "
+                f"rest) cost {sum(o.cost for o in paying):,.2f} together"
+                + (
+                    f"; about {left:,.0f} would still buy nothing worthwhile at these send costs"
+                    if left > 1
+                    else ""
+                )
+            )
+    return forecast
+
+
+def _options(
+    ctx: ToolContext,
+    args: CampaignRoiParams,
+    overview: ChannelOverview,
+    selection: AudienceSelection,
+    params: AudienceParams,
+) -> list[BudgetOption]:
+    from tools.budget import wider_tiers
+    from tools.campaign_plan import plan_options
+
+    assert args.budget is not None and ctx.state.clv is not None
+    with ctx.workspace.connect(read_only=True) as con:
+        tiers = []
+        for tier in wider_tiers(params):
+            try:
+                tiers.append(
+                    select_audience(
+                        con,
+                        tier.params,
+                        clv=ctx.state.clv,
+                        churn=ctx.state.churn,
+                        segments=ctx.state.segments,
+                    )
+                )
+            except ToolError:
+                break
+        return plan_options(
+            con,
+            selection,
+            params,
+            tiers,
+            ctx.state.channels or [c.channel for c in overview.channels],
+            overview,
+            budget=args.budget,
+            economics=_economics(
+                ctx, args.discount_percent, ctx.state.control.fraction if ctx.state.control else None
+            ),
+            folder=ctx.folder,
+            snapshot=ctx.state.base,
+        )
 
 
 class ExportArgs(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -10,6 +11,9 @@ import numpy as np
 from tools.audience.models import AUDIENCE_SEGMENT, AudienceSelection
 from tools.channel.models import Channel, ChannelEstimate, ChannelOverview, ChannelParams, ChannelPlan
 from tools.plotting import png_figure
+
+if TYPE_CHECKING:
+    from tools.channel.posterior import BaseSnapshot
 
 
 def plan_channels(
@@ -24,6 +28,7 @@ def plan_channels(
     margin: float = 1.0,
     discount_percent: float = 0.0,
     exclude: set[str] | None = None,
+    snapshot: BaseSnapshot | None = None,
 ) -> ChannelOverview:
     """Best channel per audience member by expected incremental return per send, within ``budget``.
 
@@ -50,7 +55,7 @@ def plan_channels(
         margin=margin,
         discount_percent=discount_percent,
     )
-    report = choose_channels(con, params)
+    report = choose_channels(con, params, snapshot=snapshot)
     seg = next(s for s in report.segments if s.segment == AUDIENCE_SEGMENT)
     winner = max(
         (e for e in seg.channels if seg.plan.get(e.channel, 0) > 0),

@@ -16,6 +16,7 @@ audience's estimate borrows from the whole base, and its own sends are not count
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,49 @@ def state_path(workspace: Workspace) -> Path:
     return workspace.home / "channel" / "posterior.json"
 
 
-def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> tuple[pd.DataFrame, str]:
+@dataclass(frozen=True)
+class BaseSnapshot:
+    """What every channel plan of one campaign reads from the base: consent, segments, engagement counts.
+
+    Built once (``base_snapshot``) and passed to each ``choose_channels`` call of a plan, so planning
+    the audience, its holdout and the budget options reads the warehouse once.
+    """
+
+    consent: pd.DataFrame  # customer_id + consent flags
+    membership: pd.DataFrame | None  # customer_id, segment from the segments table
+    counts: pd.DataFrame  # customer_id, channel, sent, conversions, cost, revenue (contacted rows only)
+
+
+def base_snapshot(con: duckdb.DuckDBPyConnection) -> BaseSnapshot:
+    """Read consent flags, the segments table and per-customer engagement counts once."""
+    consent = ", ".join(f"coalesce({c}, false) AS {c}" for c in CONSENT_COLUMN.values())
+    frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()
+    columns = ["customer_id", "channel", "sent", "conversions", "cost", "revenue"]
+    counts = pd.DataFrame(columns=columns)
+    if has_table(con, "engagements"):
+        counts = con.execute(
+            f"""
+            SELECT CAST(customer_id AS VARCHAR) AS customer_id, channel,
+                   count(*) FILTER (WHERE event = 'sent') AS sent,
+                   count(*) FILTER (WHERE event = 'converted') AS conversions,
+                   coalesce(sum(cost), 0) AS cost, coalesce(sum(revenue), 0) AS revenue
+            FROM engagements WHERE {_contacted(con, "engagements")}
+            GROUP BY ALL
+            """
+        ).df()
+    return BaseSnapshot(consent=frame, membership=read_membership(con), counts=counts)
+
+
+def _contacted(con: duckdb.DuckDBPyConnection, alias: str) -> str:
+    """SQL condition leaving held-out control rows out (nothing was sent to them)."""
+    if not has_column(con, "engagements", "test_group"):
+        return "TRUE"
+    return f"{alias}.test_group IS DISTINCT FROM 'control'"
+
+
+def customer_segments(
+    con: duckdb.DuckDBPyConnection, params: ChannelParams, snapshot: BaseSnapshot | None = None
+) -> tuple[pd.DataFrame, str]:
     """customer_id, segment, consent flags and ``listed`` of every customer, and the segments' source.
 
     ``listed`` marks the customers to plan for: everyone, or with ``only_listed`` the customers of
@@ -59,10 +102,18 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
             "FROM customers"
         ).df()
         return frame.assign(listed=True), f"customers column '{params.segment_by}'"
-    frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()
+    if snapshot is not None:
+        frame = snapshot.consent.copy()
+    else:
+        frame = con.execute(
+            f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers"
+        ).df()
     if frame.empty:
         raise ToolError("the customers table is empty: load customers first")
-    membership = read_membership(con, params.segments_file)
+    if snapshot is not None and params.segments_file is None:
+        membership = snapshot.membership
+    else:
+        membership = read_membership(con, params.segments_file)
     if membership is None:
         frame = frame.assign(segment="all customers", listed=True)
         return frame, "single segment (no segments table; run `mkt segment`)"
@@ -70,7 +121,7 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
     if params.only_listed and params.segments_file is not None:
         frame = frame.merge(membership, on="customer_id", how="left")
         frame["listed"] = frame["segment"].notna()
-        rest = read_membership(con)
+        rest = snapshot.membership if snapshot is not None else read_membership(con)
         if rest is not None:
             frame = frame.merge(
                 rest.rename(columns={"segment": "base_segment"}), on="customer_id", how="left"
@@ -84,14 +135,28 @@ def customer_segments(con: duckdb.DuckDBPyConnection, params: ChannelParams) -> 
     return frame.assign(listed=True), source
 
 
-def history_counts(con: duckdb.DuckDBPyConnection, segments: pd.DataFrame) -> pd.DataFrame:
+def history_counts(
+    con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, snapshot: BaseSnapshot | None = None
+) -> pd.DataFrame:
     """segment, channel, sent, conversions, cost, revenue from the engagements table (empty without one)."""
+    columns = ["segment", "channel", "sent", "conversions", "cost", "revenue"]
+    if snapshot is not None:
+        counts = snapshot.counts
+        label = counts["customer_id"].map(segments.set_index("customer_id")["segment"])
+        keep = label.notna()
+        if not keep.any():
+            return pd.DataFrame(columns=columns)
+        grouped = (
+            counts[keep]
+            .assign(segment=label[keep])
+            .groupby(["segment", "channel"], as_index=False)[["sent", "conversions", "cost", "revenue"]]
+            .sum()
+        )
+        return grouped[columns].sort_values(["segment", "channel"], ignore_index=True)
     if not has_table(con, "engagements"):
-        return pd.DataFrame(columns=["segment", "channel", "sent", "conversions", "cost", "revenue"])
+        return pd.DataFrame(columns=columns)
     con.register("channel_segments", segments[["customer_id", "segment"]])
-    contacted = (
-        "e.test_group IS DISTINCT FROM 'control'" if has_column(con, "engagements", "test_group") else "TRUE"
-    )
+    contacted = _contacted(con, "e")
     try:
         frame: pd.DataFrame = con.execute(
             f"""

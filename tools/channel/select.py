@@ -34,6 +34,7 @@ from tools.channel.models import (
 )
 from tools.channel.pooling import PriorFit
 from tools.channel.posterior import (
+    BaseSnapshot,
     campaign_ids,
     cell_priors,
     customer_segments,
@@ -69,15 +70,20 @@ def incremental_return(
 
 
 def choose_channels(
-    con: duckdb.DuckDBPyConnection, params: ChannelParams, state: dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    params: ChannelParams,
+    state: dict[str, object] | None = None,
+    snapshot: BaseSnapshot | None = None,
 ) -> ChannelReport:
     """Recommend channels per segment (and per customer) from history and folded-in results.
+
+    ``snapshot``: the base read once for several plans of one campaign (``base_snapshot``).
 
     Raises:
         ToolError: no customers, no engagement table data and no value given, or no channel usable.
     """
-    customers, source = customer_segments(con, params)
-    history = history_counts(con, customers)
+    customers, source = customer_segments(con, params, snapshot)
+    history = history_counts(con, customers, snapshot)
     counts, applied, notes = fold_updates(history, dict(state or {}), campaign_ids(con))
     post = build_posterior(con, params, customers, counts, history, notes)
     rng = np.random.default_rng(params.seed)
