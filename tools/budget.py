@@ -78,6 +78,34 @@ def wider_tiers(params: AudienceParams) -> list[Tier]:
     return tiers
 
 
+def tier_members(
+    spend: pd.Series, churn: pd.Series | None, segments: pd.DataFrame | None, params: AudienceParams
+) -> list[str]:
+    """Customer ids matching ``params`` by the audience's own rules, from results already at hand.
+
+    The rules: spend-to-date quantile, churn threshold, segment or RFM tier by name.
+    """
+    keep = pd.Series(True, index=spend.index)
+    if params.value == "high_value":
+        keep &= spend >= float(spend.quantile(params.value_quantile))
+    if params.risk == "at_risk":
+        if churn is None:
+            return []
+        keep &= churn.reindex(spend.index).fillna(0.0) >= params.churn_threshold
+    if params.segments:
+        if segments is None:
+            return []
+        names = {n.lower().replace("_", " ").strip() for n in params.segments}
+        names |= {n.rstrip("s") for n in names} | {n + "s" for n in names}
+        frame = segments.set_index("customer_id").reindex(spend.index)
+        match = pd.Series(False, index=spend.index)
+        for column in ("segment", "rfm_tier"):
+            if column in frame:
+                match |= frame[column].astype(str).str.lower().isin(names)
+        keep &= match
+    return [str(c) for c in spend.index[keep.to_numpy()]]
+
+
 def expected_return(overview: ChannelOverview) -> tuple[float, float, float]:
     """Recipients, cost and (incremental conversions, return) of a plan, by its own per-send numbers."""
     b = overview.baseline.rate if overview.baseline else 0.0

@@ -1,9 +1,10 @@
 """The channel plan of a campaign: baseline, a randomised holdout sized for power, then the sends.
 
 1. The audience's baseline (``tools.baseline``): what it converts at anyway.
-2. A first plan over the whole audience (``tools.channel.plan``) gives the expected incremental
+2. The plan over the whole audience (``tools.channel.plan``) gives the expected incremental
    conversions, hence the treatment's expected rate, which sizes the holdout (``tools.control``).
-3. The plan of the treatment group (the audience minus the holdout): what is actually sent.
+3. The plan of the treatment group (the audience minus the holdout): what is actually sent; the
+   holdout's own past sends stay in the audience's rate estimate (they are its history).
 4. With a budget the plan does not use up, the options for the rest (``tools.budget``): the next
    audience tiers and the channels the request left out, each within the remaining budget.
 
@@ -19,14 +20,13 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from data.features import transaction_summary
-from tools.audience.models import AudienceParams, AudienceSelection
+from tools.audience.models import AUDIENCE_SEGMENT, AudienceParams, AudienceSelection
 from tools.baseline import audience_baseline
-from tools.budget import BudgetOption, budget_options, wider_tiers
+from tools.budget import BudgetOption, budget_options, tier_members, wider_tiers
 from tools.channel.models import ALL_CHANNELS, Channel, ChannelOverview
 from tools.channel.plan import plan_channels
 from tools.channel.posterior import BaseSnapshot, base_snapshot
-from tools.control import size_control
+from tools.control import ControlGroup, size_control
 
 
 class PlanEconomics(BaseModel):
@@ -52,37 +52,43 @@ def plan_treatment(
 ) -> ChannelOverview:
     """Baseline, holdout and the treatment group's channel plan (steps 1-3 of the module docstring)."""
     base = snapshot or base_snapshot(con)
-    baseline = audience_baseline(con, audience.customer_ids, window_days=economics.window_days)
+    baseline = audience_baseline(
+        con, audience.members["customer_id"].astype(str), window_days=economics.window_days
+    )
 
-    def plan(exclude: set[str] | None) -> ChannelOverview:
-        return plan_channels(
-            con,
-            audience,
-            list(channels),
-            budget=budget,
-            seed=economics.seed,
-            folder=folder,
-            baseline=baseline.rate,
-            margin=economics.margin,
-            discount_percent=economics.discount_percent,
-            exclude=exclude,
-            snapshot=base,
+    sizing: list[ControlGroup] = []
+
+    ids = audience.customer_ids
+
+    def hold_out(everyone: ChannelOverview) -> set[str]:
+        b = baseline.rate
+        caused = sum(c.recipients * (max(c.conversion_rate, b) - b) for c in everyone.channels)
+        sizing.append(
+            size_control(
+                ids,
+                baseline_rate=b,
+                treatment_rate=b + caused / max(audience.summary.size, 1),
+                fraction=economics.control_fraction,
+                chosen_by=economics.control_chosen_by,
+                seed=economics.seed,
+            )
         )
+        return set(sizing[0].control_ids)
 
-    everyone = plan(None)
-    caused = sum(
-        c.recipients * (max(c.conversion_rate, baseline.rate) - baseline.rate) for c in everyone.channels
-    )
-    control = size_control(
-        audience.customer_ids,
-        baseline_rate=baseline.rate,
-        treatment_rate=baseline.rate + caused / max(audience.summary.size, 1),
-        fraction=economics.control_fraction,
-        chosen_by=economics.control_chosen_by,
+    overview = plan_channels(
+        con,
+        audience,
+        list(channels),
+        budget=budget,
         seed=economics.seed,
+        folder=folder,
+        baseline=baseline.rate,
+        margin=economics.margin,
+        discount_percent=economics.discount_percent,
+        snapshot=base,
+        hold_out=hold_out,
     )
-    overview = plan(set(control.control_ids))
-    overview.baseline, overview.control = baseline, control
+    overview.baseline, overview.control = baseline, sizing[0]
     overview.margin, overview.discount_percent = economics.margin, economics.discount_percent
     return overview
 
@@ -91,27 +97,52 @@ def plan_options(
     con: duckdb.DuckDBPyConnection,
     audience: AudienceSelection,
     params: AudienceParams,
-    tiers: list[AudienceSelection],
     channels: list[str],
     planned: ChannelOverview,
     *,
     budget: float,
     economics: PlanEconomics,
     folder: Path,
+    churn: pd.Series | None = None,
+    segments: pd.DataFrame | None = None,
     snapshot: BaseSnapshot | None = None,
 ) -> list[BudgetOption]:
-    """What the budget the plan leaves would buy (step 4); ``tiers`` are the selections of ``wider_tiers``."""
+    """What the budget the plan leaves would buy (step 4): the ``wider_tiers`` of ``params``, extra channels.
+
+    ``churn`` and ``segments`` are the per-customer results the audience was selected with.
+    """
     remaining = budget - planned.spend
     if remaining <= 0.01:
         return []
     base = snapshot or base_snapshot(con)
     holdout = planned.control.fraction if planned.control else 0.0
-    values = transaction_summary(con).set_index("customer_id")["mean_amount"]
-    values.index = values.index.astype(str)
+    per_customer = (
+        con.execute(
+            "SELECT CAST(customer_id AS VARCHAR) AS customer_id, sum(amount) AS spend, avg(amount) AS order_value "
+            "FROM transactions GROUP BY 1"
+        )
+        .df()
+        .set_index("customer_id")
+    )
+    per_customer.index = pd.Index(per_customer.index.to_numpy(dtype=object))
+    values = per_customer["order_value"]
+    aligned = None
+    if churn is not None:
+        aligned = pd.Series(churn.to_numpy(), index=pd.Index(churn.index.to_numpy(dtype=object)))
+        aligned = aligned.reindex(per_customer.index)
+    tiers = []
+    for tier in wider_tiers(params):
+        ids = tier_members(per_customer["spend"], aligned, segments, tier.params)
+        members = pd.DataFrame({"customer_id": ids, "segment": AUDIENCE_SEGMENT})
+        tiers.append(
+            AudienceSelection(summary=audience.summary, members=members, order_value=audience.order_value)
+        )
+
+    audience_ids = set(audience.customer_ids)
 
     def plan(selection: AudienceSelection, allowed: list[str], cap: float) -> ChannelOverview:
         ids = selection.customer_ids
-        same = set(ids) == set(audience.customer_ids)
+        same = set(ids) == audience_ids
         if same and planned.control is not None:
             exclude = set(planned.control.control_ids)
             baseline = planned.baseline
@@ -140,7 +171,7 @@ def plan_options(
         return overview
 
     extra = [c for c in ("email", "sms", "push") if c not in channels]
-    pairs = list(zip(wider_tiers(params), tiers, strict=False))
+    pairs = list(zip(wider_tiers(params), tiers, strict=True))
     return budget_options(
         plan,
         audience,

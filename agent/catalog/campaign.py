@@ -168,37 +168,22 @@ def _options(
     selection: AudienceSelection,
     params: AudienceParams,
 ) -> list[BudgetOption]:
-    from tools.budget import wider_tiers
     from tools.campaign_plan import plan_options
 
-    assert args.budget is not None and ctx.state.clv is not None
+    assert args.budget is not None
+    control = ctx.state.control
     with ctx.workspace.connect(read_only=True) as con:
-        tiers = []
-        for tier in wider_tiers(params):
-            try:
-                tiers.append(
-                    select_audience(
-                        con,
-                        tier.params,
-                        clv=ctx.state.clv,
-                        churn=ctx.state.churn,
-                        segments=ctx.state.segments,
-                    )
-                )
-            except ToolError:
-                break
         return plan_options(
             con,
             selection,
             params,
-            tiers,
             ctx.state.channels or [c.channel for c in overview.channels],
             overview,
             budget=args.budget,
-            economics=_economics(
-                ctx, args.discount_percent, ctx.state.control.fraction if ctx.state.control else None
-            ),
+            economics=_economics(ctx, args.discount_percent, control.fraction if control else None),
             folder=ctx.folder,
+            churn=ctx.state.churn,
+            segments=ctx.state.segments,
             snapshot=ctx.state.base,
         )
 

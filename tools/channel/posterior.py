@@ -50,29 +50,95 @@ class BaseSnapshot:
     the audience, its holdout and the budget options reads the warehouse once.
     """
 
-    consent: pd.DataFrame  # customer_id + consent flags
+    consent: pd.DataFrame  # customer_id + consent flags, customers in id order
     membership: pd.DataFrame | None  # customer_id, segment from the segments table
-    counts: pd.DataFrame  # customer_id, channel, sent, conversions, cost, revenue (contacted rows only)
+    counts: pd.DataFrame  # row (in consent), channel, sent, conversions, cost, revenue (contacted rows only)
+    base_segment: NDArray[np.object_]  # segments-table segment per consent row (None: no segment)
+    position: pd.Index  # customer_id -> row
+
+
+def _snapshot_frame(snapshot: BaseSnapshot, listed: pd.DataFrame | None, rest: str) -> pd.DataFrame:
+    """Consent rows with segment, ``listed`` and ``_row``: ``listed`` customers take their file segment."""
+    frame = snapshot.consent.copy()
+    segment = snapshot.base_segment.copy()
+    segment[pd.isna(segment)] = rest
+    flags = np.ones(len(frame), dtype=bool)
+    if listed is not None:
+        rows = snapshot.position.get_indexer(pd.Index(listed["customer_id"].to_numpy(dtype=object)))
+        found = rows >= 0
+        flags[:] = False
+        flags[rows[found]] = True
+        segment[rows[found]] = listed["segment"].to_numpy(dtype=object)[found]
+    frame["segment"] = segment
+    frame["listed"] = flags
+    frame["_row"] = np.arange(len(frame))
+    return frame
 
 
 def base_snapshot(con: duckdb.DuckDBPyConnection) -> BaseSnapshot:
-    """Read consent flags, the segments table and per-customer engagement counts once."""
+    """Read consent flags, the segments table and per-customer engagement counts once.
+
+    ``counts.row`` is the customer's row in ``consent`` (customers in id order), so a plan maps
+    counts to segments by position instead of by id.
+    """
     consent = ", ".join(f"coalesce({c}, false) AS {c}" for c in CONSENT_COLUMN.values())
-    frame = con.execute(f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers").df()
-    columns = ["customer_id", "channel", "sent", "conversions", "cost", "revenue"]
+    ids = "SELECT CAST(customer_id AS VARCHAR) AS customer_id FROM customers ORDER BY 1"
+    frame = con.execute(
+        f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {consent} FROM customers ORDER BY 1"
+    ).df()
+    columns = ["row", "channel", "sent", "conversions", "cost", "revenue"]
     counts = pd.DataFrame(columns=columns)
     if has_table(con, "engagements"):
         counts = con.execute(
             f"""
-            SELECT CAST(customer_id AS VARCHAR) AS customer_id, channel,
-                   count(*) FILTER (WHERE event = 'sent') AS sent,
-                   count(*) FILTER (WHERE event = 'converted') AS conversions,
-                   coalesce(sum(cost), 0) AS cost, coalesce(sum(revenue), 0) AS revenue
-            FROM engagements WHERE {_contacted(con, "engagements")}
+            WITH ids AS (SELECT customer_id, row_number() OVER (ORDER BY customer_id) - 1 AS row FROM ({ids}))
+            SELECT i.row, e.channel,
+                   count(*) FILTER (WHERE e.event = 'sent') AS sent,
+                   count(*) FILTER (WHERE e.event = 'converted') AS conversions,
+                   coalesce(sum(e.cost), 0) AS cost, coalesce(sum(e.revenue), 0) AS revenue
+            FROM engagements e JOIN ids i ON CAST(e.customer_id AS VARCHAR) = i.customer_id
+            WHERE {_contacted(con, "e")}
             GROUP BY ALL
             """
         ).df()
-    return BaseSnapshot(consent=frame, membership=read_membership(con), counts=counts)
+    membership = read_membership(con)
+    position = pd.Index(frame["customer_id"].to_numpy(dtype=object))
+    base_segment = np.full(len(frame), None, dtype=object)
+    if membership is not None:
+        rows = position.get_indexer(pd.Index(membership["customer_id"].to_numpy(dtype=object)))
+        base_segment[rows[rows >= 0]] = membership["segment"].to_numpy(dtype=object)[rows >= 0]
+    return BaseSnapshot(
+        consent=frame, membership=membership, counts=counts, base_segment=base_segment, position=position
+    )
+
+
+def _counts_by_position(counts: pd.DataFrame, segment: NDArray[np.object_]) -> pd.DataFrame:
+    """Sum per-customer counts into (segment, channel) cells; ``segment`` is aligned with the snapshot rows."""
+    columns = ["segment", "channel", "sent", "conversions", "cost", "revenue"]
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    seg_codes, seg_names = pd.factorize(segment, use_na_sentinel=True)
+    ch_codes, ch_names = pd.factorize(counts["channel"])
+    row_seg = seg_codes[counts["row"].to_numpy(dtype=np.int64)]
+    ok = row_seg >= 0
+    cell = row_seg[ok] * len(ch_names) + ch_codes[ok]
+    size = len(seg_names) * len(ch_names)
+    sums = {
+        name: np.bincount(cell, weights=counts[name].to_numpy(dtype=np.float64)[ok], minlength=size)
+        for name in ("sent", "conversions", "cost", "revenue")
+    }
+    present = np.flatnonzero(np.bincount(cell, minlength=size) > 0)
+    frame = pd.DataFrame(
+        {
+            "segment": [str(seg_names[int(i) // len(ch_names)]) for i in present],
+            "channel": [str(ch_names[int(i) % len(ch_names)]) for i in present],
+            "sent": sums["sent"][present].astype(np.int64),
+            "conversions": sums["conversions"][present].astype(np.int64),
+            "cost": sums["cost"][present],
+            "revenue": sums["revenue"][present],
+        }
+    )
+    return frame.sort_values(["segment", "channel"], ignore_index=True)
 
 
 def _contacted(con: duckdb.DuckDBPyConnection, alias: str) -> str:
@@ -102,6 +168,8 @@ def customer_segments(
             "FROM customers"
         ).df()
         return frame.assign(listed=True), f"customers column '{params.segment_by}'"
+    if snapshot is not None and not snapshot.consent.empty:
+        return _from_snapshot(con, params, snapshot)
     if snapshot is not None:
         frame = snapshot.consent.copy()
     else:
@@ -135,24 +203,37 @@ def customer_segments(
     return frame.assign(listed=True), source
 
 
+def _from_snapshot(
+    con: duckdb.DuckDBPyConnection, params: ChannelParams, snapshot: BaseSnapshot
+) -> tuple[pd.DataFrame, str]:
+    """``customer_segments`` from the snapshot: positions instead of joins."""
+    if params.segments_file is None:
+        if snapshot.membership is None:
+            frame = _snapshot_frame(snapshot, None, "all customers")
+            return frame, "single segment (no segments table; run `mkt segment`)"
+        return _snapshot_frame(snapshot, None, "(no segment)"), "segments table"
+    listed = read_membership(con, params.segments_file)
+    assert listed is not None
+    source = f"file {params.segments_file}"
+    if params.only_listed:
+        if snapshot.membership is not None:
+            source += "; the rest of the base by the segments table"
+        return _snapshot_frame(snapshot, listed, "rest of base"), source
+    frame = snapshot.consent.copy()
+    frame = frame.merge(listed, on="customer_id", how="left")
+    frame["segment"] = frame["segment"].fillna("(no segment)")
+    return frame.assign(listed=True), source
+
+
 def history_counts(
     con: duckdb.DuckDBPyConnection, segments: pd.DataFrame, snapshot: BaseSnapshot | None = None
 ) -> pd.DataFrame:
     """segment, channel, sent, conversions, cost, revenue from the engagements table (empty without one)."""
     columns = ["segment", "channel", "sent", "conversions", "cost", "revenue"]
-    if snapshot is not None:
-        counts = snapshot.counts
-        label = counts["customer_id"].map(segments.set_index("customer_id")["segment"])
-        keep = label.notna()
-        if not keep.any():
-            return pd.DataFrame(columns=columns)
-        grouped = (
-            counts[keep]
-            .assign(segment=label[keep])
-            .groupby(["segment", "channel"], as_index=False)[["sent", "conversions", "cost", "revenue"]]
-            .sum()
-        )
-        return grouped[columns].sort_values(["segment", "channel"], ignore_index=True)
+    if snapshot is not None and "_row" in segments:
+        by_row = np.empty(len(snapshot.consent), dtype=object)
+        by_row[segments["_row"].to_numpy()] = segments["segment"].to_numpy(dtype=object)
+        return _counts_by_position(snapshot.counts, by_row)
     if not has_table(con, "engagements"):
         return pd.DataFrame(columns=columns)
     con.register("channel_segments", segments[["customer_id", "segment"]])

@@ -113,17 +113,18 @@ def choose_channels(
     ]
     per_customer = None
     if params.per_customer:
+        rows = np.flatnonzero(listed)
+        ids = customers["customer_id"].to_numpy(dtype=object)[rows]
         per_customer = [
             CustomerChoice(
-                customer_id=cid,
+                customer_id=str(cid),
                 segment=post.segments[s],
                 channel=post.channels[c] if ok else None,
                 expected_value=round(float(ev), 4) if ok else 0.0,
             )
-            for cid, s, c, ok, ev, on in zip(
-                customers["customer_id"], seg_index, choice, contacted, mean_ev, listed, strict=True
+            for cid, s, c, ok, ev in zip(
+                ids, seg_index[rows], choice[rows], contacted[rows], mean_ev[rows], strict=True
             )
-            if on
         ]
     return ChannelReport(
         mode=params.mode,
