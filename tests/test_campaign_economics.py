@@ -154,3 +154,22 @@ def test_control_is_random_seeded_and_sized_for_power() -> None:
     with pytest.raises(ToolError, match="fewer than 2"):
         size_control(ids[:1], baseline_rate=0.01, treatment_rate=0.02)
     assert pd.Series(control.control_ids).is_unique
+
+
+def test_a_requested_channel_that_loses_says_why_and_what_it_would_return() -> None:
+    from tools.channel.models import ChannelEstimate
+    from tools.channel.plan import channel_reason
+
+    def estimate(channel: str, ev: float, reachable: int) -> ChannelEstimate:
+        return ChannelEstimate(
+            channel=channel, segment="a", sent=16, conversions=0, posterior_mean=0.03, ci_low=0.01,
+            ci_high=0.06, value=100.0, cost=0.05, expected_value=ev, reachable=reachable,
+        )  # fmt: skip
+
+    email = estimate("email", 4.0, 80)
+    beaten = channel_reason(estimate("sms", 2.5, 40), 0, email, 0.01)
+    assert "email pays more (4.00 per send)" in beaten and "all 40 consenting would return 100.00" in beaten
+    assert "16 own sends, pooled with the base" in beaten and "vs 1.00% who buy anyway" in beaten
+    losing = channel_reason(estimate("sms", -0.5, 40), 0, email)
+    assert "does not pay" in losing and "would return -20.00" in losing
+    assert "nobody in the audience consents" in channel_reason(estimate("push", 1.0, 0), 0, email)

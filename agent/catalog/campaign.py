@@ -87,7 +87,11 @@ def _economics(ctx: ToolContext, discount: float | None, control: float | None) 
     from tools.campaign_roi import value_basis
 
     settings = ctx.settings
-    fraction, chosen_by = (control, "given") if control else (settings.control_fraction, "setting")
+    fraction, chosen_by = (
+        (control, "given")
+        if control
+        else (settings.control_fraction, "given (--control / MKT_CONTROL_FRACTION)")
+    )
     return PlanEconomics(
         margin=value_basis(settings.margin)[0],
         discount_percent=discount or 0.0,
