@@ -120,10 +120,13 @@ def test_baseline_from_recent_history_and_from_past_control_groups() -> None:
     assert recent.interval[0] < 0.25 < recent.interval[1] and recent.source.startswith("history")
     lapsed = audience_baseline(con, [f"B{i}" for i in range(5)])
     assert lapsed.rate == 0.0 and lapsed.interval[1] < 0.1
+    # None of these five was ever held out: the base's control rate (4 of 40) stands alone.
     held = audience_baseline(_warehouse(with_controls=True), [f"B{i}" for i in range(5)])
-    assert (held.buyers, held.trials, held.rate) == (4, 40, 0.1) and "whole base" in held.source
-    own = audience_baseline(_warehouse(with_controls=True), [f"H{i}" for i in range(40)])
-    assert own.rate == 0.1 and "held-out members of this audience" in own.source
+    assert (held.buyers, held.trials) == (0, 0) and held.rate == pytest.approx(0.1)
+    assert "0 of 0 held-out members" in held.source and "control rate 10.00%" in held.source
+    # Ten held-out members, none converted: (0 + 0.1 x 30) / (10 + 30) = 7.5%, between theirs and the base's.
+    own = audience_baseline(_warehouse(with_controls=True), [f"H{i}" for i in range(4, 14)])
+    assert own.rate == pytest.approx(3 / 40) and (own.buyers, own.trials) == (0, 10)
     with pytest.raises(ToolError, match="empty"):
         audience_baseline(con, [])
 

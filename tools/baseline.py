@@ -1,12 +1,13 @@
 """What an audience buys anyway: the share who convert within a conversion window without a campaign.
 
 From past control groups first: when the engagements table has a ``test_group`` column, the
-held-out customers' conversions are exactly what the campaign would not have caused. They are
-used for the audience's own held-out members when at least ``MIN_HELD_OUT`` of them were held
-out, else for every held-out customer of the base (said so).
+held-out customers' conversions are exactly what the campaign would not have caused. The
+audience's own held-out members (k of n converted) are pooled with the whole base's control
+rate m as a prior of ``MIN_HELD_OUT`` pseudo-customers: rate = (k + m S) / (n + S), so a
+handful of held-out members moves the estimate a little and hundreds decide it.
 
-Otherwise from the purchase history: the last ``windows`` windows of ``window_days`` before the data's end are counted
-per audience member; the baseline is the share of (member, window) pairs with at least one
+Otherwise from the purchase history: the last ``windows`` windows of ``window_days`` before the
+data's end are counted per audience member; the baseline is the share of (member, window) pairs with at least one
 purchase, with a Jeffreys Beta(k + 1/2, n - k + 1/2) interval. Recent windows are the honest
 reference for customers selected for being at risk now: what they have been doing lately is
 what they would do without the campaign. A campaign's conversions above this rate are the ones it
@@ -38,11 +39,14 @@ class Baseline(BaseModel):
     trials: int = Field(description="(member, window) pairs counted.")
     window_days: int
     source: str
+    pseudo: tuple[float, float] = Field(
+        default=(0.0, 0.0), description="Prior (converted, not) pseudo-counts."
+    )
 
     @property
     def shapes(self) -> tuple[float, float]:
-        """The Jeffreys Beta posterior of the rate."""
-        return self.buyers + 0.5, self.trials - self.buyers + 0.5
+        """The Beta posterior of the rate (Jeffreys, plus the pooled prior's pseudo-counts)."""
+        return self.buyers + 0.5 + self.pseudo[0], self.trials - self.buyers + 0.5 + self.pseudo[1]
 
     def summary(self) -> str:
         """One line."""
@@ -69,7 +73,7 @@ def audience_baseline(
         raise ToolError("no transactions table: load transactions to estimate what the audience buys anyway")
     con.register("baseline_ids", ids)
     try:
-        held = _held_out(con, len(ids), window_days)
+        held = _held_out(con, window_days)
         if held is not None:
             return held
         row = con.execute(
@@ -101,8 +105,8 @@ def audience_baseline(
     )
 
 
-def _held_out(con: duckdb.DuckDBPyConnection, members: int, window_days: int) -> Baseline | None:
-    """The conversion rate of past control groups (the audience's own, else the base's); None without."""
+def _held_out(con: duckdb.DuckDBPyConnection, window_days: int) -> Baseline | None:
+    """The audience's past control conversion rate pooled with the base's (see the module); None without."""
     from scipy.stats import beta as beta_dist
 
     columns = {
@@ -121,21 +125,24 @@ def _held_out(con: duckdb.DuckDBPyConnection, members: int, window_days: int) ->
     mine = con.execute(
         sql.format(where="AND CAST(customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)")
     ).fetchall()[0]
-    scope = f"past control groups: {int(mine[0]):,} held-out members of this audience"
-    if int(mine[0]) < MIN_HELD_OUT:
-        mine = con.execute(sql.format(where="")).fetchall()[0]
-        scope = (
-            f"past control groups of the whole base ({int(mine[0]):,} held out; too few of these {members:,})"
-        )
-    trials, buyers = int(mine[0]), min(int(mine[1]), int(mine[0]))
-    if trials == 0:
+    base = con.execute(sql.format(where="")).fetchall()[0]
+    if int(base[0]) == 0:
         return None
-    low, high = (float(x) for x in beta_dist.ppf([0.05, 0.95], buyers + 0.5, trials - buyers + 0.5))
+    prior = min(int(base[1]), int(base[0])) / int(base[0])
+    own_n, own_k = int(mine[0]), min(int(mine[1]), int(mine[0]))
+    a = own_k + prior * MIN_HELD_OUT
+    b = own_n - own_k + (1 - prior) * MIN_HELD_OUT
+    low, high = (float(x) for x in beta_dist.ppf([0.05, 0.95], a + 0.5, b + 0.5))
     return Baseline(
-        rate=round(buyers / trials, 6),
+        rate=round(a / (a + b), 6),
         interval=(round(low, 6), round(high, 6)),
-        buyers=buyers,
-        trials=trials,
+        buyers=own_k,
+        trials=own_n,
         window_days=window_days,
-        source=scope,
+        source=(
+            f"past control groups: {own_k:,} of {own_n:,} held-out members of this audience converted, "
+            f"pooled with the base's control rate {prior:.2%} ({int(base[0]):,} held out, as "
+            f"{MIN_HELD_OUT} pseudo-customers)"
+        ),
+        pseudo=(prior * MIN_HELD_OUT, (1 - prior) * MIN_HELD_OUT),
     )
