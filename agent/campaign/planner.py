@@ -274,10 +274,18 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         for p in plans
         if p.recipients == 0 and p.channel in channels and p.channel not in unreachable
     ]
-    if idle:
+    losing = [p.channel for p in plans if p.channel in idle and p.expected_value_per_message <= 0]
+    beaten = [c for c in idle if c not in losing]
+    if losing:
         run.notes.append(
-            f"nobody was assigned to {', '.join(idle)}: another channel pays more for those customers, "
-            "or none of them consents; the copy is written anyway"
+            f"{', '.join(losing)} would not pay for this audience: the conversions a send causes are worth "
+            "less than the discount and the send cost (see each channel's reason); nothing is sent on it, "
+            "the copy is written anyway"
+        )
+    if beaten:
+        run.notes.append(
+            f"nobody was assigned to {', '.join(beaten)}: another channel pays more for every customer it "
+            "reaches; the copy is written anyway"
         )
     variants = [v for v in kept if v.channel in channels]
     done = {v.channel for v in variants}
