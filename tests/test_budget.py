@@ -22,8 +22,19 @@ from tools.channel.select import choose_channels
 
 @pytest.fixture(scope="module")
 def settings(sample_data: GeneratedData, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The sample workspace without past control groups, so sends pay and the budget is what binds.
+
+    (With control groups the baseline can reach the channels' rates, and then nothing pays at all:
+    tested in test_campaign_economics; here the subject is the budget.)
+    """
     home = tmp_path_factory.mktemp("budget-home")
-    load_files(Workspace(home).ensure(), sample_data.tables)
+    tables = dict(sample_data.tables)
+    events = pd.read_csv(tables["engagements"])
+    if "test_group" in events:
+        events = events[events["test_group"].isna()].drop(columns="test_group")
+        tables["engagements"] = home.parent / "engagements-no-holdouts.csv"
+        events.to_csv(tables["engagements"], index=False)
+    load_files(Workspace(home).ensure(), tables)
     return load_settings(home=home)
 
 
