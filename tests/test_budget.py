@@ -116,3 +116,25 @@ def test_the_snapshot_gives_the_same_plan_as_reading_the_warehouse(
     assert email.expected_value == pytest.approx(
         (p - 0.01) * v * 0.5 - p * v * 0.1 - (email.cost or 0), abs=2e-3
     )
+
+
+def test_wider_tiers_relax_spend_then_churn_and_select_by_the_audience_rules() -> None:
+    from tools.audience.models import AudienceParams
+    from tools.budget import tier_members, wider_tiers
+
+    params = AudienceParams(risk="at_risk", value="high_value")
+    tiers = wider_tiers(params)
+    assert [t.label for t in tiers] == [
+        "next tier: spend rank top 20%-40%, P(churn) >= 0.50",
+        "next tier: P(churn) 0.35-0.50, top 40% by spend",
+    ]
+    assert (tiers[1].params.value_quantile, tiers[1].params.churn_threshold) == pytest.approx((0.6, 0.35))
+    assert wider_tiers(AudienceParams()) == []  # everyone: nothing wider
+    ids = [f"C{i}" for i in range(10)]
+    spend = pd.Series(range(10), index=ids, dtype=float)  # C9 spends most
+    churn = pd.Series([0.9, 0.1] * 5, index=ids)  # even ids at risk
+    assert tier_members(spend, churn, None, params) == ["C8"]  # top 20% (C8, C9) and at risk
+    assert tier_members(spend, churn, None, tiers[0].params) == ["C6", "C8"]
+    segments = pd.DataFrame({"customer_id": ids, "segment": ["champions"] * 5 + ["hibernating"] * 5})
+    named = AudienceParams(segments=["champion"])
+    assert tier_members(spend, churn, segments, named) == ids[:5]

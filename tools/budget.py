@@ -61,13 +61,10 @@ def wider_tiers(params: AudienceParams) -> list[Tier]:
     tiers: list[Tier] = []
     value_q = max(params.value_quantile - 0.2, 0.05)
     churn_t = max(params.churn_threshold - 0.15, 0.05)
+    risk = f", P(churn) >= {params.churn_threshold:.2f}" if params.risk == "at_risk" else ""
     if params.value == "high_value":
-        tiers.append(
-            Tier(
-                f"next tier: top {1 - value_q:.0%} by spend",
-                params.model_copy(update={"value_quantile": value_q}),
-            )
-        )
+        label = f"next tier: spend rank top {1 - params.value_quantile:.0%}-{1 - value_q:.0%}{risk}"
+        tiers.append(Tier(label, params.model_copy(update={"value_quantile": value_q})))
     if params.risk == "at_risk":
         update: dict[str, float] = {"churn_threshold": churn_t}
         label = f"P(churn) {churn_t:.2f}-{params.churn_threshold:.2f}"
