@@ -105,3 +105,8 @@ def test_cli_abtest_reads_out_a_holdout(isolated_home: Path) -> None:
     table = runner.invoke(app, ["abtest", "C9"])
     assert table.exit_code == 0 and "treatment minus control" in table.stdout
     assert "incremental conversions" in table.stdout
+    via_roi = runner.invoke(app, ["roi", "holdout", "C9", "--json"])
+    assert via_roi.exit_code == 0, via_roi.output
+    assert json.loads(via_roi.stdout)["incremental_conversions"] == data["incremental_conversions"]
+    missing = runner.invoke(app, ["roi", "holdout", "C1"])
+    assert missing.exit_code != 0 and "no control group" in missing.output

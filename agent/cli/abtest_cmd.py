@@ -94,7 +94,7 @@ def abtest_command(
     finally:
         con.close()
     if held is not None:
-        _show_holdout(held, as_json and result is None)
+        show_holdout(held, as_json and result is None)
     if result is None:
         return
     if write_back and result.winner is not None:
@@ -131,7 +131,7 @@ def abtest_command(
         console.print(f"note: {note}")
 
 
-def _show_holdout(held: HoldoutReadout, as_json: bool) -> None:
+def show_holdout(held: HoldoutReadout, as_json: bool) -> None:
     """Print the treatment-minus-control readout (JSON when it is the only result)."""
     if as_json:
         print_json(held)
