@@ -87,8 +87,11 @@ def choose_channels(
     counts, applied, notes = fold_updates(history, dict(state or {}), campaign_ids(con))
     post = build_posterior(con, params, customers, counts, history, notes)
     rng = np.random.default_rng(params.seed)
-    seg_index = pd.Categorical(customers["segment"], categories=post.segments).codes.astype(np.int64)
     listed = customers["listed"].to_numpy(dtype=bool)
+    if not listed.all():  # the rest of the base informed the posterior; only the listed are planned
+        customers = customers[listed].reset_index(drop=True)
+        listed = np.ones(len(customers), dtype=bool)
+    seg_index = pd.Categorical(customers["segment"], categories=post.segments).codes.astype(np.int64)
     allowed = _allowed(customers, post)
     prob = post.alpha / (post.alpha + post.beta)
     draws = rng.beta(post.alpha, post.beta) if params.mode == "thompson" else None
