@@ -33,13 +33,14 @@ from agent.state import ConversationState
 from agent.toolbox import AgentTool, ToolContext
 from data.settings import Settings
 from data.workspace import Workspace
-from prompts import load_prompt
+from prompts import load_prompt, render
 from tools.chat_model import ChatModel, Message
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from agent.endpoint import EndpointPolicy
+    from agent.understand.classifier import IntentClassifier
 
 Approver = Callable[[str], bool]
 
@@ -78,6 +79,7 @@ class Assistant:
         elif model is not None:
             self._model = cast("ChatModel", model)
         self._router: ToolRouter | None = None
+        self._classifier: IntentClassifier | None = None
         self._lock = threading.Lock()
         self.workspace = workspace
         self._lazy = LazyChatModel(self._build_model)
@@ -196,10 +198,12 @@ class Assistant:
                 )
             else:
                 reply = self._converse(session, text, context)
-                if reply.stop_reason.startswith("the language model failed"):
+                failed = reply.stop_reason.removeprefix(_ENDPOINT_FAILED)
+                if failed != reply.stop_reason:
                     emit(StepEvent("fallback", {"reason": reply.stop_reason, "policy": "staged"}))
                     reply = self._staged(session).respond(text, context)
-                    reply.text += "\n\n(The endpoint failed; the local model and the tools answered.)"
+                    note = load_prompt("agent").raw("replies")["endpoint_failed"]
+                    reply.text += "\n\n" + render(note, {"reason": failed.strip(" ()")})
         context.state.save(session.folder)
         reply.seconds = round(time.monotonic() - started, 3)
         session.add("user", redact(text))
@@ -213,7 +217,18 @@ class Assistant:
             self.model,
             copy_variants=self.copy_variants,
             fallback=lambda question, ctx: self._converse(session, question, ctx, local=True),
+            guess=lambda question: self.intent_classifier()(question),
         )
+
+    def intent_classifier(self) -> IntentClassifier:
+        """The staged policy's intent classifier, built on first use (its embeddings cached on disk)."""
+        from agent.understand.classifier import IntentClassifier
+
+        router = self.router()
+        with self._lock:
+            if self._classifier is None:
+                self._classifier = IntentClassifier(router.embed, cache_dir=self.workspace.models_dir)
+            return self._classifier
 
     def _converse(self, session: Session, text: str, context: ToolContext, *, local: bool = False) -> Reply:
         """A question: the endpoint policy when there is one (and not ``local``), else the tool loop."""
@@ -248,6 +263,7 @@ class Assistant:
 
 
 _MEMORY_TURNS = 6
+_ENDPOINT_FAILED = "the language model failed"  # how the endpoint policy's stop reason starts
 _KEPT_STATES = 64
 
 

@@ -40,11 +40,11 @@ class ToolRouter:
             for text in [tool.description, *examples.get(tool.name, [])]:
                 texts.append(text)
                 self.owner.append(i)
-        self.vectors = _cached(texts, embed, cache_dir)
+        self.vectors = cached_vectors(texts, embed, cache_dir)
 
     def rank(self, question: str) -> list[tuple[AgentTool, float]]:
         """Tools, best first, with the similarity of their closest example."""
-        sims = self.vectors @ _unit(self.embed([question]))[0]
+        sims = self.vectors @ unit(self.embed([question]))[0]
         best: dict[int, float] = {}
         for owner, sim in zip(self.owner, sims.tolist(), strict=True):
             best[owner] = max(best.get(owner, -1.0), sim)
@@ -64,14 +64,14 @@ def stated_arguments(tool: AgentTool, question: str) -> dict[str, Any]:
     return found
 
 
-def _cached(texts: list[str], embed: Embed, cache_dir: Path | None) -> NDArray[np.float64]:
+def cached_vectors(texts: list[str], embed: Embed, cache_dir: Path | None) -> NDArray[np.float64]:
     """Unit vectors of ``texts``: from ``cache_dir/router-<hash>.npy`` when the same texts were embedded.
 
     The hash covers the texts and the embedding of a probe sentence, so a changed example or a
     different embedding model never reads a stale cache.
     """
     if cache_dir is None:
-        return _unit(embed(texts))
+        return unit(embed(texts))
     probe = np.asarray(embed(["router cache probe"]), dtype=np.float64).round(4).tobytes()
     key = hashlib.sha256(json.dumps(texts).encode() + probe).hexdigest()[:16]
     path = cache_dir / f"router-{key}.npy"
@@ -82,7 +82,7 @@ def _cached(texts: list[str], embed: Embed, cache_dir: Path | None) -> NDArray[n
                 return vectors
         except (OSError, ValueError):
             pass  # unreadable: embed again and overwrite
-    vectors = _unit(embed(texts))
+    vectors = unit(embed(texts))
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npy")
     np.save(tmp, vectors, allow_pickle=False)
@@ -90,7 +90,8 @@ def _cached(texts: list[str], embed: Embed, cache_dir: Path | None) -> NDArray[n
     return vectors
 
 
-def _unit(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+def unit(matrix: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Each row scaled to length 1 (zero rows stay zero)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1.0, norms)

@@ -22,6 +22,7 @@ from agent.campaign.request import CampaignRequest, read_request
 from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
+from agent.understand.classifier import IntentGuesser, resolve
 from agent.understand.intents import Intent, asks_shorter, classify
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
@@ -31,9 +32,11 @@ from tools.chat_model import ChatModel
 from tools.copy.models import CopyResult
 
 Step = tuple[str, dict[str, Any]]
+_THOSE = re.compile(r"\b(?:those|these|that (?:group|list|audience|lot)|of them)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:them|their|they|this customer|that customer|him|her|his)\b", re.I)
 _DOUBLE = re.compile(r"\bdoubl\w*\b", re.I)
 _HALVE = re.compile(r"\bhal(?:f|ve)\w*\b", re.I)
+_ADD = re.compile(r"\b(?:add|also|plus|as well|too|on top)\b", re.I)
 _NEEDS_CATALOGUE = {"copy", "campaign", "copy_followup", "campaign_followup"}
 _CUSTOMER_INTENTS = {"customer_profile", "clv", "recommend_products", "churn_risk"}
 
@@ -47,24 +50,17 @@ class StagedPolicy:
         *,
         copy_variants: int,
         fallback: Callable[[str, ToolContext], Reply],
+        guess: IntentGuesser | None = None,
     ) -> None:
         self.model = model
         self.copy_variants = copy_variants
         self.fallback = fallback
+        self.guess = guess
 
     def respond(self, text: str, context: ToolContext) -> Reply:
         """The reply to ``text``, with every tool call made through ``run_tool``."""
         memory = context.state.memory
-        vocabulary = Vocabulary.of(context.workspace)
-        slots = read_slots(text, vocabulary)
-        intent = classify(
-            text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
-        )
-        if intent in _NEEDS_CATALOGUE:
-            slots = read_slots(text, Vocabulary.of(context.workspace, context.knowledge()))
-        if not slots.customer_ids and memory.customer_id and _PRONOUN.search(text):
-            if intent is None or intent in _CUSTOMER_INTENTS:
-                slots.customer_ids = [memory.customer_id]
+        intent, slots = understand(text, context, self.guess)
         context.on_event(
             StepEvent(
                 "understood",
@@ -113,6 +109,39 @@ class StagedPolicy:
         return _answer("\n".join(lines), context, "answered")
 
 
+def understand(
+    text: str, context: ToolContext, guess: IntentGuesser | None = None
+) -> tuple[Intent | None, Slots]:
+    """The intent and slots of ``text``, bound to the conversation (its customer, its population).
+
+    ``guess``: the intent classifier, consulted after the rules (``classifier.resolve``).
+    """
+    memory = context.state.memory
+    guessed = guess(text) if guess is not None else None
+
+    def intent_of(slots: Slots) -> Intent | None:
+        rule = classify(
+            text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
+        )
+        return rule if guessed is None else resolve(rule, guessed, slots)
+
+    slots = read_slots(text, Vocabulary.of(context.workspace))
+    intent = intent_of(slots)
+    if intent in _NEEDS_CATALOGUE:
+        slots = read_slots(text, Vocabulary.of(context.workspace, context.knowledge()))
+    if not slots.customer_ids and memory.customer_id and _PRONOUN.search(text):
+        if intent is None or intent in _CUSTOMER_INTENTS:
+            slots.customer_ids = [memory.customer_id]
+    if memory.audience and not slots.audience_stated and _THOSE.search(text):
+        slots = _with_audience(slots, memory.audience)  # "how many of those can we text?"
+        intent = intent_of(slots)
+    if slots.audience_stated:
+        memory.audience = _audience_args(slots)
+    elif intent == "churn_risk" and not slots.customer_ids:
+        memory.audience = {"risk": "at_risk", "value": "any", "segments": []}
+    return intent, slots
+
+
 def _answer(text: str, context: ToolContext, stop_reason: str) -> Reply:
     context.on_event(StepEvent("answer", {"text": text}))
     return Reply(
@@ -153,6 +182,17 @@ def copy_text(result: CopyResult) -> str:
         lines.append(f"{result.channel} variant {i} ({verdict}):")
         lines += [f"  {part}: {value}" for part, value in variant.parts.items()]
     return "\n".join(lines)
+
+
+def _with_audience(slots: Slots, audience: dict[str, Any]) -> Slots:
+    """``slots`` with the audience of an earlier turn (risk, value, segments)."""
+    return slots.model_copy(
+        update={
+            "risk": audience.get("risk") == "at_risk",
+            "value": audience.get("value") == "high_value",
+            "segments": list(audience.get("segments") or []),
+        }
+    )
 
 
 def _audience_args(slots: Slots) -> dict[str, Any]:
@@ -236,6 +276,8 @@ def _copy_args(text: str, slots: Slots) -> dict[str, Any]:
 
 def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, Any]:
     memory = context.state.memory
+    if not memory.copy_args and memory.campaign is not None:  # the brief's copy: "make the SMS shorter"
+        return {**_campaign_copy_args(memory.campaign, slots), "shorter": asks_shorter(text)}
     last = memory.last_copy_channel or next(iter(memory.copy_args))
     channel = next((c for c in slots.channels if c in ("email", "sms", "push")), last)
     args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
@@ -245,6 +287,20 @@ def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, A
         if getattr(slots, key):
             args[key] = getattr(slots, key)
     return args
+
+
+def _campaign_copy_args(campaign: CampaignRequest, slots: Slots) -> dict[str, Any]:
+    """The copy request of a planned campaign's channel (the one the message names, else its first)."""
+    writable = [c for c in (*slots.channels, *campaign.channels) if c in ("email", "sms", "push")]
+    return {
+        "channel": writable[0] if writable else "email",
+        "product": slots.product or campaign.product or "our range",
+        "discount": slots.discount or campaign.discount,
+        "code": slots.code or campaign.code,
+        "deadline": campaign.deadline.isoformat() if campaign.deadline else None,
+        "audience": campaign.audience_phrase(),
+        "variants": 2,
+    }
 
 
 def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
@@ -261,14 +317,28 @@ def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
     return request.model_copy(update=update)
 
 
+def _changed_channels(previous: list[str], text: str, slots: Slots) -> list[str]:
+    """The channels after a follow-up.
+
+    "swap SMS for push" and "drop SMS" edit the previous list, "add push" / "push as well" extend
+    it, anything else ("switch to SMS") replaces it.
+    """
+    if slots.channels_dropped:
+        kept = [c for c in previous if c not in slots.channels_dropped]
+        return kept + [c for c in slots.channels if c not in kept]
+    if _ADD.search(text):
+        return previous + [c for c in slots.channels if c not in previous]
+    return slots.channels
+
+
 def _changed_campaign(previous: CampaignRequest, text: str, slots: Slots) -> CampaignRequest:
     """The previous campaign with what the follow-up changes (offer, channels, budget, audience)."""
     update: dict[str, Any] = {"text": f"{previous.text} / {text}"}
     for key in ("discount", "code", "product"):
         if getattr(slots, key):
             update[key] = getattr(slots, key)
-    if slots.channels:
-        update["channels"] = slots.channels
+    if slots.channels or slots.channels_dropped:
+        update["channels"] = _changed_channels(list(previous.channels), text, slots)
     if slots.budget is not None:
         update["budget"] = slots.budget
     elif previous.budget and _DOUBLE.search(text):

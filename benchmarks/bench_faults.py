@@ -106,6 +106,52 @@ def endpoint() -> Row:
     return ("model endpoint", len(faults) + 1, handled, "each a bounded error within 3 s")
 
 
+def langchain_endpoint(home: Path) -> Row:
+    """The endpoint path's ``ChatOpenAI`` (built from settings) inside the agent turn, same faults."""
+    from agent.endpoint import EndpointPolicy, openai_chat_model
+    from agent.llm.breaker import BreakerBoard
+    from agent.toolbox import ToolContext
+    from data.settings import load_settings
+    from data.workspace import Workspace
+
+    faults = [
+        "drip",
+        "drip_headers",
+        "keepalive",
+        "huge",
+        "control",
+        "braces",
+        "hang",
+        "500",
+        "malformed",
+        "cut",
+    ]
+    handled = 0
+    context = ToolContext(settings=load_settings(home=home), workspace=Workspace(home))
+    question: list[Any] = [{"role": "user", "content": "Hi"}]
+    with fake_openai_server() as server:
+        server.drip_s, server.hang_s = 0.3, 5.0
+        settings = load_settings(
+            home=home, llm_base_url=server.base_url, llm_timeout_s=1.0, llm_max_retries=0
+        )
+        breakers = BreakerBoard(failures=len(faults) + 2)  # the breaker is tried on its own below
+        policy = EndpointPolicy(openai_chat_model(settings), [], breakers=breakers)
+        for fault in faults:
+            server.script(fault)
+            started = time.perf_counter()
+            result = policy.run(question, context)
+            failed = result.stop_reason.startswith("the language model failed")
+            handled += failed and time.perf_counter() - started < 3.0 and len(result.answer) < 2_000
+        breaker_policy = EndpointPolicy(openai_chat_model(settings), [], breakers=BreakerBoard(failures=2))
+        server.script("500", "500")
+        breaker_policy.run(question, context)
+        breaker_policy.run(question, context)
+        before = len(server.requests)
+        result = breaker_policy.run(question, context)
+        handled += len(server.requests) == before and "skipped" in result.stop_reason
+    return ("endpoint (agent)", len(faults) + 1, handled, "each a bounded error within 3 s")
+
+
 def _raw(address: tuple[str, int], data: bytes) -> int:
     with socket.create_connection(address, timeout=5) as sock:
         sock.sendall(data)
@@ -253,6 +299,7 @@ def main() -> None:
         rows: list[Row] = [first]
         for area in (
             endpoint,
+            lambda: langchain_endpoint(root / "lc"),
             lambda: slack(root / "home"),
             lambda: sessions(root / "runs"),
             lambda: model_files(root),

@@ -1,9 +1,11 @@
-"""Guardrail speed and agreement: the full hard-check set on 10,000 variants, and the labelled set.
+"""Guardrail speed and agreement: every check on 10,000 variants, and the labelled set.
 
-Target (issue 13): the guardrail on 10,000 variants in under 30 s on this 2-core machine.
+Target (issue 13): the guardrail on 10,000 variants in under 30 s on this 2-core machine, every
+check included. The embedding checks (off-topic, brand voice, diversity) all read one text per
+draft, its own words; those are embedded once, in batches, with each offer's reference and the
+brand's examples embedded once per distinct text (``CachingEmbedder``); then every check runs on
+the cached vectors, each variant against the other variants of its request (10 per request).
 Same-run reference: the old check set (format checks and soft scores, without the reader's checks).
-Embedding checks (off-topic, brand voice) are timed batched on a sample and scaled, as in
-bench_evals.py: embedding 10,000 texts is the model's cost, not the checks'.
 Then the agreement with the person on the labelled set, per category, on the split given by
 BENCH_SPLIT (default test; tune on dev only).
 """
@@ -24,18 +26,18 @@ from rich.table import Table  # noqa: E402
 
 from data.synth.documents import BRAND, CATEGORIES, POSTAL_ADDRESS  # noqa: E402
 from evals.checks import READER_METRICS, check_copy  # noqa: E402
-from evals.embedding import CachingEmbedder, default_embedder  # noqa: E402
+from evals.embedding import CachingEmbedder, default_embedder, packaged_embedder  # noqa: E402
 from evals.judgements import Split, agreement, check_all, format_table, load_judgements  # noqa: E402
 from evals.metrics.grounding import offer_facts  # noqa: E402
 from evals.metrics.language import detect_language  # noqa: E402
-from evals.metrics.off_topic import off_topic_check, topic_reference, topic_text  # noqa: E402
-from evals.metrics.readability import _prose  # noqa: E402
+from evals.metrics.off_topic import off_topic_check, topic_references  # noqa: E402
+from evals.metrics.readability import _prose, readability  # noqa: E402
 from evals.metrics.sentiment import sentiment  # noqa: E402
-from evals.metrics.text import _copy_parts, _sentences  # noqa: E402
+from evals.metrics.text import _copy_parts, _sentences, own_words  # noqa: E402
 from evals.types import CheckContext, CopyDraft  # noqa: E402
 
 N = int(os.environ.get("BENCH_VARIANTS", "10000"))
-N_EMBED = int(os.environ.get("BENCH_EMBED", "500"))
+PER_REQUEST = 10
 SPLIT: Split = "dev" if os.environ.get("BENCH_SPLIT") == "dev" else "test"
 EXAMPLES = [
     "Your next long run deserves fresh legs. The Ridgeback 3 is back in your size.",
@@ -48,7 +50,7 @@ FAULTS = ["Sure! Here is your SMS:", "Write an SMS under 160 characters.", "Meet
           "Voted the best shoe in America.", "Hi [Customer Name],", "Still too lazy to run?"]  # fmt: skip
 
 
-def variants(n: int, per_request: int = 10, seed: int = 3) -> list[tuple[CopyDraft, CheckContext]]:
+def variants(n: int, per_request: int = PER_REQUEST, seed: int = 3) -> list[tuple[CopyDraft, CheckContext]]:
     """Distinct variants over the sample catalogue, ``per_request`` per offer; ~15% carry a planted fault."""
     rng = random.Random(seed)
     items = [(name, price, desc) for rows in CATEGORIES.values() for name, price, desc in rows]
@@ -101,49 +103,102 @@ def main() -> None:
     data = variants(N)
     detect_language("warm up the language profiles")
     sentiment("warm up")
+    readability("Warm up the syllable dictionary once, before the clock starts.")
     embedding_checks = ("brand_voice", "diversity", "off_topic")
+    requests = [data[i : i + PER_REQUEST] for i in range(0, len(data), PER_REQUEST)]
 
-    def run(skip: tuple[str, ...]) -> Callable[[], int]:
+    def run(skip: tuple[str, ...], embed: CachingEmbedder | None = None) -> Callable[[], int]:
         def score() -> int:
-            passed, facts, last = 0, offer_facts(data[0][1]), data[0][1]
-            for draft, ctx in data:
-                if ctx is not last:
-                    facts, last = offer_facts(ctx), ctx
-                passed += check_copy(draft, ctx, facts=facts, skip=skip).passed
+            passed = 0
+            for request in requests:
+                facts, drafts = offer_facts(request[0][1]), [d for d, _ in request]
+                for draft, ctx in request:
+                    report = check_copy(draft, ctx, embedder=embed, siblings=drafts, facts=facts, skip=skip)
+                    passed += report.passed
             return passed
 
         return score
 
+    t0 = time.perf_counter()
+    embed = default_embedder()
+    embed(["warm up the embedding model"])
+    t_load = time.perf_counter() - t0
+    cached = CachingEmbedder(embed, batch_size=128)
+
+    def prime() -> int:
+        texts = [t for d, c in data for t in (own_words(d, c), *topic_references(c))]
+        cached.prime(texts)
+        return len(set(texts))
+
+    t_emb, c_emb, n_texts = timed(prime)
+    bf16 = CachingEmbedder(packaged_embedder("bfloat16"), batch_size=128)
+    bf16(["warm up the embedding model"])
+    texts = [t for d, c in data for t in (own_words(d, c), *topic_references(c))]
+    t_bf, c_bf, _ = timed(lambda: bf16.prime(texts))
+    sample = data[:2000]
+    drift = max(
+        abs(off_topic_check(d, c, cached).score - off_topic_check(d, c, bf16).score) for d, c in sample
+    )
+    t_all, c_all, p_all = timed(run((), cached))
+    clear_caches()
     t_new, c_new, p_new = timed(run(embedding_checks))
-    clear_caches()  # the reference must not reuse the first run's cached prose and language detections
+    clear_caches()  # the reference must not reuse the first runs' cached prose and language detections
     t_old, c_old, p_old = timed(run(embedding_checks + READER_METRICS))
 
-    t_load, _, embed = timed(default_embedder)
-    cached = CachingEmbedder(embed, batch_size=128)  # type: ignore[arg-type]
-    sample = data[:N_EMBED]
-
-    def topic() -> int:
-        cached.prime([t for d, c in sample for t in (topic_text(d, c), topic_reference(c))])
-        return sum(off_topic_check(d, c, cached).passed for d, c in sample)
-
-    t_topic, c_topic, _ = timed(topic)
-    per_topic = t_topic / len(sample)
-
     table = Table(title=f"Guardrail on {N:,} copy variants ({os.cpu_count()} CPUs)", title_justify="left")
-    for col in ("what", "wall s", "CPU s", "ms / variant", "passed", "ratio to old"):
+    for col in ("what", "wall s", "CPU s", "ms / variant", "passed", "ratio to ref"):
         table.add_column(col, justify="left" if col == "what" else "right")
-    table.add_row(f"guardrail: every hard check but off-topic + soft scores ({len(READER_METRICS) - 1} new)",
-                  f"{t_new:.1f}", f"{c_new:.1f}", f"{t_new / N * 1e3:.2f}", f"{p_new:,}",
-                  f"{t_new / t_old:.2f}")  # fmt: skip
-    table.add_row("  ref: old check set (format checks + soft scores)", f"{t_old:.1f}", f"{c_old:.1f}",
-                  f"{t_old / N * 1e3:.2f}", f"{p_old:,}", "1.00")  # fmt: skip
-    scaled = f"{c_topic / len(sample) * N:.1f}"
-    table.add_row(f"off-topic, batched embeddings ({len(sample):,} timed, scaled to {N:,})",
-                  f"{per_topic * N:.1f}", scaled, f"{per_topic * 1e3:.2f}", "", "")  # fmt: skip
-    table.add_row("embedding model load (once)", f"{t_load:.1f}", "", "", "", "")
-    Console(width=130).print(table)
-    print(f"target: guardrail (without embeddings) on {N:,} variants under 30 s -> "
-          f"{'met' if t_new < 30 else 'NOT met'}")  # fmt: skip
+    total_wall, total_cpu = t_emb + t_all, c_emb + c_all
+    table.add_row(
+        "ALL checks: embed own words once + every hard and soft check",
+        f"{total_wall:.1f}",
+        f"{total_cpu:.1f}",
+        f"{total_wall / N * 1e3:.2f}",
+        f"{p_all:,}",
+        f"{total_wall / t_old:.2f}",
+    )
+    table.add_row(
+        f"  of which: embed {n_texts:,} distinct texts (batched, cached)",
+        f"{t_emb:.1f}",
+        f"{c_emb:.1f}",
+        f"{t_emb / N * 1e3:.2f}",
+        "",
+        "",
+    )
+    table.add_row(
+        "  of which: the checks on cached vectors (siblings per request)",
+        f"{t_all:.1f}",
+        f"{c_all:.1f}",
+        f"{t_all / N * 1e3:.2f}",
+        "",
+        "",
+    )
+    table.add_row(
+        "every check but the embedding ones (off-topic, brand voice, diversity)",
+        f"{t_new:.1f}",
+        f"{c_new:.1f}",
+        f"{t_new / N * 1e3:.2f}",
+        f"{p_new:,}",
+        f"{t_new / t_old:.2f}",
+    )
+    table.add_row(
+        "  ref: old check set (format checks + soft scores)",
+        f"{t_old:.1f}",
+        f"{c_old:.1f}",
+        f"{t_old / N * 1e3:.2f}",
+        f"{p_old:,}",
+        "1.00",
+    )
+    table.add_row("embedding model load (once, not counted)", f"{t_load:.1f}", "", "", "", "")
+    table.add_row(f"opt-in: the same {n_texts:,} texts embedded in bfloat16", f"{t_bf:.1f}", f"{c_bf:.1f}",
+                  f"{t_bf / N * 1e3:.2f}", "", f"{t_bf / t_emb:.2f} of float32")  # fmt: skip
+    table.add_row("opt-in: ALL checks with bfloat16 embeddings", f"{t_bf + t_all:.1f}", f"{c_bf + c_all:.1f}",
+                  f"{(t_bf + t_all) / N * 1e3:.2f}", "", "")  # fmt: skip
+    Console(width=140).print(table)  # fmt: skip
+    print(
+        f"target: every check on {N:,} variants under 30 s wall -> {'met' if total_wall < 30 else 'NOT met'}"
+    )
+    print(f"bfloat16 vs float32: largest off-topic score difference on {len(sample):,} variants {drift:.4f}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (shared machine)")
 
     judged = load_judgements()

@@ -41,7 +41,17 @@ CUSTOMER_TARGETS = (
     "consent_push",
     "email_opt_out",
 )
-ENGAGEMENT_TARGETS = ("customer_id", "campaign_id", "channel", "ts", "event", "cost", "revenue", "variant")
+ENGAGEMENT_TARGETS = (
+    "customer_id",
+    "campaign_id",
+    "channel",
+    "ts",
+    "event",
+    "cost",
+    "revenue",
+    "variant",
+    "test_group",
+)
 
 
 @dataclass(frozen=True)

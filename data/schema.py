@@ -21,7 +21,8 @@ SQL_TYPE: dict[Kind, str] = {
 }
 
 CHANNELS = ("email", "sms", "push", "social", "ads")
-EVENTS = ("sent", "delivered", "opened", "clicked", "converted", "unsubscribed")
+EVENTS = ("sent", "delivered", "opened", "clicked", "converted", "unsubscribed", "held_out")
+TEST_GROUPS = ("treatment", "control")
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,13 @@ ENGAGEMENTS = TableSchema(
         Column("cost", "float", required=False, nullable=True, min_value=0.0),
         Column("revenue", "float", required=False, nullable=True, min_value=0.0),
         Column("variant", "str", required=False, nullable=True),
+        Column("test_group", "str", required=False, nullable=True, choices=TEST_GROUPS),
     ),
 )
+"""Engagements of a campaign with a randomised control group carry ``test_group``: ``treatment``
+rows are the usual funnel of a contacted customer; a ``control`` customer was held out (one
+``held_out`` row at send time, cost 0) and has a ``converted`` row only if they bought anyway.
+Counts of what a send caused must leave control rows out; treatment minus control is the
+campaign's incremental effect. Empty for campaigns without a control group."""
 
 SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (CUSTOMERS, TRANSACTIONS, ENGAGEMENTS)}

@@ -21,6 +21,7 @@ from pydantic_settings import (
 )
 
 from data.errors import ConfigError
+from data.sensitive import DEFAULT_SENSITIVE
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     )
     busy_wait_s: float = Field(
         default=10.0, ge=0, description="How long to wait for a workspace another process is loading."
+    )
+    sensitive: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_SENSITIVE),
+        description="Sensitive customer attributes (words of column names, e.g. gender,age,senior): "
+        "never model features unless a command opts in; audiences report their make-up on them.",
     )
 
     # Campaign economics.
@@ -112,6 +118,14 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @field_validator("sensitive", mode="before")
+    @classmethod
+    def _split_sensitive(cls, value: Any) -> Any:
+        """A comma-separated string (``gender,age``) or a list; empty means the default list."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value or list(DEFAULT_SENSITIVE)
 
     @classmethod
     def settings_customise_sources(

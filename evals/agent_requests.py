@@ -1,9 +1,11 @@
 """The labelled requests of the agent eval: facts, requests, the dev/test split and the packaged sets.
 
-Two packaged sets: ``v2`` (``agent_requests_v2.yaml``, issue 14: marketers' phrasings, intents,
-follow-ups, approvals, a fixed dev/test split) and ``v1`` (the first 32 requests, tuned on, as
-split ``dev``, plus the 8 of ``agent_requests_holdout.yaml`` as split ``test``), kept as a
-regression set. The format is described at the top of ``agent_requests_v2.yaml``.
+Three packaged sets: ``v2`` (``agent_requests_v2.yaml``, issue 14: marketers' phrasings, intents,
+follow-ups, approvals, a fixed dev/test split), ``v3`` (``agent_requests_v3.yaml``: the same
+intents and format, written independently of the agent's parsing, never tuned on before its dev
+split) and ``v1`` (the first 32 requests, tuned on, as split ``dev``, plus the 8 of
+``agent_requests_holdout.yaml`` as split ``test``), kept as a regression set. The format is
+described at the top of ``agent_requests_v2.yaml``.
 """
 
 from __future__ import annotations
@@ -208,9 +210,11 @@ def _packaged(name: str) -> str:
 
 
 def load_requests(source: str | Path | None = None) -> list[AgentRequest]:
-    """The labelled requests: ``"v2"`` (default), ``"v1"`` (32 tuned-on + 8 held out), or a YAML path."""
+    """The labelled requests: ``"v2"`` (default), ``"v3"``, ``"v1"`` (32 tuned-on + 8 held out), or a path."""
     if source is None or source == "v2":
         requests = _parse(_packaged("agent_requests_v2.yaml"))
+    elif source == "v3":
+        requests = _parse(_packaged("agent_requests_v3.yaml"))
     elif source == "v1":
         requests = _parse(_packaged("agent_requests.yaml"), split="dev")
         requests += _parse(_packaged("agent_requests_holdout.yaml"), split="test")

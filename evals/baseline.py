@@ -20,7 +20,7 @@ HIGHER_IS_BETTER: dict[str, bool] = {
     "length": False, "tokens": False, "grounding": True, "compliance": True, "spam": False, "cta": True,
     "readability": False, "language": True, "sentiment": True, "brand_voice": True, "diversity": False, "judge": True,
     "meta_talk": False, "instruction_echo": False, "entities": False, "claims": False, "off_topic": True,
-    "broken_text": False, "tone": False, "language_match": True,
+    "broken_text": False, "tone": False, "language_match": True, "grammar": False,
 }  # fmt: skip
 
 

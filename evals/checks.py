@@ -3,7 +3,8 @@
 ``check_copy`` is what the copy generator calls before returning a variant, and what the eval
 runner calls on every case. Hard checks decide ``passed``: the format checks (length, tokens,
 grounding, compliance, spam, CTA) and the reader's checks (assistant meta-talk, instruction echo,
-invented names, unverifiable claims, off-topic, broken text, tone, wrong language). Soft scores
+invented names, unverifiable claims, off-topic, broken text, tone, wrong language, a plural with a
+singular verb). Soft scores
 (readability, language, sentiment, brand voice, diversity) only warn. A check that could not run
 (off-topic or brand voice without an embedder) is listed in ``not_run``: it neither passes nor fails.
 """
@@ -20,6 +21,7 @@ from evals.metrics.compliance import compliance_check
 from evals.metrics.cta import cta_check
 from evals.metrics.diversity import diversity_check
 from evals.metrics.entities import entities_check
+from evals.metrics.grammar import grammar_check
 from evals.metrics.grounding import Facts, grounding_check
 from evals.metrics.instruction_echo import instruction_echo_check
 from evals.metrics.language import language_check
@@ -37,6 +39,7 @@ from evals.types import CheckContext, CheckReport, CopyDraft, MetricResult
 FORMAT_METRICS = ("length", "tokens", "grounding", "compliance", "spam", "cta")
 READER_METRICS = (
     "meta_talk", "instruction_echo", "entities", "claims", "off_topic", "broken_text", "tone", "language_match",
+    "grammar",
 )  # fmt: skip
 HARD_METRICS = FORMAT_METRICS + READER_METRICS
 SOFT_METRICS = ("readability", "language", "sentiment", "brand_voice", "diversity")
@@ -84,6 +87,7 @@ def check_copy(
         "broken_text": lambda: broken_check(copy, context),
         "tone": lambda: tone_check(copy, context),
         "language_match": lambda: language_match_check(copy, context),
+        "grammar": lambda: grammar_check(copy, context),
         "readability": lambda: readability_check(copy, context),
         "language": lambda: language_check(copy, context),
         "sentiment": lambda: sentiment_check(copy, context),

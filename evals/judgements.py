@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 
 from evals.checks import check_copy
 from evals.embedding import CachingEmbedder, Embedder, default_embedder
-from evals.metrics.off_topic import topic_reference, topic_text
-from evals.metrics.readability import prose
+from evals.metrics.off_topic import topic_references, topic_text
 from evals.types import Channel, CheckContext, CheckReport, CopyDraft
 
 Verdict = Literal["send", "dont_send"]
@@ -131,8 +130,7 @@ def check_all(
     """``check_copy`` on every variant of a split (texts embedded in batches first, when cached)."""
     rows = [(j, draft_for(j), context_for(j, judgements)) for j in judgements.split(split)]
     if isinstance(embedder, CachingEmbedder):
-        texts = [t for _, d, c in rows for t in (topic_text(d, c), topic_reference(c), prose(d))]
-        embedder.prime(texts + [e for b in judgements.brands.values() for e in b.examples])
+        embedder.prime([t for _, d, c in rows for t in (topic_text(d, c), *topic_references(c))])
     return [(j, check_copy(d, c, embedder=embedder)) for j, d, c in rows]
 
 

@@ -17,7 +17,8 @@ from evals.generators import GenerationRequest, GeneratorUnavailable, as_draft, 
 from evals.judge import Complete, judge_check
 from evals.metrics.diversity import self_similarity
 from evals.metrics.grounding import offer_facts
-from evals.metrics.readability import prose
+from evals.metrics.off_topic import topic_references
+from evals.metrics.text import own_words
 from evals.suite import Case, Suite
 from evals.types import CheckContext, CheckReport, CopyDraft
 
@@ -150,7 +151,8 @@ def run_case(
     ctx = suite.context(case)
     facts = offer_facts(ctx)
     if isinstance(embedder, CachingEmbedder):
-        embedder.prime([prose(d) for d in drafts] + [d.text() for d in drafts] + ctx.brand_examples)
+        refs = topic_references(ctx)
+        embedder.prime([own_words(d, ctx) for d in drafts] + [d.text() for d in drafts] + refs)
     reports = [
         check_copy(d, ctx, embedder=embedder, siblings=drafts[:i] + drafts[i + 1 :], facts=facts)
         for i, d in enumerate(drafts)
@@ -200,9 +202,11 @@ def run_suite(
         else embedder
     )
     if isinstance(cached, CachingEmbedder):
-        fixed = [CopyDraft(channel=c.channel, parts=v) for c in suite.cases for v in c.variants]
-        examples = [e for b in suite.brands.values() for e in b.examples]
-        cached.prime([prose(d) for d in fixed] + [d.text() for d in fixed] + examples)
+        fixed = [
+            (CopyDraft(channel=c.channel, parts=v), suite.context(c)) for c in suite.cases for v in c.variants
+        ]
+        texts = [t for d, ctx in fixed for t in (own_words(d, ctx), d.text(), *topic_references(ctx))]
+        cached.prime(texts)
     results = []
     for case in suite.cases:
         result = run_case(suite, case, cached, judge, generate=generate)

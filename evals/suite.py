@@ -50,6 +50,7 @@ DEFAULT_TOLERANCES: dict[str, float] = {
     "broken_text": 0.0,
     "tone": 0.0,
     "language_match": 0.1,
+    "grammar": 0.0,
 }
 
 

@@ -68,7 +68,8 @@ class Thresholds(BaseModel):
     min_brand_similarity: float = Field(default=0.3, description="Cosine similarity to brand examples.")
     max_variant_similarity: float = Field(default=0.9, description="Cosine similarity between variants.")
     min_topic_similarity: float = Field(
-        default=0.25, description="Cosine similarity of the copy to the offer and product (off-topic below)."
+        default=0.24,
+        description="Cosine similarity of the copy's own words to the offer, product or brand (off-topic below).",
     )
     min_sentiment: float = Field(
         default=-0.3, description="Lowest VADER compound score (clearly negative below)."

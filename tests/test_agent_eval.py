@@ -31,7 +31,7 @@ from evals.agent_facts import (
     without,
     without_request,
 )
-from evals.agent_requests import Fact, assign_splits, load_requests, select
+from evals.agent_requests import TRUTHS, Fact, assign_splits, load_requests, select, truth_known
 from tests.fakes.scripted_model import ScriptedModel
 from tools.chat_model import Message
 
@@ -329,6 +329,61 @@ def test_the_split_rule_depends_on_the_seed_not_on_the_order() -> None:
     requests = load_requests("v2")
     assert assign_splits(list(reversed(requests))) == assign_splits(requests)
     assert assign_splits(requests, seed=1) != assign_splits(requests)
+
+
+# --- the v3 set ---------------------------------------------------------------------------------
+
+V3_INTENTS = {
+    "summary": 6, "churn_risk": 8, "clv_base": 6, "clv_customer": 6, "customer_profile": 6, "segments": 6,
+    "audience": 6, "channel_choice": 6, "budget_roi": 8, "campaign": 10, "copy": 8, "export": 8,
+    "refusal": 6, "unknown_id": 6, "feedback_insights": 6, "forecast_trends": 6, "recommend_products": 6,
+    "abtest": 5, "knowledge": 6, "followup": 12,
+}  # fmt: skip
+
+
+def _customer_number(customer_id: str) -> int:
+    assert customer_id[:2].upper() == "CU" and customer_id[2:].isdigit(), customer_id
+    return int(customer_id[2:])
+
+
+def test_the_v3_set_parses_with_unique_ids_known_truths_and_known_tools() -> None:
+    requests = load_requests("v3")
+    assert len({r.id for r in requests}) == len(requests) == sum(V3_INTENTS.values())
+    assert len({r.text.lower() for r in requests}) == len(requests)
+    intents: dict[str, int] = {}
+    for r in requests:
+        intents[r.intent] = intents.get(r.intent, 0) + 1
+        assert set(r.tools) | set(r.forbid_tools) <= AGENT_TOOLS, r.id
+        assert not set(r.tools) & set(r.forbid_tools), r.id
+        assert bool(r.turns) == (r.intent == "followup"), r.id
+        for fact in r.facts:
+            if fact.truth is not None:
+                assert truth_known(fact.truth, names=fact.name_of is not None), (r.id, fact.truth)
+                base, _, arg = fact.truth.partition(":")
+                if TRUTHS[base][2] == "required" and arg.upper().startswith("CU"):
+                    assert 1 <= _customer_number(arg) <= 5000, (r.id, arg)  # ids of the generated base
+                if base == "abtest_winner":
+                    assert arg in ("C004", "C009"), (r.id, arg)  # the generator's two A/B tests
+            if fact.unknown_id is not None:
+                assert _customer_number(fact.unknown_id) > 5000, r.id
+                assert fact.unknown_id.lower() in r.text.lower(), r.id
+    assert intents == V3_INTENTS
+    exports = [r for r in requests if r.intent == "export"]
+    assert {r.approve for r in exports} == {True, False}
+    assert all(Fact(approval_asked=True) in r.facts for r in exports if "export_audience" in r.tools)
+
+
+def test_the_v3_splits_are_the_seeded_rule_and_half_per_intent() -> None:
+    requests = load_requests("v3")
+    assert {r.id: r.split for r in requests} == assign_splits(requests)  # nobody moved a request by hand
+    for intent in V3_INTENTS:
+        mine = [r for r in requests if r.intent == intent]
+        assert sum(r.split == "dev" for r in mine) == len(mine) // 2, intent
+
+
+def test_the_v3_set_shares_no_message_with_the_sets_tuned_on() -> None:
+    earlier = {m.lower().strip() for r in load_requests("v2") + load_requests("v1") for m in r.messages}
+    assert not [r.id for r in load_requests("v3") if {m.lower().strip() for m in r.messages} & earlier]
 
 
 # --- the new fact kinds -------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_cli_reports_model_and_baselines(subscription: tuple[Path, float]) -> No
     result = runner.invoke(app, ["churn", "train", "--customers", str(path), "--label", "Churn", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["chosen"] in ("gradient_boosting", "logistic_regression")
+    assert report["chosen"] in ("gradient_boosting", "logistic_regression", "blend")
     assert len(report["baselines"]) == 2 and "Contract" in report["attributes"]
     human = runner.invoke(app, ["churn", "train", "--customers", str(path), "--label", "Churn"])
     assert "sklearn gradient boosting" in human.output and "not used: first_name" in human.output

@@ -20,6 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from data.errors import ToolError
 from tools.churn import store
+from tools.churn.train import blend
 
 FEATURES = ["recency", "frequency", "monetary", "open_rate", "click_rate"]
 
@@ -44,6 +45,21 @@ def fitted() -> dict[str, CalibratedClassifierCV]:
     }
 
 
+def _blended() -> CalibratedClassifierCV:
+    X, y = _data()
+    boosting = HistGradientBoostingClassifier(max_iter=5, max_leaf_nodes=8, random_state=1)
+    members = {
+        "gradient_boosting": boosting.fit(X, y),
+        "logistic_regression": make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y),
+    }
+    return CalibratedClassifierCV(FrozenEstimator(blend(members, X, y)), method="sigmoid").fit(X, y)
+
+
+@pytest.fixture
+def blended() -> CalibratedClassifierCV:
+    return _blended()
+
+
 @pytest.fixture
 def boosting(fitted: dict[str, CalibratedClassifierCV]) -> CalibratedClassifierCV:
     return copy.deepcopy(fitted["boosting"])  # each test may tamper with its own copy
@@ -63,7 +79,7 @@ def _tree(model: CalibratedClassifierCV) -> Any:
     return model.calibrated_classifiers_[0].estimator.estimator._predictors[0][0]
 
 
-@pytest.mark.parametrize("which", ["boosting", "logistic"])
+@pytest.mark.parametrize("which", ["boosting", "logistic", "blended"])
 def test_a_saved_model_loads_and_predicts(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     model = request.getfixturevalue(which)
     path = _save(model, tmp_path)
@@ -108,6 +124,23 @@ def test_malformed_trees_are_refused(
     tamper(_tree(boosting))  # node 0 is the root, a split
     with pytest.raises(ToolError, match=message):
         store.load(_save(boosting, tmp_path))
+
+
+def test_a_blend_is_checked_member_by_member(blended: CalibratedClassifierCV, tmp_path: Path) -> None:
+    vote = blended.calibrated_classifiers_[0].estimator.estimator
+    tree = vote.estimators_[0].estimator._predictors[0][0]
+    left = int(tree.nodes["left"][0])
+    tree.nodes["left"][0] = 2**31
+    with pytest.raises(ToolError, match="node 0 points outside the tree"):
+        store.load(_save(blended, tmp_path / "a"))
+    tree.nodes["left"][0] = left
+    vote.weights = [5.0, 1.0]
+    with pytest.raises(ToolError, match="unweighted soft vote"):
+        store.load(_save(blended, tmp_path / "b"))
+    vote.weights = None
+    vote.estimators_ = [vote.estimators_[1], vote.estimators_[1]]
+    with pytest.raises(ToolError, match="one boosting and one logistic"):
+        store.load(_save(blended, tmp_path / "c"))
 
 
 def test_wrong_shapes_and_feature_counts_are_refused(

@@ -17,6 +17,7 @@ from data.errors import ConfigError
 from data.synth.documents import BRAND_GUIDE, POSTAL_ADDRESS
 from evals.checks import check_copy
 from evals.generators import GenerationRequest, resolve_generator
+from evals.metrics.grammar import is_plural
 from evals.metrics.grounding import offer_facts
 from evals.metrics.length import sms_segments
 from evals.types import CopyDraft
@@ -167,7 +168,7 @@ def test_lines_a_reader_rejects_are_never_chosen_and_template_lines_fill_in() ->
     assert all(t not in bad for t in titles)
     assert result.passed == 2 and all(v.passed for v in result.variants)
     templates = load_prompt("copy_templates").raw("languages")["en"]["lines"]["headline"]
-    expected = {t.format(product="Ridgeback 3 trail shoe") for t in templates.values()}
+    expected = {t.format(product="Ridgeback 3 trail shoe", the="the") for t in templates.values()}
     assert set(titles) <= expected
     assert all(any("template line" in w for w in v.warnings) for v in result.variants)
     # Round two sampled with the failed lines and their reasons fed back.
@@ -200,6 +201,26 @@ def test_the_product_name_and_facts_come_from_the_catalogue() -> None:
     category = ground_offer(OfferFacts(product="Running shoes"), catalogue)
     assert category.product == "Running shoes"
     assert category.features == "Ridgeback 3 trail shoe, Cloudline 2 road shoe"
+
+
+def test_a_plural_product_never_gets_a_singular_verb() -> None:
+    catalogue = [
+        CatalogueItem(name="Ridgeback 3 trail shoe", category="running shoes", description="rock plate"),
+        CatalogueItem(name="Cloudline 2 road shoe", category="running shoes", description="max cushioning"),
+    ]
+    offer = OfferFacts(product="running shoes", discount="15%", deadline=date(2026, 12, 31))
+    model = ScriptedModel(["The running shoes is light and fast. It has a grip you will feel."])
+    result = generate_copy(_request("email", variants=2, offer=offer, catalogue=catalogue), model)
+    bodies = [v.parts["body"] for v in result.variants]
+    assert result.passed == 2 and not any("shoes is" in b for b in bodies)
+    assert all(v.passed for v in result.variants)
+    assert not any("light and fast" in b for b in bodies)  # the model's line was screened out
+    situation = load_prompt("copy_templates").raw("languages")["en"]["lines"]["opening"]["situation"]
+    line = situation.format_map(
+        {"product": offer.product, "is": "are" if is_plural(offer.product) else "is", "the": "our"}
+    )
+    assert "We think our running shoes are a good reason" in line
+    assert all("Take 15% off our running shoes until" in b for b in bodies)  # a category: "our", not "the"
 
 
 def test_brand_name_comes_from_the_brand_field_not_the_guide_title() -> None:

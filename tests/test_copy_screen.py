@@ -57,3 +57,11 @@ def test_title_case_and_unfinished_sentences_are_tidied() -> None:
     )
     assert whole_sentences("The trail misses you. It has been a while since") == "The trail misses you."
     assert whole_sentences("The trail misses you") == "The trail misses you"
+
+
+def test_a_plural_product_with_a_singular_verb_is_screened_out() -> None:
+    problems = screen_line("The running shoes is light and fast", known=KNOWN, language="en",
+                           plural_names=["running shoes"])  # fmt: skip
+    assert any("plural takes a singular verb" in p and "running shoes is" in p for p in problems), problems
+    assert not screen_line("The running shoes are light and fast", known=KNOWN, language="en",
+                           plural_names=["running shoes"])  # fmt: skip

@@ -510,7 +510,8 @@ def test_when_the_endpoint_is_down_the_local_policy_still_answers(
         "how many customers do we have?",
         on_event=events.append,
     )
-    assert "3,000" in reply.text and "the local model and the tools answered" in reply.text
+    assert "3,000" in reply.text and "The local model and the tools answered" in reply.text
+    assert "cannot reach endpoint" in reply.text
     assert reply.tool_calls == ["workspace_summary"]
     assert [e.data["policy"] for e in events if e.kind == "fallback"] == ["staged"]
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from data.errors import ConfigError
 from data.synth.documents import BRAND
-from evals.embedding import CachingEmbedder, Embedder, default_embedder
+from evals.embedding import CachingEmbedder, Embedder, default_embedder, packaged_embedder
 from evals.metrics.brand_voice import brand_voice_check, voice_similarity
 from evals.metrics.diversity import diversity_check, self_similarity
 from evals.metrics.language import detect_language, language_check
@@ -159,3 +160,16 @@ def test_embedding_diversity_and_caching_batch_the_model_calls(embedder: Embedde
     vectors = cached(texts[:3])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_bfloat16_embedder_agrees_with_float32_and_rejects_other_dtypes() -> None:
+    texts = [
+        "Fresh legs for your next long run.",
+        "Electric cars are getting cheaper.",
+        "Harvest Blend, cocoa notes.",
+    ]
+    full, half = packaged_embedder("float32")(texts), packaged_embedder("bfloat16")(texts)
+    assert half.dtype == np.float32 and half.shape == full.shape == (3, 384)
+    assert float(np.abs(full @ full.T - half @ half.T).max()) < 0.02
+    with pytest.raises(ConfigError, match="bfloat16"):
+        packaged_embedder("int4")

@@ -72,7 +72,14 @@ def test_knowledge_documents_written(sample_data: GeneratedData) -> None:
 
 
 def test_engagement_funnel_is_consistent(sample_data: GeneratedData) -> None:
-    eng = pd.read_csv(sample_data.tables["engagements"])
+    everything = pd.read_csv(sample_data.tables["engagements"])
+    control = everything[everything["test_group"].eq("control")]
+    # A held-out customer was never contacted: one held_out row, and a conversion if they bought anyway.
+    assert set(control["event"]) == {"held_out", "converted"}
+    assert control["cost"].sum() == 0.0
+    assert not control.duplicated(["customer_id", "campaign_id", "event"]).any()
+    eng = everything[everything["test_group"].ne("control")]
+    assert "held_out" not in set(eng["event"])
     per = eng.pivot_table(index=["customer_id", "campaign_id"], columns="event", aggfunc="size", fill_value=0)
     assert (per["converted"] <= per["clicked"]).all()
     assert (per["clicked"] <= per["opened"]).all()

@@ -8,6 +8,7 @@ from evals.checks import HARD_METRICS, check_copy
 from evals.metrics.broken import broken_check
 from evals.metrics.claims import claims_check
 from evals.metrics.entities import entities_check
+from evals.metrics.grammar import grammar_check, is_plural
 from evals.metrics.instruction_echo import instruction_echo_check
 from evals.metrics.meta_talk import meta_talk_check
 from evals.metrics.spam import spam_check
@@ -89,15 +90,41 @@ def test_meta_talk_passes_copy_that_talks_to_the_customer() -> None:
         "Subject line (max 60 characters):",
         "Include the promo code and the deadline.",
         "Tone: warm, no hype.",
+        "Text message, one short sentence.",  # the copy prompt's own line label
+        "Headline for lapsed readers.",
+        "Remember to include a call to action.",
+        "Don't mention competitors.",
+        "Do not use the word cheap.",
+        "Make it friendly and short.",
+        "Every bag is fresh. (Keep the tone warm and literary.)",
+        "Goal: get lapsed users to upgrade.",
     ],
 )
 def test_instruction_echo_rejects_the_prompt_leaking_into_the_copy(text: str) -> None:
     assert_fails(instruction_echo_check(sms(f"{text} {GOOD_SMS}"), CTX), "repeats the prompt")
 
 
-def test_instruction_echo_passes_copy_with_ordinary_imperatives() -> None:
-    draft = sms(f"{GOOD_SMS} Use code BREW10 at checkout. Keep your mornings slow. Order now.")
-    assert_passes(instruction_echo_check(draft, CTX))
+def test_instruction_echo_reads_past_the_sms_brand_prefix() -> None:
+    draft = sms("Ember & Oak: Avoid exclamation marks and emojis. Take 10% off with code BREW10. Order now.")
+    assert_fails(instruction_echo_check(draft, CTX), "Avoid exclamation marks")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Use code BREW10 at checkout. Keep your mornings slow.",
+        "Don't miss the Tuesday roast.",
+        "Remember to use code BREW10 at checkout.",
+        "Mention code BREW10 in the shop.",
+        "Keep it simple with a better cup.",
+        "Make it yours.",
+        "Avoid the winter rush.",
+        "Don't use stale beans another morning.",
+        "Start your morning with the Harvest Blend.",
+    ],
+)
+def test_instruction_echo_passes_copy_with_ordinary_imperatives(line: str) -> None:
+    assert_passes(instruction_echo_check(sms(f"{GOOD_SMS} {line} Order now."), CTX))
 
 
 def test_invented_product_name_is_rejected_and_named() -> None:
@@ -235,3 +262,41 @@ def test_diversity_compares_all_variants_and_ignores_the_variant_itself() -> Non
     result = check_copy(a, CTX, siblings=variants).result("diversity")
     assert result.status == "failed" and result.score > 0.5  # b differs from a only in its CTA
     assert check_copy(c, CTX, siblings=variants).result("diversity").status == "passed"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The running shoes is light and fast.",  # issue 13's demo email
+        "Your new leggings has a pocket for keys.",
+        "These beans was roasted on Tuesday.",
+    ],
+)
+def test_grammar_rejects_a_plural_with_a_singular_verb(line: str) -> None:
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "running shoes"}})
+    assert_fails(grammar_check(sms(f"{line} {GOOD_SMS} Shop now."), ctx), "plural takes a singular verb")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The running shoes are light and fast.",
+        "The news is good: Harvest Blend is back.",
+        "Our process is simple and the glass is full.",
+        "The Harvest Blend has notes of cocoa.",
+        "This is the roast our customers asked for.",
+    ],
+)
+def test_grammar_passes_copy_whose_verbs_agree(line: str) -> None:
+    assert_passes(grammar_check(sms(f"{line} {GOOD_SMS} Shop now."), CTX))
+
+
+def test_plural_product_names_are_told_from_singular_ones() -> None:
+    assert is_plural("running shoes") and is_plural("Round-Ups") and is_plural("trail socks")
+    assert not any(
+        map(is_plural, ["Harvest Blend", "Penny Jar Plus", "Ridgeback 3", "Trail Shell", "Brightline Lens"])
+    )
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "Round-Ups"}})
+    assert_fails(
+        grammar_check(sms(f"Round-Ups is the easy way to save. {GOOD_SMS} Shop now."), ctx), "Round-Ups is"
+    )

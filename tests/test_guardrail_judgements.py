@@ -52,7 +52,8 @@ def test_every_variant_resolves_to_a_brand_and_offer() -> None:
 
 
 def test_guardrail_without_embeddings_agrees_with_the_person_on_dev() -> None:
-    rows = agreement(check_all(JS, "dev"))
+    # off-topic copy that carries the offer line and a CTA is caught by the embedding check only
+    rows = [r for r in agreement(check_all(JS, "dev")) if r.category != "off_topic"]
     share = totals(rows)
     assert share["send"] >= 0.9 and share["dont_send"] >= 0.95, format_table(rows)
     assert "good copy passed" in format_table(rows)
@@ -70,3 +71,13 @@ def test_off_topic_copy_is_far_from_the_offer_with_the_real_embedder(embed: Cach
     ok = off_topic_check(draft_for(good), context_for(good, JS), embed)
     assert bad.status == "failed" and "about something else" in bad.reason
     assert ok.status == "passed" and ok.score > bad.score
+
+
+def test_off_topic_rejects_every_dev_off_topic_variant_and_passes_good_copy(embed: CachingEmbedder) -> None:
+    rows = [v for v in JS.split("dev") if v.category in ("off_topic", "good")]
+    scores = {v.id: off_topic_check(draft_for(v), context_for(v, JS), embed) for v in rows}
+    for v in rows:
+        assert scores[v.id].passed == (v.category == "good"), (v.id, scores[v.id].reason)
+    # the hard case: kitchen tips in front of the assembled offer line and CTA are still off-topic
+    tips = next(v for v in rows if v.id == "ember_oak-email-off_topic-461")
+    assert "Take 15% off" in tips.parts["body"] and scores[tips.id].score < 0.24

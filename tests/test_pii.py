@@ -25,6 +25,10 @@ MUST_REDACT: list[tuple[str, str]] = [
     ("jane (at) example (dot) com", "jane (at) example (dot) com"),
     ("jane [at] example [dot] com", "jane [at] example [dot] com"),
     ("jane{at}example.com", "jane{at}example.com"),
+    ("mail jane at example dot com today", "jane at example dot com"),
+    ("JANE DOT DOE AT EXAMPLE DOT CO DOT UK", "EXAMPLE DOT CO"),
+    ("write to jane.doe at mail.example dot org", "jane.doe at mail.example dot org"),
+    ("jane  at  example  dot  com", "example  dot  com"),
     ("jane＠example.com", "jane＠example.com"),
     ("contact: phone_jane@example.com", "phone_jane@example.com"),
     ("a@b.io", "a@b.io"),
@@ -41,6 +45,9 @@ MUST_REDACT: list[tuple[str, str]] = [
     ("phone_15551234567", "15551234567"),
     ("+15550000042", "15550000042"),
     ("5551234567", "5551234567"),
+    ('"phone": "1764662400"', "1764662400"),
+    ("call 1764662400 today", "1764662400"),
+    ('{"ts": 1764662400, "phone": "5551234567"}', "5551234567"),
     ("+44 20 7946 0958", "7946 0958"),
     ("+44 (0)20 7946 0958", "7946 0958"),
     ("0044 20 7946 0958", "7946 0958"),
@@ -95,6 +102,14 @@ MUST_KEEP: list[str] = [
     "sku-4711",
     "hash 3f2a9c1d7e",
     "1 + 2 = 3",
+    '"ts": 1764662400',
+    '{"ts":1764662400,"event":"opened"}',
+    "timestamp 1764662400",
+    "Timestamp: 1764662400",
+    "created_at=1764662400123",
+    "epoch 1764662400",
+    "she works at example.com",
+    "meet at the dot com party",
 ]
 
 
@@ -122,6 +137,14 @@ def test_sentence_punctuation_survives() -> None:
     )
 
 
+def test_a_record_keeps_its_unix_time_and_loses_its_phone() -> None:
+    record = '{"ts": 1764662400, "timestamp": 1764662401, "phone": "1764662402", "note": "call 1764662403"}'
+    assert (
+        redact(record)
+        == '{"ts": 1764662400, "timestamp": 1764662401, "phone": "[phone]", "note": "call [phone]"}'
+    )
+
+
 def test_nested_values_are_redacted() -> None:
     value = {"rows": [{"id": "CU0000001", "email": "a.b@example.com", "phone": "+15550000001"}], "n": 3}
     assert redact_value(value) == {
@@ -132,7 +155,23 @@ def test_nested_values_are_redacted() -> None:
 
 @pytest.mark.parametrize(
     "unit",
-    ["a", "a.", "1 ", "1-", "a@", "x" * 60 + "@", "(at)", "a@a.", "+1", "jane.doe@example.com 555-123-4567 "],
+    [
+        "a",
+        "a.",
+        "1 ",
+        "1-",
+        "a@",
+        "x" * 60 + "@",
+        "(at)",
+        "a@a.",
+        "+1",
+        "jane.doe@example.com 555-123-4567 ",
+        "a at ",
+        "a dot ",
+        "x" * 60 + " dot ",
+        "jane at example dot ",
+        '{"ts": 1764662400, "event": "opened"} ',
+    ],
 )
 def test_one_megabyte_is_redacted_in_well_under_a_second(unit: str) -> None:
     text = unit * (1_000_000 // len(unit))

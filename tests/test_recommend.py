@@ -130,3 +130,19 @@ def test_cli(sample_data: GeneratedData, isolated_home: Path) -> None:
     assert bad.exit_code == 4 and "segments table" in bad.output and "Traceback" not in bad.output
     wrong = runner.invoke(app, ["recommend", "--customer", "CU0000001", "--rank-by", "price"])
     assert wrong.exit_code == 4 and "rank-by: Input should be 'score' or 'lift'" in wrong.output
+
+
+def test_an_rfm_tier_name_is_a_segment_when_no_cluster_has_it(sample_data: GeneratedData) -> None:
+    con = duckdb.connect(":memory:")
+    load_into(con, sample_data.tables)
+    membership = sample_data.truth_file.parent / "membership.csv"
+    con.execute(
+        "CREATE TABLE segments AS SELECT *, CASE WHEN hash(customer_id) % 3 = 0 THEN 'loyal' ELSE 'promising' END"
+        f" AS rfm_tier FROM read_csv('{membership}')"
+    )
+    loyal = con.execute("SELECT count(*) FROM segments WHERE rfm_tier = 'loyal'").fetchone()
+    assert loyal is not None
+    offers = segment_top_products(con, "Loyal", k=3)
+    assert 0.5 * loyal[0] < offers.customers <= loyal[0] and len(offers.products) == 3  # buyers among them
+    with pytest.raises(ToolError, match="no segment named 'vip'"):
+        segment_top_products(con, "vip", k=3)

@@ -82,6 +82,8 @@ def tier_members(
 
     The rules: spend-to-date quantile, churn threshold, segment or RFM tier by name.
     """
+    if getattr(params, "response", "any") != "any":
+        return []  # a persuadable audience comes from the uplift model; it is not widened by these rules
     keep = pd.Series(True, index=spend.index)
     if params.value == "high_value":
         keep &= spend >= float(spend.quantile(params.value_quantile))

@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.understand.slots import budget_in, channels_in
+
 Goal = Literal["win_back", "retention", "promotion", "upsell", "launch", "reactivation"]
 Risk = Literal["at_risk", "any"]
 Value = Literal["high_value", "any"]
@@ -92,7 +94,7 @@ def read_request(text: str) -> CampaignRequest:
     low = text.lower()
     req = CampaignRequest(text=text)
     stated: list[str] = []
-    channels = [name for name, words in _CHANNEL_WORDS.items() if any(_has_word(low, w) for w in words)]
+    channels = channels_in(low, _CHANNEL_WORDS)  # "email only" and "no SMS" count
     if channels:
         req.channels, stated = channels, [*stated, "channels"]  # type: ignore[assignment]
     if m := _DISCOUNT.search(text):
@@ -103,6 +105,8 @@ def read_request(text: str) -> CampaignRequest:
         k = m.group(2) or m.group(4)
         req.budget = float(amount.replace(",", "")) * (1000 if k else 1)
         stated.append("budget")
+    elif (spend := budget_in(text)) is not None:  # "spend cap two thousand dollars", "2k on SMS"
+        req.budget, stated = spend, [*stated, "budget"]
     if m := _CODE.search(text):
         req.code, stated = m.group(1), [*stated, "code"]
     if m := _UNTIL.search(text):

@@ -26,11 +26,12 @@ from tools.campaign_plan import PlanEconomics
 from tools.campaign_roi import CampaignRoiParams, RoiForecast, campaign_roi
 from tools.channel.models import Channel, ChannelOverview
 from tools.channel.plan import plot_channel_value
+from tools.uplift import UpliftScoreParams, score_uplift
 
 
 @tool("select_audience", AudienceParams)
 def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
-    """Pick the campaign audience by churn risk, spend to date and segment; reports its size, CLV and reach."""
+    """Pick the campaign audience by churn risk, spend to date, segment, or persuadables (uplift model)."""
     if args.risk == "at_risk" and ctx.state.churn is None:
         ctx.require("score_churn", **ChurnArgs().model_dump())
     if ctx.state.clv is None:
@@ -39,8 +40,11 @@ def audience(args: AudienceParams, ctx: ToolContext) -> AudienceSummary:
         ctx.require("segment_customers")
     assert ctx.state.clv is not None
     with ctx.workspace.connect(read_only=True) as con:
+        uplift = None
+        if args.response == "persuadable":  # the saved uplift model's types, for its last test's channel
+            uplift = score_uplift(con, ctx.workspace, UpliftScoreParams(), top=0).frame
         selection = select_audience(
-            con, args, clv=ctx.state.clv, churn=ctx.state.churn, segments=ctx.state.segments
+            con, args, clv=ctx.state.clv, churn=ctx.state.churn, segments=ctx.state.segments, uplift=uplift
         )
     _plot_audience(ctx, selection)
     ctx.state.audience = selection

@@ -21,7 +21,7 @@ from agent.toolbox import ToolContext, run_tool
 from data.errors import ToolError
 from data.settings import load_settings
 from data.workspace import Workspace
-from tools.audience import AudienceSummary, export_audience
+from tools.audience import AudienceSummary, audience_makeup, export_audience
 
 
 def audience(
@@ -36,6 +36,10 @@ def audience(
     ] = None,
     churn_threshold: Annotated[float, typer.Option(help="P(churn) that counts as at risk.")] = 0.5,
     value_quantile: Annotated[float, typer.Option(help="Spend quantile that counts as high value.")] = 0.8,
+    response: Annotated[
+        Literal["any", "persuadable"],
+        typer.Option(help="persuadable: only customers the campaign changes (needs `mkt uplift train`)."),
+    ] = "any",
     output: Annotated[
         Path | None,
         typer.Option(
@@ -70,11 +74,14 @@ def audience(
         "segments": segment or [],
         "churn_threshold": churn_threshold,
         "value_quantile": value_quantile,
+        "response": response,
     }
     call = run_tool(tools["select_audience"], args, context)
     if not isinstance(call.result, AudienceSummary) or context.state.audience is None:
         raise ToolError(call.observation.removeprefix("Error from select_audience: "))
     summary = call.result
+    with context.workspace.connect(read_only=True) as con:
+        fairness = audience_makeup(con, context.state.audience.customer_ids, sensitive=settings.sensitive)
     written = None
     if output is not None:
         planned = run_tool(tools["select_channels"], {"control": control}, context)
@@ -82,7 +89,13 @@ def audience(
             raise ToolError(planned.observation.removeprefix("Error from select_channels: "))
         written = export_audience(context.state.audience, output, context.state.control)
     if as_json:
-        print_json({"audience": summary.model_dump(mode="json"), "export": written and written.model_dump()})
+        print_json(
+            {
+                "audience": summary.model_dump(mode="json"),
+                "fairness": fairness.model_dump(mode="json"),
+                "export": written and written.model_dump(),
+            }
+        )
         return
     print_table(
         f"Audience: {summary.description}",
@@ -104,6 +117,8 @@ def audience(
         )
     for note in summary.notes:
         console.print(f"note: {note}", highlight=False)
+    if fairness.attributes:
+        console.print(f"fair targeting: {fairness.summary()}", highlight=False)
     if written is not None:
         if context.state.control is not None:
             console.print(f"control group: {context.state.control.summary()}", highlight=False)

@@ -43,14 +43,29 @@ def train(
     name: NameOpt = "churn",
     as_of: AsOfOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 7,
+    use_sensitive: Annotated[
+        bool,
+        typer.Option(help="Also learn from sensitive attributes (MKT_SENSITIVE: gender, age, ...)."),
+    ] = False,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Train gradient boosting and logistic regression, keep the better one (validation AUC), calibrated."""
-    request = validated(TrainRequest, {"label": label, "name": name, "as_of": as_of, "seed": seed})
-    workspace = Workspace.from_settings(load_settings())
+    settings = load_settings()
+    request = validated(
+        TrainRequest,
+        {
+            "label": label,
+            "name": name,
+            "as_of": as_of,
+            "seed": seed,
+            "sensitive": settings.sensitive,
+            "use_sensitive": use_sensitive,
+        },
+    )
+    workspace = Workspace.from_settings(settings)
     con = open_source(workspace, _files(customers, transactions, engagements))
     try:
         with console.status("training churn models") if not as_json else nullcontext():

@@ -152,7 +152,10 @@ def agent_eval(
         str,
         typer.Option(
             "--requests",
-            help="v2 (issue 14: marketers' phrasings, dev/test), v1 (the first 40, regression), or a YAML file.",
+            help=(
+                "v2 (issue 14: marketers' phrasings, dev/test), v3 (a fresh, independent set, dev/test), "
+                "v1 (the first 40, regression), or a YAML file."
+            ),
         ),
     ] = "v2",
     split: Annotated[str, typer.Option(help="dev (tune on it), test (report it) or all.")] = "all",

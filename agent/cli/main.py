@@ -43,6 +43,9 @@ COMMANDS: dict[str, _Entry] = {
     "audience": _Entry(
         "audience_cmd", "audience", "Select a campaign audience (risk, value, segments); --output exports it."
     ),
+    "uplift": _Entry(
+        "uplift_cmd", "app", "Uplift: who a campaign changes, learnt from past tests with control groups."
+    ),
     "roi": _Entry("roi_cmd", "app", "Campaign ROI: actual from engagements, or a forecast."),
     "channel": _Entry("channel_cmd", "app", "Choose channels by expected value (Bayesian, consent, budget)."),
     "insights": _Entry("insights_cmd", "insights", "Sentiment and themes of customer feedback."),

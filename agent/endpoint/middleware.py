@@ -7,9 +7,10 @@ LangChain's prebuilt middleware does the rest (call limits, human-in-the-loop, f
 - ``RedactPII``: customer emails and phone numbers are replaced in every message (and the system
   prompt) before a model sees it (``agent.pii``).
 - ``Observe``: every model attempt becomes a ``model`` (or ``model_error``) event and one call-log
-  record of the messages exactly as sent; a failure becomes ``ModelAPIError``, which the fallback
-  middleware (outside it) answers with the next model. A call to an unknown tool is a
-  ``tool_error`` event.
+  record of the messages exactly as sent; a failure, a garbage answer (control bytes, ``}}{{``)
+  or an OpenAI stream cut before its end becomes ``ModelAPIError``, which the fallback middleware
+  (outside it) answers with the next model. Each backend has a circuit breaker: after repeated
+  failures it is skipped for a cool-down, across turns. A call to an unknown tool is a ``tool_error`` event.
 - ``CheckOutput``: malformed tool calls go back to the model as tool errors that say what was
   wrong; an empty answer, or one that states numbers no tool gave, is sent back once; past the
   turn's time limit the run ends.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -55,9 +56,12 @@ from langgraph.types import Command
 from pydantic import BaseModel, ValidationError
 
 from agent.endpoint.models import backend_name
+from agent.endpoint.transport import AnswerTooLarge
 from agent.events import StepEvent
+from agent.llm.breaker import BreakerBoard
 from agent.llm.calllog import CallLog
 from agent.llm.errors import from_openai
+from agent.llm.sanity import garbage_reason
 from agent.loop import Limits, ungrounded_numbers
 from agent.pii import redact, redact_value
 from agent.toolbox import AgentTool, ToolContext
@@ -121,22 +125,56 @@ def _answer_of(response: ModelResult) -> AIMessage | None:
 def _as_model_error(exc: Exception, model: BaseChatModel) -> ModelAPIError:
     if isinstance(exc, ModelAPIError):
         return exc
+    cap = next((e for e in _chain(exc) if isinstance(e, AnswerTooLarge)), None)
+    if cap is not None:  # the SDK reports it as a connection error; say what happened
+        return ModelAPIError(f"{backend_name(model)} failed: {cap}")
     if isinstance(exc, openai.OpenAIError):
         return from_openai(exc, base_url=str(getattr(model, "openai_api_base", None) or "(default)"))
     return ModelAPIError(f"{backend_name(model)} failed: {type(exc).__name__}: {exc}")
 
 
+def _unusable(answer: AIMessage) -> str | None:
+    """Why an answer cannot be taken: garbage text, or an OpenAI stream cut before its end."""
+    garbage = garbage_reason(answer.text) if answer.text else None
+    if garbage is not None:
+        return f"sent a garbage completion ({garbage})"
+    meta = answer.response_metadata
+    if meta.get("model_provider") == "openai" and not meta.get("finish_reason"):
+        return "sent an answer that stopped before its end (no finish reason)"
+    return None
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it was raised from or during."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or link.__context__
+
+
 class Observe(AgentMiddleware[AgentState[Any], None, Any]):
     """Events and the call log for every model attempt; model failures as ``ModelAPIError``."""
 
-    def __init__(self, turn: TurnState, call_log: CallLog) -> None:
+    def __init__(self, turn: TurnState, call_log: CallLog, breakers: BreakerBoard) -> None:
         super().__init__()
         self.turn = turn
         self.call_log = call_log
+        self.breakers = breakers
 
     def wrap_model_call(self, request: ModelRequest[Any], handler: ModelHandler) -> ModelResult:
         """Time one model attempt, log what was sent and what came back, emit the event."""
         backend = backend_name(request.model)
+        breaker = self.breakers[backend]
+        if not breaker.allow():
+            skipped = ModelAPIError(
+                f"{backend} skipped for {breaker.retry_in():.0f} s after {breaker.failures} consecutive failures"
+            )
+            self.turn.emit(
+                StepEvent("model_error", {"backend": backend, "error": str(skipped), "skipped": True})
+            )
+            raise skipped
         sent: list[BaseMessage] = [request.system_message] if request.system_message else []
         sent += request.messages
         record: dict[str, Any] = {
@@ -149,16 +187,21 @@ class Observe(AgentMiddleware[AgentState[Any], None, Any]):
         started = time.perf_counter()
         try:
             response = handler(request)
+            answer = _answer_of(response)
+            unusable = _unusable(answer) if answer is not None else None
+            if unusable is not None:
+                raise ModelAPIError(f"{backend} {unusable}")
         except GraphBubbleUp:
             raise
         except Exception as exc:  # any chat model's failure: the fallback middleware decides
+            breaker.failure()
             error = _as_model_error(exc, request.model)
             latency = round(time.perf_counter() - started, 4)
             self.call_log.record(**record, latency_s=latency, outcome="error", error=str(error))
             self.turn.emit(StepEvent("model_error", {"backend": backend, "error": str(error)}))
             raise error from exc
+        breaker.success()
         latency = round(time.perf_counter() - started, 4)
-        answer = _answer_of(response)
         usage = answer.usage_metadata if answer is not None else None
         tokens = int(usage["total_tokens"]) if usage else 0
         self.turn.backends.append(backend)
@@ -274,6 +317,7 @@ def build_middleware(
     turn: TurnState,
     call_log: CallLog,
     context: ToolContext,
+    breakers: BreakerBoard,
     fallbacks: Sequence[BaseChatModel] = (),
 ) -> list[AgentMiddleware[Any, Any, Any]]:
     """The turn's middleware, outermost first.
@@ -293,5 +337,5 @@ def build_middleware(
     middleware.append(RedactPII())
     if fallbacks:
         middleware.append(ModelFallbackMiddleware(*fallbacks))
-    middleware.append(Observe(turn, call_log))
+    middleware.append(Observe(turn, call_log, breakers))
     return middleware

@@ -4,7 +4,9 @@ Any LangChain ``BaseChatModel`` with native tool calling can run a turn; these h
 the OpenAI-compatible one the settings describe (``llm_base_url``, ``llm_model``, the API key) and
 its optional fallback (``llm_fallback_model``, at ``llm_fallback_base_url`` or the same endpoint).
 The SDK retries connection errors, timeouts, 429 and 5xx ``llm_max_retries`` times (honouring
-``Retry-After``) before the fallback middleware hands the call to the next model.
+``Retry-After``) before the fallback middleware hands the call to the next model. Every request is
+bounded (``agent.endpoint.transport``): a total deadline of twice the read timeout (or the turn's
+budget if sooner), at most ``MAX_ANSWER_BYTES`` read, and ``MAX_TOKENS`` asked for.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
+from agent.endpoint.transport import bounded_client
 from data.errors import ConfigError
 from data.settings import Settings
+
+MAX_TOKENS = 2048
+MAX_ANSWER_BYTES = 256 * 1024
 
 
 def openai_chat_model(
@@ -30,7 +36,13 @@ def openai_chat_model(
         api_key=SecretStr(settings.api_key or "not-needed"),  # local servers need no key; the SDK wants one
         timeout=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
+        max_completion_tokens=MAX_TOKENS,
         stream_usage=True,
+        http_client=bounded_client(
+            timeout_s=settings.llm_timeout_s,
+            deadline_s=2 * settings.llm_timeout_s,
+            max_bytes=MAX_ANSWER_BYTES,
+        ),
     )
 
 

@@ -4,7 +4,8 @@ The model plans freely: it calls the tools (several at once if it likes) with ar
 from their pydantic schemas, reads the results and writes the answer. Code keeps the guarantees:
 every call goes through ``run_tool`` (validation, approval, redaction, trace), middleware bounds
 model and tool calls and time, redacts what the model reads, falls back to the next model when
-one fails, and sends invalid output back to the model. A side effect interrupts the run
+one fails (a model that keeps failing is skipped for a cool-down, ``breakers``, kept across turns),
+and sends invalid output back to the model. A side effect interrupts the run
 (LangGraph human-in-the-loop); the policy asks ``context.approve`` (the terminal confirm, the
 Slack buttons, ``--yes``) and resumes with the decision.
 
@@ -38,7 +39,9 @@ from pydantic import ValidationError
 from agent.endpoint.middleware import TurnState, build_middleware, evidence
 from agent.endpoint.tools import Ledger, to_langchain
 from agent.events import StepEvent
+from agent.llm.breaker import BreakerBoard
 from agent.llm.calllog import NULL_LOG, CallLog
+from agent.llm.sanity import printable
 from agent.loop import Limits, LoopResult, summarize_results, ungrounded_numbers
 from agent.toolbox import AgentTool, ToolContext
 from data.errors import ModelAPIError
@@ -60,8 +63,10 @@ class EndpointPolicy:
         limits: Limits | None = None,
         call_log: CallLog = NULL_LOG,
         currency: str = "USD",
+        breakers: BreakerBoard | None = None,
     ) -> None:
         self.model = model
+        self.breakers = breakers or BreakerBoard()
         self.tools = list(tools)
         self.fallbacks = list(fallbacks)
         self.limits = limits or Limits()
@@ -86,7 +91,9 @@ class EndpointPolicy:
             self.model,
             to_langchain(self.tools, context, emit, ledger),
             system_prompt=self._system(conversation),
-            middleware=build_middleware(self.tools, turn, self.call_log, context, self.fallbacks),
+            middleware=build_middleware(
+                self.tools, turn, self.call_log, context, self.breakers, self.fallbacks
+            ),
             checkpointer=InMemorySaver(),
         )
         config: RunnableConfig = {
@@ -127,7 +134,11 @@ class EndpointPolicy:
         config: RunnableConfig,
         emit: Callable[[StepEvent], None],
     ) -> list[Interrupt]:
-        """Run the graph until it ends or pauses; streamed answer text becomes ``token`` events."""
+        """Run the graph until it ends or pauses; streamed answer text becomes ``token`` events.
+
+        Tokens are shown before the answer is checked, so control bytes (terminal escapes) are
+        dropped from them here; a garbage answer is then rejected whole (``middleware.Observe``).
+        """
         interrupts: list[Interrupt] = []
         for mode, chunk in graph.stream(payload, config, stream_mode=["updates", "messages"]):
             if mode == "messages":
@@ -137,7 +148,7 @@ class EndpointPolicy:
                     and meta.get("langgraph_node") == "model"
                     and message.text
                 ):
-                    emit(StepEvent("token", {"text": message.text}))
+                    emit(StepEvent("token", {"text": printable(message.text)}))
             elif isinstance(chunk, dict) and "__interrupt__" in chunk:
                 interrupts.extend(chunk["__interrupt__"])
         return interrupts

@@ -54,11 +54,34 @@ class CircuitBreaker:
         with self._lock:
             return self._opened_at is not None and self._clock() - self._opened_at < self.cooldown_s
 
-    def reason(self) -> str:
-        """What the answer's ``fallback_reasons`` says while the circuit is open."""
+    def retry_in(self) -> float:
+        """Seconds until the endpoint is tried again (0 when the circuit is closed)."""
         with self._lock:
             left = 0.0 if self._opened_at is None else self.cooldown_s - (self._clock() - self._opened_at)
+        return max(left, 0.0)
+
+    def reason(self) -> str:
+        """What the answer's ``fallback_reasons`` says while the circuit is open."""
         return (
-            f"endpoint skipped after {self.failures} consecutive failures (retrying it in {max(left, 0):.0f} s);"
+            f"endpoint skipped after {self.failures} consecutive failures (retrying it in {self.retry_in():.0f} s);"
             " the local model answered"
         )
+
+
+class BreakerBoard:
+    """One ``CircuitBreaker`` per backend name, made on first use with the same settings."""
+
+    def __init__(
+        self, failures: int = 3, cooldown_s: float = 60.0, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.failures = failures
+        self.cooldown_s = cooldown_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def __getitem__(self, backend: str) -> CircuitBreaker:
+        with self._lock:
+            if backend not in self._breakers:
+                self._breakers[backend] = CircuitBreaker(self.failures, self.cooldown_s, clock=self._clock)
+            return self._breakers[backend]

@@ -25,3 +25,8 @@ def garbage_reason(text: str, *, json: bool = False) -> str | None:
     if len(visible) >= 8 and sum(1 for c in visible if _WORDY.match(c)) < 0.3 * len(visible):
         return "it is mostly punctuation"
     return None
+
+
+def printable(text: str) -> str:
+    """``text`` without control bytes, safe to print to a terminal as it streams (newlines and tabs stay)."""
+    return _CONTROL.sub("", text)

@@ -44,11 +44,28 @@ _BULK = re.compile(
     r"\b(?:every|all|everyone|full|entire|whole|list|dump|print|export|download|send me|give me)\b", re.I
 )
 _COUNTING = re.compile(r"\bhow (?:many|big)\b|\bcount\b|opted[- ]in|subscribers|said yes|consent", re.I)
-_INJECTION = re.compile(r"ignore (?:all |your |the )?(?:previous |prior |above )?instructions", re.I)
-_EXPORT = re.compile(
-    r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids)\b|\.csv\b", re.I
+_INJECTION = re.compile(
+    r"ignore (?:all |your |the )?(?:previous |prior |above )?instructions"
+    r"|(?:pii|privacy|safety|redaction) (?:filter|guard|rules?|checks?) (?:is |are |has been |have been )?"
+    r"(?:disabled|off|lifted|removed)|admin override|developer mode|^\s*system\s*:",
+    re.I,
 )
-_COPY_VERB = re.compile(r"\b(?:write|draft|need|create|compose|come up with|craft)\b", re.I)
+_CONTACT = re.compile(
+    r"phone numbers?|e-?mail addresse?s?|contact (?:details|info)|home addresse?s?|mobile numbers?"
+    r"|(?:their|his|her|customer'?s?) (?:e-?mail|phone|number|address)\b",
+    re.I,
+)
+_EXPORT = re.compile(
+    r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids|spreadsheet)\b|\.csv\b"
+    r"|\b(?:pull|put|get|send|drop|stick|give)\b.*\b(?:csv|spreadsheet|excel)\b",
+    re.I,
+)
+_COPY_VERB = re.compile(
+    r"\b(?:write|draft|create|compose|come up with|craft)\b|\bneed (?:a|an|some|\d+|two|three|new|fresh|the)\b",
+    re.I,
+)
+_WRITE = re.compile(r"\b(?:write|draft|compose|craft|come up with)\b", re.I)
+_COPY_WORD = re.compile(r"\bcopy\b|subject lines?|\bwording\b|headlines?|taglines?|\bbody\b", re.I)
 _COPY_NOUN = re.compile(
     r"\b(?:sms|texts?|text messages?|emails?|push(?:es)?|push notifications?|notifications?|subject lines?|copy|"
     r"messages?|headlines?|taglines?)\b",
@@ -62,10 +79,15 @@ _CAMPAIGN_TYPE = re.compile(
 )
 _OFFER = re.compile(r"\d+\s*%\s*off|[$€£]\s?\d+\s*off|\bfree\s+\w+|\bcode\s+[A-Z0-9]{3,}", re.I)
 _PROMOTE = re.compile(r"\b(?:promote|launch|push out|announce)\b.*\bto\b", re.I)
-_COPY_LABEL = re.compile(r"\b(?:copy|text|wording|message|notification)s?\s+(?:for|about|announcing)\b", re.I)
+_COPY_LABEL = re.compile(
+    r"\b(?:copy|text|wording|message|notification)s?\s+(?:for|about|announcing|promoting)\b"
+    r"|\b(?:e-?mail|sms|push)\s+(?:announcing|promoting)\b",
+    re.I,
+)
 _PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
 _ROI = re.compile(
-    r"\b(?:return|roi|payback|pay (?:for )?itself|pay off|get back|comes? back|bring|worth it|profit\w*|make)\b",
+    r"\b(?:return|roi|payback|pay (?:for )?itself|pay off|pays? ?back|get back|get us|comes? back|bring|worth it"
+    r"|profit\w*|make|yield|generate|earn|break even|deliver)\b",
     re.I,
 )
 _CHANNEL = re.compile(
@@ -81,7 +103,8 @@ _AUDIENCE = re.compile(
 _RECOMMEND = re.compile(
     r"recommend|cross-?sell|up-?sell|next best|suggest (?:some )?products|offer (?:them|him|her) next"
     r"|put in front of|what (?:else )?(?:should|would|could) (?:we|i) (?:offer|sell|pitch)|likely to buy next"
-    r"|what to sell|buy next|want to buy|go(?:es)? well with|\bpitch\b|offers? for",
+    r"|what to sell|buy next|want to buy|go(?:es)? well with|\bpitch\b|offers? for|\brecs?\b"
+    r"|(?:which|what) products? (?:should|to|do|would|could)|products? to (?:push|promote|sell|offer)",
     re.I,
 )
 _FEEDBACK = re.compile(
@@ -100,7 +123,8 @@ _CLV = re.compile(
     re.I,
 )
 _CHURN = re.compile(
-    r"churn|\blose\b|\bleave\b|leaving|stop (?:shopping|buying)|won'?t buy again|going quiet|at (?:high )?risk"
+    r"churn|\blose\b|\bleave\b|leaving|stops? (?:shopping|buying|ordering)|won'?t buy again|going quiet"
+    r"|at (?:high )?risk|walk away|jump ship"
     r"|likely to (?:go|leave|lapse)|lapsing|\blapse\b|\blost\b",
     re.I,
 )
@@ -115,9 +139,10 @@ _KNOWLEDGE = re.compile(
     re.I,
 )
 _SUMMARY = re.compile(
-    r"how many (?:customers|shoppers|people|buyers|orders)|revenue|\bsales\b|headline numbers|opted[- ]in"
+    r"how many (?:customers|shoppers|people|buyers|orders|transactions|purchases|records|rows)"
+    r"|revenue|\bsales\b|headline numbers|opted[- ]in"
     r"|subscribers|email list|said yes|consent|how big|how much data|overview|customer base|total orders"
-    r"|number of (?:orders|customers)",
+    r"|number of (?:orders|customers|transactions)|\btransactions\b",
     re.I,
 )
 _RESTYLE = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
@@ -132,7 +157,15 @@ _NOW_FOR = re.compile(
 )
 _CHANGE = re.compile(
     r"\b(?:change|switch|make|swap|instead|raise|lower|increase|decrease|double[d]?|halve[d]?|what if|drop|use"
+    r"|add|also|plus|remove|replace|without|skip|only"
     r"|try|go with|target|now|what about)\b",
+    re.I,
+)
+
+
+_REACH = re.compile(
+    r"opted|consent|can (?:we|i) (?:actually )?(?:text|e-?mail|reach|contact|message|push)|reachable|contactable"
+    r"|subscribed",
     re.I,
 )
 
@@ -143,11 +176,10 @@ def classify(
     """The intent of ``text`` (None: no rule applies); ``after_*``: what the conversation did last."""
     if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
         return "refusal"
-    if _PII.search(text) and _EXPORT.search(text):
+    if (_PII.search(text) and _EXPORT.search(text)) or (_CONTACT.search(text) and not _COUNTING.search(text)):
         return "refusal"
-    if after_copy and (
-        _RESTYLE.search(text) or _REGENERATE.search(text) or (_NOW_FOR.search(text) and slots.channels)
-    ):
+    restyled = bool(_RESTYLE.search(text) or _REGENERATE.search(text))
+    if (after_copy or after_campaign) and restyled or after_copy and _NOW_FOR.search(text) and slots.channels:
         return "copy_followup"
     if after_campaign and not _CAMPAIGN.search(text) and (_CHANGE.search(text) or _NOW_FOR.search(text)):
         if (
@@ -176,9 +208,11 @@ def _is_copy(text: str, slots: Slots) -> bool:
     """A request for copy: a writing verb and a copy noun, "N SMS/emails", or "<channel> copy/text for"."""
     if _CAMPAIGN.search(text) and _PLAN.search(text):
         return False
+    if _COUNTING.search(text) and not _WRITE.search(text):
+        return False  # "how many have consented to push notifications" is a count
     asked = bool(_COPY_VERB.search(text) and _COPY_NOUN.search(text))
     counted = slots.count is not None and bool(slots.channels)
-    labelled = bool(slots.channels) and bool(_COPY_LABEL.search(text))
+    labelled = bool(slots.channels) and bool(_COPY_LABEL.search(text) or _COPY_WORD.search(text))
     if not (asked or counted or labelled):
         return False
     return not _CAMPAIGN.search(text) or bool(slots.product or slots.code)
@@ -201,6 +235,8 @@ def _is_campaign(text: str, slots: Slots) -> bool:
 def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one flat list of rules
     if slots.budget is not None and _ROI.search(text):
         return "budget_roi"
+    if (slots.value or slots.segments or slots.risk) and _REACH.search(text) and not slots.customer_ids:
+        return "audience"  # "how many of our high spenders have opted into SMS"
     if len(slots.channels) >= 2 and not slots.customer_ids:
         return "channel_choice"
     if _RECOMMEND.search(text):

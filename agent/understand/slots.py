@@ -43,7 +43,8 @@ _WINBACK = re.compile(
 )
 _VALUE = re.compile(
     r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
-    r"|big spenders|highest[- ]value|premium customers",
+    r"|big spenders|highest[- ]value|premium customers|high spenders|\bwhales\b|biggest spenders"
+    r"|best (?:buyers|shoppers)|top[- ]tier customers|most loyal high spenders",
     re.I,
 )
 _EVERYONE = re.compile(
@@ -52,15 +53,21 @@ _EVERYONE = re.compile(
 _DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I)
 _AMOUNT = r"[$€£]?\s?(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b)?"
 _BUDGET = re.compile(
-    r"(?:budget(?:\s+(?:of|is|at|around|:))?|spend(?:ing)?|spent|put|invest(?:ing)?|have|with)\s*"
+    r"(?:budget(?:\s+(?:cap|limit|ceiling|of|is|at|around|:))*|spend(?:ing)?(?:\s+(?:cap|limit|ceiling|of|up to))*"
+    r"|spent|put|invest(?:ing)?|have|got|with|max(?:imum)? of|up to)\s*"
     + _AMOUNT.format("a", "k")
     + r"|"
     + _AMOUNT.format("b", "k2")
-    + r"\s*(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend)",
+    + r"\s*(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend"
+    r"|(?:get|buy|bring|earn)\b)",
     re.I,
 )
 _CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b", re.I)
-_FILE = re.compile(r"\b([\w-]{1,60})\.csv\b", re.I)
+_FILE = re.compile(
+    r"\b([\w-]{1,60})\.csv\b|\b(?:call|name|title)\s+(?:the\s+)?(?:file|it|the export|the list)\s+['\"]?([\w-]{1,60})"
+    r"|\bfile\s?name\s+['\"]?([\w-]{1,60})",
+    re.I,
+)
 _VARIANT = re.compile(
     r"\bvariant\s*(\d)\b|\b(?:the\s+)?(first|second|third|fourth|fifth)\s+(?:one|variant)\b", re.I
 )
@@ -86,6 +93,9 @@ class Slots(BaseModel):
     value: bool = False
     everyone: bool = False
     channels: list[str] = Field(default_factory=list)
+    channels_dropped: list[str] = Field(
+        default_factory=list, description='Channels ruled out ("no SMS", "swap SMS for push").'
+    )
     discount: str | None = None
     code: str | None = None
     budget: float | None = None
@@ -110,7 +120,8 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
         winback=bool(_WINBACK.search(text)),
         value=bool(_VALUE.search(text)),
         everyone=bool(_EVERYONE.search(text)),
-        channels=[name for name, words in _CHANNELS.items() if any(has_word(low, w) for w in words)],
+        channels=channels_in(low),
+        channels_dropped=dropped_channels(low),
         segments=_segments(low, vocabulary),
         product=find_product(low, vocabulary),
     )
@@ -119,7 +130,7 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
     if m := _CODE.search(text):
         slots.code = m.group(1).upper()
     if m := _FILE.search(text):
-        slots.file_name = m.group(1)
+        slots.file_name = m.group(1) or m.group(2) or m.group(3)
     if m := _VARIANT.search(text):
         slots.variant = int(m.group(1)) if m.group(1) else _ORDINAL[m.group(2).lower()]
     if m := _COUNT.search(text):
@@ -131,13 +142,74 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
     return slots
 
 
+def channels_in(low: str, words: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The channels a (lower-cased) message asks for: named ones, less those it rules out.
+
+    "email only" / "only email" keeps just email; "no SMS", "not push", "without texts",
+    "skip SMS", "drop SMS", "swap SMS for push" and "instead of SMS" rule a channel out.
+    """
+    words = words or _CHANNELS
+    named = [name for name, forms in words.items() if any(has_word(low, w) for w in forms)]
+    only = [name for name in named if any(_only(low, w) for w in words[name])]
+    if only:
+        return only
+    return [name for name in named if not any(_ruled_out(low, w) for w in words[name])]
+
+
+def dropped_channels(low: str) -> list[str]:
+    """The channels a (lower-cased) message rules out ("drop SMS", "swap SMS for push")."""
+    return [name for name, forms in _CHANNELS.items() if any(_ruled_out(low, w) for w in forms)]
+
+
+def _only(low: str, word: str) -> bool:
+    w = re.escape(word)
+    return (
+        re.search(rf"(?<![a-z]){w}[- ]only\b|\bonly (?:by |via |through |on )?{w}(?![a-z])", low) is not None
+    )
+
+
+def _ruled_out(low: str, word: str) -> bool:
+    w = re.escape(word)
+    pattern = (
+        rf"\b(?:no|not|without|skip|skipping|drop|dropping|remove|exclude|excluding|except|minus|lose|ditch"
+        rf"|instead of|rather than|swap|swapping|replace|switch(?: out)?|take out)\s+(?:the\s+)?{w}(?![a-z])"
+        rf"|(?<![a-z]){w}s? (?:is|are|costs?|gets?) (?:too|way too|so) \w+"
+    )
+    return re.search(pattern, low) is not None
+
+
 def budget_in(text: str) -> float | None:
     """The money amount a message states as a budget or a spend (not a discount, an id or a price)."""
+    text = digits_for_number_words(text)
     if m := _BUDGET.search(text):
         amount = m.group("a") or m.group("b")
         thousands = m.group("k") or m.group("k2")
         return float(amount.replace(",", "")) * (1000 if thousands else 1)
     return None
+
+
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "twenty-five": 25, "thirty": 30,
+    "forty": 40, "fifty": 50, "a": 1, "a couple": 2, "a few": 3,
+}  # fmt: skip
+_SCALED = re.compile(
+    r"\b("
+    + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+    + r")\s+(hundred|thousand|grand)\b"
+    r"(?:\s+(?:dollars|pounds|euros|bucks|quid))?",
+    re.I,
+)
+
+
+def digits_for_number_words(text: str) -> str:
+    """``text`` with spelled amounts as digits: "two thousand dollars" -> "2000", "five hundred" -> "500"."""
+
+    def value(m: re.Match[str]) -> str:
+        scale = 100 if m.group(2).lower() == "hundred" else 1000
+        return str(_UNITS[m.group(1).lower()] * scale)
+
+    return _SCALED.sub(value, text)
 
 
 def has_word(low: str, word: str) -> bool:

@@ -1,7 +1,8 @@
 """Seeded synthetic customer data with planted truth: tables, knowledge documents, ``truth/``.
 
 The process is documented in ``data/synth/segments.py`` (segments and their parameters),
-``process.py`` (BG/NBD + Gamma-Gamma draws), ``engagement.py`` (campaigns) and ``churn.py``.
+``process.py`` (BG/NBD + Gamma-Gamma draws), ``engagement.py`` (campaigns), ``uplift.py`` (tests
+with control groups and planted uplift types) and ``churn.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from data.errors import ToolError
-from data.synth import documents, products
+from data.synth import documents, products, uplift
 from data.synth.churn import churn_features, draw_labels
 from data.synth.engagement import default_campaigns, draw_consent, draw_engagements
 from data.synth.process import Population, Purchases, draw_population, draw_purchases
@@ -80,16 +81,35 @@ def generate(
         costs=CHANNEL_COSTS,
         campaigns=default_campaigns(),
     )
-    features = churn_features(
-        n_customers,
-        tx_customer=buys.customer,
-        tx_days_before=(pop.age_weeks[buys.customer] - buys.weeks) * 7.0,
-        tx_amount=buys.amount,
-        tenure_days=(end - signup.astype("datetime64[D]")).astype("timedelta64[s]").astype(np.float64)
-        / 86400,
-        engagements=events,
+    tenure_days = (end - signup.astype("datetime64[D]")).astype("timedelta64[s]").astype(np.float64) / 86400
+
+    def features_from(engagement_events: pd.DataFrame) -> pd.DataFrame:
+        return churn_features(
+            n_customers,
+            tx_customer=buys.customer,
+            tx_days_before=(pop.age_weeks[buys.customer] - buys.weeks) * 7.0,
+            tx_amount=buys.amount,
+            tenure_days=tenure_days,
+            engagements=engagement_events,
+        )
+
+    # Holdout campaigns draw from their own stream, so every other planted draw is unchanged.
+    uplift_rng = np.random.default_rng([seed, uplift.UPLIFT_STREAM])
+    kind = uplift.draw_types(uplift_rng, segments, pop.segment, features_from(events))
+    holdout_plans = uplift.default_holdout_campaigns()
+    holdout = uplift.draw_holdout_engagements(
+        uplift_rng,
+        segments=segments,
+        segment=pop.segment,
+        kind=kind,
+        age_weeks=pop.age_weeks,
+        consent=consent,
+        order_value=mean_order,
+        costs=CHANNEL_COSTS,
+        campaigns=holdout_plans,
     )
-    churned, churn_truth = draw_labels(rng, features)
+    events = pd.concat([events.assign(test_group=None), holdout], ignore_index=True)
+    churned, churn_truth = draw_labels(rng, features_from(events))
 
     customers = pd.DataFrame(
         {
@@ -115,11 +135,13 @@ def generate(
             "cost": events["cost"].round(4),
             "revenue": events["revenue"],
             "variant": events["variant"],
+            "test_group": events["test_group"],
         }
     ).sort_values(["ts", "customer_id"], kind="stable")
 
     for seg_index, seg in enumerate(segments):
         seg.size = int((pop.segment == seg_index).sum())
+    uplift_truth, uplift_table = uplift.uplift_truth(segments, pop.segment, kind, ids, holdout_plans)
     truth = Truth(
         seed=seed,
         n_customers=n_customers,
@@ -130,6 +152,7 @@ def generate(
         channel_costs=CHANNEL_COSTS,
         variants=variants,
         products=products.DEFAULT_PRODUCT_TRUTH,
+        uplift=uplift_truth,
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     tables = {
@@ -137,15 +160,16 @@ def generate(
         "transactions": _write(transactions, out_dir / f"transactions.{file_format}"),
         "engagements": _write(engagements, out_dir / f"engagements.{file_format}"),
     }
+    contacted = events[events["test_group"].ne("control")]
     knowledge_dir = _write_knowledge(
         out_dir / "knowledge",
         catalogue,
-        events.assign(customer_id=ids[events["customer"].to_numpy()]),
+        contacted.assign(customer_id=ids[contacted["customer"].to_numpy()]),
         pop.segment,
         ids,
         seed,
     )
-    truth_file = _write_truth(out_dir / "truth", truth, ids, segments, pop.segment)
+    truth_file = _write_truth(out_dir / "truth", truth, ids, segments, pop.segment, uplift_table)
     return GeneratedData(tables=tables, knowledge_dir=knowledge_dir, truth_file=truth_file, truth=truth)
 
 
@@ -207,11 +231,17 @@ def _write_knowledge(
 
 
 def _write_truth(
-    folder: Path, truth: Truth, ids: np.ndarray, segments: list[SegmentTruth], segment: np.ndarray
+    folder: Path,
+    truth: Truth,
+    ids: np.ndarray,
+    segments: list[SegmentTruth],
+    segment: np.ndarray,
+    uplift_table: pd.DataFrame,
 ) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     names = np.array([s.name for s in segments])
     _write(pd.DataFrame({"customer_id": ids, "segment": names[segment]}), folder / "membership.csv")
+    _write(uplift_table, folder / "uplift.csv")
     path = folder / "truth.json"
     path.write_text(truth.model_dump_json(indent=2), encoding="utf-8")
     return path

@@ -90,6 +90,35 @@ class ProductTruth(BaseModel):
     co_purchase: CoPurchaseTruth
 
 
+class UpliftCampaignTruth(BaseModel):
+    """One past campaign with a randomised control group."""
+
+    campaign_id: str
+    channel: str
+    week_before_as_of: float
+    reach: float = Field(description="Share of eligible, consenting customers in the test.")
+    control_share: float = Field(description="Share of the test held out as control.")
+
+
+class UpliftTruth(BaseModel):
+    """Planted heterogeneous campaign effects (see ``data/synth/uplift.py``).
+
+    Each customer's type, P(convert) treated and control per channel, and true uplift
+    (treated - control) are in ``file``.
+    """
+
+    types: list[str]
+    treated_factor: dict[str, float] = Field(description="Type -> multiplier of the planted channel rate.")
+    control_ratio: dict[str, float] = Field(description="Type -> P(convert | control) / P(convert | treated).")
+    type_shares: dict[str, dict[str, float]] = Field(description="Segment -> type -> base share.")
+    type_tilts: dict[str, dict[str, float]] = Field(
+        description="Type -> standardised feature -> logit coefficient."
+    )
+    sizes: dict[str, int] = Field(default_factory=dict)
+    campaigns: list[UpliftCampaignTruth]
+    file: str = "truth/uplift.csv"
+
+
 class Truth(BaseModel):
     """Everything planted in one generated dataset."""
 
@@ -104,3 +133,4 @@ class Truth(BaseModel):
     channel_costs: dict[str, float]
     variants: list[VariantTruth]
     products: ProductTruth | None = None
+    uplift: UpliftTruth | None = None

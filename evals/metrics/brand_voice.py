@@ -1,4 +1,8 @@
-"""Brand-voice similarity: cosine similarity of the copy to the brand's example copy."""
+"""Brand-voice similarity: cosine similarity of the copy's own words to the brand's example copy.
+
+The copy's own words (``evals.metrics.text.own_words``: without the assembled offer line, CTA,
+greeting and footer) are the same text off-topic and diversity embed, so one vector serves all three.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from evals.embedding import Embedder, normalise
-from evals.metrics.readability import prose
+from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 
@@ -31,7 +35,7 @@ def brand_voice_check(draft: CopyDraft, context: CheckContext, embed: Embedder |
             metric="brand_voice", score=0.0, threshold=th, passed=True, hard=False, skipped=True,
             reason=f"brand voice not scored: {why}",
         )  # fmt: skip
-    (score,) = voice_similarity([prose(draft)], context.brand_examples, embed)
+    (score,) = voice_similarity([own_words(draft, context)], context.brand_examples, embed)
     passed = score >= th
     reason = f"similarity to the brand examples {score:.2f}" + (
         "" if passed else f" (below {th:.2f}): follow the tone and rhythm of the brand's example lines"

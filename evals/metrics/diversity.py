@@ -1,8 +1,8 @@
 """Diversity across variants: how alike the variants of one request are (lower = more diverse).
 
-Variants are compared on what the reader reads as their message: the legal footer and the short
-call-to-action lines are set aside, so variants that differ only in "Shop now" / "Order now" count
-as the same copy.
+Variants are compared on what the reader reads as their message, their own words: the legal
+footer, the offer line assembled from the facts and the short call-to-action lines are set aside, so
+variants that differ only in "Shop now" / "Order now" count as the same copy.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from itertools import combinations
 import numpy as np
 
 from evals.embedding import Embedder, normalise
-from evals.metrics.cta import cta_phrases
-from evals.metrics.text import copy_parts, sentences
+from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -48,18 +47,9 @@ def self_similarity(texts: Sequence[str], embed: Embedder | None = None) -> floa
     return float(np.mean([jaccard(a, b) for a, b in combinations(texts, 2)]))
 
 
-_CTA_WORDS = 4
-
-
 def message(draft: CopyDraft, context: CheckContext) -> str:
-    """The draft without its footer and without sentences that are only a call to action."""
-    kept = [
-        s
-        for text in copy_parts(draft, context).values()
-        for s in sentences(text)
-        if not (len(s.split()) <= _CTA_WORDS and cta_phrases(s))
-    ]
-    return " ".join(kept) or draft.text()
+    """What the reader reads as the variant's message: its own words (``evals.metrics.text.own_words``)."""
+    return own_words(draft, context)
 
 
 def diversity_check(

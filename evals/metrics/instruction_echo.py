@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from evals.metrics.text import copy_parts, sentences
+from evals.metrics.text import copy_parts, sentences, without_brand_prefix
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _TASK_NOUN = (
@@ -13,26 +13,70 @@ _TASK_NOUN = (
     r"|characters?|words?|brand voice|voice examples?|promo code|deadline|product name|text|headline|body|tone"
     r"|variants?|win-back|campaign|segment|audience|quotes|plain text)"
 )
+# What only a writer handles: the parts and rules of the copy, never something a customer does or buys.
+_WRITING_NOUN = (
+    r"(?:call to action|cta|subject(?: line)?|preheader|opt-out(?: line| wording)?|brand name|brand voice"
+    r"|(?:brand |voice )?examples?|emojis?|exclamation marks?|hashtags?|characters|tone(?: of voice)?"
+    r"|sentences?|the (?:copy|message|text|reader|prompt|offer details|product name)|placeholders?|competitors?)"
+)
+_PART_NOUN = (
+    r"(?:preheader|subject(?: line)?|headline|title|tagline|notification|opening(?: line)?|hook|caption)"
+)
+_STYLE = (
+    r"(?:short|shorter|brief|friendly|punchy|concise|warm|casual|formal|fun|simple|personal|upbeat|light"
+    r"|positive|professional|clear|catchy|engaging)"
+)
+_LABEL = (
+    r"(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|target(?: audience)?|task|offer|output|cta"
+    r"|call to action|title|headline|hook|opening|segment|channel|instructions?|format|sms|email|push"
+    r"|goal|objective|angle|product|voice|language|length|style|context|constraints?|requirements?|rules?"
+    r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification)"
+)
 ECHO: Final[tuple[str, ...]] = (
     # an imperative prompt sentence about the writing task itself
     rf"^(?:please\s+)?(?:write|create|generate|draft|compose|return|output|produce|rewrite)\b.*\b{_TASK_NOUN}\b",
     rf"^(?:include|mention|keep|use|do not|don't|avoid|end with|start with|make sure)\b.*\b(?:{_TASK_NOUN})\b"
     r".*\b(?:verbatim|above|below|under|limit|characters?|words?|invent|include|examples?|deadline|cta)\b",
-    # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Audience: lapsed customers"
-    r"^(?:the\s+)?(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|task|offer|output|cta"
-    r"|call to action|title"
-    r"|segment|channel|instructions?|format|sms|email|push)\s*(?:\([^)]*\))?\s*:",
+    # an instruction to the writer about a part or rule of the copy: "Remember to include a call to action"
+    r"^(?:please\s+)?(?:remember to |be sure to |make sure (?:to |you )?|ensure (?:you )?|don't forget to )?"
+    r"(?:write|include|mention|keep|use|avoid|add|end|start|begin|close|finish|sound|follow|match|stay|limit"
+    rf"|repeat|translate|do not|don't|never)\b[^.!?\n]*\b{_WRITING_NOUN}\b",
+    # a rule the writer was given: "Don't mention competitors", "Do not invent numbers"
+    r"^(?:please\s+)?(?:do not|don't|never|avoid)\s+(?:mention(?:ing)?|includ(?:e|ing)|invent(?:ing)?"
+    r"|nam(?:e|ing)|repeat(?:ing)?|mak(?:e|ing) up|exceed(?:ing)?|go(?:ing)? over)\b"
+    r"|^(?:please\s+)?(?:do not|don't|never|avoid)\s+(?:us(?:e|ing)|say(?:ing)?)\s+(?:the\s+)?"
+    r"(?:words?|phrases?|terms?)\b",
+    # a point to cover, said to the writer: "Mention the mudguards and the rack" (not "mention code X")
+    r"^(?:please\s+)?(?:mention|reference|emphasi[sz]e|translate|personali[sz]e)\b(?!\s+(?:code|this|our)\b)",
+    # the style asked for: "Make it friendly and short", "Keep it punchy"
+    rf"^(?:make|keep) (?:it|the (?:copy|message|text|tone))\s+(?:{_STYLE}(?:,\s*|\s+(?:and|but|yet)\s+|\s*)){{1,4}}"
+    r"[.!]?$",
+    # a note in brackets: "(Keep the tone warm and literary.)" (the sentence may end before the bracket)
+    r"\((?:please\s+)?(?:keep|use|make|write|include|avoid|add|remember|note|insert|mention)\b[^)]*(?:\)|$)",
+    # the request for a part, not the part: "Headline for lapsed readers", "A short preheader that sums up..."
+    rf"^(?:an?\s+|one\s+|the\s+)?(?:{_STYLE}\s+)?(?:email\s+|push\s+|sms\s+)?{_PART_NOUN}\s+"
+    r"(?:for|that|which|about|with)\b",
+    # a line label: "Text message, one short sentence", "Email subject line, at most 8 words"
+    r"^(?:email|e-mail|sms|text message|push(?: notification)?|notification)"
+    r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",
+    # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
+    rf"^(?:the\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
     r"\b(?:under|max(?:imum)?|at most|no more than|fewer than|less than)\s+\d+\s+(?:characters|chars|words)\b",
-    r"\b\d+\s*-\s*\d+\s+sentences\b",
+    r"\b\d+\s*-\s*\d+\s+sentences\b|\b(?:one|two|three|four|five|\d+)\s+(?:short|full|complete)\s+sentences?\b"
+    r"|\bin\s+(?:one|two|three|four|five|\d+)\s+sentences?\b"
+    r"|\b(?:one|two|three|four|five|\d+)\s+sentences?\s+(?:max(?:imum)?|or (?:fewer|less)|long|at most)\b",
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
+    # the analytics' name for the audience, which no customer is called to their face
+    r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk)\s+(?:customers?|users?"
+    r"|readers?|buyers?|shoppers?|subscribers?|members?|clients?|runners?|riders?)\b",
 )
 _ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I | re.M)
 
 
-def echoed_instructions(text: str) -> list[str]:
-    """The sentences of ``text`` that read as the prompt, not as copy."""
-    parts = sentences(text)
+def echoed_instructions(text: str, brand: str | None = None) -> list[str]:
+    """The sentences of ``text`` that read as the prompt, not as copy (after any "<brand>: " label)."""
+    parts = [without_brand_prefix(s, brand) for s in sentences(text)]
     if not _ECHO_RE.search("\n".join(parts)):  # one pass: ``^`` anchors at each sentence
         return []
     return [s for s in parts if _ECHO_RE.search(s)]
@@ -40,7 +84,9 @@ def echoed_instructions(text: str) -> list[str]:
 
 def instruction_echo_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail when a sentence of the copy is an instruction to the writer (the prompt leaked into it)."""
-    found = [s for text in copy_parts(draft, context).values() for s in echoed_instructions(text)]
+    found = [
+        s for text in copy_parts(draft, context).values() for s in echoed_instructions(text, context.brand)
+    ]
     reason = (
         f"repeats the prompt: {', '.join(repr(s) for s in dict.fromkeys(found))}; remove the instructions"
         if found

@@ -7,10 +7,15 @@ from functools import lru_cache
 from typing import Final
 
 from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
+from evals.metrics.cta import cta_phrases
 from evals.types import CheckContext, CopyDraft
 
 _SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _FOOTER_WORDS: Final = 14
+_PREFIX: Final = re.compile(r"^([^:]{1,40}):\s+")
+_GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
+_TOKEN: Final = re.compile(r"\{\{[^{}]*\}\}")
+_CTA_WORDS: Final = 4
 CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -22,6 +27,15 @@ def sentences(text: str) -> list[str]:
 @lru_cache(maxsize=8192)
 def _sentences(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in _SENTENCE.split(text) if s and s.strip())
+
+
+def without_brand_prefix(sentence: str, brand: str | None) -> str:
+    """``sentence`` without a leading "<brand>: " label (an SMS opens with the brand's short name)."""
+    prefix = _PREFIX.match(sentence)
+    words = set((brand or "").lower().split())
+    if prefix and words and set(prefix.group(1).lower().split()) <= words:
+        return sentence[prefix.end() :]
+    return sentence
 
 
 def copy_parts(draft: CopyDraft, context: CheckContext) -> dict[str, str]:
@@ -46,3 +60,33 @@ def _copy_parts(items: tuple[tuple[str, str], ...], address: str) -> tuple[tuple
             lines.append(line)
         out.append((name, "\n".join(lines)))
     return tuple(out)
+
+
+def own_words(draft: CopyDraft, context: CheckContext) -> str:
+    """What the writer wrote: the copy without footer, brand prefix, greeting, offer line and short CTAs.
+
+    The offer line ("Take 10% off ... with code BREW10"), the call to action, the greeting and the
+    footer are assembled from the offer facts and are the same in every variant; the rest is the
+    copy's message. Off-topic, brand voice and diversity all read (and embed) this one text. Falls
+    back to the whole copy without its footer when nothing else is left.
+    """
+    facts = tuple(str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k))
+    return _own_words(tuple(draft.parts.items()), context.postal_address or "", context.brand or "", facts)
+
+
+@lru_cache(maxsize=16384)
+def _own_words(
+    items: tuple[tuple[str, str], ...], address: str, brand: str, facts: tuple[str, ...]
+) -> str:  # cached: off-topic, brand voice and every sibling's diversity ask for the same drafts
+    parts = [t for _, t in _copy_parts(items, address) if t]
+    kept = []
+    for text in parts:
+        for sentence in _sentences(text):
+            sentence = without_brand_prefix(sentence, brand)
+            if _GREETING.match(sentence.strip(" ,")) or any(f in sentence.lower() for f in facts):
+                continue
+            if len(sentence.split()) <= _CTA_WORDS and cta_phrases(sentence):
+                continue
+            kept.append(sentence)
+    own = " ".join(_TOKEN.sub("", " ".join(kept)).split()).strip(" ,")
+    return own or " ".join(parts)

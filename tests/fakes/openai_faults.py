@@ -8,7 +8,9 @@ Each is a function of the request handler and the request payload, named by the 
 - ``keepalive``: a stream of SSE keep-alive comments every ``fake.drip_s`` seconds, no answer;
 - ``huge``: a well-formed answer of ``fake.huge_bytes`` bytes (5 MB by default);
 - ``control``: an answer made of control bytes;
-- ``braces``: an answer of template debris (``}}{{``).
+- ``braces``: an answer of template debris (``}}{{``);
+
+the last two streamed as server-sent events when the request asks for a stream.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import json
 import time
 from collections.abc import Callable
 from typing import Any
+
+from tests.fakes.openai_tool_calls import text
 
 
 def _completion(payload: dict[str, Any], content: str) -> bytes:
@@ -84,16 +88,19 @@ def huge(handler: Any, payload: dict[str, Any]) -> None:
     handler.wfile.write(body)
 
 
+def _answer(handler: Any, payload: dict[str, Any], content: str) -> None:
+    if payload.get("stream"):
+        handler._stream(payload, cut=False, reply=text(content))
+    else:
+        handler._complete(payload, reply=text(content))
+
+
 def control(handler: Any, payload: dict[str, Any]) -> None:
-    body = _completion(payload, "\x00\x01\x02\x1b[31m\x07\x08")
-    _headers(handler, "application/json", len(body))
-    handler.wfile.write(body)
+    _answer(handler, payload, "\x00\x01\x02\x1b[31m\x07\x08")
 
 
 def braces(handler: Any, payload: dict[str, Any]) -> None:
-    body = _completion(payload, "}}{{}}{{ }}{{")
-    _headers(handler, "application/json", len(body))
-    handler.wfile.write(body)
+    _answer(handler, payload, "}}{{}}{{ }}{{")
 
 
 FAULTS: dict[str, Callable[[Any, dict[str, Any]], None]] = {

@@ -147,8 +147,8 @@ class _Handler(BaseHTTPRequestHandler):
             "total_tokens": prompt + completion,
         }
 
-    def _complete(self, payload: dict[str, Any]) -> None:
-        reply = self.fake.next_reply()
+    def _complete(self, payload: dict[str, Any], reply: ScriptedReply | None = None) -> None:
+        reply = reply or self.fake.next_reply()
         body = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
@@ -169,7 +169,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(f"data: {data}\n\n".encode())
         self.wfile.flush()
 
-    def _stream(self, payload: dict[str, Any], *, cut: bool) -> None:
+    def _stream(self, payload: dict[str, Any], *, cut: bool, reply: ScriptedReply | None = None) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -181,7 +181,7 @@ class _Handler(BaseHTTPRequestHandler):
             "created": 0,
             "model": payload["model"],
         }
-        reply = self.fake.next_reply()
+        reply = reply or self.fake.next_reply()
         for delta in deltas(reply):
             self._event(
                 json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})

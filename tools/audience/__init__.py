@@ -8,6 +8,7 @@ from data.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from tools.audience.export import ExportResult, export_audience, export_path
+    from tools.audience.fairness import FairnessReport, GroupMakeup, audience_makeup
     from tools.audience.models import AudienceParams, AudienceSelection, AudienceSummary
     from tools.audience.select import select_audience
 
@@ -16,6 +17,9 @@ _WHERE: dict[str, str] = {
     "AudienceSelection": "tools.audience.models",
     "AudienceSummary": "tools.audience.models",
     "ExportResult": "tools.audience.export",
+    "FairnessReport": "tools.audience.fairness",
+    "GroupMakeup": "tools.audience.fairness",
+    "audience_makeup": "tools.audience.fairness",
     "export_audience": "tools.audience.export",
     "export_path": "tools.audience.export",
     "select_audience": "tools.audience.select",
@@ -25,6 +29,9 @@ __all__ = [
     "AudienceSelection",
     "AudienceSummary",
     "ExportResult",
+    "FairnessReport",
+    "GroupMakeup",
+    "audience_makeup",
     "export_audience",
     "export_path",
     "select_audience",

@@ -27,6 +27,11 @@ class AudienceParams(BaseModel):
     value_quantile: float = Field(
         default=0.8, gt=0.0, lt=1.0, description="Spend-to-date quantile that counts as high value."
     )
+    response: Literal["persuadable", "any"] = Field(
+        default="any",
+        description="persuadable: only customers the campaign changes (uplift model), never sure "
+        "things, lost causes or sleeping dogs.",
+    )
 
 
 class AudienceSummary(BaseModel):
@@ -38,6 +43,10 @@ class AudienceSummary(BaseModel):
     mean_clv: float
     mean_spend: float = Field(default=0.0, description="Mean spend to date.")
     mean_churn_risk: float
+    mean_uplift: float | None = Field(
+        default=None,
+        description="Mean predicted uplift (persuadable audiences): P(convert) gained by contact.",
+    )
     segments: dict[str, int] = Field(default_factory=dict)
     reachable: dict[str, int] = Field(default_factory=dict, description="Consenting customers per channel.")
     notes: list[str] = Field(default_factory=list)

@@ -1,8 +1,9 @@
-"""Pick a campaign audience from churn risk, spend to date and segments; report its worth and reach.
+"""Pick a campaign audience from churn risk, spend, segments and uplift; report its worth and reach.
 
 Inputs are the per-customer results of the other tools (churn probabilities, CLV values, segment
-membership), passed in by the caller, so selection itself is a pure step over the workspace's
-transactions and consent flags. A missing consent column means nobody is reachable on that channel.
+membership, uplift types from ``tools.uplift``), passed in by the caller, so selection itself is a
+pure step over the workspace's transactions and consent flags. A missing consent column means
+nobody is reachable on that channel.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ def select_audience(
     clv: pd.Series,
     churn: pd.Series | None = None,
     segments: pd.DataFrame | None = None,
+    uplift: pd.DataFrame | None = None,
 ) -> AudienceSelection:
     """The customers matching ``params``, with their size, CLV, risk, segment mix and reach.
 
@@ -36,6 +38,8 @@ def select_audience(
         churn: P(churn) per customer id; required when ``params.risk == "at_risk"``.
         segments: customer_id, segment (and rfm_tier) columns; required when ``params.segments`` is set.
             A name matches a segment, else an RFM tier ("loyal", "promising", ...).
+        uplift: customer_id, uplift and kind columns (``tools.uplift.score_uplift``'s frame);
+            required when ``params.response == "persuadable"``.
 
     Raises:
         ToolError: a filter needs an input that is missing, an unknown segment, or nobody matches.
@@ -67,6 +71,9 @@ def select_audience(
             )
         keep &= risky
         words.append(f"P(churn) >= {params.churn_threshold:.2f}")
+    if params.response == "persuadable":
+        keep &= _persuadable(uplift, frame, keep, notes)
+        words.append("persuadable: contact raises their P(convert)")
     chosen = frame[keep]
     if chosen.empty:
         raise ToolError("no customer matches this audience")
@@ -77,6 +84,9 @@ def select_audience(
         mean_clv=round(float(chosen["clv"].mean()), 2),
         mean_spend=round(float(chosen["total_amount"].mean()), 2),
         mean_churn_risk=round(float(chosen["churn"].mean()), 4) if params.risk == "at_risk" else 0.0,
+        mean_uplift=round(float(frame.loc[chosen.index, "uplift"].mean()), 5)
+        if params.response == "persuadable"
+        else None,
         segments=_segment_counts(membership, chosen.index),
         reachable=_reach(con, chosen.index),
         notes=notes,
@@ -85,6 +95,26 @@ def select_audience(
     return AudienceSelection(
         summary=summary, members=members, order_value=float(chosen["mean_amount"].mean())
     )
+
+
+def _persuadable(
+    uplift: pd.DataFrame | None, frame: pd.DataFrame, keep: pd.Series, notes: list[str]
+) -> pd.Series:
+    """Who the uplift model calls persuadable; notes how many of the others were left out, by type."""
+    if uplift is None:
+        raise ToolError(
+            "a persuadable audience needs uplift scores: train an uplift model (`mkt uplift train`)"
+        )
+    scored = uplift.set_index(uplift["customer_id"].astype(str)).reindex(frame.index.astype(str))
+    frame["uplift"] = scored["uplift"].to_numpy()
+    kind = pd.Series(scored["kind"].to_numpy(), index=frame.index)
+    left_out = kind[keep & kind.ne("persuadable")].value_counts()
+    if not left_out.empty:
+        notes.append(
+            "left out (would not be changed by the campaign): "
+            + ", ".join(f"{int(n):,} {k}s" for k, n in left_out.items())
+        )
+    return kind.eq("persuadable")
 
 
 def _membership(segments: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
@@ -150,4 +180,6 @@ def _phrase(params: AudienceParams) -> str:
         phrase += f" in {' and '.join(params.segments)}"
     if params.risk == "at_risk":
         phrase += " at risk of churning"
+    if params.response == "persuadable":
+        phrase = "persuadable " + phrase
     return phrase

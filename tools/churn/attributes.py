@@ -5,8 +5,10 @@ numbers and booleans are used as they are (text that is almost all numbers, like
 ``TotalCharges`` column with a few blanks, counts as a number), dates become ages in days at the
 cut-off, and text with few distinct values becomes one indicator per level, named
 ``"column: level"`` so a customer's reasons read like the data ("Contract: Month-to-month").
-Identifiers, contact details, personal names, the label and free text are left out. The spec is
-saved with the model; scoring encodes new data with exactly the same columns and levels.
+Identifiers, contact details, personal names, the label and free text are left out, and so are
+sensitive attributes (``data.sensitive``: gender, age, senior status... as configured by
+``MKT_SENSITIVE``) unless the caller opts in. The spec is saved with the model; scoring encodes
+new data with exactly the same columns and levels.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data.sensitive import is_sensitive, normalise_terms
 from data.sql import ident
 
 EXCLUDED = frozenset({"customer_id", "email", "phone", "signup_date"})
@@ -118,14 +121,36 @@ def level_feature(column: str, level: str) -> str:
     return f"{column}: {level}"
 
 
-def infer_spec(con: duckdb.DuckDBPyConnection, *, label: str | None) -> AttributeSpec:
-    """Decide, from the customers table, which columns to learn from and how to encode them."""
+def infer_spec(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    label: str | None,
+    sensitive: tuple[str, ...] | list[str] | None = None,
+    use_sensitive: bool = False,
+    exclude: tuple[str, ...] | list[str] = (),
+) -> AttributeSpec:
+    """Decide, from the customers table, which columns to learn from and how to encode them.
+
+    Args:
+        con: the workspace connection.
+        label: the label column (never a feature).
+        sensitive: terms naming sensitive attributes; None uses ``DEFAULT_SENSITIVE``.
+        use_sensitive: opt in to learning from sensitive attributes.
+        exclude: further columns to leave out (e.g. an outcome that is not a trait).
+    """
     spec = AttributeSpec()
+    terms = normalise_terms(sensitive)
     described = con.execute("DESCRIBE customers").fetchall()
     total = _count(con, "SELECT count(*) FROM customers")
     for name, kind, *_ in described:
         column, sql_type = str(name), str(kind).upper()
         if column in EXCLUDED or column == label:
+            continue
+        if column in exclude:
+            spec.skipped[column] = "excluded"
+            continue
+        if not use_sensitive and is_sensitive(column, terms):
+            spec.skipped[column] = "sensitive attribute: opt in to learn from it"
             continue
         distinct = _count(con, f"SELECT count(DISTINCT {ident(column)}) FROM customers")
         if column.lower().replace(" ", "_") in PERSONAL:

@@ -61,12 +61,17 @@ def churn_features(
     *,
     label: str | None = None,
     attributes: AttributeSpec | dict[str, Any] | None = None,
+    sensitive: tuple[str, ...] | list[str] | None = None,
+    use_sensitive: bool = False,
+    exclude: tuple[str, ...] | list[str] = (),
 ) -> ChurnData:
     """Features of every customer signed up by ``as_of``; with ``label``, that column as booleans.
 
     Purchase features come first when there are transactions, then engagement rates when there are
     engagements, then the customers table's own attributes. ``attributes`` is the encoding a saved
-    model was trained with (a dict from its metadata); None infers it from the data (training).
+    model was trained with (a dict from its metadata); None infers it from the data (training),
+    leaving out sensitive attributes (``sensitive`` terms, default ``DEFAULT_SENSITIVE``) unless
+    ``use_sensitive`` and the ``exclude`` columns.
 
     Raises:
         ToolError: no customers, or a label column that is missing or not boolean.
@@ -104,7 +109,7 @@ def churn_features(
     elif attributes is not None:
         spec = AttributeSpec.from_json(attributes)
     else:
-        spec = infer_spec(con, label=label)
+        spec = infer_spec(con, label=label, sensitive=sensitive, use_sensitive=use_sensitive, exclude=exclude)
     own, spec = encode(con, spec, people.index, cutoff)
     frame = frame.join(own.drop(columns=[c for c in own.columns if c in frame.columns]))
     frame = frame.fillna(0.0)  # a behavioural feature of a customer without a signup date

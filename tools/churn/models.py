@@ -17,6 +17,10 @@ class TrainRequest(BaseModel):
     seed: int = Field(default=7, description="Seed of the split and the models.")
     holdout_share: float = Field(default=0.2, gt=0.05, lt=0.5)
     validation_share: float = Field(default=0.2, gt=0.05, lt=0.5)
+    sensitive: list[str] | None = Field(
+        default=None, description="Sensitive attribute terms (default: the MKT_SENSITIVE default list)."
+    )
+    use_sensitive: bool = Field(default=False, description="Opt in: learn from sensitive attributes too.")
 
 
 class CandidateScore(BaseModel):

@@ -40,6 +40,9 @@ TRUSTED_TYPES = frozenset(
         "sklearn.preprocessing._data.StandardScaler",
         "sklearn.ensemble._hist_gradient_boosting.gradient_boosting.HistGradientBoostingClassifier",
         "sklearn.calibration.CalibratedClassifierCV",
+        "sklearn.ensemble._voting.VotingClassifier",
+        "sklearn.preprocessing._label.LabelEncoder",
+        "sklearn.utils._bunch.Bunch",
     }
 )
 

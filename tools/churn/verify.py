@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.calibration import CalibratedClassifierCV, _CalibratedClassifier, _SigmoidCalibration
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
 from sklearn.frozen import FrozenEstimator
@@ -119,6 +119,35 @@ def _logistic(model: Pipeline, n_features: int) -> None:
     _classes(logistic)
 
 
+def _vote(model: VotingClassifier, n_features: int) -> None:
+    """The blend: an unweighted soft vote of one frozen boosting model and one frozen logistic pipeline."""
+    if model.voting != "soft" or model.weights is not None:
+        raise InvalidModel("the blend should be an unweighted soft vote")
+    _count(model, n_features)
+    _classes(model)
+    _classes(model.le_)
+    members = model.estimators_
+    if not isinstance(members, list) or len(members) != 2:
+        raise InvalidModel("the blend should hold two fitted models")
+    kinds = set()
+    for member in members:
+        if not isinstance(member, FrozenEstimator):
+            raise InvalidModel("a blended model is not a frozen estimator")
+        kinds.add(_family(member.estimator, n_features))
+    if kinds != {"boosting", "logistic"}:
+        raise InvalidModel("the blend should average one boosting and one logistic model")
+
+
+def _family(inner: Any, n_features: int) -> str:
+    if isinstance(inner, HistGradientBoostingClassifier):
+        _boosting(inner, n_features)
+        return "boosting"
+    if isinstance(inner, Pipeline):
+        _logistic(inner, n_features)
+        return "logistic"
+    raise InvalidModel(f"the model wraps a {type(inner).__name__}")
+
+
 def verify_model(model: Any, n_features: int) -> None:
     """Check a calibrated churn model against the shapes ``train_churn`` writes.
 
@@ -142,9 +171,7 @@ def verify_model(model: Any, n_features: int) -> None:
         if not isinstance(sigmoid, _SigmoidCalibration) or not np.isfinite([sigmoid.a_, sigmoid.b_]).all():
             raise InvalidModel("the calibrator is not a finite sigmoid")
         inner = member.estimator.estimator
-        if isinstance(inner, HistGradientBoostingClassifier):
-            _boosting(inner, n_features)
-        elif isinstance(inner, Pipeline):
-            _logistic(inner, n_features)
+        if isinstance(inner, VotingClassifier):
+            _vote(inner, n_features)
         else:
-            raise InvalidModel(f"the calibrated model wraps a {type(inner).__name__}")
+            _family(inner, n_features)

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from evals.metrics.grammar import is_plural
 from evals.metrics.grounding import Facts
 from prompts import Prompt, load_prompt
 from tools.chat_model import BatchChatModel, ChatModel, Message, chat_batch
-from tools.copy.compose import LineSpec, clean_line
+from tools.copy.compose import LineSpec, article, clean_line
 from tools.copy.models import CopyRequest
 from tools.copy.screen import screen_line, sentence_case, whole_sentences
 
@@ -135,7 +136,12 @@ class Writer:
         label = self.templates["labels"][spec.label]
         prompt = f"{label}. {self.angles().get(angle, '')}. {self.audience()}"
         problems = screen_line(
-            text, known=self.known, language=self.request.language, sentences=spec.sentences, prompt=prompt
+            text,
+            known=self.known,
+            language=self.request.language,
+            sentences=spec.sentences,
+            prompt=prompt,
+            plural_names=self.plural_names(),
         )
         if cleaned.dropped and not text:
             problems = [f"dropped {why}" for why in cleaned.dropped]
@@ -145,8 +151,19 @@ class Writer:
             problems.append("it copies the prompt's worked example")
         return Line(spec.part, angle, text, raw.strip(), tuple(dict.fromkeys(problems)))
 
+    def plural_names(self) -> list[str]:
+        """The offer's product and catalogue names that take a plural verb ("running shoes are")."""
+        names = [self.request.offer.product, *(item.name for item in self.request.catalogue)]
+        return [n for n in dict.fromkeys(names) if is_plural(n)]
+
     def template_line(self, spec: LineSpec, angle: str) -> Line:
-        """The brand's fixed line for this slot and angle (``prompts/copy_templates.yaml``)."""
+        """The brand's fixed line for this slot and angle (``prompts/copy_templates.yaml``).
+
+        ``{is}`` and ``{the}`` agree with the product: "our running shoes are", "the Ridgeback 3 is".
+        """
         lines: dict[str, dict[str, str]] = self.templates["lines"]
-        text = lines[spec.kind][angle].format(product=self.request.offer.product)
+        product = self.request.offer.product
+        verb = "are" if is_plural(product) else "is"
+        names = {"product": product, "is": verb, "the": article(product, self.templates)}
+        text = lines[spec.kind][angle].format_map(names)
         return Line(spec.part, angle, text, text, template=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from data.errors import ToolError
 from evals.limits import GSM7_SINGLE, LIMITS, UCS2_SINGLE
+from evals.metrics.grammar import is_plural
 from evals.metrics.grounding import Facts, extract_claims, is_grounded
 from prompts import Prompt, load_prompt
 from tools.copy.models import BrandVoice, CopyRequest, OfferFacts
@@ -159,15 +160,22 @@ def _date(value: date, pattern: str) -> str:
     )
 
 
+def article(product: str, tpl: dict[str, Any]) -> str:
+    """The word before the product: "the Ridgeback 3", "our running shoes" (``articles`` in the templates)."""
+    articles: dict[str, str] = tpl.get("articles") or {}
+    return articles.get("many" if is_plural(product) else "one", "")
+
+
 def offer_lines(offer: OfferFacts, tpl: dict[str, Any], *, short: bool = False) -> list[OfferLine]:
     """Offer sentences from the most to the least complete (callers take the first that fits)."""
     pieces = tpl["offer"]
     base = {"product": offer.product}
+    names = {"product": offer.product, "the": article(offer.product, tpl)}
     if offer.discount:
-        lead = pieces["with_discount"].format(discount=offer.discount, product=offer.product)
+        lead = pieces["with_discount"].format_map({**names, "discount": offer.discount})
         base["discount"] = offer.discount
     else:
-        lead = pieces["without_discount"].format(product=offer.product)
+        lead = pieces["without_discount"].format_map(names)
     optional: list[tuple[str, str, str]] = []
     price = offer.price_text()
     if price and not short:

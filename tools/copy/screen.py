@@ -3,15 +3,18 @@
 A cleaned line is screened for the faults a small model makes most: talking to the requester,
 echoing the prompt, first-person assistant voice, names that are not the product, the brand or the
 catalogue's, hype and awards the brand never states, leftover placeholders, cut-off sentences,
-repetition and the wrong script. Each fault is a plain reason; a line with any is not used. The
-guardrail (``evals.checks.check_copy``) then judges the whole assembled draft.
+repetition, a plural product with a singular verb and the wrong script. Each fault is a plain
+reason; a line with any is not used. The guardrail (``evals.checks.check_copy``) then judges the
+whole assembled draft.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+from evals.metrics.grammar import agreement_errors
 
 _META = re.compile(
     r"\b(?:happy to help|glad to (?:hear|help)|ready to help|this (?:answer|response|request|task)"
@@ -132,13 +135,25 @@ def _form_problems(text: str, language: str, sentences: int) -> list[str]:
 
 
 def screen_line(
-    line: str, *, known: frozenset[str], language: str, sentences: int = 1, prompt: str = ""
+    line: str,
+    *,
+    known: frozenset[str],
+    language: str,
+    sentences: int = 1,
+    prompt: str = "",
+    plural_names: Sequence[str] = (),
 ) -> list[str]:
-    """Why a reader would not accept ``line`` (empty when it is fine); ``prompt``: the task it answers."""
+    """Why a reader would not accept ``line`` (empty when it is fine).
+
+    ``prompt``: the task it answers; ``plural_names``: product names that take a plural verb.
+    """
     text = line.strip()
     if not text:
         return ["it is empty"]
     problems = _voice_problems(text) + _form_problems(text, language, sentences)
+    wrong = agreement_errors(text, plural_names) if language == "en" else []
+    if wrong:
+        problems.append(f"a plural takes a singular verb ({', '.join(wrong)})")
     if prompt and echoes(text, prompt, known):
         problems.append("it repeats the instructions")
     script = _script_problem(text, language)

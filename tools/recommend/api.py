@@ -172,18 +172,18 @@ def _segment_members(con: duckdb.DuckDBPyConnection, segment: str) -> list[str]:
     label = next((c for c in ("segment", "segment_name", "name") if c in columns), None)
     if "customer_id" not in columns or label is None:
         raise ToolError("no segments table with 'customer_id' and 'segment' columns: run `mkt segment` first")
-    members = [
-        str(r[0])
-        for r in con.execute(
-            f"SELECT customer_id FROM segments WHERE CAST({label} AS VARCHAR) = ?", [segment]
-        ).fetchall()
-    ]
-    if not members:
-        names = [
-            str(r[0]) for r in con.execute(f"SELECT DISTINCT {label} FROM segments ORDER BY 1").fetchall()
+    # A KMeans segment of that name, else the RFM tier of that name ("loyal"), as audiences read it.
+    for column in [label, *(["rfm_tier"] if "rfm_tier" in columns else [])]:
+        members = [
+            str(r[0])
+            for r in con.execute(
+                f"SELECT customer_id FROM segments WHERE lower(CAST({column} AS VARCHAR)) = lower(?)", [segment]
+            ).fetchall()
         ]
-        raise ToolError(f"no segment named '{segment}' (segments: {', '.join(names)})")
-    return members
+        if members:
+            return members
+    names = [str(r[0]) for r in con.execute(f"SELECT DISTINCT {label} FROM segments ORDER BY 1").fetchall()]
+    raise ToolError(f"no segment named '{segment}' (segments: {', '.join(names)})")
 
 
 def evaluate_holdout(con: duckdb.DuckDBPyConnection, params: EvaluateParams) -> HoldoutResult:

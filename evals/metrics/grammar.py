@@ -1,0 +1,106 @@
+"""Grammar: subject-verb agreement for plural nouns ("the running shoes is ...").
+
+A small model writing about a product category ("running shoes", "trail socks") often gives it a
+singular verb, and a reader notices at once. Two rules, no parser:
+
+- the offer's product or a catalogue name that reads as plural (``is_plural``: its last word ends in
+  ``s`` and is not one of the singular ``-s`` words), followed by ``is``/``was``/``has``/``does``;
+- a determiner, an optional modifier and a lower-case plural noun followed by the same verbs
+  ("the shoes is", "your new leggings has").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Final
+
+from evals.metrics.text import copy_parts
+from evals.types import CheckContext, CopyDraft, MetricResult
+
+# Words ending in s that are singular (or take a singular verb).
+SINGULAR_S: Final = frozenset(
+    "news series species lens means gas bus plus bonus status canvas chaos thesis basis analysis crisis"
+    " physics mathematics athletics economics politics gymnastics aerobics ethics yes this always perhaps"
+    " whereas its his hers ours yours theirs us was has does is as thus chess glass bliss class cross dress"
+    " kiss loss moss pass press process success stress business fitness wellness access address boss"
+    " cactus campus chorus circus focus genius octopus radius virus walrus iris tennis alias atlas"
+    " christmas texas paris kansas mars venus xmas".split()
+)
+_SINGULAR_VERB: Final = r"(?:is|was|has|does|isn't|wasn't|hasn't|doesn't|isn’t|wasn’t|hasn’t|doesn’t)"
+_DETERMINER: Final = r"(?:the|these|those|your|our|their|all|my|some|many|both|new|fresh)"
+_GENERIC: Final = re.compile(
+    rf"\b(?i:{_DETERMINER})\s+(?:[a-z][a-z-]*\s+)?(?P<noun>[a-z][a-z-]*s)\s+(?i:{_SINGULAR_VERB})\b"
+)
+
+
+@lru_cache(maxsize=4096)
+def is_plural(name: str) -> bool:
+    """Whether a product name reads as plural: its last word ends in ``s`` and is not a singular -s word.
+
+    ``running shoes`` and ``Round-Ups`` are plural; ``Harvest Blend``, ``Penny Jar Plus``, ``Ridgeback 3``
+    and ``Trail Shell`` are not.
+    """
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", name)
+    if not words:
+        return False
+    last = words[-1].lower().split("-")[-1]
+    return (
+        len(last) > 2
+        and last.endswith("s")
+        and not last.endswith(("ss", "'s", "us"))
+        and last not in SINGULAR_S
+    )
+
+
+@lru_cache(maxsize=512)
+def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alts})\s+{_SINGULAR_VERB}\b", re.I)
+
+
+def agreement_errors(text: str, plural_names: Iterable[str] = ()) -> list[str]:
+    """The "<plural noun> is" phrases in ``text``, in order."""
+    found: list[tuple[int, str]] = []
+    named = _name_pattern(tuple(sorted(set(plural_names))))
+    if named is not None:
+        found += [(m.start(), m.group(0)) for m in named.finditer(text)]
+    for m in _GENERIC.finditer(text):
+        noun = m.group("noun")
+        if noun not in SINGULAR_S and not noun.endswith(("ss", "us", "is")) and len(noun) > 3:
+            found.append((m.start(), m.group(0)))
+    taken: list[tuple[int, str]] = []
+    for start, phrase in sorted(found):
+        if not any(start < s + len(p) and s < start + len(phrase) for s, p in taken):
+            taken.append((start, phrase))
+    return [p for _, p in taken]
+
+
+def plural_names(context: CheckContext) -> list[str]:
+    """The offer's product and the catalogue names that read as plural."""
+    names = [str(context.offer.get("product", "")), *context.catalogue]
+    return [n for n in dict.fromkeys(names) if n and is_plural(n)]
+
+
+def grammar_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
+    """Fail when a plural noun takes a singular verb ("the running shoes is")."""
+    if (draft.language or context.language or "en") != "en":
+        return MetricResult(
+            metric="grammar", score=0.0, threshold=0.0, passed=True, hard=True, skipped=True,
+            higher_is_better=False, reason="agreement is checked in English only",
+        )  # fmt: skip
+    names = plural_names(context)
+    found = [p for text in copy_parts(draft, context).values() for p in agreement_errors(text, names)]
+    reason = (
+        f"a plural takes a singular verb: {', '.join(repr(p) for p in dict.fromkeys(found))}; "
+        "use 'are', 'were', 'have' or 'do'"
+        if found
+        else "subjects and verbs agree"
+    )
+    return MetricResult(
+        metric="grammar", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
+        higher_is_better=False, reason=reason, details={"phrases": found},
+    )  # fmt: skip
