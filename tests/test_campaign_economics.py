@@ -154,6 +154,8 @@ def test_control_is_random_seeded_and_sized_for_power() -> None:
     # Randomised: the holdout's share of any attribute matches the audience's (here, odd ids).
     odd = np.mean([int(c[1:]) % 2 for c in control.control_ids])
     assert abs(odd - 0.5) < 0.03
+    idle = size_control(ids[:100], baseline_rate=0.06, treatment_rate=0.05)  # nothing sent pays
+    assert idle.power == 0.05 and "no lift is planned" in idle.summary()
     with pytest.raises(ToolError, match="fewer than 2"):
         size_control(ids[:1], baseline_rate=0.01, treatment_rate=0.02)
     assert pd.Series(control.control_ids).is_unique

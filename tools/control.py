@@ -43,6 +43,11 @@ class ControlGroup(BaseModel):
     def summary(self) -> str:
         """One line for the brief."""
         lift = self.treatment_rate - self.baseline_rate
+        if lift <= 0:
+            return (
+                f"{self.size:,} customers ({self.fraction:.0%}, seed {self.seed}) held out at random; no lift is "
+                "planned (no send pays), so there is nothing for the holdout to measure yet"
+            )
         text = (
             f"{self.size:,} customers ({self.fraction:.0%}, {self.chosen_by}, seed {self.seed}) held out at random; "
             f"expected {self.treatment_rate:.2%} vs {self.baseline_rate:.2%} (+{lift:.2%} points); "

@@ -280,7 +280,8 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         run.notes.append(
             f"{', '.join(losing)} would not pay for this audience: the conversions a send causes are worth "
             "less than the discount and the send cost (see each channel's reason); nothing is sent on it, "
-            "the copy is written anyway"
+            "the copy is written anyway. A smaller discount, the budget options below, or the customers an "
+            "uplift model finds persuadable (`mkt uplift train`, then `mkt audience --response persuadable`) may pay"
         )
     if beaten:
         run.notes.append(
