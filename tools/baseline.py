@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from data.errors import ToolError
+from data.testgroups import has_test_groups
 
 if TYPE_CHECKING:
     import duckdb
@@ -109,13 +110,7 @@ def _held_out(con: duckdb.DuckDBPyConnection, window_days: int) -> Baseline | No
     """The audience's past control conversion rate pooled with the base's (see the module); None without."""
     from scipy.stats import beta as beta_dist
 
-    columns = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'engagements'"
-        ).fetchall()
-    }
-    if "test_group" not in columns:
+    if not has_test_groups(con):
         return None
     sql = """
         SELECT count(DISTINCT (customer_id, campaign_id)) FILTER (WHERE event = 'held_out'),

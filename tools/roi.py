@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field
 from scipy.stats import beta
 
 from data.errors import ToolError
+from data.testgroups import contacted
 from tools.segment.store import read_membership
 
 Channel = Literal["email", "sms", "push", "social", "ads"]
@@ -125,15 +126,6 @@ def actual_roi(
     totals = events[["sent", "converted", "cost", "revenue"]].sum()
     total = _row({k: "all" for k in keys}, totals.rename({"converted": "conversions"}))
     return RoiReport(by=keys, rows=rows, total=total)
-
-
-def contacted(con: duckdb.DuckDBPyConnection) -> str:
-    """SQL condition for engagement rows of contacted customers (held-out control rows left out)."""
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'engagements' "
-        "AND column_name = 'test_group'"
-    ).fetchall()
-    return "test_group IS DISTINCT FROM 'control'" if rows and rows[0][0] else "TRUE"
 
 
 def _events(con: duckdb.DuckDBPyConnection, campaigns: list[str] | None) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from scipy.stats import norm
 
 from data.errors import ToolError
+from data.testgroups import has_test_groups
 
 
 class HoldoutParams(BaseModel):
@@ -77,13 +78,7 @@ class HoldoutReadout(BaseModel):
 
 def has_control(con: duckdb.DuckDBPyConnection, campaign_id: str) -> bool:
     """Whether ``campaign_id`` held out a control group (engagements.test_group = 'control')."""
-    columns = {
-        str(r[0])
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'engagements'"
-        ).fetchall()
-    }
-    if "test_group" not in columns:
+    if not has_test_groups(con):
         return False
     rows = con.execute(
         "SELECT count(*) FROM engagements WHERE campaign_id = ? AND test_group = 'control'", [campaign_id]

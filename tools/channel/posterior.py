@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from data.errors import DataValidationError, ToolError
 from data.readers import ROW, read_table
 from data.sql import ident
+from data.testgroups import contacted
 from data.workspace import Workspace
 from tools.channel.models import ALL_CHANNELS, CONSENT_COLUMN, ChannelParams
 from tools.channel.pooling import PriorFit, pooled_cells
@@ -97,7 +98,7 @@ def base_snapshot(con: duckdb.DuckDBPyConnection) -> BaseSnapshot:
                    count(*) FILTER (WHERE e.event = 'converted') AS conversions,
                    coalesce(sum(e.cost), 0) AS cost, coalesce(sum(e.revenue), 0) AS revenue
             FROM engagements e JOIN ids i ON CAST(e.customer_id AS VARCHAR) = i.customer_id
-            WHERE {_contacted(con, "e")}
+            WHERE {contacted(con, "e")}
             GROUP BY ALL
             """
         ).df()
@@ -139,13 +140,6 @@ def _counts_by_position(counts: pd.DataFrame, segment: NDArray[np.object_]) -> p
         }
     )
     return frame.sort_values(["segment", "channel"], ignore_index=True)
-
-
-def _contacted(con: duckdb.DuckDBPyConnection, alias: str) -> str:
-    """SQL condition leaving held-out control rows out (nothing was sent to them)."""
-    if not has_column(con, "engagements", "test_group"):
-        return "TRUE"
-    return f"{alias}.test_group IS DISTINCT FROM 'control'"
 
 
 def customer_segments(
@@ -237,7 +231,7 @@ def history_counts(
     if not has_table(con, "engagements"):
         return pd.DataFrame(columns=columns)
     con.register("channel_segments", segments[["customer_id", "segment"]])
-    contacted = _contacted(con, "e")
+    contacted_rows = contacted(con, "e")
     try:
         frame: pd.DataFrame = con.execute(
             f"""
@@ -246,7 +240,7 @@ def history_counts(
                    count(*) FILTER (WHERE e.event = 'converted') AS conversions,
                    coalesce(sum(e.cost), 0) AS cost, coalesce(sum(e.revenue), 0) AS revenue
             FROM engagements e JOIN channel_segments s ON CAST(e.customer_id AS VARCHAR) = s.customer_id
-            WHERE {contacted}
+            WHERE {contacted_rows}
             GROUP BY ALL ORDER BY ALL
             """
         ).df()
@@ -266,15 +260,6 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether ``con`` holds table ``name``."""
     rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchall()
-    return bool(rows and rows[0][0])
-
-
-def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    """Whether ``table`` has ``column`` (control groups live in engagements.test_group)."""
-    rows = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-        [table, column],
     ).fetchall()
     return bool(rows and rows[0][0])
 
