@@ -19,12 +19,16 @@ from pydantic import BaseModel, Field
 
 from agent.campaign.brief import CampaignBrief
 from agent.campaign.request import CampaignRequest
-from tools.audience.models import AudienceSelection
-from tools.channel.models import ChannelPlan
+from tools.audience.models import AudienceParams, AudienceSelection
+from tools.baseline import Baseline
+from tools.channel.models import ChannelOverview, ChannelPlan
+from tools.control import ControlGroup
 from tools.copy.models import BrandVoice
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tools.channel.posterior import BaseSnapshot
 
 
 class FollowUpMemory(BaseModel):
@@ -50,6 +54,12 @@ class ConversationState:
     clv: pd.Series | None = None  # CLV by customer id
     audience: AudienceSelection | None = None
     channel_plan: list[ChannelPlan] | None = None
+    audience_params: AudienceParams | None = None  # the filters of ``audience``
+    overview: ChannelOverview | None = None  # the last channel plan with its economics
+    channels: list[str] | None = None  # the channels it considered
+    base: BaseSnapshot | None = None  # the base as the channel plans read it (consent, segments, counts)
+    baseline: Baseline | None = None  # what the audience buys anyway
+    control: ControlGroup | None = None  # the audience's randomised holdout
     brief: CampaignBrief | None = None
     brand: BrandVoice | None = None
     memory: FollowUpMemory = field(default_factory=FollowUpMemory)

@@ -58,6 +58,25 @@ class Settings(BaseSettings):
     spark_partitions: int | None = Field(
         default=None, ge=1, description="Spark shuffle partitions (default: 2 x the master's cores)."
     )
+    # Campaign economics.
+    margin: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1.0,
+        description="Gross margin as a share of revenue; unset: returns are revenue (and the brief says so).",
+    )
+    conversion_window_days: int = Field(
+        default=14, ge=1, le=365, description="Days after a send in which a purchase counts as a conversion."
+    )
+    control_fraction: float | None = Field(
+        default=None,
+        gt=0.0,
+        lt=1.0,
+        description="Holdout share of a campaign audience; unset: 10%, more when needed to detect the lift.",
+    )
+    campaign_fixed_cost: float = Field(
+        default=0.0, ge=0.0, description="Fixed cost of a campaign (creative, tooling), added to send costs."
+    )
 
     # Language models.
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint base URL.")

@@ -556,8 +556,9 @@ def test_conversations_run_earlier_turns_and_approvals_get_the_requests_answer(
     assert [f.found for f in yes.facts] == [True, True, False]  # written, so "nothing written" fails
     exports = workspace.home / "exports"  # an export the model asks for stays in the workspace
     assert (exports / "vip.csv").read_text(encoding="utf-8").startswith("customer_id")
-    assert len(no.approvals) == 1 and [p.name for p in exports.iterdir()] == [
-        "vip.csv"
+    assert len(no.approvals) == 1 and sorted(p.name for p in exports.iterdir()) == [
+        "vip.control.json",  # the export's holdout sidecar
+        "vip.csv",
     ]  # refused: no 2nd file
     assert [f.found for f in no.facts] == [True, True, False]
     assert Path.cwd() != workspace.runs_dir / "agent-eval" / "files" / "export-no"  # the cwd is restored

@@ -176,8 +176,25 @@ def test_demo_request_gives_a_consistent_brief(settings: Settings) -> None:
     assert brief.roi.within_budget and brief.roi.cost <= 2000
     spend = sum(c.recipients * c.cost_per_message for c in brief.channels)
     assert brief.roi.cost == pytest.approx(spend, abs=0.02)
-    revenue = sum(c.recipients * c.conversion_rate * c.value_per_conversion * 0.85 for c in brief.channels)
+    base = brief.roi.baseline.rate if brief.roi.baseline else 0.0
+    revenue = sum(
+        c.recipients * max(c.conversion_rate, base) * c.value_per_conversion * 0.85 for c in brief.channels
+    )
     assert brief.roi.expected_revenue == pytest.approx(revenue, rel=1e-3)
+    # Economics: the SMS estimate borrows from the whole base (not the audience's few sends alone);
+    # a randomised control group is held out and never sent to; ROI is incremental, as a percentage.
+    sms = next(c for c in brief.channels if c.channel == "sms")
+    assert sms.conversion_rate > 0.01 and sms.reason
+    assert (
+        brief.control is not None and brief.control.size + brief.control.treatment_size == brief.audience.size
+    )
+    assert sum(c.recipients for c in brief.channels) <= brief.control.treatment_size
+    assert 0 <= brief.roi.incremental_conversions <= brief.roi.expected_conversions
+    assert "MKT_MARGIN" in brief.roi.value_basis
+    assert (
+        brief.roi.roi_text().endswith("%)") if brief.roi.cost > 0 else brief.roi.roi_text().startswith("n/a")
+    )
+    assert brief.roi.cost + sum(o.cost for o in brief.budget_options if o.kind == "tier") <= 2000
     # Copy: two checked variants per requested channel, stating the offer as given.
     assert [v.channel for v in brief.copy_variants] == ["email", "email", "sms", "sms"]
     for variant in brief.copy_variants:
@@ -189,7 +206,17 @@ def test_demo_request_gives_a_consistent_brief(settings: Settings) -> None:
     html = report.read_text()
     assert html.count("data:image/png;base64") == len(brief.plots) == 4
     assert f"{brief.audience.size:,}" in html and "forecast ROI" in html
-    assert json.loads((report.parent / "brief.json").read_text())["roi"]["cost"] == brief.roi.cost
+    saved = json.loads((report.parent / "brief.json").read_text())
+    assert saved["roi"]["cost"] == brief.roi.cost
+    assert saved["budget_options"] and all(
+        {"audience_size", "cost", "expected_incremental_return"} <= set(o) for o in saved["budget_options"]
+    )
+    assert [Path(p).name for p in brief.plots] == [
+        "segment_map.png",
+        "audience_clv.png",
+        "audience_churn.png",
+        "channel_value.png",
+    ]
 
 
 def test_the_audience_matches_an_independent_computation(settings: Settings) -> None:
@@ -258,10 +285,16 @@ def test_exporting_an_audience_asks_first_and_stays_in_the_workspace(settings: S
         if not decision:
             assert not exports.exists() and "nothing was written" in reply.text
     # Refused, then approved twice: the second export never overwrites the first.
-    assert sorted(p.name for p in exports.iterdir()) == ["winback-2.csv", "winback.csv"]
+    assert sorted(p.name for p in exports.glob("*.csv")) == ["winback-2.csv", "winback.csv"]
     assert asked[0] == asked[1] and asked[0].endswith(f"to {exports / 'winback.csv'}")
     assert "customer ids, no contact details" in asked[0]
-    assert (exports / "winback.csv").read_text().splitlines()[0] == "customer_id,segment"
+    # The randomised control group travels with the audience: a column and a sidecar with its power.
+    rows = (exports / "winback.csv").read_text().splitlines()
+    assert rows[0] == "customer_id,segment,test_group"
+    held = [r for r in rows[1:] if r.endswith(",control")]
+    sidecar = json.loads((exports / "winback.control.json").read_text())
+    assert len(held) == sidecar["size"] > 0 and 0 <= sidecar["power"] <= 1
+    assert sidecar["size"] + sidecar["treatment_size"] == len(rows) - 1
 
 
 def test_exporting_without_an_audience_says_so_before_asking(settings: Settings) -> None:

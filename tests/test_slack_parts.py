@@ -104,9 +104,9 @@ def test_brief_renders_as_valid_block_kit_with_sections_and_buttons() -> None:
     for expected in (
         "*Audience*",
         "*Channels*",
-        "*ROI forecast*",
+        "*Incremental ROI forecast*",
         "412 customers",
-        "ROI 327.40",
+        "ROI +32740%",
         "email copy",
     ):
         assert expected in text

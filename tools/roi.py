@@ -1,8 +1,9 @@
 """Campaign ROI = (revenue - cost) / cost: actual (from the engagements table) and forecast.
 
-Actual: per campaign (optionally per channel, variant or segment) the sends, conversions, cost
-(summed over all events) and revenue (summed over conversions). Zero cost has no defined ROI: the
-row reports ``roi = None`` with a note, never an infinity or NaN.
+Actual: per campaign (optionally per channel, variant or segment) the sends, conversions,
+cost (summed over all events) and revenue (summed over conversions) of the contacted customers;
+rows of held-out control customers are left out (the incremental readout is ``mkt abtest``).
+Zero cost has no defined ROI: the row reports ``roi = None`` with a note, never an infinity or NaN.
 
 Forecast for a planned campaign: audience (given, a segment from the ``segments`` table, or all
 customers; only consenting customers for email, SMS and push) x response rate (given, else the
@@ -23,6 +24,7 @@ from pydantic import BaseModel, Field
 from scipy.stats import beta
 
 from data.errors import ToolError
+from data.testgroups import contacted
 from tools.segment.store import read_membership
 
 Channel = Literal["email", "sms", "push", "social", "ads"]
@@ -128,12 +130,12 @@ def actual_roi(
 
 def _events(con: duckdb.DuckDBPyConnection, campaigns: list[str] | None) -> pd.DataFrame:
     frame: pd.DataFrame = con.execute(
-        """
+        f"""
         SELECT CAST(customer_id AS VARCHAR) AS customer_id, campaign_id, channel, variant,
                CAST(event = 'sent' AS INTEGER) AS sent, CAST(event = 'converted' AS INTEGER) AS converted,
                coalesce(cost, 0) AS cost, coalesce(revenue, 0) AS revenue
         FROM engagements
-        WHERE $all OR list_contains($ids, campaign_id)
+        WHERE ($all OR list_contains($ids, campaign_id)) AND {contacted(con)}
         """,
         {"all": not campaigns, "ids": campaigns or []},
     ).df()
@@ -249,8 +251,9 @@ def _channel_history(con: duckdb.DuckDBPyConnection, channel: str, segment: str 
     sql = """
         SELECT count(*) FILTER (WHERE event = 'sent'), count(*) FILTER (WHERE event = 'converted'),
                coalesce(sum(cost), 0), coalesce(sum(revenue), 0)
-        FROM engagements e WHERE channel = $channel {extra}
+        FROM engagements e WHERE channel = $channel AND {contacted} {extra}
     """
+    sql = sql.replace("{contacted}", contacted(con))
     found = _one(con, sql.format(extra=""), {"channel": channel})
     history = dict(
         zip(("sent", "conversions", "cost", "revenue"), map(float, found or (0, 0, 0, 0)), strict=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from tools.audience.models import AudienceSummary
+from tools.budget import BudgetOption
 from tools.campaign_roi import RoiForecast
 from tools.channel.models import ChannelPlan
+from tools.control import ControlGroup
 
 __all__ = [
     "AudienceSummary",
@@ -68,6 +70,11 @@ class CampaignBrief(BaseModel):
     audience: AudienceSummary
     channels: list[ChannelPlan]
     roi: RoiForecast
+    control: ControlGroup | None = Field(default=None, description="The randomised holdout (not sent to).")
+    budget_options: list[BudgetOption] = Field(
+        default_factory=list,
+        description="What the budget the plan leaves would buy: size, cost, return each.",
+    )
     copy_variants: list[CopyVariant] = Field(default_factory=list)
     context_sources: list[str] = Field(default_factory=list)
     steps: list[StepTiming] = Field(default_factory=list)
@@ -110,15 +117,40 @@ class CampaignBrief(BaseModel):
         out += [
             "",
             "### Channels",
-            "| channel | recipients | P(convert) | cost/send | value/send | why |",
+            "| channel | recipients | P(convert) [90%] | cost/send | return/send | why |",
             "|---|---:|---:|---:|---:|---|",
         ]
         for c in self.channels:
+            low, high = c.conversion_interval
             out.append(
-                f"| {c.channel} | {c.recipients:,} | {c.conversion_rate:.2%} | {c.cost_per_message:,.3f} | "
-                f"{c.expected_value_per_message:,.3f} | {c.reason} |"
+                f"| {c.channel} | {c.recipients:,} of {c.reachable:,} | {c.conversion_rate:.2%} "
+                f"[{low:.1%}-{high:.1%}] | {c.cost_per_message:,.3f} | {c.expected_value_per_message:,.3f} | "
+                f"{c.reason} |"
             )
-        out += ["", "### ROI forecast", f"{self.roi.summary()} ({cur}).", ""]
+        r = self.roi
+        out += ["", "### Incremental ROI forecast", f"{r.summary()} ({cur}).", ""]
+        out += [
+            f"- would buy anyway: {r.baseline_conversions:,.1f}"
+            + (f" ({r.baseline.summary()})" if r.baseline else ""),
+            f"- incremental margin {r.incremental_margin:,.2f}, discount cost {r.discount_cost:,.2f} (every "
+            f"redemption), cost {r.cost:,.2f} (sends {r.send_cost:,.2f} + fixed {r.fixed_cost:,.2f})",
+            f"- returns are {r.value_basis}",
+            "",
+        ]
+        if self.control is not None:
+            out += ["### Control group", self.control.summary() + ".", ""]
+        if self.budget_options:
+            out += [
+                "### What the rest of the budget would buy",
+                "| option | customers | sends | cost | extra conversions | expected incremental return |",
+                "|---|---:|---:|---:|---:|---:|",
+                *[
+                    f"| {o.option} | {o.audience_size:,} | {o.recipients:,} | {o.cost:,.2f} | "
+                    f"{o.expected_incremental_conversions:,.1f} | {o.expected_incremental_return:+,.2f} |"
+                    for o in self.budget_options
+                ],
+                "",
+            ]
         if self.copy_variants:
             out.append("### Copy")
             for channel in dict.fromkeys(v.channel for v in self.copy_variants):

@@ -39,6 +39,7 @@ from tools.chat_model import ChatModel, Message
 
 Emit = Callable[[StepEvent], None]
 DEFAULT_CHANNELS = ["email", "sms", "push"]
+BASE_ONLY_PLOTS = {"clv_distribution.png", "churn_risk.png"}
 GOAL_WORDS = {
     "win_back": "win-back",
     "retention": "retention",
@@ -133,7 +134,8 @@ def plan_campaign(
     for variant in brief.copy_variants:
         backends.append(variant.backend)
     brief.backend = _backend(backends)
-    brief.plots = [str(p) for p in context.plots]
+    # The brief shows the audience against the base; the base-only CLV and churn plots stay on disk.
+    brief.plots = [str(p) for p in context.plots if p.name not in BASE_ONLY_PLOTS]
     from agent.campaign.report import write_report
 
     brief.steps = run.steps
@@ -232,7 +234,13 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
                 "select_audience", d, risk=request.risk, value=request.value, segments=request.segments
             )
     with run.step("pick channels within budget") as d:
-        mix = run.call("select_channels", d, channels=channels, budget=request.budget)
+        mix = run.call(
+            "select_channels",
+            d,
+            channels=channels,
+            budget=request.budget,
+            discount_percent=_discount_percent(request.discount),
+        )
     with run.step("forecast ROI") as d:
         roi = run.call(
             "forecast_roi", d, discount_percent=_discount_percent(request.discount), budget=request.budget
@@ -266,16 +274,19 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         for p in plans
         if p.recipients == 0 and p.channel in channels and p.channel not in unreachable
     ]
-    if idle:
+    losing = [p.channel for p in plans if p.channel in idle and p.expected_value_per_message <= 0]
+    beaten = [c for c in idle if c not in losing]
+    if losing:
         run.notes.append(
-            f"nobody was assigned to {', '.join(idle)}: another channel pays more for those customers, "
-            "or none of them consents; the copy is written anyway"
+            f"{', '.join(losing)} would not pay for this audience: the conversions a send causes are worth "
+            "less than the discount and the send cost (see each channel's reason); nothing is sent on it, "
+            "the copy is written anyway. A smaller discount, the budget options below, or the customers an "
+            "uplift model finds persuadable (`mkt uplift train`, then `mkt audience --response persuadable`) may pay"
         )
-    spend = getattr(mix, "spend", 0.0)
-    if request.budget and spend < 0.1 * request.budget:
+    if beaten:
         run.notes.append(
-            f"the plan spends {spend:,.2f} of the {request.budget:,.0f} budget: the audience is small; "
-            "widen it (e.g. drop a filter) to use more of the budget"
+            f"nobody was assigned to {', '.join(beaten)}: another channel pays more for every customer it "
+            "reaches; the copy is written anyway"
         )
     variants = [v for v in kept if v.channel in channels]
     done = {v.channel for v in variants}
@@ -310,6 +321,8 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
         audience=audience,
         channels=plans,
         roi=roi,
+        control=state.control,
+        budget_options=list(roi.budget_options),
         copy_variants=variants,
         context_sources=sources,
         engine=run.context.settings.engine,

@@ -84,7 +84,7 @@ def render_html(brief: CampaignBrief) -> str:
         ),
         "<h2>Channels</h2>",
         _table(
-            ["channel", "recipients", "P(convert)", "90% interval", "cost/send", "value/send", "why"],
+            ["channel", "recipients", "P(convert)", "90% interval", "cost/send", "return/send", "why"],
             [
                 [
                     c.channel,
@@ -98,8 +98,45 @@ def render_html(brief: CampaignBrief) -> str:
                 for c in brief.channels
             ],
         ),
-        f"<h2>ROI forecast</h2><p>{_e(roi.summary())} ({_e(cur)})</p>",
+        f"<h2>Incremental ROI forecast</h2><p>{_e(roi.summary())} ({_e(cur)})</p>",
+        _table(
+            ["", "value"],
+            [
+                [
+                    "would buy anyway",
+                    f"{roi.baseline_conversions:,.1f}"
+                    + (f" ({roi.baseline.summary()})" if roi.baseline else ""),
+                ],
+                ["caused by the campaign", f"{roi.incremental_conversions:,.1f}"],
+                ["incremental margin", f"{roi.incremental_margin:,.2f}"],
+                ["discount cost (every redemption)", f"{roi.discount_cost:,.2f}"],
+                ["cost (sends + fixed)", f"{roi.cost:,.2f}"],
+                ["net incremental return", f"{roi.net_return:,.2f}"],
+                ["incremental ROI", roi.roi_text()],
+                ["returns are", roi.value_basis],
+            ],
+        ),
     ]
+    if brief.control is not None:
+        parts.append(f"<h2>Control group</h2><p>{_e(brief.control.summary())}</p>")
+    if brief.budget_options:
+        parts += [
+            "<h2>What the rest of the budget would buy</h2>",
+            _table(
+                ["option", "customers", "sends", "cost", "extra conversions", "expected incremental return"],
+                [
+                    [
+                        o.option,
+                        f"{o.audience_size:,}",
+                        f"{o.recipients:,}",
+                        f"{o.cost:,.2f}",
+                        f"{o.expected_incremental_conversions:,.1f}",
+                        f"{o.expected_incremental_return:+,.2f}",
+                    ]
+                    for o in brief.budget_options
+                ],
+            ),
+        ]
     if brief.copy_variants:
         parts.append("<h2>Copy</h2>")
         for channel in dict.fromkeys(v.channel for v in brief.copy_variants):

@@ -1,4 +1,7 @@
-"""``mkt abtest``: read out the variants of a past campaign; optionally store the winner's copy."""
+"""``mkt abtest``: read out a past campaign's holdout (treatment minus control) and its variants.
+
+Optionally stores the winning variant's copy in the knowledge base.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ import typer
 
 from agent.cli._params import build
 from agent.cli.output import console, print_json, print_table
+from data.errors import ToolError
 from data.loader import open_source
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.abtest import AbTestParams, readout
+from tools.abtest.holdout import HoldoutParams, HoldoutReadout, has_control, holdout_readout
 
 FileOpt = Annotated[
     Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
@@ -47,11 +52,18 @@ def abtest_command(
             help="Store the winner's copy in the 'campaigns' knowledge collection.",
         ),
     ] = False,
+    margin: Annotated[
+        float | None, typer.Option(help="Share of revenue kept, for the holdout ROI (default: MKT_MARGIN).")
+    ] = None,
+    discount: Annotated[float, typer.Option(help="Discount %% the treatment got (holdout ROI).")] = 0.0,
     customers: FileOpt = None,
     engagements: FileOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
-    """Conversion and open rates with intervals, P(each variant is best), lift and power."""
+    """Treatment minus control with intervals (holdout campaigns); variants' rates, P(best), lift, power.
+
+    A campaign that held out a control group gets incremental conversions, revenue and ROI.
+    """
     params = build(
         AbTestParams,
         campaign_id=campaign,
@@ -64,9 +76,27 @@ def abtest_command(
     settings = load_settings()
     con = open_source(Workspace.from_settings(settings), {"customers": customers, "engagements": engagements})
     try:
-        result = readout(con, params)
+        held = None
+        if has_control(con, campaign):
+            hold = HoldoutParams(
+                campaign_id=campaign,
+                margin=margin if margin is not None else settings.margin,
+                discount_percent=discount,
+                seed=seed,
+            )
+            held = holdout_readout(con, hold)
+        try:
+            result = readout(con, params)
+        except ToolError:
+            if held is None:
+                raise
+            result = None
     finally:
         con.close()
+    if held is not None:
+        show_holdout(held, as_json and result is None)
+    if result is None:
+        return
     if write_back and result.winner is not None:
         from knowledge.store import KnowledgeStore
         from tools.abtest.writeback import write_winner
@@ -99,3 +129,36 @@ def abtest_command(
         console.print(f"winner's copy stored in 'campaigns' as {result.written_back}")
     for note in result.notes:
         console.print(f"note: {note}")
+
+
+def show_holdout(held: HoldoutReadout, as_json: bool) -> None:
+    """Print the treatment-minus-control readout (JSON when it is the only result)."""
+    if as_json:
+        print_json(held)
+        return
+    level = f"{held.confidence:.0%}"
+    print_table(
+        f"Holdout test {held.campaign_id}: treatment minus control ({held.value_basis})",
+        ["group", "customers", "converted", "rate", "revenue", "revenue/customer", "cost"],
+        [
+            (
+                g.group,
+                g.customers,
+                g.conversions,
+                f"{g.conversion_rate:.2%}",
+                g.revenue,
+                g.revenue_per_customer,
+                g.cost,
+            )
+            for g in (held.treatment, held.control)
+        ],
+    )
+    low, high = held.incremental_conversions_interval
+    rlow, rhigh = held.incremental_revenue_interval
+    console.print(
+        f"incremental conversions {held.incremental_conversions:+,.1f} ({level} {low:+,.1f} to {high:+,.1f})"
+    )
+    console.print(
+        f"incremental revenue {held.incremental_revenue:+,.2f} ({level} {rlow:+,.2f} to {rhigh:+,.2f})"
+    )
+    console.print(held.verdict, highlight=False)

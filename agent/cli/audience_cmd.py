@@ -3,7 +3,8 @@
 The same ``select_audience`` tool the agent calls, run through ``run_tool``: the churn scores,
 CLV and segments it needs are computed on the way and shown as they finish. ``--output`` writes the
 audience's customer ids to the path you typed (a file you name on the command line is yours to
-overwrite, and the command says when it does); without it nothing is written.
+overwrite, and the command says when it does), with a randomised control group held out (a
+``test_group`` column and a ``.control.json`` sidecar); without it nothing is written.
 """
 
 from __future__ import annotations
@@ -40,7 +41,19 @@ def audience(
         typer.Option(help="persuadable: only customers the campaign changes (needs `mkt uplift train`)."),
     ] = "any",
     output: Annotated[
-        Path | None, typer.Option(help="Write the audience's customer ids to this CSV file.", dir_okay=False)
+        Path | None,
+        typer.Option(
+            help="Write the audience's customer ids and its control group (test_group column) to this CSV file.",
+            dir_okay=False,
+        ),
+    ] = None,
+    control: Annotated[
+        float | None,
+        typer.Option(
+            help="Control group share held out at random (default: 10%, more when needed to detect the lift).",
+            min=0.01,
+            max=0.9,
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
@@ -69,7 +82,12 @@ def audience(
     summary = call.result
     with context.workspace.connect(read_only=True) as con:
         fairness = audience_makeup(con, context.state.audience.customer_ids, sensitive=settings.sensitive)
-    written = export_audience(context.state.audience, output) if output is not None else None
+    written = None
+    if output is not None:
+        planned = run_tool(tools["select_channels"], {"control": control}, context)
+        if context.state.control is None:
+            raise ToolError(planned.observation.removeprefix("Error from select_channels: "))
+        written = export_audience(context.state.audience, output, context.state.control)
     if as_json:
         print_json(
             {
@@ -102,4 +120,6 @@ def audience(
     if fairness.attributes:
         console.print(f"fair targeting: {fairness.summary()}", highlight=False)
     if written is not None:
+        if context.state.control is not None:
+            console.print(f"control group: {context.state.control.summary()}", highlight=False)
         console.print(written.summary(), highlight=False)

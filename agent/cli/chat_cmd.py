@@ -243,11 +243,19 @@ def ask(
         str | None,
         typer.Option("--session", help="Continue (or start) the session with this id.", show_default=False),
     ] = None,
+    control: Annotated[
+        float | None,
+        typer.Option(
+            help="A campaign's control group share (default: 10%, more when needed to detect the lift).",
+            min=0.01,
+            max=0.9,
+        ),
+    ] = None,
 ) -> None:
     """Ask one question (or request one campaign) and print the answer."""
     from agent.cli.render import EventPrinter, render_reply
 
-    settings = load_settings()
+    settings = load_settings(**({"control_fraction": control} if control else {}))
     workspace = Workspace.from_settings(settings).ensure()
     session = _open_session(workspace, session_id, resume=False)
     assistant = make_assistant(settings, workspace)

@@ -86,6 +86,14 @@ def demo(
             help="Use the configured endpoint (MKT_LLM_BASE_URL) instead of the packaged local model.",
         ),
     ] = False,
+    control: Annotated[
+        float | None,
+        typer.Option(
+            help="Control group share held out at random (default: 10%, more when needed to detect the lift).",
+            min=0.01,
+            max=0.9,
+        ),
+    ] = None,
 ) -> None:
     """Run the demo campaign end to end: set-up if needed, plan, analytics, copy, report."""
     from agent.assistant import Assistant
@@ -93,7 +101,7 @@ def demo(
     from agent.llm import CallLog, build_chat_model, build_local_model
     from agent.session import Session
 
-    settings = load_settings()
+    settings = load_settings(**({"control_fraction": control} if control else {}))
     workspace = Workspace.from_settings(settings).ensure()
     started = time.perf_counter()
     setup = set_up(settings, workspace, customers, seed)

@@ -259,6 +259,16 @@ def _table(title: str, columns: Sequence[str], right: Sequence[str] = ()) -> Tab
     return table
 
 
+def _facts(title: str) -> Table:
+    """A two-column table of labelled values whose labels never wrap away, whatever the width."""
+    table = Table(
+        title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_header=False
+    )
+    table.add_column("", no_wrap=True, style="bold", max_width=34)
+    table.add_column("", justify="left", overflow="fold", ratio=1)
+    return table
+
+
 def render_brief(console: Console, brief: CampaignBrief) -> None:
     """Print a campaign brief: audience, channels, ROI, copy variants with their checks, step timings."""
     head = [f"[bold]{escape(brief.goal)}[/]", f"[dim]request:[/] {escape(brief.request)}"]
@@ -268,6 +278,10 @@ def render_brief(console: Console, brief: CampaignBrief) -> None:
     console.print(_audience_table(brief))
     console.print(_channels_table(brief))
     console.print(_roi_table(brief))
+    if brief.control is not None:
+        console.print(_control_table(brief))
+    if brief.budget_options:
+        console.print(_options_table(brief))
     if brief.copy_variants:
         console.print(_copy_table(brief))
     if brief.steps:
@@ -285,7 +299,7 @@ def render_brief(console: Console, brief: CampaignBrief) -> None:
 
 def _audience_table(brief: CampaignBrief) -> Table:
     aud, cur = brief.audience, brief.currency
-    table = _table("Audience", ["", "value"], right=["value"])
+    table = _facts("Audience")
     table.add_row("who", escape(aud.description))
     table.add_row("customers", f"{aud.size:,}")
     table.add_row("total CLV", _money(aud.total_clv, cur))
@@ -304,7 +318,7 @@ def _audience_table(brief: CampaignBrief) -> Table:
 
 
 def _channels_table(brief: CampaignBrief) -> Table:
-    numbers = ["sends of reachable", "P(convert) [90%]", "cost/send", "value/send"]
+    numbers = ["sends of reachable", "P(convert) [90%]", "cost/send", "return/send"]
     table = _table("Channels", ["channel", *numbers], right=numbers)
     table.columns[0].no_wrap = True
     for ch in brief.channels:
@@ -323,17 +337,63 @@ def _channels_table(brief: CampaignBrief) -> Table:
 
 def _roi_table(brief: CampaignBrief) -> Table:
     roi, cur = brief.roi, brief.currency
-    table = _table("ROI forecast", ["", "value"], right=["value"])
-    table.add_row("cost", _money(roi.cost, cur))
+    table = _facts("Incremental ROI forecast")
+    table.add_row("cost (sends + fixed)", _money(roi.cost, cur))
     if roi.budget is not None:
         table.add_row("budget", _money(roi.budget, cur) + ("" if roi.within_budget else " [red](over)[/]"))
-    table.add_row("expected conversions", f"{roi.expected_conversions:,.1f}")
-    table.add_row("expected revenue", _money(roi.expected_revenue, cur))
-    table.add_row("ROI (revenue - cost) / cost", "n/a" if roi.roi is None else f"{roi.roi:,.2f}")
-    if roi.roi_interval is not None:
-        table.add_row("ROI 90% interval", f"{roi.roi_interval[0]:,.2f} to {roi.roi_interval[1]:,.2f}")
+    table.add_row("recipients", f"{roi.recipients:,}")
+    table.add_row("conversions", f"{roi.expected_conversions:,.1f}")
+    table.add_row("  would buy anyway", f"{roi.baseline_conversions:,.1f}")
+    band = roi.incremental_conversions_interval
+    table.add_row(
+        "  caused by the campaign",
+        f"{roi.incremental_conversions:,.1f}" + (f" [{band[0]:,.1f}–{band[1]:,.1f}]" if band else ""),
+    )
+    table.add_row("incremental margin", _money(roi.incremental_margin, cur))
+    table.add_row("discount cost (all redemptions)", _money(roi.discount_cost, cur))
+    net = roi.net_return_interval
+    table.add_row(
+        "net incremental return",
+        _money(roi.net_return, cur) + (f" [{net[0]:,.0f} to {net[1]:,.0f}]" if net else ""),
+    )
+    table.add_row("[bold]incremental ROI[/]", f"[bold]{escape(roi.roi_text())}[/]")
     for note in roi.notes:
         table.add_row("note", f"[yellow]{escape(note)}[/]")
+    return table
+
+
+def _control_table(brief: CampaignBrief) -> Table:
+    control = brief.control
+    assert control is not None
+    table = _facts("Control group (held out, not sent)")
+    total = control.size + control.treatment_size
+    table.add_row("held out", f"{control.size:,} of {total:,} ({control.fraction:.0%})")
+    table.add_row("share chosen", escape(control.chosen_by))
+    table.add_row(
+        "expected rates", f"treatment {control.treatment_rate:.2%}, control {control.baseline_rate:.2%}"
+    )
+    table.add_row("power (5% two-sided)", f"{control.power:.0%}")
+    if control.needed_per_group:
+        table.add_row("for 80% power", f"about {control.needed_per_group:,} per group")
+    table.caption = escape(control.summary())
+    table.caption_justify = "left"
+    return table
+
+
+def _options_table(brief: CampaignBrief) -> Table:
+    numbers = ["customers", "sends", "cost", "extra conv.", "return"]
+    table = _table("What the rest of the budget would buy", ["option", *numbers], right=numbers)
+    for o in brief.budget_options:
+        table.add_row(
+            escape(o.option),
+            f"{o.audience_size:,}",
+            f"{o.recipients:,}",
+            f"{o.cost:,.2f}",
+            f"{o.expected_incremental_conversions:,.1f}",
+            f"{o.expected_incremental_return:+,.0f}",
+        )
+    table.caption = "return: expected incremental return after cost and discount; each option alone"
+    table.caption_justify = "left"
     return table
 
 

@@ -145,3 +145,30 @@ def forecast(
     )
     for note in result.notes:
         console.print(f"note: {note}")
+
+
+@app.command()
+def holdout(
+    campaign: Annotated[str, typer.Argument(help="A past campaign that held out a control group.")],
+    margin: Annotated[
+        float | None, typer.Option(help="Share of revenue kept (default: MKT_MARGIN; unset: revenue).")
+    ] = None,
+    discount: Annotated[float, typer.Option(help="Discount %% the treatment group got.")] = 0.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Incremental ROI of a past campaign: treatment minus control, with 90% intervals."""
+    from agent.cli.abtest_cmd import show_holdout
+    from tools.abtest.holdout import HoldoutParams, holdout_readout
+
+    settings = load_settings()
+    con = open_source(Workspace.from_settings(settings))
+    try:
+        params = HoldoutParams(
+            campaign_id=campaign,
+            margin=margin if margin is not None else settings.margin,
+            discount_percent=discount,
+        )
+        result = holdout_readout(con, params)
+    finally:
+        con.close()
+    show_holdout(result, as_json)

@@ -115,12 +115,10 @@ def _channels(brief: CampaignBrief) -> Block:
 
 def _roi(brief: CampaignBrief) -> Block:
     r, cur = brief.roi, brief.currency
-    roi = "n/a" if r.roi is None else f"{r.roi:.2f}"
-    interval = getattr(r, "roi_interval", None)
-    band = f" (90% interval {interval[0]:.2f} to {interval[1]:.2f})" if interval else ""
     text = (
-        f"*ROI forecast*: cost {_money(r.cost, cur)}, {r.expected_conversions:,.1f} conversions, "
-        f"revenue {_money(r.expected_revenue, cur)}, ROI {roi}{band}"
+        f"*Incremental ROI forecast*: cost {_money(r.cost, cur)}, {r.expected_conversions:,.1f} conversions "
+        f"({r.incremental_conversions:,.1f} caused by the campaign), net incremental return "
+        f"{_money(r.net_return, cur)}, ROI {r.roi_text()}"
     )
     if r.budget is not None:
         text += f"; budget {_money(r.budget, cur)}, {'within' if r.within_budget else 'OVER'} budget"

@@ -6,6 +6,7 @@ import duckdb
 import numpy as np
 
 from data.errors import ToolError
+from data.testgroups import contacted
 from tools.abtest import stats
 from tools.abtest.models import AbTestParams, AbTestReadout, Rate, VariantResult
 
@@ -24,14 +25,15 @@ def _counts(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[tuple[str,
         raise ToolError(
             f"campaign '{campaign_id}' has no engagements: check the campaign id (`mkt data show`)"
         )
+    only_contacted = f"AND {contacted(con)}"
     rows = con.execute(
-        """
+        f"""
         SELECT variant,
                count(DISTINCT customer_id) FILTER (WHERE event = 'sent') AS sent,
                count(DISTINCT customer_id) FILTER (WHERE event = 'opened') AS opened,
                count(DISTINCT customer_id) FILTER (WHERE event = 'clicked') AS clicked,
                count(DISTINCT customer_id) FILTER (WHERE event = 'converted') AS converted
-        FROM engagements WHERE campaign_id = ? AND variant IS NOT NULL
+        FROM engagements WHERE campaign_id = ? AND variant IS NOT NULL {only_contacted}
         GROUP BY variant ORDER BY variant
         """,
         [campaign_id],

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from tools.baseline import Baseline
+from tools.control import ControlGroup
+
 Channel = Literal["email", "sms", "push", "social", "ads"]
 ALL_CHANNELS: tuple[str, ...] = ("email", "sms", "push", "social", "ads")
 CONSENT_COLUMN: dict[str, str] = {"email": "consent_email", "sms": "consent_sms", "push": "consent_push"}
@@ -26,7 +29,16 @@ class ChannelParams(BaseModel):
     budget: float | None = Field(default=None, ge=0.0, description="Total spend cap.")
     mode: Literal["greedy", "thompson"] = "greedy"
     seed: int = 7
-    prior_strength: float = Field(default=20.0, gt=0.0, description="Pseudo-sends in the Beta prior.")
+    prior_strength: float = Field(
+        default=20.0, gt=0.0, description="Pseudo-sends of the fallback prior (too few segments to pool)."
+    )
+    baseline: float = Field(
+        default=0.0, ge=0.0, le=1.0, description="P(a listed customer buys anyway in the window, unsent)."
+    )
+    margin: float = Field(default=1.0, gt=0.0, le=1.0, description="Share of revenue kept (1: revenue).")
+    discount_percent: float = Field(
+        default=0.0, ge=0.0, lt=100.0, description="Offer discount, given on every redemption."
+    )
     credible: float = Field(default=0.9, gt=0.0, lt=1.0, description="Credible interval mass.")
     per_customer: bool = False
 
@@ -42,9 +54,16 @@ class ChannelEstimate(BaseModel):
     ci_low: float
     ci_high: float
     sampled: float | None = Field(default=None, description="Thompson draw (thompson mode).")
+    alpha: float = Field(default=1.0, description="Posterior Beta shape (conversions).")
+    beta: float = Field(default=1.0, description="Posterior Beta shape (non-conversions).")
+    prior_mean: float = Field(default=0.0, description="Mean of the pooled prior (other segments' data).")
+    prior_strength: float = Field(default=0.0, description="Pseudo-sends of the pooled prior.")
+    prior_source: str = ""
     value: float
     cost: float | None
-    expected_value: float | None = Field(description="P(convert) x value - cost, per send.")
+    expected_value: float | None = Field(
+        description="Expected incremental return per send: incremental margin - discount - cost."
+    )
     reachable: int = Field(description="Customers of the segment this channel may contact.")
     note: str | None = None
 
@@ -107,10 +126,16 @@ class ChannelPlan(BaseModel):
     recipients: int
     conversion_rate: float = Field(description="Posterior mean P(convert | sent) for this audience.")
     conversion_interval: tuple[float, float] = Field(description="90% credible interval of the rate.")
+    posterior: tuple[float, float] = Field(default=(1.0, 1.0), description="Beta(alpha, beta) of the rate.")
+    sent_before: int = Field(default=0, description="The audience's own past sends on this channel.")
+    prior: str = Field(default="", description="The pooled prior, e.g. 'Beta mean 3.7%, 85 pseudo-sends'.")
     cost_per_message: float
     value_per_conversion: float
-    expected_value_per_message: float
+    expected_value_per_message: float = Field(description="Expected incremental return per send.")
     reachable: int = Field(description="Audience members who consent to this channel.")
+    expected_return_if_sent: float = Field(
+        default=0.0, description="Expected incremental return if every consenting member got this channel."
+    )
     reason: str
 
 
@@ -122,6 +147,10 @@ class ChannelOverview(BaseModel):
     budget: float | None
     not_contacted: int
     expected_conversions: float
+    baseline: Baseline | None = Field(default=None, description="What the audience buys anyway.")
+    control: ControlGroup | None = Field(default=None, description="The randomised holdout, not sent to.")
+    margin: float = 1.0
+    discount_percent: float = 0.0
     notes: list[str] = Field(default_factory=list)
 
     @property

@@ -1,4 +1,9 @@
-"""Choose the channel per segment (and per customer): expected value = P(convert) x value - cost.
+"""Choose the channel per segment (and per customer) by expected incremental return per send.
+
+Per send: q = max(P(convert), baseline) conversions, of which q - baseline are caused by the send;
+return = (q - baseline) x value x margin - q x value x discount - cost (the discount is given on
+every redemption, also to those who would have bought anyway). With baseline 0, margin 1 and no
+discount this is P(convert) x value - cost.
 
 P(convert) is the Beta-Binomial posterior mean per (segment, channel), or one Thompson draw from
 that posterior (``mode="thompson"``, seeded; per customer with ``per_customer``) to keep exploring
@@ -27,13 +32,15 @@ from tools.channel.models import (
     CustomerChoice,
     SegmentChoice,
 )
+from tools.channel.pooling import PriorFit
 from tools.channel.posterior import (
+    BaseSnapshot,
     campaign_ids,
+    cell_priors,
     customer_segments,
     fold_updates,
     has_table,
     history_counts,
-    priors,
     sums,
 )
 
@@ -50,21 +57,40 @@ class Posterior:
     conversions: NDArray[np.int64]
     value: NDArray[np.float64]
     cost: NDArray[np.float64]
+    fits: list[list[PriorFit]]
+
+
+def incremental_return(
+    p: NDArray[np.float64] | float, params: ChannelParams, value: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Expected incremental return per send before cost, for conversion rate(s) ``p``."""
+    q = np.maximum(p, params.baseline)
+    gain = (q - params.baseline) * params.margin - q * params.discount_percent / 100.0
+    return np.asarray(gain * value, dtype=np.float64)
 
 
 def choose_channels(
-    con: duckdb.DuckDBPyConnection, params: ChannelParams, state: dict[str, object] | None = None
+    con: duckdb.DuckDBPyConnection,
+    params: ChannelParams,
+    state: dict[str, object] | None = None,
+    snapshot: BaseSnapshot | None = None,
 ) -> ChannelReport:
     """Recommend channels per segment (and per customer) from history and folded-in results.
+
+    ``snapshot``: the base read once for several plans of one campaign (``base_snapshot``).
 
     Raises:
         ToolError: no customers, no engagement table data and no value given, or no channel usable.
     """
-    customers, source = customer_segments(con, params)
-    history = history_counts(con, customers)
+    customers, source = customer_segments(con, params, snapshot)
+    history = history_counts(con, customers, snapshot)
     counts, applied, notes = fold_updates(history, dict(state or {}), campaign_ids(con))
     post = build_posterior(con, params, customers, counts, history, notes)
     rng = np.random.default_rng(params.seed)
+    listed = customers["listed"].to_numpy(dtype=bool)
+    if not listed.all():  # the rest of the base informed the posterior; only the listed are planned
+        customers = customers[listed].reset_index(drop=True)
+        listed = np.ones(len(customers), dtype=bool)
     seg_index = pd.Categorical(customers["segment"], categories=post.segments).codes.astype(np.int64)
     allowed = _allowed(customers, post)
     prob = post.alpha / (post.alpha + post.beta)
@@ -73,30 +99,34 @@ def choose_channels(
         score_p = rng.beta(post.alpha[seg_index], post.beta[seg_index])
     else:
         score_p = (draws if draws is not None else prob)[seg_index]
-    score = score_p * post.value[seg_index, None] - post.cost[None, :]
+    score = incremental_return(score_p, params, post.value[seg_index, None]) - post.cost[None, :]
     score = np.where(allowed & np.isfinite(score), score, -np.inf)
     choice = np.argmax(score, axis=1)
     best = score[np.arange(len(choice)), choice]
-    contacted = best > 0
+    contacted = (best > 0) & listed
     unit_cost = np.where(contacted, np.nan_to_num(post.cost[choice]), 0.0)
     if params.budget is not None:
         contacted &= _within_budget(best, unit_cost, contacted, params.budget, notes)
-    mean_ev = prob[seg_index, choice] * post.value[seg_index] - np.nan_to_num(post.cost[choice])
+    ret = incremental_return(prob[seg_index, choice], params, post.value[seg_index])
+    mean_ev = ret - np.nan_to_num(post.cost[choice])
+    shown = np.unique(seg_index[listed])
     segments = [
-        _segment_choice(post, s, seg_index == s, allowed, choice, contacted, prob, draws, params.credible)
-        for s in range(len(post.segments))
+        _segment_choice(post, params, s, (seg_index == s) & listed, allowed, choice, contacted, prob, draws)
+        for s in shown
     ]
     per_customer = None
     if params.per_customer:
+        rows = np.flatnonzero(listed)
+        ids = customers["customer_id"].to_numpy(dtype=object)[rows]
         per_customer = [
             CustomerChoice(
-                customer_id=cid,
+                customer_id=str(cid),
                 segment=post.segments[s],
                 channel=post.channels[c] if ok else None,
                 expected_value=round(float(ev), 4) if ok else 0.0,
             )
             for cid, s, c, ok, ev in zip(
-                customers["customer_id"], seg_index, choice, contacted, mean_ev, strict=True
+                ids, seg_index[rows], choice[rows], contacted[rows], mean_ev[rows], strict=True
             )
         ]
     return ChannelReport(
@@ -124,26 +154,17 @@ def build_posterior(
     """Posterior parameters (``counts``: history + updates); values and costs from ``history``."""
     segments = sorted(customers["segment"].astype(str).unique())
     channels: list[str] = list(dict.fromkeys(params.channels))
-    prior = priors(counts, params.prior_strength)
-    table = sums(counts, ["segment", "channel"], ["sent", "conversions"])
-    sent = np.zeros((len(segments), len(channels)), dtype=np.int64)
-    conv = np.zeros_like(sent)
-    for i, seg in enumerate(segments):
-        for j, ch in enumerate(channels):
-            if (seg, ch) in table:
-                sent[i, j] = int(table[(seg, ch)][0])
-                conv[i, j] = min(int(table[(seg, ch)][1]), sent[i, j])
-    a0 = np.array([prior[c][0] for c in channels])
-    b0 = np.array([prior[c][1] for c in channels])
+    alpha, beta, sent, conv, fits = cell_priors(counts, segments, channels, params.prior_strength)
     return Posterior(
         segments=segments,
         channels=channels,
-        alpha=a0[None, :] + conv,
-        beta=b0[None, :] + (sent - conv),
+        alpha=alpha,
+        beta=beta,
         sent=sent,
         conversions=conv,
         value=_values(con, params, history, segments),
         cost=_costs(params, history, channels, notes),
+        fits=fits,
     )
 
 
@@ -242,6 +263,7 @@ def _within_budget(
 
 def _segment_choice(
     post: Posterior,
+    params: ChannelParams,
     s: int,
     members: NDArray[np.bool_],
     allowed: NDArray[np.bool_],
@@ -249,18 +271,19 @@ def _segment_choice(
     contacted: NDArray[np.bool_],
     prob: NDArray[np.float64],
     draws: NDArray[np.float64] | None,
-    credible: float,
 ) -> SegmentChoice:
-    tail = (1 - credible) / 2
+    tail = (1 - params.credible) / 2
     low = beta_dist.ppf(tail, post.alpha[s], post.beta[s])
     high = beta_dist.ppf(1 - tail, post.alpha[s], post.beta[s])
     reach = allowed[members].sum(axis=0)
     used_p = draws[s] if draws is not None else prob[s]
+    gain = incremental_return(used_p, params, post.value[s])
     estimates = []
     for j, ch in enumerate(post.channels):
         cost = post.cost[j]
         known = bool(np.isfinite(cost))
         note = None if post.sent[s, j] else "no history: prior only"
+        fit = post.fits[s][j]
         estimates.append(
             ChannelEstimate(
                 channel=ch,
@@ -271,9 +294,14 @@ def _segment_choice(
                 ci_low=round(float(low[j]), 6),
                 ci_high=round(float(high[j]), 6),
                 sampled=None if draws is None else round(float(draws[s, j]), 6),
+                alpha=round(float(post.alpha[s, j]), 4),
+                beta=round(float(post.beta[s, j]), 4),
+                prior_mean=round(fit.mean, 6),
+                prior_strength=round(fit.strength, 2),
+                prior_source=fit.method,
                 value=round(float(post.value[s]), 2),
                 cost=round(float(cost), 4) if known else None,
-                expected_value=round(float(used_p[j] * post.value[s] - cost), 4) if known else None,
+                expected_value=round(float(gain[j] - cost), 4) if known else None,
                 reachable=int(reach[j]),
                 note=note,
             )
@@ -285,7 +313,7 @@ def _segment_choice(
     plan = {
         post.channels[j]: int((chosen == j).sum()) for j in range(len(post.channels)) if (chosen == j).any()
     }
-    mean_ev = prob[s, chosen] * post.value[s] - post.cost[chosen]
+    mean_ev = incremental_return(prob[s, chosen], params, post.value[s]) - post.cost[chosen]
     return SegmentChoice(
         segment=post.segments[s],
         customers=int(members.sum()),

@@ -12,16 +12,15 @@ from data.workspace import Workspace
 from tools.channel.models import ChannelEstimate, ChannelParams, UpdateResult
 from tools.channel.posterior import (
     campaign_ids,
+    cell_priors,
     customer_segments,
     fold_updates,
     history_counts,
     load_state,
     new_update,
-    priors,
     read_update,
     save_state,
     state_path,
-    sums,
 )
 
 
@@ -45,14 +44,16 @@ def update_posterior(
     state["updates"] = updates
     history = history_counts(con, customers)
     merged, _, _ = fold_updates(history, state, campaign_ids(con))
-    prior = priors(merged, params.prior_strength)
+    segments = sorted({str(x) for x in merged["segment"]} | {str(x) for x in customers["segment"]})
+    channels = sorted({str(x) for x in merged["channel"]})
+    post_a, post_b, sent_m, conv_m, fits = cell_priors(merged, segments, channels, params.prior_strength)
     tail = (1 - params.credible) / 2
-    table = sums(merged, ["segment", "channel"], ["sent", "conversions"])
     cells: list[ChannelEstimate] = []
     snapshot = []
     for seg, ch in sorted(set(zip(counts["segment"], counts["channel"], strict=True))):
-        sent, conv = (int(x) for x in table[(str(seg), str(ch))])
-        a, b = prior[ch][0] + conv, prior[ch][1] + sent - conv
+        i, j = segments.index(str(seg)), channels.index(str(ch))
+        sent, conv = int(sent_m[i, j]), int(conv_m[i, j])
+        a, b = float(post_a[i, j]), float(post_b[i, j])
         low, high = (float(x) for x in beta_dist.ppf([tail, 1 - tail], a, b))
         cells.append(
             ChannelEstimate(
@@ -63,6 +64,9 @@ def update_posterior(
                 posterior_mean=round(a / (a + b), 6),
                 ci_low=round(low, 6),
                 ci_high=round(high, 6),
+                prior_mean=round(fits[i][j].mean, 6),
+                prior_strength=round(fits[i][j].strength, 2),
+                prior_source=fits[i][j].method,
                 value=0.0,
                 cost=None,
                 expected_value=None,
