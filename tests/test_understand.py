@@ -331,6 +331,8 @@ def test_a_confident_classifier_overrules_the_rules_but_never_a_refusal_or_a_fol
     assert resolve("copy_followup", ("copy", 0.99), none) == "copy_followup"
     assert resolve("summary", ("customer_profile", 0.9), none) == "summary"  # no customer named
     assert resolve("summary", ("customer_profile", 0.9), with_id) == "customer_profile"
+    valuable_at_risk = Slots(value=True, risk=True)
+    assert resolve("audience", ("churn_risk", 0.9), valuable_at_risk) == "audience"
 
 
 @pytest.mark.slow

@@ -51,9 +51,11 @@ class IntentClassifier:
 def resolve(rule: Intent | None, guess: Guess, slots: Slots) -> Intent | None:
     """The intent to act on: the rule's, unless the classifier is confident of another.
 
-    A message no rule claims takes the classifier's intent. A customer intent needs a customer id.
+    A message no rule claims takes the classifier's intent. A customer intent needs a customer id;
+    an intent the slots decide (a population both valuable and at risk is an audience, a stated
+    budget with a return verb is a budget question, a campaign id is an A/B readout) stays.
     """
-    if rule in _KEPT:
+    if rule in _KEPT or _decided_by_slots(rule, slots):
         return rule
     intent, confidence = guess
     if intent == "customer_profile" and not slots.customer_ids:
@@ -61,3 +63,11 @@ def resolve(rule: Intent | None, guess: Guess, slots: Slots) -> Intent | None:
     if rule is None or (confidence > OVERRIDE_CONFIDENCE and intent != rule):
         return intent
     return rule
+
+
+def _decided_by_slots(rule: Intent | None, slots: Slots) -> bool:
+    return (
+        (rule == "audience" and slots.value and slots.risk)
+        or (rule == "budget_roi" and slots.budget is not None)
+        or (rule == "abtest" and bool(slots.campaign_ids))
+    )
