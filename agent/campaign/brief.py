@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from tools.audience.fairness import FairnessReport
 from tools.audience.models import AudienceSummary
 from tools.budget import BudgetOption
 from tools.campaign_roi import RoiForecast
@@ -71,6 +72,9 @@ class CampaignBrief(BaseModel):
     channels: list[ChannelPlan]
     roi: RoiForecast
     control: ControlGroup | None = Field(default=None, description="The randomised holdout (not sent to).")
+    fairness: FairnessReport | None = Field(
+        default=None, description="The audience's make-up on sensitive attributes (none in the data: None)."
+    )
     budget_options: list[BudgetOption] = Field(
         default_factory=list,
         description="What the budget the plan leaves would buy: size, cost, return each.",
@@ -139,6 +143,7 @@ class CampaignBrief(BaseModel):
         ]
         if self.control is not None:
             out += ["### Control group", self.control.summary() + ".", ""]
+        out += _fairness_markdown(self.fairness)
         if self.budget_options:
             out += [
                 "### What the rest of the budget would buy",
@@ -174,7 +179,10 @@ class CampaignBrief(BaseModel):
                 f"| {s.step}{'' if s.ok else ' (failed)'} | {s.seconds:.1f} | {s.detail} |"
                 for s in self.steps
             ]
-            out += [f"| total | {total:.1f} | backend {self.backend or 'n/a'}, analytics on {self.engine} |", ""]
+            out += [
+                f"| total | {total:.1f} | backend {self.backend or 'n/a'}, analytics on {self.engine} |",
+                "",
+            ]
         return "\n".join(out)
 
 
@@ -182,3 +190,21 @@ def _quote(part: str, text: str) -> str:
     """A copy part as a Markdown quote that keeps its line breaks."""
     lines = text.split("\n")
     return "\n".join([f"> **{part}**: {lines[0]}", *[f"> {line}" if line else ">" for line in lines[1:]]])
+
+
+def _fairness_markdown(report: FairnessReport | None) -> list[str]:
+    """The Fair targeting section: the make-up line, then the groups (only the flagged ones if many)."""
+    if report is None:
+        return []
+    line = f"Against the base on {', '.join(report.attributes)}: {report.summary()}."
+    out = ["### Fair targeting", line + "".join(f" {n}" for n in report.notes), ""]
+    shown = report.groups if len(report.groups) <= 12 else report.flagged
+    if shown:
+        out += ["| attribute | group | base | audience | selection vs base |", "|---|---|---:|---:|---:|"]
+        out += [
+            f"| {g.attribute} | {g.group} | {g.base_share:.1%} | {g.audience_share:.1%} | "
+            f"{g.impact_ratio:.2f}{' (below 4/5)' if g.flagged else ''} |"
+            for g in shown
+        ]
+        out.append("")
+    return out

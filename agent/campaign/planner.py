@@ -35,6 +35,7 @@ from agent.reply import Reply
 from agent.toolbox import AgentTool, ToolContext, run_tool
 from data.errors import MktError
 from prompts import load_prompt
+from tools.audience.fairness import FairnessReport, audience_makeup
 from tools.chat_model import ChatModel, Message
 
 Emit = Callable[[StepEvent], None]
@@ -306,6 +307,7 @@ def _execute(  # noqa: C901 - the plan's steps in order, each with its reuse rul
             for v in getattr(result, "variants", []):
                 variants.append(_variant(channel, v))
     return CampaignBrief(
+        fairness=_fairness(run.context),
         request=request.text,
         goal=GOAL_WORDS[request.goal],
         offer={
@@ -347,3 +349,16 @@ def _variant(channel: str, variant: Any) -> CopyVariant:
         model=variant.model,
         backend=variant.backend,
     )
+
+
+def _fairness(context: ToolContext) -> FairnessReport | None:
+    """The audience's make-up on the customers table's sensitive attributes (None: there are none)."""
+    selection = context.state.audience
+    if selection is None or not selection.customer_ids:
+        return None
+    try:
+        with context.workspace.connect(read_only=True) as con:
+            report = audience_makeup(con, selection.customer_ids, sensitive=context.settings.sensitive)
+    except MktError:
+        return None  # no customers table in the workspace (e.g. Spark read the files directly)
+    return report if report.attributes else None
