@@ -10,8 +10,10 @@ import pandas as pd
 
 from data.loader import load_files
 from data.synth.generate import GeneratedData, generate
+from data.synth.segments import CHANNEL_COSTS
 from data.synth.truth import Truth
 from data.workspace import Workspace
+from tools.channel.select import TYPICAL_COST
 
 
 def digest(path: Path) -> str:
@@ -89,3 +91,22 @@ def test_engagement_funnel_is_consistent(sample_data: GeneratedData) -> None:
     sms = eng[(eng["channel"] == "sms") & (eng["event"] == "sent")].merge(customers, on="customer_id")
     assert sms["consent_sms"].all(), "no SMS to a customer without SMS consent"
     assert np.isclose(eng.loc[eng["event"] != "sent", "cost"].sum(), 0.0)
+
+
+def test_channel_costs_are_realistic_and_are_what_each_send_costs(sample_data: GeneratedData) -> None:
+    # The documented figures (data/synth/segments.py): an SMS costs a few cents, an email or a push
+    # a fraction of a cent to a cent, a paid social or search click tens of cents or more.
+    assert 0.01 <= CHANNEL_COSTS["sms"] <= 0.10
+    assert 0.001 <= CHANNEL_COSTS["email"] <= 0.02 and 0.0 <= CHANNEL_COSTS["push"] <= 0.005
+    assert CHANNEL_COSTS["push"] <= CHANNEL_COSTS["email"] < CHANNEL_COSTS["sms"] < CHANNEL_COSTS["social"]
+    assert 0.3 <= CHANNEL_COSTS["social"] <= 1.2 and 0.5 <= CHANNEL_COSTS["ads"] <= 5.0
+    # ... consistent with what the channel selector assumes for a shop without history.
+    assert set(CHANNEL_COSTS) == set(TYPICAL_COST)
+    for channel, cost in CHANNEL_COSTS.items():
+        assert TYPICAL_COST[channel] / 2.5 <= cost <= TYPICAL_COST[channel] * 2.5, channel
+    # ... and exactly what every planted send costs in the data.
+    eng = pd.read_csv(sample_data.tables["engagements"])
+    sent = eng[eng["event"].eq("sent")].groupby("channel")["cost"].agg(["min", "max"])
+    assert set(sent.index) == set(CHANNEL_COSTS)
+    for channel, row in sent.iterrows():
+        assert row["min"] == row["max"] == CHANNEL_COSTS[str(channel)], channel

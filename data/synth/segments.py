@@ -10,6 +10,26 @@ from __future__ import annotations
 
 from data.synth.truth import BgNbdParams, GammaGammaParams, SegmentTruth
 
+# Cost per send of the planted shop (USD), written to every ``sent`` engagement. Each figure is a
+# typical one for a small online shop; ``tools/channel/select.py`` (``TYPICAL_COST``) assumes the
+# same kind of figure when a shop has no history (tests/test_generator.py keeps the two within 2.5x).
+#
+# | channel | here  | selector | typical range   | where the figure comes from (list prices, 2025-26)            |
+# |---------|-------|----------|-----------------|----------------------------------------------------------------|
+# | email   | 0.010 | 0.005    | 0.001-0.02      | ESP plans charge per contact: e.g. about $100/month for 5,000   |
+# |         |       |          |                 | contacts (Mailchimp Standard), so 0.005-0.02 an email at 1-4    |
+# |         |       |          |                 | sends a contact a month; pay-per-send APIs 0.0001-0.001.        |
+# | sms     | 0.050 | 0.04     | 0.012-0.10      | US: Twilio $0.0083 a segment + carrier fee $0.0025-0.0062, so   |
+# |         |       |          |                 | 0.012-0.025 a message; a promo with link and opt-out is often   |
+# |         |       |          |                 | 2 segments, and SMS marketing platforms or EU routes charge     |
+# |         |       |          |                 | 0.04-0.10.                                                      |
+# | push    | 0.005 | 0.002    | 0-0.005         | FCM/APNs deliver for free; the cost is the push platform's      |
+# |         |       |          |                 | monthly plan spread over the sends.                             |
+# | social  | 0.40  | 0.50     | 0.4-1.2 a click | Paid social bought per click: Meta ads median CPC 2025 about    |
+# |         |       |          |                 | $0.5-1.15 (AgencyAnalytics, HawkSEM, Superads benchmarks); 0.40 |
+# |         |       |          |                 | is the cheap end (retail audiences).                            |
+# | ads     | 0.80  | 0.80     | 0.7-5 a click   | Search/shopping ads per click: shopping and display clicks are  |
+# |         |       |          |                 | often under $1, search $2.3-4.7 on average (2025 benchmarks).   |
 CHANNEL_COSTS: dict[str, float] = {
     "email": 0.01,
     "sms": 0.05,

@@ -201,7 +201,8 @@ def _values(
 
 # Typical cost per send, used only with no engagement history at all and no cost given (a shop that
 # loaded its orders alone): email through an ESP, an SMS in the US, a push, a social or display ad
-# impression bought per click. The brief says they were assumed; ``--cost`` sets your own.
+# impression bought per click. The brief says they were assumed; ``--cost`` sets your own. Ranges and
+# sources of these figures: the table above ``CHANNEL_COSTS`` in ``data/synth/segments.py``.
 TYPICAL_COST: dict[str, float] = {"email": 0.005, "sms": 0.04, "push": 0.002, "social": 0.5, "ads": 0.8}
 
 
