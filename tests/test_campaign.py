@@ -371,3 +371,30 @@ def test_each_sessions_model_calls_go_to_its_own_log(settings: Settings) -> None
         records = [json.loads(line) for line in session.llm_log_file.read_text().splitlines()]
         assert records and all(f"question number {i} for" in json.dumps(r["request"]) for r in records)
         assert not any(f"question number {1 - i} for" in json.dumps(r["request"]) for r in records)
+
+
+def test_the_brief_shows_the_audiences_make_up_on_sensitive_attributes(
+    sample_data: GeneratedData, tmp_path: Path
+) -> None:
+    """Customers with little spend are planted as one gender: a high-value audience under-selects it."""
+    import pandas as pd
+
+    customers = pd.read_csv(sample_data.tables["customers"])
+    spend = pd.read_csv(sample_data.tables["transactions"]).groupby("customer_id")["amount"].sum()
+    low = customers["customer_id"].map(spend).fillna(0.0) < spend.median()
+    customers["gender"] = np.where(low, "F", "M")
+    customers["age"] = 30 + (np.arange(len(customers)) % 40)
+    path = tmp_path / "customers.csv"
+    customers.to_csv(path, index=False)
+    settings = load_settings(home=tmp_path / "home")
+    load_files(Workspace(settings.home).ensure(), {**sample_data.tables, "customers": path})
+
+    reply, _, _ = run(settings, DEMO, ScriptedModel([copywriter]), copy_variants=0)
+    fairness = reply.brief.fairness  # type: ignore[attr-defined]
+    assert fairness is not None and fairness.attributes == ["age", "gender"]
+    women = next(g for g in fairness.groups if (g.attribute, g.group) == ("gender", "F"))
+    assert women.flagged and women.impact_ratio < 0.8
+    text = reply.text  # type: ignore[attr-defined]
+    assert "### Fair targeting" in text and "gender | F" in text and "(below 4/5)" in text
+    html = (Path(reply.brief.plots[0]).parent / "report.html").read_text()  # type: ignore[attr-defined]
+    assert "Fair targeting" in html
