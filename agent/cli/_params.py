@@ -1,14 +1,31 @@
-"""Build a tool's pydantic input model from CLI options, turning validation errors into ToolError."""
+"""CLI options shared by several commands, and building a tool's pydantic input model from options.
+
+``build`` turns validation errors into a one-line ToolError.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import typer
 from pydantic import BaseModel, ValidationError
 
 from data.errors import ToolError
 
 M = TypeVar("M", bound=BaseModel)
+
+ControlOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="A campaign's control group share, held out at random (default: 10%, more when needed to "
+        "detect the lift).",
+        min=0.01,
+        max=0.9,
+    ),
+]
+UseSensitiveOpt = Annotated[
+    bool, typer.Option(help="Also learn from sensitive attributes (MKT_SENSITIVE: gender, age, ...).")
+]
 
 
 def build(model: type[M], **values: Any) -> M:

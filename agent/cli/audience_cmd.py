@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import typer
 
 from agent.catalog import default_tools
+from agent.cli._params import ControlOpt
 from agent.cli.output import console, err_console, print_json, print_table
 from agent.events import StepEvent
 from agent.toolbox import ToolContext, run_tool
@@ -47,14 +48,7 @@ def audience(
             dir_okay=False,
         ),
     ] = None,
-    control: Annotated[
-        float | None,
-        typer.Option(
-            help="Control group share held out at random (default: 10%, more when needed to detect the lift).",
-            min=0.01,
-            max=0.9,
-        ),
-    ] = None,
+    control: ControlOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")] = False,
 ) -> None:
     """Select who a campaign targets: size, CLV, churn risk, segment mix and reach per channel."""

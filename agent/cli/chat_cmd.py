@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from agent.cli._params import ControlOpt
 from agent.cli.output import console, err_console
 from data.errors import MktError
 from data.settings import Settings, load_settings
@@ -243,14 +244,7 @@ def ask(
         str | None,
         typer.Option("--session", help="Continue (or start) the session with this id.", show_default=False),
     ] = None,
-    control: Annotated[
-        float | None,
-        typer.Option(
-            help="A campaign's control group share (default: 10%, more when needed to detect the lift).",
-            min=0.01,
-            max=0.9,
-        ),
-    ] = None,
+    control: ControlOpt = None,
 ) -> None:
     """Ask one question (or request one campaign) and print the answer."""
     from agent.cli.render import EventPrinter, render_reply

@@ -10,6 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from agent.cli._params import UseSensitiveOpt
 from agent.cli.clv_cmd import validated
 from agent.cli.output import console, print_json, print_table
 from data.engine.open import open_engine
@@ -44,10 +45,7 @@ def train(
     name: NameOpt = "churn",
     as_of: AsOfOpt = None,
     seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 7,
-    use_sensitive: Annotated[
-        bool,
-        typer.Option(help="Also learn from sensitive attributes (MKT_SENSITIVE: gender, age, ...)."),
-    ] = False,
+    use_sensitive: UseSensitiveOpt = False,
     sample: Annotated[
         int, typer.Option(help="Spark engine: train on a random sample of this many customers.", min=100)
     ] = 200_000,

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from agent.cli._params import ControlOpt
 from agent.cli.output import console, err_console
 from data.settings import Settings, load_settings
 from data.workspace import Workspace
@@ -86,14 +87,7 @@ def demo(
             help="Use the configured endpoint (MKT_LLM_BASE_URL) instead of the packaged local model.",
         ),
     ] = False,
-    control: Annotated[
-        float | None,
-        typer.Option(
-            help="Control group share held out at random (default: 10%, more when needed to detect the lift).",
-            min=0.01,
-            max=0.9,
-        ),
-    ] = None,
+    control: ControlOpt = None,
 ) -> None:
     """Run the demo campaign end to end: set-up if needed, plan, analytics, copy, report."""
     from agent.assistant import Assistant

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import UseSensitiveOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -46,9 +46,7 @@ def train(
         typer.Option(help="two_model (T-learner), class_transformation, or auto (better validation Qini)."),
     ] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 7,
-    use_sensitive: Annotated[
-        bool, typer.Option(help="Also learn from sensitive attributes (MKT_SENSITIVE: gender, age, ...).")
-    ] = False,
+    use_sensitive: UseSensitiveOpt = False,
     customers: FileOpt = None,
     transactions: FileOpt = None,
     engagements: FileOpt = None,
