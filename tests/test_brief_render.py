@@ -129,3 +129,21 @@ def test_the_brief_fits_the_terminal_and_keeps_its_row_labels(width: int) -> Non
         assert value in text, (width, value)
     assert "What the rest of the budget would buy" in text and "+2,581" in text
     assert "email" in text and "5 of 37" in text
+
+
+def test_options_that_send_nothing_or_lose_are_named_in_one_line_not_tabled() -> None:
+    idle = [
+        BudgetOption(option="add push for the same audience", kind="channel", audience_size=84, recipients=0,
+                     cost=0.0, expected_incremental_conversions=0.0, expected_incremental_return=0.0),
+        BudgetOption(option="next tier: spend rank top 20%-40%", kind="tier", audience_size=254, recipients=30,
+                     cost=1.5, expected_incremental_conversions=0.1, expected_incremental_return=-12.0),
+    ]  # fmt: skip
+    plan = brief().model_copy(update={"budget_options": [*brief().budget_options, *idle]})
+    assert [o.option for o in plan.paying_options] == ["next tier: P(churn) 0.35-0.50, top 40% by spend"]
+    line = "Also checked, nothing there pays: add push for the same audience; next tier: spend rank top 20%-40%."
+    markdown = plan.to_markdown()
+    assert line in markdown and "| add push" not in markdown
+    console = Console(file=io.StringIO(), width=120, record=True, color_system=None)
+    render_brief(console, plan)
+    text = " ".join(console.export_text().split())
+    assert line in text and "+2,581" in text

@@ -101,6 +101,38 @@ class CampaignBrief(BaseModel):
             lines.append(f"Copy: {len(self.copy_variants)} variants, {passed} passed every hard check.")
         return "\n".join(lines)
 
+    @property
+    def paying_options(self) -> list[BudgetOption]:
+        """The budget options that send to someone and return more than they cost."""
+        return [o for o in self.budget_options if o.recipients > 0 and o.expected_incremental_return > 0]
+
+    @property
+    def idle_options(self) -> list[BudgetOption]:
+        """The options checked that would send nothing, or lose money (listed in one line)."""
+        return [o for o in self.budget_options if o not in self.paying_options]
+
+    def idle_options_line(self) -> str:
+        """One line naming the options that were checked and do not pay."""
+        return "Also checked, nothing there pays: " + "; ".join(o.option for o in self.idle_options) + "."
+
+    def _options_markdown(self) -> list[str]:
+        out: list[str] = []
+        if self.paying_options:
+            out += [
+                "### What the rest of the budget would buy",
+                "| option | customers | sends | cost | extra conversions | expected incremental return |",
+                "|---|---:|---:|---:|---:|---:|",
+                *[
+                    f"| {o.option} | {o.audience_size:,} | {o.recipients:,} | {o.cost:,.2f} | "
+                    f"{o.expected_incremental_conversions:,.1f} | {o.expected_incremental_return:+,.2f} |"
+                    for o in self.paying_options
+                ],
+                "",
+            ]
+        if self.idle_options:
+            out += [self.idle_options_line(), ""]
+        return out
+
     def to_markdown(self) -> str:
         """The brief as Markdown: what the terminal prints and what ``mkt ask`` answers."""
         a, cur = self.audience, self.currency
@@ -144,18 +176,7 @@ class CampaignBrief(BaseModel):
         if self.control is not None:
             out += ["### Control group", self.control.summary() + ".", ""]
         out += _fairness_markdown(self.fairness)
-        if self.budget_options:
-            out += [
-                "### What the rest of the budget would buy",
-                "| option | customers | sends | cost | extra conversions | expected incremental return |",
-                "|---|---:|---:|---:|---:|---:|",
-                *[
-                    f"| {o.option} | {o.audience_size:,} | {o.recipients:,} | {o.cost:,.2f} | "
-                    f"{o.expected_incremental_conversions:,.1f} | {o.expected_incremental_return:+,.2f} |"
-                    for o in self.budget_options
-                ],
-                "",
-            ]
+        out += self._options_markdown()
         if self.copy_variants:
             out.append("### Copy")
             for channel in dict.fromkeys(v.channel for v in self.copy_variants):

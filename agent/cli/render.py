@@ -280,8 +280,10 @@ def render_brief(console: Console, brief: CampaignBrief) -> None:
     console.print(_roi_table(brief))
     if brief.control is not None:
         console.print(_control_table(brief))
-    if brief.budget_options:
+    if brief.paying_options:
         console.print(_options_table(brief))
+    if brief.idle_options:
+        console.print(Text(brief.idle_options_line()))
     if brief.copy_variants:
         console.print(_copy_table(brief))
     if brief.steps:
@@ -383,7 +385,7 @@ def _control_table(brief: CampaignBrief) -> Table:
 def _options_table(brief: CampaignBrief) -> Table:
     numbers = ["customers", "sends", "cost", "extra conv.", "return"]
     table = _table("What the rest of the budget would buy", ["option", *numbers], right=numbers)
-    for o in brief.budget_options:
+    for o in brief.paying_options:
         table.add_row(
             escape(o.option),
             f"{o.audience_size:,}",
