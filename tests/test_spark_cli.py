@@ -47,3 +47,21 @@ def test_duckdb_results_name_duckdb(monkeypatch: pytest.MonkeyPatch, spark_data:
     done = runner.invoke(app, ["clv", "--transactions", str(spark_data.tables["transactions"]), "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["engine"] == "duckdb"
+
+
+def test_a_campaign_asked_for_on_spark_runs_its_analytics_there(
+    spark_engines: tuple[Workspace, SparkSource], spark_master: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`MKT_ENGINE=spark mkt ask "plan a win-back campaign ..."`: the brief's analytics ran on Spark."""
+    workspace, _ = spark_engines
+    monkeypatch.setenv("MKT_HOME", str(workspace.home))
+    monkeypatch.setenv("MKT_ENGINE", "spark")
+    monkeypatch.setenv("MKT_SPARK_MASTER", spark_master)
+    monkeypatch.setenv("MKT_SPARK_PARTITIONS", "2")
+    request = "plan a win-back campaign for high-value customers at risk of churning, email, 15% off, budget 500"
+    done = runner.invoke(app, ["ask", "--json", request])
+    assert done.exit_code == 0, done.output
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    tools = [e["tool"] for e in events if e.get("event") == "tool_call"]
+    assert {"segment_customers", "score_churn", "calculate_clv", "select_audience"} <= set(tools)
+    assert "analytics on spark" in done.stdout
