@@ -225,3 +225,30 @@ def test_loader_checks_the_test_group_marker(sample_data: GeneratedData, tmp_pat
     with pytest.raises(DataValidationError, match="test_group") as caught:
         load_into(duckdb.connect(), {**sample_data.tables, "engagements": bad})
     assert caught.value.row == row + 1 and "treatment, control" in str(caught.value)
+
+
+def test_class_transformation_estimates_uplift_on_a_90_10_test() -> None:
+    """A 10 % control (mkt's default holdout): the transformed outcome stays balanced through calibration."""
+    from tools.churn.attributes import AttributeSpec
+    from tools.uplift.data import UpliftRows
+    from tools.uplift.train import fit_method, predict
+
+    rng = np.random.default_rng(3)
+    n = 30_000
+    x = rng.normal(size=n)
+    treated = rng.random(n) < 0.9
+    p = 0.10 + np.where(treated & (x > 0), 0.20, 0.0)  # uplift 0.2 where x > 0, none elsewhere
+    rows = UpliftRows(
+        customer_id=np.arange(n).astype(str),
+        campaign_id=np.full(n, "C1"),
+        features=pd.DataFrame({"x": x}),
+        treated=treated,
+        converted=rng.random(n) < p,
+        arms=[],
+        attributes=AttributeSpec.from_json({}),
+        channels=["email"],
+    )
+    fit = rng.random(n) < 0.7
+    main, control = fit_method("class_transformation", rows, fit, ~fit, seed=7)
+    uplift, _ = predict("class_transformation", main, control, rows.features)
+    assert abs(uplift[x > 0.5].mean() - 0.20) < 0.08 and abs(uplift[x < -0.5].mean()) < 0.08

@@ -18,6 +18,7 @@ transformed-outcome) model and the metadata, ``<name>.control.skops`` the contro
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,20 @@ def _fit(
     y_cal: np.ndarray,
     seed: int,
     weight: np.ndarray | None = None,
+    weight_cal: np.ndarray | None = None,
 ) -> CalibratedClassifierCV:
-    """A boosted classifier fit on (x, y) (weighted), Platt-calibrated on (x_cal, y_cal)."""
+    """A boosted classifier fit on (x, y), Platt-calibrated on (x_cal, y_cal), each with its weights.
+
+    The calibration must see the same weighting as the fit: an unweighted calibration of the
+    class-transformation model would undo the arm balancing whenever the test is not 50/50.
+    """
     if len(np.unique(y)) < 2 or len(np.unique(y_cal)) < 2:
         raise ToolError("an arm of the test has no conversions (or only conversions): nothing to learn")
     base = _classifier(seed).fit(x, y, sample_weight=weight)
     calibrated = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid")
-    return calibrated.fit(x_cal, y_cal)
+    with warnings.catch_warnings():  # the frozen model is not refit: the weights are for the calibration
+        warnings.filterwarnings("ignore", message="Since FrozenEstimator does not appear to accept")
+        return calibrated.fit(x_cal, y_cal, sample_weight=weight_cal)
 
 
 def _arm_weights(treated: np.ndarray) -> np.ndarray:
@@ -84,7 +92,7 @@ def fit_method(
         main = _fit(x[fit & t], y[fit & t], x[cal & t], y[cal & t], seed)
     else:
         z = np.where(t, y, ~y)
-        main = _fit(x[fit], z[fit], x[cal], z[cal], seed, _arm_weights(t[fit]))
+        main = _fit(x[fit], z[fit], x[cal], z[cal], seed, _arm_weights(t[fit]), _arm_weights(t[cal]))
     return main, control_model
 
 
