@@ -35,9 +35,13 @@ def words(column: str) -> list[str]:
 
 
 def normalise_terms(terms: Iterable[str] | None) -> tuple[str, ...]:
-    """Terms in lower case without blanks; None or empty gives ``DEFAULT_SENSITIVE``."""
-    cleaned = tuple(dict.fromkeys(t.strip().lower() for t in terms or () if t.strip()))
-    return cleaned or DEFAULT_SENSITIVE
+    """``DEFAULT_SENSITIVE`` plus the given terms, in lower case without blanks.
+
+    A configured list adds to the protected attributes, never replaces them: setting
+    ``MKT_SENSITIVE=income`` must not make gender or age usable as model features.
+    """
+    extra = (t.strip().lower() for t in terms or () if t.strip())
+    return tuple(dict.fromkeys([*DEFAULT_SENSITIVE, *extra]))
 
 
 def is_sensitive(column: str, terms: Iterable[str] | None = None) -> bool:

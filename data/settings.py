@@ -135,7 +135,7 @@ class Settings(BaseSettings):
     @field_validator("sensitive", mode="before")
     @classmethod
     def _split_sensitive(cls, value: Any) -> Any:
-        """A comma-separated string (``gender,age``) or a list; empty means the default list."""
+        """A comma-separated string (``gender,age``) or a list, added to the default list."""
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         return value or list(DEFAULT_SENSITIVE)
