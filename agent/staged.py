@@ -28,6 +28,7 @@ from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
 from knowledge.retrieval import RetrievalResult
 from prompts import load_prompt
+from tools.audience.models import AudienceParams
 from tools.chat_model import ChatModel
 from tools.copy.models import CopyResult
 
@@ -136,9 +137,9 @@ def understand(
         slots = _with_audience(slots, memory.audience)  # "how many of those can we text?"
         intent = intent_of(slots)
     if slots.audience_stated:
-        memory.audience = _audience_args(slots)
+        memory.audience = AudienceParams.model_validate(_audience_args(slots))
     elif intent == "churn_risk" and not slots.customer_ids:
-        memory.audience = {"risk": "at_risk", "value": "any", "segments": []}
+        memory.audience = AudienceParams(risk="at_risk")
     return intent, slots
 
 
@@ -184,13 +185,13 @@ def copy_text(result: CopyResult) -> str:
     return "\n".join(lines)
 
 
-def _with_audience(slots: Slots, audience: dict[str, Any]) -> Slots:
+def _with_audience(slots: Slots, audience: AudienceParams) -> Slots:
     """``slots`` with the audience of an earlier turn (risk, value, segments)."""
     return slots.model_copy(
         update={
-            "risk": audience.get("risk") == "at_risk",
-            "value": audience.get("value") == "high_value",
-            "segments": list(audience.get("segments") or []),
+            "risk": audience.risk == "at_risk",
+            "value": audience.value == "high_value",
+            "segments": list(audience.segments),
         }
     )
 

@@ -40,7 +40,7 @@ class FollowUpMemory(BaseModel):
     )
     last_copy_channel: str | None = None
     customer_id: str | None = None
-    audience: dict[str, Any] | None = Field(
+    audience: AudienceParams | None = Field(
         default=None, description="The last population a turn named (risk, value, segments): 'those'."
     )
 

@@ -11,6 +11,7 @@ import pytest
 from agent.understand.intents import Intent, classify
 from agent.understand.slots import budget_in, find_product, read_slots
 from agent.understand.vocabulary import Vocabulary
+from data.synth.generate import GeneratedData
 
 VOCAB = Vocabulary(
     products=(
@@ -350,3 +351,25 @@ def test_the_classifier_reads_new_phrasings_with_the_real_embedder(tmp_path: Pat
     ]:
         assert guess(text)[0] == intent, text
     assert list(tmp_path.glob("router-*.npy")), "the examples' embeddings are cached"
+
+
+@pytest.mark.slow
+def test_those_binds_to_the_population_of_the_turn_before(sample_data: GeneratedData, tmp_path: Path) -> None:
+    from agent.assistant import Assistant
+    from agent.session import Session
+    from data.loader import load_files
+    from data.settings import load_settings
+    from data.workspace import Workspace
+    from tests.fakes.scripted_model import ScriptedModel
+
+    settings = load_settings(home=tmp_path / "home")
+    workspace = Workspace(settings.home).ensure()
+    load_files(workspace, sample_data.tables)
+    assistant = Assistant(settings, workspace, model=ScriptedModel([]), staged=True, copy_variants=0)
+    session = Session.open(workspace.runs_dir, None)
+    assistant.respond(session, "how many customers are likely to churn?")
+    reply = assistant.respond(session, "and how many of those can we text?")
+    assert reply.tool_calls[0] == "select_audience"
+    assert "at risk of churning" in reply.text and "reachable by" in reply.text
+    state = assistant.state(session).memory.audience
+    assert state is not None and state.risk == "at_risk"
