@@ -408,3 +408,21 @@ def test_a_half_open_circuit_reopens_on_one_failure() -> None:
     breaker.success()
     breaker.failure()
     assert not breaker.is_open  # closed again: it takes 3 failures to open
+
+
+def test_after_the_cool_down_only_one_caller_tries_the_endpoint() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(failures=2, cooldown_s=10.0, clock=lambda: now[0])
+    breaker.failure()
+    breaker.failure()
+    assert not breaker.allow()
+    now[0] = 11.0
+    assert breaker.allow(), "the trial call"
+    assert not breaker.allow() and not breaker.allow(), "concurrent callers wait for the trial"
+    breaker.failure()
+    now[0] = 15.0
+    assert not breaker.allow(), "a failed trial re-opens the circuit for a whole cool-down"
+    now[0] = 22.0
+    assert breaker.allow()
+    breaker.success()
+    assert breaker.allow() and breaker.allow(), "a good trial closes the circuit for everyone"

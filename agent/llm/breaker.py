@@ -23,15 +23,17 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._count = 0
         self._opened_at: float | None = None
+        self._trial = False  # half-open: one attempt in flight, every other caller waits for it
 
     def allow(self) -> bool:
-        """Whether the endpoint may be tried now."""
+        """Whether the endpoint may be tried now (after a cool-down: one caller, until it reports)."""
         with self._lock:
+            if self._trial:
+                return False
             if self._opened_at is None:
                 return True
             if self._clock() - self._opened_at >= self.cooldown_s:
-                self._opened_at = None  # half-open: one trial; a failure re-opens at once
-                self._count = self.failures - 1
+                self._trial = True  # a failure re-opens at once, a success closes
                 return True
             return False
 
@@ -40,13 +42,15 @@ class CircuitBreaker:
         with self._lock:
             self._count = 0
             self._opened_at = None
+            self._trial = False
 
     def failure(self) -> None:
         """One failed attempt; opens the circuit at the threshold."""
         with self._lock:
             self._count += 1
-            if self._count >= self.failures:
+            if self._trial or self._count >= self.failures:
                 self._opened_at = self._clock()
+            self._trial = False
 
     @property
     def is_open(self) -> bool:
