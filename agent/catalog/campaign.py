@@ -156,11 +156,13 @@ def roi(args: CampaignRoiParams, ctx: ToolContext) -> RoiForecast:
         forecast.budget_options = _options(ctx, args, overview, selection, params)
         if forecast.budget_options:
             paying = [o for o in forecast.budget_options if o.expected_incremental_return > 0]
-            left = args.budget - forecast.cost - sum(o.cost for o in paying)
+            dearest = max((o.cost for o in paying), default=0.0)
+            left = args.budget - forecast.cost - dearest
             forecast.notes.append(
                 f"the plan spends {forecast.cost:,.2f} of the {args.budget:,.0f} budget: every send to this "
-                f"audience that pays is funded, and more would lose money. The options below (each within the "
-                f"rest) cost {sum(o.cost for o in paying):,.2f} together"
+                f"audience that pays is funded, and more would lose money. The options below are "
+                f"alternatives, each planned within the rest (they overlap, so their costs do not add up); "
+                f"the dearest that pays costs {dearest:,.2f}"
                 + (
                     f"; about {left:,.0f} would still buy nothing worthwhile at these send costs"
                     if left > 1
