@@ -398,3 +398,34 @@ def test_the_brief_shows_the_audiences_make_up_on_sensitive_attributes(
     assert "### Fair targeting" in text and "gender | F" in text and "(below 4/5)" in text
     html = (Path(reply.brief.plots[0]).parent / "report.html").read_text()  # type: ignore[attr-defined]
     assert "Fair targeting" in html
+
+
+def test_the_control_group_is_drawn_from_the_customers_the_plan_would_send_to(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Treatment (those sent) and control (held back) come from the same customers: no selection bias."""
+    from agent.catalog import default_tools
+    from agent.toolbox import ToolContext, run_tool
+    from tools.channel.plan import plan_channels
+
+    tools = {t.name: t for t in default_tools()}
+    workspace = Workspace.from_settings(settings)
+    ctx = ToolContext(settings=settings, workspace=workspace, tools=tools)
+    run_tool(tools["select_audience"], {"value": "high_value"}, ctx)
+    audience = ctx.state.audience
+    assert audience is not None
+    offered: list[str] = []
+
+    def hold(_plan: object, recipients: list[str]) -> set[str]:
+        offered.extend(recipients)
+        return set(recipients[:5])
+
+    with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
+        plan = plan_channels(con, audience, ["email", "sms"], budget=None, seed=7, folder=tmp_path, hold_out=hold)
+        consenting = {
+            str(r[0])
+            for r in con.execute("SELECT customer_id FROM customers WHERE consent_email OR consent_sms").fetchall()
+        }
+    assert offered and set(offered) <= set(audience.customer_ids) & consenting
+    assert len(offered) < audience.summary.size, "customers nobody can reach are not in the pool"
+    assert sum(c.recipients for c in plan.channels) == len(offered) - 5

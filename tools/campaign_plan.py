@@ -60,14 +60,17 @@ def plan_treatment(
 
     ids = audience.customer_ids
 
-    def hold_out(everyone: ChannelOverview) -> set[str]:
+    def hold_out(everyone: ChannelOverview, recipients: list[str]) -> set[str]:
+        # Drawn from the customers the plan would send to (all of them when it sends to nobody), so
+        # the readout compares those sent with their like who were held back.
+        pool = recipients or ids
         b = baseline.rate
         caused = sum(c.recipients * (max(c.conversion_rate, b) - b) for c in everyone.channels)
         sizing.append(
             size_control(
-                ids,
+                pool,
                 baseline_rate=b,
-                treatment_rate=b + caused / max(audience.summary.size, 1),
+                treatment_rate=b + caused / max(len(pool), 1),
                 fraction=economics.control_fraction,
                 chosen_by=economics.control_chosen_by,
                 seed=economics.seed,

@@ -37,13 +37,14 @@ def plan_channels(
     discount_percent: float = 0.0,
     exclude: set[str] | None = None,
     snapshot: BaseSnapshot | None = None,
-    hold_out: Callable[[ChannelOverview], set[str]] | None = None,
+    hold_out: Callable[[ChannelOverview, list[str]], set[str]] | None = None,
 ) -> ChannelOverview:
     """Best channel per audience member by expected incremental return per send, within ``budget``.
 
     The channel rates pool the whole base's history (the audience is one segment of it); members in
     ``exclude`` (a control group) are not sent anything. ``hold_out`` picks such a group from the
-    plan of the whole audience; the members it returns are then taken out of the plan (re-planned
+    plan of the whole audience (it is given the members that plan would send to, so treatment and
+    control are drawn from the same customers); the members it returns are taken out of the plan (re-planned
     when the budget binds, so the money they free goes to the next best sends). The audience is
     written to ``folder/audience.parquet``, the selector's input.
     """
@@ -74,7 +75,8 @@ def plan_channels(
     )
     if hold_out is None:
         return overview
-    held = hold_out(overview)
+    recipients = [c.customer_id for c in report.customers or [] if c.channel is not None]
+    held = hold_out(overview, recipients)
     if budget is not None and any(n.startswith(f"budget {budget:,.2f} covers") for n in report.notes):
         return plan_channels(
             con, audience, channels, budget=budget, seed=seed, folder=folder, baseline=baseline, margin=margin,
