@@ -94,8 +94,8 @@ def spark_score(
         **churn_params(cutoff, has_tx=has_tx),
     )
     scoring = Scoring(
-        model_file=path.read_bytes(),
-        trusted=list(sio.get_untrusted_types(file=path)),
+        model_file=saved.file,  # the bytes store.load checked, not a second read of the file
+        trusted=list(saved.trusted),
         features=saved.features,
         reference=[float(v) for v in saved.metadata["reference"]],
         reasons=request.reasons,

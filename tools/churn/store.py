@@ -54,6 +54,8 @@ class SavedModel:
     model: Any
     features: list[str]
     metadata: dict[str, Any]
+    file: bytes = b""  # the bytes that were checked and loaded (Spark broadcasts exactly these)
+    trusted: tuple[str, ...] = ()  # their skops types, all in TRUSTED_TYPES
 
 
 def model_path(workspace: Workspace, name: str) -> Path:
@@ -116,8 +118,11 @@ def save(saved: SavedModel, path: Path) -> Path:
     return path
 
 
-def _check_manifest(path: Path) -> list[str]:
-    """The feature list of a correctly signed manifest for ``path``; ``ToolError`` otherwise."""
+def _check_manifest(path: Path, data: bytes | None = None) -> list[str]:
+    """The feature list of a correctly signed manifest for ``path``; ``ToolError`` otherwise.
+
+    ``data``: the file's bytes as already read (checked instead of reading the file again).
+    """
     retrain = "retrain it with `mkt churn train`"
     key = workspace_key(path.parent, create=False)
     manifest = manifest_path(path)
@@ -131,10 +136,11 @@ def _check_manifest(path: Path) -> list[str]:
         raise ToolError(f"refusing to load {path}: its manifest is unreadable; {retrain}") from exc
     if not hmac.compare_digest(given, _sign(key, fields)):
         raise ToolError(f"refusing to load {path}: its manifest signature is not valid; {retrain}")
+    size, digest = (len(data), hashlib.sha256(data).hexdigest()) if data is not None else (None, None)
     if (
         fields["file"] != path.name
-        or fields["size"] != path.stat().st_size
-        or fields["sha256"] != _digest(path)
+        or fields["size"] != (size if size is not None else path.stat().st_size)
+        or fields["sha256"] != (digest or _digest(path))
     ):
         raise ToolError(f"refusing to load {path}: the file changed after it was signed; {retrain}")
     return [str(f) for f in fields["features"]]
@@ -161,16 +167,17 @@ def load(path: Path) -> SavedModel:
     """
     if not path.exists():
         raise ToolError(f"no churn model at {path}: train one with `mkt churn train` or use --method bgnbd")
+    data = path.read_bytes()  # read once: every check below and the load see the same bytes
     try:
-        untrusted = sio.get_untrusted_types(file=path)
+        untrusted = sio.get_untrusted_types(data=data)
     except Exception as exc:  # skops raises several types for corrupt files
         raise ToolError(f"{path} is not a readable skops model file: {exc}") from exc
     unexpected = sorted(set(untrusted) - TRUSTED_TYPES)
     if unexpected:
         raise ToolError(f"refusing to load {path}: it contains untrusted types {', '.join(unexpected)}")
-    signed_features = _check_manifest(path)
+    signed_features = _check_manifest(path, data)
     try:
-        bundle = sio.load(path, trusted=list(untrusted))
+        bundle = sio.loads(data, trusted=list(untrusted))
     except Exception as exc:
         raise ToolError(f"{path} could not be loaded: {exc}") from exc
     if not isinstance(bundle, dict) or not {"model", "features", "metadata"} <= set(bundle):
@@ -186,4 +193,10 @@ def load(path: Path) -> SavedModel:
         verify_model(bundle["model"], len(features))
     except InvalidModel as exc:
         raise ToolError(f"refusing to load {path}: {exc}") from exc
-    return SavedModel(model=bundle["model"], features=list(features), metadata=dict(bundle["metadata"]))
+    return SavedModel(
+        model=bundle["model"],
+        features=list(features),
+        metadata=dict(bundle["metadata"]),
+        file=data,
+        trusted=tuple(sorted(untrusted)),
+    )
