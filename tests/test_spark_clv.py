@@ -123,6 +123,11 @@ def test_spark_inputs_are_validated_with_the_named_errors(
     no_amount.write_text("customer_id,ts\nA,2024-01-01 10:00:00\n")
     with pytest.raises(DataValidationError, match="missing required column 'amount'"):
         open_spark_source(workspace, {"transactions": no_amount}, master="local[2]")
+    dirty = tmp_path / "t3.csv"
+    dirty.write_text("customer_id,ts,amount\nA,2024-01-01 10:00:00,5\nB,2024-01-02 10:00:00,N/A\n")
+    with pytest.raises(DataValidationError, match="not double in 1 rows") as info:  # not a Java cast error
+        open_spark_source(workspace, {"transactions": dirty}, master="local[2]")
+    assert info.value.column == "amount"
 
 
 def test_weekly_series_on_spark_match_duckdb(spark_engines: tuple[Workspace, SparkSource]) -> None:

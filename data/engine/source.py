@@ -132,9 +132,10 @@ def open_spark_source(
     source = SparkSource(session=session, origins={}, output_dir=out, master=master)
     for table in TABLES:
         if table in given:
-            frame = _typed(_read(session, given[table]), table, given[table])
+            frame, unreadable = _typed(_read(session, given[table]), table, given[table])
             if validate:
-                _check(frame, table, given[table])
+                _check(frame, table, given[table], unreadable)
+            frame = frame.drop(*[flag for flag, _, _ in unreadable])
             frame.createOrReplaceTempView(source.view(table))
             source.origins[table] = given[table]
     if "customers" not in source.origins and "transactions" in source.origins:
@@ -176,8 +177,12 @@ def _read(session: SparkSession, location: str) -> DataFrame:
     return session.read.parquet(location)
 
 
-def _typed(frame: DataFrame, table: str, origin: str) -> DataFrame:
-    """Cast the schema's columns to their types; extra columns are kept as they are."""
+def _typed(frame: DataFrame, table: str, origin: str) -> tuple[DataFrame, list[tuple[str, str, str]]]:
+    """Cast the schema's columns to their types; extra columns are kept as they are.
+
+    ``TRY_CAST``, so a value that is not of its column's type ("N/A" as an amount) becomes a flag,
+    not a Java error: with the frame come (flag column, column, type) for ``_check`` to count.
+    """
     schema = SCHEMAS[table]
     present = set(frame.columns)
     missing = [c for c in schema.required if c not in present]
@@ -185,16 +190,28 @@ def _typed(frame: DataFrame, table: str, origin: str) -> DataFrame:
         raise DataValidationError(f"missing required column '{missing[0]}'", file=origin, column=missing[0])
     known = schema.known
     parts = [
-        f"CAST({bq(name)} AS {SPARK_TYPE[known[name].kind]}) AS {bq(name)}" if name in known else bq(name)
+        f"TRY_CAST({bq(name)} AS {SPARK_TYPE[known[name].kind]}) AS {bq(name)}" if name in known else bq(name)
         for name in frame.columns
     ]
-    return frame.selectExpr(*parts)
+    flags: list[tuple[str, str, str]] = []
+    for i, name in enumerate(c for c in frame.columns if c in known):
+        kind = SPARK_TYPE[known[name].kind]
+        flag = f"__mkt_unreadable_{i}"
+        parts.append(f"({bq(name)} IS NOT NULL AND TRY_CAST({bq(name)} AS {kind}) IS NULL) AS {bq(flag)}")
+        flags.append((flag, name, kind))
+    return frame.selectExpr(*parts), flags
 
 
-def _check(frame: DataFrame, table: str, origin: str) -> None:
-    """One pass over the input: nulls where none are allowed, values below a minimum, duplicate ids."""
+def _check(frame: DataFrame, table: str, origin: str, unreadable: list[tuple[str, str, str]]) -> None:
+    """One pass over the input: values not of their type, nulls where none are allowed, low values, duplicates.
+
+    ``unreadable``: the (flag column, column, type) of ``_typed``; a set flag is a value that is not
+    of its column's type.
+    """
     columns: list[Column] = [c for c in SCHEMAS[table].columns if c.name in frame.columns]
-    tests: list[tuple[str, str, str]] = []
+    tests: list[tuple[str, str, str]] = [
+        (name, bq(flag), f"has values that are not {kind.lower()}") for flag, name, kind in unreadable
+    ]
     for column in columns:
         name = bq(column.name)
         if not column.nullable:
