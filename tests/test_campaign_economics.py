@@ -103,21 +103,25 @@ def _warehouse(with_controls: bool) -> duckdb.DuckDBPyConnection:
     con.execute("CREATE TABLE transactions (customer_id VARCHAR, ts TIMESTAMP, amount DOUBLE)")
     con.executemany("INSERT INTO transactions VALUES (?, ?, ?)", rows)
     columns = "customer_id VARCHAR, campaign_id VARCHAR, channel VARCHAR, event VARCHAR, test_group VARCHAR"
-    con.execute(f"CREATE TABLE engagements ({columns})")
+    con.execute(f"CREATE TABLE engagements ({columns}, ts TIMESTAMP)")
     if with_controls:
-        held = [(f"H{i}", "C1", "email", "held_out", "control") for i in range(40)]
-        held += [(f"H{i}", "C1", "email", "converted", "control") for i in range(4)]
-        held += [(f"T{i}", "C1", "email", "sent", "treatment") for i in range(40)]
-        con.executemany("INSERT INTO engagements VALUES (?, ?, ?, ?, ?)", held)
+        sent, soon, late = END - timedelta(days=30), END - timedelta(days=25), END - timedelta(days=1)
+        held = [(f"H{i}", "C1", "email", "held_out", "control", sent) for i in range(40)]
+        held += [(f"H{i}", "C1", "email", "converted", "control", soon) for i in range(4)]
+        held += [("H4", "C1", "email", "converted", "control", late)]  # 29 days on: not within the window
+        held += [(f"T{i}", "C1", "email", "sent", "treatment", sent) for i in range(40)]
+        con.executemany("INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?)", held)
     return con
 
 
 def test_baseline_from_recent_history_and_from_past_control_groups() -> None:
     con = _warehouse(with_controls=False)
     recent = audience_baseline(con, [f"A{i}" for i in range(5)] + [f"B{i}" for i in range(5)])
-    # 10 members x 6 fortnights = 60 pairs; A* bought in 3 fortnights each (A0's two purchases share one).
-    assert (recent.buyers, recent.trials) == (15, 60) and recent.rate == 0.25
-    assert recent.interval[0] < 0.25 < recent.interval[1] and recent.source.startswith("history")
+    # A window counts once a member was a customer when it began. A*'s first purchase was 57 days ago
+    # (fortnight 4, their acquisition): fortnights 0-3 count, and they bought in 0 and 2 (A0's two
+    # purchases share one); B* bought 400 days ago: all 6 count, none bought. 10 of 5x4 + 5x6 = 50.
+    assert (recent.buyers, recent.trials) == (10, 50) and recent.rate == 0.2
+    assert recent.interval[0] < 0.2 < recent.interval[1] and recent.source.startswith("history")
     lapsed = audience_baseline(con, [f"B{i}" for i in range(5)])
     assert lapsed.rate == 0.0 and lapsed.interval[1] < 0.1
     # None of these five was ever held out: the base's control rate (4 of 40) stands alone.

@@ -77,24 +77,36 @@ def audience_baseline(
         held = _held_out(con, window_days)
         if held is not None:
             return held
+        # A window counts for a member only once they were a customer when it began: the window of
+        # their first purchase (their acquisition) and those before it are not "did not buy".
         row = con.execute(
             """
             WITH bounds AS (SELECT max(ts) AS end_ts FROM transactions),
-            recent AS (
-                SELECT DISTINCT t.customer_id,
-                       floor(date_diff('second', t.ts, b.end_ts) / ($days * 86400.0)) AS w
-                FROM transactions t, bounds b
+            mine AS (
+                SELECT t.customer_id, t.ts FROM transactions t
                 WHERE CAST(t.customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)
-                  AND t.ts > b.end_ts - to_days(CAST($days * $windows AS INTEGER))
+            ),
+            firsts AS (
+                SELECT customer_id,
+                       least($windows, floor(date_diff('second', min(ts), any_value(b.end_ts))
+                                              / ($days * 86400.0))) AS open_windows
+                FROM mine, bounds b GROUP BY customer_id
+            ),
+            recent AS (
+                SELECT DISTINCT m.customer_id,
+                       floor(date_diff('second', m.ts, b.end_ts) / ($days * 86400.0)) AS w
+                FROM mine m, bounds b
+                WHERE m.ts > b.end_ts - to_days(CAST($days * $windows AS INTEGER))
             )
-            SELECT count(*) FILTER (WHERE w < $windows) FROM recent
+            SELECT (SELECT count(*) FROM recent r JOIN firsts f USING (customer_id) WHERE r.w < f.open_windows),
+                   (SELECT coalesce(sum(open_windows), 0) FROM firsts)
             """,
             {"days": window_days, "windows": windows},
         ).fetchall()
     finally:
         con.unregister("baseline_ids")
     buyers = int(row[0][0]) if row else 0
-    trials = len(ids) * windows
+    trials = max(int(row[0][1]) if row else 0, 1)
     low, high = (float(x) for x in beta_dist.ppf([0.05, 0.95], buyers + 0.5, trials - buyers + 0.5))
     return Baseline(
         rate=round(buyers / trials, 6),
@@ -112,15 +124,24 @@ def _held_out(con: duckdb.DuckDBPyConnection, window_days: int) -> Baseline | No
 
     if not has_test_groups(con):
         return None
+    # Held-out members, and those of them who bought within ``window_days`` of being held out.
     sql = """
-        SELECT count(DISTINCT (customer_id, campaign_id)) FILTER (WHERE event = 'held_out'),
-               count(DISTINCT (customer_id, campaign_id)) FILTER (WHERE event = 'converted')
-        FROM engagements WHERE test_group = 'control' {where}
+        WITH held AS (
+            SELECT customer_id, campaign_id, min(ts) AS at FROM engagements
+            WHERE test_group = 'control' AND event = 'held_out' {where} GROUP BY 1, 2
+        ),
+        bought AS (
+            SELECT customer_id, campaign_id, min(ts) AS at FROM engagements
+            WHERE test_group = 'control' AND event = 'converted' GROUP BY 1, 2
+        )
+        SELECT count(*), count(b.at) FILTER (WHERE b.at <= h.at + to_days(CAST($days AS INTEGER)))
+        FROM held h LEFT JOIN bought b USING (customer_id, campaign_id)
     """
     mine = con.execute(
-        sql.format(where="AND CAST(customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)")
+        sql.format(where="AND CAST(customer_id AS VARCHAR) IN (SELECT customer_id FROM baseline_ids)"),
+        {"days": window_days},
     ).fetchall()[0]
-    base = con.execute(sql.format(where="")).fetchall()[0]
+    base = con.execute(sql.format(where=""), {"days": window_days}).fetchall()[0]
     if int(base[0]) == 0:
         return None
     prior = min(int(base[1]), int(base[0])) / int(base[0])
