@@ -90,6 +90,8 @@ def test_budget_caps_spend_and_funds_best_value_per_cost_first(small_con: duckdb
     assert capped.spend <= 10.0
     assert capped.expected_value < free.expected_value
     assert any("budget 10.00 covers" in n for n in capped.notes)
+    assert capped.budget_binds and not free.budget_binds
+    assert not choose_channels(small_con, ChannelParams(budget=free.spend + 1)).budget_binds
     assert choose_channels(small_con, ChannelParams(budget=0.0)).spend == 0.0
 
 

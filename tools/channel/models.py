@@ -103,6 +103,7 @@ class ChannelReport(BaseModel):
     expected_value: float
     segments: list[SegmentChoice]
     customers: list[CustomerChoice] | None = None
+    budget_binds: bool = Field(default=False, description="The budget stopped sends that would pay.")
     updates_applied: int = 0
     notes: list[str] = Field(default_factory=list)
 

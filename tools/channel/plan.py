@@ -77,7 +77,7 @@ def plan_channels(
         return overview
     recipients = [c.customer_id for c in report.customers or [] if c.channel is not None]
     held = hold_out(overview, recipients)
-    if budget is not None and any(n.startswith(f"budget {budget:,.2f} covers") for n in report.notes):
+    if report.budget_binds:  # the money the holdout frees goes to the next best sends
         return plan_channels(
             con, audience, channels, budget=budget, seed=seed, folder=folder, baseline=baseline, margin=margin,
             discount_percent=discount_percent, exclude=(exclude or set()) | held, snapshot=snapshot,

@@ -105,6 +105,7 @@ def choose_channels(
     best = score[np.arange(len(choice)), choice]
     contacted = (best > 0) & listed
     unit_cost = np.where(contacted, np.nan_to_num(post.cost[choice]), 0.0)
+    budget_binds = params.budget is not None and float(unit_cost.sum()) > params.budget + 1e-9
     if params.budget is not None:
         contacted &= _within_budget(best, unit_cost, contacted, params.budget, notes)
     ret = incremental_return(prob[seg_index, choice], params, post.value[seg_index])
@@ -138,6 +139,7 @@ def choose_channels(
         expected_value=round(float(mean_ev[contacted].sum()), 2),
         segments=segments,
         customers=per_customer,
+        budget_binds=budget_binds,
         updates_applied=applied,
         notes=notes,
     )
