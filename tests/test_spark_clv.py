@@ -152,7 +152,10 @@ def test_without_files_spark_reads_the_workspace_exported_once(
     stamp = exported.stat().st_mtime_ns
     second = open_spark_source(workspace, None, master=spark_master)
     assert Path(second.origins["transactions"]).stat().st_mtime_ns == stamp  # unchanged: not exported again
-    assert second.output_path("clv") == f"{workspace.runs_dir}/clv.parquet"
+    # Each source writes under its own folder: two turns at once never overwrite each other's scores.
+    first_out, second_out = Path(first.output_path("clv")), Path(second.output_path("clv"))
+    assert first_out.parent != second_out.parent and first_out.name == "clv.parquet"
+    assert first_out.parent.parent == workspace.runs_dir / "spark"
     with workspace.connect(read_only=True) as con:
         rows = con.execute("SELECT count(*) FROM transactions").fetchone()
     assert rows is not None and second.table("transactions").count() == rows[0]

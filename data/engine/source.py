@@ -11,7 +11,10 @@ changes) and read from there. Importing this module does not import pyspark.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +130,8 @@ def open_spark_source(
         validate = True
     else:
         given = _workspace_parquet(workspace)
-        out = str(workspace.runs_dir)
+        # One folder per source: concurrent turns (Slack) never write or read back each other's scores.
+        out = str(workspace.runs_dir / "spark" / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}")
         validate = False
     source = SparkSource(session=session, origins={}, output_dir=out, master=master)
     for table in TABLES:
@@ -263,7 +267,7 @@ def _workspace_parquet(workspace: Workspace) -> dict[str, str]:
             row = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM {ident(table)} AS t").fetchone()
             fingerprint = f"{row[0] if row else 0}:{row[1] if row else 0}"
             if not target.exists() or not stamp.exists() or stamp.read_text() != fingerprint:
-                tmp = folder / f"{table}.parquet.tmp"
+                tmp = folder / f"{table}.parquet.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"  # one per writer
                 literal = str(tmp).replace("'", "''")
                 con.execute(f"COPY {ident(table)} TO '{literal}' (FORMAT parquet)")
                 tmp.replace(target)
