@@ -124,3 +124,19 @@ def test_endpoint_errors_become_model_api_errors(embeddings_server: str) -> None
     ef = MktEmbeddingFunction(base_url=embeddings_server, api_model="missing-model", api_key="x")
     with pytest.raises(ModelAPIError, match="embeddings endpoint .* failed"):
         ef(["hello"])
+
+
+def test_the_plain_torch_encoder_gives_sentence_transformers_vectors() -> None:
+    """The intent classifier's cold-path encoder equals the packaged model's vectors (to 1e-6)."""
+    from knowledge.bert_encoder import BertEncoder, UnsupportedModel, fast_encoder
+    from knowledge.embeddings import get_embedding_function, packaged_model_dir
+
+    settings = load_settings()
+    texts = ["how many customers do we have?", "Which channel works best for champions?", "ok", "x " * 300]
+    fast = fast_encoder(settings)
+    assert fast is not None
+    expected = get_embedding_function(settings).embed(texts)
+    assert np.abs(fast(texts) - expected).max() < 1e-6
+    assert fast_encoder(load_settings(embedding_base_url="http://127.0.0.1:9/v1")) is None  # an API: not this
+    with pytest.raises(UnsupportedModel):
+        BertEncoder(Path(packaged_model_dir()).parent)  # not a model folder

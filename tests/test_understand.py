@@ -338,6 +338,9 @@ def test_a_confident_classifier_overrules_the_rules_but_never_a_refusal_or_a_fol
 
 @pytest.mark.slow
 def test_the_classifier_reads_new_phrasings_with_the_real_embedder(tmp_path: Path) -> None:
+    import numpy as np
+
+    from agent.router import unit
     from agent.understand.classifier import IntentClassifier
     from data.settings import load_settings
     from knowledge.embeddings import get_embedding_function
@@ -351,6 +354,16 @@ def test_the_classifier_reads_new_phrasings_with_the_real_embedder(tmp_path: Pat
     ]:
         assert guess(text)[0] == intent, text
     assert list(tmp_path.glob("router-*.npy")), "the examples' embeddings are cached"
+    assert list(tmp_path.glob("intents-*.npz")), "and so are the fitted weights"
+    again = IntentClassifier(guess.embed, cache_dir=tmp_path)  # from the cache: numpy only, no fit
+    text = "what are shoppers moaning about lately?"
+    assert again(text) == guess(text)
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression()
+    model.coef_, model.intercept_, model.classes_ = guess.coef, guess.intercept, np.array(guess.classes)
+    expected = model.predict_proba(unit(guess.embed([text])))[0]
+    assert np.allclose(again.probabilities(text), expected, atol=1e-9), "the softmax is sklearn's predict_proba"
 
 
 @pytest.mark.slow

@@ -11,11 +11,14 @@ and must never be talked out of.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from agent.router import Embed, cached_vectors, unit
 from agent.understand.intents import Intent
@@ -29,23 +32,49 @@ _KEPT: frozenset[Intent | None] = frozenset({"refusal", "copy_followup", "campai
 
 
 class IntentClassifier:
-    """Predicts a message's intent from the labelled examples' embeddings (cached on disk)."""
+    """Predicts a message's intent from the labelled examples' embeddings.
+
+    The examples' vectors and the fitted weights are cached in ``cache_dir`` (keyed by the examples
+    and the embedding model), so a later process predicts with numpy alone: no scikit-learn import
+    and no fit on the cold path of ``mkt ask``.
+    """
 
     def __init__(self, embed: Embed, *, cache_dir: Path | None = None) -> None:
         examples: dict[str, list[str]] = dict(load_prompt("intent_examples").raw("examples"))
         texts = [text for phrasings in examples.values() for text in phrasings]
         labels = [intent for intent, phrasings in examples.items() for _ in phrasings]
-        from sklearn.linear_model import LogisticRegression  # not on the cold path of every command
-
         self.embed = embed
-        self.model = LogisticRegression(C=10.0, max_iter=2000)
-        self.model.fit(cached_vectors(texts, embed, cache_dir), labels)
+        vectors = cached_vectors(texts, embed, cache_dir)
+        key = hashlib.sha256(json.dumps([texts, labels]).encode() + vectors.round(4).tobytes()).hexdigest()[
+            :16
+        ]
+        path = cache_dir / f"intents-{key}.npz" if cache_dir is not None else None
+        if path is not None and path.exists():
+            with np.load(path, allow_pickle=False) as saved:
+                self.coef, self.intercept = saved["coef"], saved["intercept"]
+                self.classes = [str(c) for c in saved["classes"]]
+            return
+        from sklearn.linear_model import LogisticRegression  # only when the weights are not cached
+
+        model = LogisticRegression(C=10.0, max_iter=2000).fit(vectors, labels)
+        self.coef, self.intercept = model.coef_, model.intercept_
+        self.classes = [str(c) for c in model.classes_]
+        if path is not None:
+            tmp = path.with_name(path.name + ".tmp.npz")
+            np.savez(tmp, coef=self.coef, intercept=self.intercept, classes=np.array(self.classes))
+            tmp.replace(path)
+
+    def probabilities(self, text: str) -> NDArray[np.float64]:
+        """P(intent) for each of ``classes`` (multinomial logistic regression: a softmax)."""
+        logits = unit(self.embed([text]))[0] @ self.coef.T + self.intercept
+        exp = np.exp(logits - logits.max())
+        return np.asarray(exp / exp.sum(), dtype=np.float64)
 
     def __call__(self, text: str) -> Guess:
         """The likeliest intent of ``text`` and its probability."""
-        probabilities = self.model.predict_proba(unit(self.embed([text])))[0]
+        probabilities = self.probabilities(text)
         best = int(np.argmax(probabilities))
-        return cast(Intent, str(self.model.classes_[best])), float(probabilities[best])
+        return cast(Intent, self.classes[best]), float(probabilities[best])
 
 
 def resolve(rule: Intent | None, guess: Guess, slots: Slots) -> Intent | None:
