@@ -38,6 +38,10 @@ def test_spark_commands_name_their_engine(
     assert score.exit_code == 0, score.output
     scored = json.loads(score.stdout)
     assert scored["engine"] == "spark" and Path(scored["output"]).parent == Path(tx).parent
+    people = str(spark_data.tables["customers"])
+    segmented = runner.invoke(app, ["segment", "--customers", people, "--transactions", tx, "--json"])
+    assert segmented.exit_code == 0, segmented.output
+    assert json.loads(segmented.stdout)["engine"] == "spark"
     bad = runner.invoke(app, ["clv", "--transactions", tx, "--output", str(tmp_path / "x.csv")])
     assert bad.exit_code != 0 and "Parquet" in bad.output
 
