@@ -11,6 +11,7 @@ goes to the tool-calling loop (embedding router, then the model under a schema).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -118,7 +119,7 @@ def understand(
     ``guess``: the intent classifier, consulted after the rules (``classifier.resolve``).
     """
     memory = context.state.memory
-    guessed = guess(text) if guess is not None else None
+    guessed = functools.cache(lambda: guess(text)) if guess is not None else None  # at most once a turn
 
     def intent_of(slots: Slots) -> Intent | None:
         rule = classify(

@@ -325,15 +325,23 @@ def test_a_confident_classifier_overrules_the_rules_but_never_a_refusal_or_a_fol
     from agent.understand.slots import Slots
 
     none, with_id = Slots(), Slots(customer_ids=["CU0000001"])
-    assert resolve("segments", ("recommend_products", 0.66), none) == "recommend_products"
-    assert resolve("copy", ("campaign", 0.35), none) == "copy"  # not confident enough
-    assert resolve(None, ("summary", 0.2), none) == "summary"  # no rule claimed it
-    assert resolve("refusal", ("summary", 0.99), none) == "refusal"
-    assert resolve("copy_followup", ("copy", 0.99), none) == "copy_followup"
-    assert resolve("summary", ("customer_profile", 0.9), none) == "summary"  # no customer named
-    assert resolve("summary", ("customer_profile", 0.9), with_id) == "customer_profile"
+    assert resolve("segments", lambda: ("recommend_products", 0.66), none) == "recommend_products"
+    assert resolve("copy", lambda: ("campaign", 0.35), none) == "copy"  # not confident enough
+    assert resolve(None, lambda: ("summary", 0.2), none) == "summary"  # no rule claimed it
+    assert resolve("refusal", lambda: ("summary", 0.99), none) == "refusal"
+
+    def unused() -> tuple[Intent, float]:
+        raise AssertionError("a refusal or a follow-up needs no classifier")
+
+    assert (
+        resolve("refusal", unused, none) == "refusal"
+        and resolve("copy_followup", unused, none) == "copy_followup"
+    )
+    assert resolve("copy_followup", lambda: ("copy", 0.99), none) == "copy_followup"
+    assert resolve("summary", lambda: ("customer_profile", 0.9), none) == "summary"  # no customer named
+    assert resolve("summary", lambda: ("customer_profile", 0.9), with_id) == "customer_profile"
     valuable_at_risk = Slots(value=True, risk=True)
-    assert resolve("audience", ("churn_risk", 0.9), valuable_at_risk) == "audience"
+    assert resolve("audience", lambda: ("churn_risk", 0.9), valuable_at_risk) == "audience"
 
 
 @pytest.mark.slow
@@ -363,7 +371,9 @@ def test_the_classifier_reads_new_phrasings_with_the_real_embedder(tmp_path: Pat
     model = LogisticRegression()
     model.coef_, model.intercept_, model.classes_ = guess.coef, guess.intercept, np.array(guess.classes)
     expected = model.predict_proba(unit(guess.embed([text])))[0]
-    assert np.allclose(again.probabilities(text), expected, atol=1e-9), "the softmax is sklearn's predict_proba"
+    assert np.allclose(again.probabilities(text), expected, atol=1e-9), (
+        "the softmax is sklearn's predict_proba"
+    )
 
 
 @pytest.mark.slow

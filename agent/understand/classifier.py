@@ -77,16 +77,17 @@ class IntentClassifier:
         return cast(Intent, self.classes[best]), float(probabilities[best])
 
 
-def resolve(rule: Intent | None, guess: Guess, slots: Slots) -> Intent | None:
+def resolve(rule: Intent | None, guess: Callable[[], Guess], slots: Slots) -> Intent | None:
     """The intent to act on: the rule's, unless the classifier is confident of another.
 
     A message no rule claims takes the classifier's intent. A customer intent needs a customer id;
     an intent the slots decide (a population both valuable and at risk is an audience, a stated
     budget with a return verb is a budget question, a campaign id is an A/B readout) stays.
+    ``guess`` is called only when its answer can matter (a refusal or a follow-up loads no model).
     """
     if rule in _KEPT or _decided_by_slots(rule, slots):
         return rule
-    intent, confidence = guess
+    intent, confidence = guess()
     if intent == "customer_profile" and not slots.customer_ids:
         return rule
     if rule is None or (confidence > OVERRIDE_CONFIDENCE and intent != rule):
