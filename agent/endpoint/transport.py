@@ -11,12 +11,11 @@ answer past the cap fails as ``AnswerTooLarge``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import httpx
 
-from agent.llm.deadline import Deadline, call_deadline
+from agent.llm.deadline import Deadline, call_deadline, within
 
 
 class AnswerTooLarge(httpx.TransportError):
@@ -69,7 +68,12 @@ class BoundedTransport(httpx.BaseTransport):
         timeouts = dict(request.extensions.get("timeout") or {})
         remaining = max(0.05, deadline.remaining())
         request.extensions["timeout"] = {k: min(v or remaining, remaining) for k, v in timeouts.items()}
-        response = _Headers(self.inner, request).wait(deadline)
+        response = within(  # headers dripped a byte at a time cannot hold the caller past the deadline
+            lambda: self.inner.handle_request(request),
+            deadline,
+            late=lambda late_response: late_response.close(),
+            expired=lambda: _late(deadline, request),
+        )
         return httpx.Response(
             status_code=response.status_code,
             headers=response.headers,
@@ -81,46 +85,6 @@ class BoundedTransport(httpx.BaseTransport):
     def close(self) -> None:
         """Close the inner transport's connections."""
         self.inner.close()
-
-
-class _Headers:
-    """The inner transport's response (status and headers) fetched in a helper thread.
-
-    Headers dripped a byte at a time would hold the caller for one read timeout per byte; on
-    time-out the helper finishes on its own and closes what it got.
-    """
-
-    def __init__(self, inner: httpx.BaseTransport, request: httpx.Request) -> None:
-        self.inner = inner
-        self.request = request
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._abandoned = False
-        self._response: httpx.Response | None = None
-        self._error: BaseException | None = None
-
-    def _fetch(self) -> None:
-        try:
-            self._response = self.inner.handle_request(self.request)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._error = exc
-        with self._lock:
-            self._done.set()
-            late = self._abandoned
-        if late and self._response is not None:
-            self._response.close()
-
-    def wait(self, deadline: Deadline) -> httpx.Response:
-        threading.Thread(target=self._fetch, name="mkt-endpoint-request", daemon=True).start()
-        finished = self._done.wait(deadline.remaining())
-        with self._lock:
-            if not finished and not self._done.is_set():
-                self._abandoned = True
-                raise _late(deadline, self.request)
-        if self._error is not None:
-            raise self._error
-        assert self._response is not None
-        return self._response
 
 
 def _stream_of(response: httpx.Response) -> httpx.SyncByteStream:

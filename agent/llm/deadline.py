@@ -4,14 +4,17 @@ A turn (the planner, the tool loop, copy generation) opens ``turn_budget(seconds
 call made inside it, in the same thread or context, reads ``current_deadline()`` and never waits
 past it. The budget travels in a ``contextvars.ContextVar``, so callers pass nothing through the
 ``ChatModel`` interface and parallel Slack turns (one thread each) keep separate budgets.
+``within(start, deadline, ...)`` waits for what a read timeout cannot bound (dripped headers).
 """
 
 from __future__ import annotations
 
 import contextvars
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from data.errors import ModelAPIError
 
@@ -45,6 +48,50 @@ class Deadline:
     def earliest(self, other: Deadline | None) -> Deadline:
         """Whichever of this deadline and ``other`` comes first."""
         return self if other is None or self.remaining() <= other.remaining() else other
+
+
+T = TypeVar("T")
+
+
+def within(
+    start: Callable[[], T],
+    deadline: Deadline,
+    *,
+    late: Callable[[T], None],
+    expired: Callable[[], BaseException],
+) -> T:
+    """``start()``, run in a helper thread and waited for up to ``deadline``.
+
+    For what a dripping server can hold past any read timeout (the status line and headers, a
+    byte at a time). On time-out ``expired()`` is raised; the helper finishes on its own and hands
+    what it got, if anything, to ``late`` (to close it). An error in ``start`` is raised here.
+    """
+    done = threading.Event()
+    lock = threading.Lock()
+    value: list[T] = []
+    error: list[BaseException] = []
+    abandoned = False
+
+    def run() -> None:
+        try:
+            value.append(start())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            error.append(exc)
+        with lock:
+            done.set()
+            gave_up = abandoned
+        if gave_up and value:
+            late(value[0])
+
+    threading.Thread(target=run, name="mkt-model-call", daemon=True).start()
+    finished = done.wait(deadline.remaining())
+    with lock:
+        if not finished and not done.is_set():
+            abandoned = True
+            raise expired()
+    if error:
+        raise error[0]
+    return value[0]
 
 
 _TURN: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("mkt_turn_deadline", default=None)

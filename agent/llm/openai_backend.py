@@ -14,7 +14,6 @@ A garbage completion (control bytes, ``}}{{``) is an error, never an answer.
 from __future__ import annotations
 
 import json
-import threading
 import time
 import weakref
 from collections.abc import Iterator, Sequence
@@ -26,7 +25,7 @@ import pydantic
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agent.llm.calllog import NULL_LOG, CallLog, redact_url
-from agent.llm.deadline import Deadline, call_deadline
+from agent.llm.deadline import Deadline, call_deadline, within
 from agent.llm.errors import BackendError, from_openai
 from agent.llm.sanity import garbage_reason
 from agent.llm.structured import InvalidJSONAnswer, parse_json_answer
@@ -252,41 +251,21 @@ class OpenAIChatModel:
 
 
 class _within:  # noqa: N801 - used as a context manager, like the SDK's own
-    """Enter ``manager`` (send the request, read the headers) in a helper thread, up to ``deadline``.
-
-    Headers dripped a byte at a time would otherwise hold the caller for one read timeout per
-    byte. On time-out the helper finishes on its own and closes whatever it got.
-    """
+    """Enter ``manager`` (send the request, read the headers) within ``deadline`` (``deadline.within``)."""
 
     def __init__(self, manager: Any, deadline: Deadline) -> None:
         self.manager = manager
         self.deadline = deadline
-        self._done = threading.Event()
-        self._outcome: dict[str, Any] = {}
-        self._abandoned = False
-        self._lock = threading.Lock()
-
-    def _enter(self) -> None:
-        try:
-            self._outcome["response"] = self.manager.__enter__()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            self._outcome["error"] = exc
-        with self._lock:
-            self._done.set()
-            late = self._abandoned
-        if late and "response" in self._outcome:
-            self.manager.__exit__(None, None, None)
 
     def __enter__(self) -> Any:
-        threading.Thread(target=self._enter, name="mkt-llm-connect", daemon=True).start()
-        finished = self._done.wait(self.deadline.remaining())
-        with self._lock:
-            if not finished and not self._done.is_set():
-                self._abandoned = True
-                raise _limit(f"the call passed its {self.deadline.seconds:g} s deadline", "timeout", True)
-        if "error" in self._outcome:
-            raise self._outcome["error"]
-        return self._outcome["response"]
+        return within(
+            self.manager.__enter__,
+            self.deadline,
+            late=lambda _response: self.manager.__exit__(None, None, None),
+            expired=lambda: _limit(
+                f"the call passed its {self.deadline.seconds:g} s deadline", "timeout", True
+            ),
+        )
 
     def __exit__(self, *exc: object) -> None:
         self.manager.__exit__(*exc)
