@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -14,6 +15,10 @@ from data.errors import ToolError
 
 M = TypeVar("M", bound=BaseModel)
 
+FileOpt = Annotated[
+    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 ControlOpt = Annotated[
     float | None,
     typer.Option(

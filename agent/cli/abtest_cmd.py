@@ -5,12 +5,11 @@ Optionally stores the winning variant's copy in the knowledge base.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import FileOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.errors import ToolError
 from data.loader import open_source
@@ -18,10 +17,6 @@ from data.settings import load_settings
 from data.workspace import Workspace
 from tools.abtest import AbTestParams, readout
 from tools.abtest.holdout import HoldoutParams, HoldoutReadout, has_control, holdout_readout
-
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
 
 
 def _copies(values: list[str]) -> dict[str, str]:

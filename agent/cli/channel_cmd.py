@@ -8,7 +8,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import JsonOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.errors import ToolError
 from data.loader import open_source
@@ -22,7 +22,6 @@ app = typer.Typer(
     help="Choose channels by expected value (Beta-Binomial posteriors, consent, budget, Thompson).",
     invoke_without_command=True,
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 SegmentsOpt = Annotated[
     Path | None,
     typer.Option("--segments", help="CSV/Parquet with customer_id, segment (default: `segments` table)."),

@@ -10,7 +10,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from agent.cli._params import UseSensitiveOpt
+from agent.cli._params import FileOpt, JsonOpt, UseSensitiveOpt
 from agent.cli.clv_cmd import validated
 from agent.cli.output import console, print_json, print_table
 from data.engine.open import open_engine
@@ -23,10 +23,6 @@ app = typer.Typer(
     help="Churn risk: train a model on labelled customers, score everyone.", no_args_is_help=True
 )
 
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 NameOpt = Annotated[str, typer.Option(help="Model name (saved as <workspace>/models/<name>.skops).")]
 AsOfOpt = Annotated[
     datetime | None, typer.Option(help="Cut-off of the features (default: last transaction).")

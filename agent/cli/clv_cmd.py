@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 from pydantic import BaseModel, ValidationError
 
+from agent.cli._params import FileOpt
 from agent.cli.output import console, print_json, print_table
 from data.engine.open import open_engine
 from data.engine.source import SparkSource
@@ -20,9 +21,6 @@ from tools.clv import ClvRequest, ClvResult, calculate_clv, plot_clv
 from tools.clv.models import ModelFit
 
 M = TypeVar("M", bound=BaseModel)
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
 
 
 def clv(

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from agent.cli._params import JsonOpt
 from agent.cli.output import console, print_json, print_table
 from agent.cli.progress import delayed_progress
 from data.exports import load_exports, mappings_path
@@ -20,7 +21,6 @@ from data.workspace import Workspace
 app = typer.Typer(help="Load, generate and inspect customer data.", no_args_is_help=True)
 
 FileOpt = Annotated[Path | None, typer.Option(help="CSV or Parquet file.", dir_okay=False)]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 
 
 def _workspace() -> Workspace:

@@ -8,17 +8,13 @@ from typing import Annotated
 
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import FileOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.engine.open import open_engine
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.forecast import ForecastParams, forecast
 from tools.forecast.plot import plot_forecast
-
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
 
 
 def forecast_command(

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from agent.cli._params import JsonOpt
 from agent.cli.output import console, err_console, print_json, print_table
 from agent.cli.progress import delayed_progress
 from data.errors import ToolError
@@ -25,7 +26,6 @@ from knowledge.store import KnowledgeStore
 
 app = typer.Typer(help="Knowledge base: brand, products, campaigns, customer profiles.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 _COLLECTION_HELP = f"Target collection ({', '.join(COLLECTIONS)} or your own name)."
 
 

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import FileOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
 from data.workspace import Workspace
 from tools.recommend import EvaluateParams, RecommendParams, evaluate_holdout, recommend
-
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
 
 
 def recommend_command(

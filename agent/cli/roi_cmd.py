@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, cast
 
 import typer
 
-from agent.cli._params import build
+from agent.cli._params import FileOpt, JsonOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -18,10 +17,6 @@ app = typer.Typer(
     help="Campaign ROI = (revenue - cost) / cost: actual from engagements, or a forecast.",
     invoke_without_command=True,
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
 GROUPS = ("campaign", "channel", "variant", "segment")
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli._params import UseSensitiveOpt, build
+from agent.cli._params import FileOpt, JsonOpt, UseSensitiveOpt, build
 from agent.cli.output import console, print_json, print_table
 from data.loader import open_source
 from data.settings import load_settings
@@ -21,10 +21,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-FileOpt = Annotated[
-    Path | None, typer.Option(help="CSV or Parquet file (default: the workspace).", dir_okay=False)
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout.")]
 NameOpt = Annotated[str, typer.Option(help="Model name (saved as <workspace>/models/<name>.skops).")]
 
 
