@@ -31,7 +31,15 @@ from evals.agent_facts import (
     without,
     without_request,
 )
-from evals.agent_requests import TRUTHS, Fact, assign_splits, load_requests, select, truth_known
+from evals.agent_requests import (
+    SPLIT_SEEDS,
+    TRUTHS,
+    Fact,
+    assign_splits,
+    load_requests,
+    select,
+    truth_known,
+)
 from tests.fakes.scripted_model import ScriptedModel
 from tools.chat_model import Message
 
@@ -331,7 +339,7 @@ def test_the_split_rule_depends_on_the_seed_not_on_the_order() -> None:
     assert assign_splits(requests, seed=1) != assign_splits(requests)
 
 
-# --- the v3 set ---------------------------------------------------------------------------------
+# --- the v3 and v4 sets -------------------------------------------------------------------------
 
 V3_INTENTS = {
     "summary": 6, "churn_risk": 8, "clv_base": 6, "clv_customer": 6, "customer_profile": 6, "segments": 6,
@@ -339,6 +347,13 @@ V3_INTENTS = {
     "refusal": 6, "unknown_id": 6, "feedback_insights": 6, "forecast_trends": 6, "recommend_products": 6,
     "abtest": 5, "knowledge": 6, "followup": 12,
 }  # fmt: skip
+V4_INTENTS = {
+    "summary": 10, "churn_risk": 7, "clv_base": 6, "clv_customer": 6, "customer_profile": 10, "segments": 6,
+    "audience": 7, "channel_choice": 6, "budget_roi": 6, "campaign": 8, "copy": 10, "export": 10,
+    "refusal": 6, "unknown_id": 10, "feedback_insights": 6, "forecast_trends": 6, "recommend_products": 6,
+    "abtest": 6, "knowledge": 13, "followup": 10,
+}  # fmt: skip
+BLIND_SETS = {"v3": V3_INTENTS, "v4": V4_INTENTS}
 
 
 def _customer_number(customer_id: str) -> int:
@@ -346,9 +361,10 @@ def _customer_number(customer_id: str) -> int:
     return int(customer_id[2:])
 
 
-def test_the_v3_set_parses_with_unique_ids_known_truths_and_known_tools() -> None:
-    requests = load_requests("v3")
-    assert len({r.id for r in requests}) == len(requests) == sum(V3_INTENTS.values())
+@pytest.mark.parametrize("name", list(BLIND_SETS))
+def test_the_blind_sets_parse_with_unique_ids_known_truths_and_known_tools(name: str) -> None:
+    requests = load_requests(name)
+    assert len({r.id for r in requests}) == len(requests) == sum(BLIND_SETS[name].values())
     assert len({r.text.lower() for r in requests}) == len(requests)
     intents: dict[str, int] = {}
     for r in requests:
@@ -367,23 +383,43 @@ def test_the_v3_set_parses_with_unique_ids_known_truths_and_known_tools() -> Non
             if fact.unknown_id is not None:
                 assert _customer_number(fact.unknown_id) > 5000, r.id
                 assert fact.unknown_id.lower() in r.text.lower(), r.id
-    assert intents == V3_INTENTS
+    assert intents == BLIND_SETS[name]
     exports = [r for r in requests if r.intent == "export"]
     assert {r.approve for r in exports} == {True, False}
     assert all(Fact(approval_asked=True) in r.facts for r in exports if "export_audience" in r.tools)
 
 
-def test_the_v3_splits_are_the_seeded_rule_and_half_per_intent() -> None:
-    requests = load_requests("v3")
-    assert {r.id: r.split for r in requests} == assign_splits(requests)  # nobody moved a request by hand
-    for intent in V3_INTENTS:
+@pytest.mark.parametrize("name", list(BLIND_SETS))
+def test_the_blind_sets_splits_are_the_seeded_rule_and_half_per_intent(name: str) -> None:
+    requests = load_requests(name)
+    seed = SPLIT_SEEDS[name]
+    assert {r.id: r.split for r in requests} == assign_splits(requests, seed)  # nobody moved one by hand
+    for intent in BLIND_SETS[name]:
         mine = [r for r in requests if r.intent == intent]
         assert sum(r.split == "dev" for r in mine) == len(mine) // 2, intent
 
 
-def test_the_v3_set_shares_no_message_with_the_sets_tuned_on() -> None:
-    earlier = {m.lower().strip() for r in load_requests("v2") + load_requests("v1") for m in r.messages}
-    assert not [r.id for r in load_requests("v3") if {m.lower().strip() for m in r.messages} & earlier]
+@pytest.mark.parametrize(("name", "earlier_sets"), [("v3", ("v1", "v2")), ("v4", ("v1", "v2", "v3"))])
+def test_the_blind_sets_share_no_message_with_the_sets_before_them(
+    name: str, earlier_sets: tuple[str, ...]
+) -> None:
+    earlier = {m.lower().strip() for e in earlier_sets for r in load_requests(e) for m in r.messages}
+    assert not [r.id for r in load_requests(name) if {m.lower().strip() for m in r.messages} & earlier]
+
+
+def test_the_v4_knowledge_facts_are_literals_of_the_generated_knowledge_folder(
+    sample_data: GeneratedData,
+) -> None:
+    docs = " ".join(
+        p.read_text(encoding="utf-8") for p in sorted(sample_data.knowledge_dir.iterdir())
+    ).lower()
+    knowledge = [r for r in load_requests("v4") if r.intent == "knowledge"]
+    assert len(knowledge) >= 10
+    for r in knowledge:
+        assert r.tools == ["search_knowledge"], r.id
+        for fact in r.facts:
+            options = fact.any_text or [fact.text or ""]
+            assert any(o and o.lower() in docs for o in options), (r.id, fact.label())
 
 
 # --- the new fact kinds -------------------------------------------------------------------------
