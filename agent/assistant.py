@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
-from agent.campaign.planner import plan_campaign
 from agent.campaign.request import looks_like_campaign, read_request
 from agent.events import EventHandler, StepEvent
 from agent.llm.calllog import CallLog, calls_logged_to
@@ -193,6 +192,8 @@ class Assistant:
             if self.staged:
                 reply = self._staged(session).respond(text, context)
             elif looks_like_campaign(text):
+                from agent.campaign.planner import plan_campaign  # see StagedPolicy._campaign
+
                 reply = plan_campaign(
                     read_request(text), context, model=self.model, copy_variants=self.copy_variants
                 )

@@ -18,7 +18,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from agent.campaign.planner import plan_campaign
 from agent.campaign.request import CampaignRequest, read_request
 from agent.events import StepEvent
 from agent.reply import Reply
@@ -90,6 +89,8 @@ class StagedPolicy:
     def _campaign(
         self, request: CampaignRequest, context: ToolContext, previous: CampaignRequest | None = None
     ) -> Reply:
+        from agent.campaign.planner import plan_campaign  # pandas and duckdb: loaded with a campaign
+
         return plan_campaign(
             request, context, model=self.model, copy_variants=self.copy_variants, previous=previous
         )

@@ -1,12 +1,13 @@
-"""A small BERT sentence encoder in plain torch, for short texts on the cold path.
+"""A small BERT sentence encoder in plain numpy, for short texts on the cold path.
 
 Importing sentence-transformers (and with it transformers) takes about 3 s before the first
 sentence is embedded; the staged policy's intent classifier embeds one short message per turn, so
 ``mkt ask`` paid that on every question. This reads a sentence-transformers folder of a BERT model
 with mean pooling (the packaged all-MiniLM-L6-v2 is one) straight from its ``config.json``,
-``tokenizer.json`` and ``model.safetensors``, and gives the same unit vectors (to about 1e-7) after
-importing only torch, tokenizers and safetensors. Any other model folder is refused
-(``UnsupportedModel``): callers then use sentence-transformers.
+``tokenizer.json`` and ``model.safetensors``, and gives the same unit vectors (to about 1e-6) after
+importing only numpy, tokenizers and safetensors: no torch, whose import alone took 1.9 s. Any
+other model folder is refused (``UnsupportedModel``): callers then use sentence-transformers.
+On bulk work (hundreds of texts) sentence-transformers is faster once loaded; this is for a few.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ class UnsupportedModel(ValueError):
 
 
 class BertEncoder:
-    """Unit sentence vectors of a BERT model with mean pooling, in plain torch (CPU, no gradients)."""
+    """Unit sentence vectors of a BERT model with mean pooling, in numpy (float32, CPU)."""
 
     def __init__(self, folder: str | Path, *, max_length: int = 256) -> None:
-        import torch
-        from safetensors.torch import load_file
+        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         root = Path(folder)
@@ -49,71 +49,78 @@ class BertEncoder:
             or config.get("position_embedding_type", "absolute") != "absolute"
         ):
             raise UnsupportedModel(f"{root}: activation or position embedding not supported")
-        self.torch = torch
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.weights = load_file(str(root / "model.safetensors"))
+        weights = load_file(str(root / "model.safetensors"))
+        self.weights = {k.removeprefix("bert."): v.astype(np.float32) for k, v in weights.items()}
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
 
     def __call__(self, texts: list[str]) -> NDArray[np.float32]:
         """One unit vector per text."""
-        torch = self.torch
         encoded = self.tokenizer.encode_batch(texts)
-        ids = torch.tensor([e.ids for e in encoded])
-        mask = torch.tensor([e.attention_mask for e in encoded])
-        types = torch.tensor([e.type_ids for e in encoded])
-        with torch.inference_mode():
-            hidden = self._embeddings(ids, types)
-            bias = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
-            for i in range(self.layers):
-                hidden = self._layer(hidden, bias, f"encoder.layer.{i}.")
-            summed = (hidden * mask[..., None]).sum(1)
-            mean = summed / mask.sum(1, keepdim=True).clamp(min=1)
-            vectors = torch.nn.functional.normalize(mean, dim=1)
-        return np.asarray(vectors.numpy(), dtype=np.float32)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.float32)
+        types = np.array([e.type_ids for e in encoded], dtype=np.int64)
+        hidden = self._embeddings(ids, types)
+        bias = (1.0 - mask[:, None, None, :]) * np.finfo(np.float32).min
+        for i in range(self.layers):
+            hidden = self._layer(hidden, bias, f"encoder.layer.{i}.")
+        mean = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
+        norms = np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+        return np.asarray(mean / norms, dtype=np.float32)
 
-    def _w(self, name: str) -> Any:
+    def _w(self, name: str) -> NDArray[np.float32]:
         return self.weights[name]
 
-    def _norm(self, x: Any, prefix: str) -> Any:
-        size = x.shape[-1:]
-        return self.torch.nn.functional.layer_norm(
-            x, size, self._w(prefix + "weight"), self._w(prefix + "bias"), self.eps
-        )
+    def _norm(self, x: NDArray[np.float32], prefix: str) -> NDArray[np.float32]:
+        centred = x - x.mean(-1, keepdims=True)
+        scaled = centred / np.sqrt((centred * centred).mean(-1, keepdims=True) + self.eps)
+        return np.asarray(scaled * self._w(prefix + "weight") + self._w(prefix + "bias"), dtype=np.float32)
 
-    def _linear(self, x: Any, prefix: str) -> Any:
-        return self.torch.nn.functional.linear(x, self._w(prefix + "weight"), self._w(prefix + "bias"))
+    def _linear(self, x: NDArray[np.float32], prefix: str) -> NDArray[np.float32]:
+        weight = self._w(prefix + "weight")  # 2-D, so numpy hands the product to BLAS in one call
+        flat = x.reshape(-1, x.shape[-1]) @ weight.T + self._w(prefix + "bias")
+        return flat.reshape(*x.shape[:-1], weight.shape[0])
 
-    def _embeddings(self, ids: Any, types: Any) -> Any:
-        positions = self.torch.arange(ids.shape[1])[None, :]
+    def _embeddings(self, ids: NDArray[np.int64], types: NDArray[np.int64]) -> NDArray[np.float32]:
         x = (
             self._w("embeddings.word_embeddings.weight")[ids]
-            + self._w("embeddings.position_embeddings.weight")[positions]
+            + self._w("embeddings.position_embeddings.weight")[None, : ids.shape[1]]
             + self._w("embeddings.token_type_embeddings.weight")[types]
         )
         return self._norm(x, "embeddings.LayerNorm.")
 
-    def _layer(self, x: Any, bias: Any, p: str) -> Any:
-        torch = self.torch
+    def _layer(self, x: NDArray[np.float32], bias: NDArray[np.float32], p: str) -> NDArray[np.float32]:
         batch, length, width = x.shape
         size = width // self.heads
 
-        def split(t: Any) -> Any:
-            return t.view(batch, length, self.heads, size).transpose(1, 2)
+        def split(t: NDArray[np.float32]) -> NDArray[np.float32]:
+            return t.reshape(batch, length, self.heads, size).transpose(0, 2, 1, 3)
 
         q = split(self._linear(x, p + "attention.self.query."))
         k = split(self._linear(x, p + "attention.self.key."))
         v = split(self._linear(x, p + "attention.self.value."))
-        scores = q @ k.transpose(-1, -2) / math.sqrt(size) + bias
-        context = (torch.softmax(scores, dim=-1) @ v).transpose(1, 2).reshape(batch, length, width)
+        scores = q @ k.transpose(0, 1, 3, 2) / np.float32(math.sqrt(size)) + bias
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        weights = scores / scores.sum(-1, keepdims=True)
+        context = (weights @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
         x = self._norm(
             x + self._linear(context, p + "attention.output.dense."), p + "attention.output.LayerNorm."
         )
-        inner = torch.nn.functional.gelu(self._linear(x, p + "intermediate.dense."))
+        inner = _gelu(self._linear(x, p + "intermediate.dense."))
         return self._norm(x + self._linear(inner, p + "output.dense."), p + "output.LayerNorm.")
+
+
+def _gelu(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Exact (erf) GELU, as BERT's ``gelu``; erf by Abramowitz & Stegun 7.1.26 (error < 1.5e-7)."""
+    z = np.abs(x) / np.float32(math.sqrt(2.0))
+    t = 1.0 / (1.0 + np.float32(0.3275911) * z)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = np.sign(x) * (1.0 - poly * np.exp(-z * z))
+    return np.asarray(0.5 * x * (1.0 + erf), dtype=np.float32)
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -140,7 +140,9 @@ def test_options_that_send_nothing_or_lose_are_named_in_one_line_not_tabled() ->
     ]  # fmt: skip
     plan = brief().model_copy(update={"budget_options": [*brief().budget_options, *idle]})
     assert [o.option for o in plan.paying_options] == ["next tier: P(churn) 0.35-0.50, top 40% by spend"]
-    line = "Also checked, nothing there pays: add push for the same audience; next tier: spend rank top 20%-40%."
+    line = (
+        "Also checked, nothing there pays: add push for the same audience; next tier: spend rank top 20%-40%."
+    )
     markdown = plan.to_markdown()
     assert line in markdown and "| add push" not in markdown
     console = Console(file=io.StringIO(), width=120, record=True, color_system=None)

@@ -421,10 +421,14 @@ def test_the_control_group_is_drawn_from_the_customers_the_plan_would_send_to(
         return set(recipients[:5])
 
     with duckdb.connect(str(workspace.warehouse), read_only=True) as con:
-        plan = plan_channels(con, audience, ["email", "sms"], budget=None, seed=7, folder=tmp_path, hold_out=hold)
+        plan = plan_channels(
+            con, audience, ["email", "sms"], budget=None, seed=7, folder=tmp_path, hold_out=hold
+        )
         consenting = {
             str(r[0])
-            for r in con.execute("SELECT customer_id FROM customers WHERE consent_email OR consent_sms").fetchall()
+            for r in con.execute(
+                "SELECT customer_id FROM customers WHERE consent_email OR consent_sms"
+            ).fetchall()
         }
     assert offered and set(offered) <= set(audience.customer_ids) & consenting
     assert len(offered) < audience.summary.size, "customers nobody can reach are not in the pool"

@@ -126,7 +126,7 @@ def test_endpoint_errors_become_model_api_errors(embeddings_server: str) -> None
         ef(["hello"])
 
 
-def test_the_plain_torch_encoder_gives_sentence_transformers_vectors() -> None:
+def test_the_numpy_encoder_gives_sentence_transformers_vectors() -> None:
     """The intent classifier's cold-path encoder equals the packaged model's vectors (to 1e-6)."""
     from knowledge.bert_encoder import BertEncoder, UnsupportedModel, fast_encoder
     from knowledge.embeddings import get_embedding_function, packaged_model_dir

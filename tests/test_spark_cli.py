@@ -62,7 +62,9 @@ def test_a_campaign_asked_for_on_spark_runs_its_analytics_there(
     monkeypatch.setenv("MKT_ENGINE", "spark")
     monkeypatch.setenv("MKT_SPARK_MASTER", spark_master)
     monkeypatch.setenv("MKT_SPARK_PARTITIONS", "2")
-    request = "plan a win-back campaign for high-value customers at risk of churning, email, 15% off, budget 500"
+    request = (
+        "plan a win-back campaign for high-value customers at risk of churning, email, 15% off, budget 500"
+    )
     done = runner.invoke(app, ["ask", "--json", request])
     assert done.exit_code == 0, done.output
     events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]

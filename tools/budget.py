@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import BaseModel, Field
 
 from tools.audience.models import AudienceParams, AudienceSelection
 from tools.channel.models import ChannelOverview
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PlanFn = Callable[[AudienceSelection, list[str], float], ChannelOverview]
 
@@ -84,6 +86,8 @@ def tier_members(
     """
     if getattr(params, "response", "any") != "any":
         return []  # a persuadable audience comes from the uplift model; it is not widened by these rules
+    import pandas as pd  # not at import: the brief's models import this module on the cold path
+
     keep = pd.Series(True, index=spend.index)
     if params.value == "high_value":
         keep &= spend >= float(spend.quantile(params.value_quantile))

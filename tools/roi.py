@@ -21,7 +21,6 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field
-from scipy.stats import beta
 
 from data.errors import ToolError
 from data.testgroups import contacted
@@ -287,6 +286,8 @@ def _response_rate(
     if sent == 0:
         raise ToolError(f"no {params.channel} sends in the history: give --response-rate")
     where = f"segment {params.segment!r}" if history["scope"] else "all customers"
+    from scipy.stats import beta  # scipy.stats costs 0.5 s to import: paid when a rate is estimated
+
     low, high = beta.ppf([0.05, 0.95], 1 + conv, 1 + sent - conv)
     source = f"history: {int(conv):,} conversions / {int(sent):,} {params.channel} sends ({where})"
     return conv / sent, source, (round(float(low), 6), round(float(high), 6))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from tools.audience.fairness import FairnessReport
-from tools.audience.models import AudienceSummary
+from tools.audience.models import AudienceSummary, FairnessReport
 from tools.budget import BudgetOption
 from tools.campaign_roi import RoiForecast
 from tools.channel.models import ChannelPlan

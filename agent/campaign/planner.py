@@ -35,7 +35,8 @@ from agent.reply import Reply
 from agent.toolbox import AgentTool, ToolContext, run_tool
 from data.errors import MktError
 from prompts import load_prompt
-from tools.audience.fairness import FairnessReport, audience_makeup
+from tools.audience.fairness import audience_makeup
+from tools.audience.models import FairnessReport
 from tools.chat_model import ChatModel, Message
 
 Emit = Callable[[StepEvent], None]

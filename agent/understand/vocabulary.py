@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from data.workspace import Workspace
 from tools.copy.grounding import catalogue_from_knowledge
-from tools.customer import missing_customers
 
 if TYPE_CHECKING:
     from knowledge.store import KnowledgeStore
@@ -69,5 +68,7 @@ def unknown_customers(workspace: Workspace, ids: list[str]) -> dict[str, list[st
     """The ids in ``ids`` that no customer has, each with the closest existing ids."""
     if not ids or not workspace.warehouse.exists():
         return {}
+    from tools.customer import missing_customers  # with pandas: only when a message names an id
+
     with workspace.connect(read_only=True) as con:
         return missing_customers(con, ids)

@@ -109,7 +109,9 @@ class UpliftTruth(BaseModel):
 
     types: list[str]
     treated_factor: dict[str, float] = Field(description="Type -> multiplier of the planted channel rate.")
-    control_ratio: dict[str, float] = Field(description="Type -> P(convert | control) / P(convert | treated).")
+    control_ratio: dict[str, float] = Field(
+        description="Type -> P(convert | control) / P(convert | treated)."
+    )
     type_shares: dict[str, dict[str, float]] = Field(description="Segment -> type -> base share.")
     type_tilts: dict[str, dict[str, float]] = Field(
         description="Type -> standardised feature -> logit coefficient."

@@ -8,8 +8,14 @@ from data.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from tools.audience.export import ExportResult, export_audience, export_path
-    from tools.audience.fairness import FairnessReport, GroupMakeup, audience_makeup
-    from tools.audience.models import AudienceParams, AudienceSelection, AudienceSummary
+    from tools.audience.fairness import audience_makeup
+    from tools.audience.models import (
+        AudienceParams,
+        AudienceSelection,
+        AudienceSummary,
+        FairnessReport,
+        GroupMakeup,
+    )
     from tools.audience.select import select_audience
 
 _WHERE: dict[str, str] = {
@@ -17,8 +23,8 @@ _WHERE: dict[str, str] = {
     "AudienceSelection": "tools.audience.models",
     "AudienceSummary": "tools.audience.models",
     "ExportResult": "tools.audience.export",
-    "FairnessReport": "tools.audience.fairness",
-    "GroupMakeup": "tools.audience.fairness",
+    "FairnessReport": "tools.audience.models",
+    "GroupMakeup": "tools.audience.models",
     "audience_makeup": "tools.audience.fairness",
     "export_audience": "tools.audience.export",
     "export_path": "tools.audience.export",

@@ -16,60 +16,15 @@ from collections.abc import Iterable
 import duckdb
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 
 from data.errors import ToolError
 from data.sensitive import sensitive_columns, words
 from data.sql import ident
+from tools.audience.models import FairnessReport, GroupMakeup
 
 FOUR_FIFTHS = 0.8
 MAX_LEVELS = 10
 AGE_BANDS = (0, 25, 35, 45, 55, 65, np.inf)
-
-
-class GroupMakeup(BaseModel):
-    """One group of one sensitive attribute: in the base, in the audience, and its selection rate."""
-
-    attribute: str
-    group: str
-    base: int
-    audience: int
-    base_share: float
-    audience_share: float
-    selection_rate: float
-    impact_ratio: float = Field(description="Selection rate / base rate (below 0.8 is flagged).")
-    flagged: bool
-
-
-class FairnessReport(BaseModel):
-    """The audience's make-up on the sensitive attributes, and the groups it under-selects."""
-
-    attributes: list[str]
-    base_size: int
-    audience_size: int
-    base_rate: float
-    groups: list[GroupMakeup]
-    notes: list[str] = Field(default_factory=list)
-
-    @property
-    def flagged(self) -> list[GroupMakeup]:
-        """Groups selected at below four-fifths of the base rate."""
-        return [g for g in self.groups if g.flagged]
-
-    def summary(self) -> str:
-        """Key numbers in one line."""
-        if not self.attributes:
-            return "no sensitive attributes in the customers table"
-        if not self.flagged:
-            return (
-                f"no group of {', '.join(self.attributes)} is selected below four-fifths of the base "
-                f"rate {self.base_rate:.1%}"
-            )
-        worst = ", ".join(
-            f"{g.attribute} {g.group} {g.selection_rate:.1%} ({g.impact_ratio:.2f} of the base rate)"
-            for g in self.flagged
-        )
-        return f"below four-fifths of the base rate {self.base_rate:.1%}: {worst}"
 
 
 def _groups(values: pd.Series, column: str) -> pd.Series:

@@ -159,9 +159,7 @@ def training_data(source: SparkSource, request: TrainRequest) -> ChurnData:
     with duckdb.connect(":memory:") as mem:
         mem.register("sampled", sample)
         mem.execute("CREATE TABLE customers AS SELECT * FROM sampled")
-        spec = infer_spec(
-            mem, label=label, sensitive=request.sensitive, use_sensitive=request.use_sensitive
-        )
+        spec = infer_spec(mem, label=label, sensitive=request.sensitive, use_sensitive=request.use_sensitive)
     ids = source.session.createDataFrame(sample[["customer_id"]].astype(str))
     query = churn_sql(has_tx=has_tx, has_eng=has_eng, label=label, spec=spec)
     raw = source.sql(query, **churn_params(cutoff, has_tx=has_tx)).join(ids, "customer_id", "left_semi")

@@ -18,11 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import skops.io as sio
-
 from data.errors import ToolError
 from data.workspace import Workspace
-from tools.churn.verify import InvalidModel, verify_model
 
 KEY_FILE = ".key"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -103,6 +100,8 @@ def save(saved: SavedModel, path: Path) -> Path:
     key = workspace_key(path.parent, create=True)
     assert key is not None
     tmp = path.with_name(path.name + ".tmp")
+    import skops.io as sio  # imported here: its type registry imports all of sklearn (and torch), ~2.7 s
+
     sio.dump({"model": saved.model, "features": saved.features, "metadata": saved.metadata}, tmp)
     fields = {
         "file": path.name,
@@ -167,6 +166,10 @@ def load(path: Path) -> SavedModel:
     """
     if not path.exists():
         raise ToolError(f"no churn model at {path}: train one with `mkt churn train` or use --method bgnbd")
+    import skops.io as sio  # see save(): a heavy import, paid only when a model is read
+
+    from tools.churn.verify import InvalidModel, verify_model  # imports sklearn's model classes
+
     data = path.read_bytes()  # read once: every check below and the load see the same bytes
     try:
         untrusted = sio.get_untrusted_types(data=data)

@@ -177,7 +177,8 @@ def _segment_members(con: duckdb.DuckDBPyConnection, segment: str) -> list[str]:
         members = [
             str(r[0])
             for r in con.execute(
-                f"SELECT customer_id FROM segments WHERE lower(CAST({column} AS VARCHAR)) = lower(?)", [segment]
+                f"SELECT customer_id FROM segments WHERE lower(CAST({column} AS VARCHAR)) = lower(?)",
+                [segment],
             ).fetchall()
         ]
         if members:

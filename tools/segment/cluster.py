@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 from data.errors import ToolError
 from tools.segment.models import SegmentParams
+
+if TYPE_CHECKING:
+    from sklearn.cluster import KMeans
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ def _distinct_rows(matrix: NDArray[np.float64], sample: NDArray[np.float64]) -> 
 
 
 def _kmeans(k: int, seed: int, init: NDArray[np.float64] | None = None) -> KMeans:
+    from sklearn.cluster import KMeans  # sklearn is imported when a model is fitted, not with the tool
+
     if init is not None:
         return KMeans(n_clusters=k, init=init, n_init=1, max_iter=100, random_state=seed)
     return KMeans(n_clusters=k, n_init=4, max_iter=200, random_state=seed)
@@ -109,6 +112,8 @@ def _search_k(
         model = _fit(_kmeans(k, params.seed), sample)
         labels = np.asarray(model.labels_)[: scored.shape[0]]
         used = np.unique(labels).size
+        from sklearn.metrics import silhouette_score
+
         score = float(silhouette_score(scored, labels)) if 2 <= used < scored.shape[0] else -1.0
         scores[k] = round(score, 4) if np.isfinite(score) else -1.0
         centres[k] = np.asarray(model.cluster_centers_, dtype=np.float64)
@@ -124,6 +129,8 @@ def _search_k(
 
 
 def _fit(model: KMeans, data: NDArray[np.float64]) -> KMeans:
+    from sklearn.exceptions import ConvergenceWarning
+
     with warnings.catch_warnings():
         # Duplicate points can leave a cluster empty; sklearn warns and we keep what it found.
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
 
 # name: (recent, frequency, monetary, tenure), in standard deviations from the customer average.
 ARCHETYPES: dict[str, tuple[float, float, float, float]] = {
@@ -39,6 +38,8 @@ def name_clusters(coordinates: NDArray[np.float64]) -> list[str]:
     k = coords.shape[0]
     if k == 1:
         return ["all customers"]
+    from scipy.optimize import linear_sum_assignment  # 0.3 s to import: only when names are matched
+
     cost = ((coords[:, None, :] - targets[None, :, :]) ** 2).sum(axis=2)
     result = [""] * k
     remaining = list(range(k))

@@ -21,14 +21,11 @@ from __future__ import annotations
 import warnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.frozen import FrozenEstimator
 from threadpoolctl import threadpool_limits
 
 from data.errors import ToolError
@@ -38,11 +35,17 @@ from tools.uplift import qini
 from tools.uplift.data import UpliftRows, uplift_rows
 from tools.uplift.models import CandidateQini, UpliftTrainParams, UpliftTrainResult
 
+if TYPE_CHECKING:
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
 METHODS = ("two_model", "class_transformation")
 VALIDATION_SHARE = 0.3
 
 
 def _classifier(seed: int) -> HistGradientBoostingClassifier:
+    from sklearn.ensemble import HistGradientBoostingClassifier  # sklearn loads when a model is fitted
+
     return HistGradientBoostingClassifier(
         max_iter=120,
         learning_rate=0.05,
@@ -70,6 +73,9 @@ def _fit(
     if len(np.unique(y)) < 2 or len(np.unique(y_cal)) < 2:
         raise ToolError("an arm of the test has no conversions (or only conversions): nothing to learn")
     base = _classifier(seed).fit(x, y, sample_weight=weight)
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
     calibrated = CalibratedClassifierCV(FrozenEstimator(base), method="sigmoid")
     with warnings.catch_warnings():  # the frozen model is not refit: the weights are for the calibration
         warnings.filterwarnings("ignore", message="Since FrozenEstimator does not appear to accept")
