@@ -12,6 +12,7 @@ On bulk work (hundreds of texts) sentence-transformers is faster once loaded; th
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -55,6 +56,9 @@ class BertEncoder:
         weights = load_file(str(root / "model.safetensors"))
         self.weights = {k.removeprefix("bert."): v.astype(np.float32) for k, v in weights.items()}
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.counter = Tokenizer.from_file(str(root / "tokenizer.json"))
+        self.counter.no_truncation()  # counts: the file may set padding or truncation of its own
+        self.counter.no_padding()
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=int(config.get("pad_token_id", 0)))
 
@@ -71,6 +75,10 @@ class BertEncoder:
         mean = (hidden * mask[..., None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1.0)
         norms = np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
         return np.asarray(mean / norms, dtype=np.float32)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens per text without special tokens or truncation (as the tokenizer alone counts them)."""
+        return [len(e.ids) for e in self.counter.encode_batch(texts, add_special_tokens=False)]
 
     def _w(self, name: str) -> NDArray[np.float32]:
         return self.weights[name]
@@ -132,6 +140,27 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+@functools.lru_cache(maxsize=4)
+def encoder_for(model: str) -> BertEncoder | None:
+    """This encoder for a model name (the packaged one or a local folder), once per process; else None.
+
+    None for a hub id, a missing folder or a model this encoder does not reproduce.
+    """
+    if model == PACKAGED_MODEL:
+        try:
+            folder = Path(packaged_model_dir())
+        except ConfigError:
+            return None
+    elif Path(model).is_dir():
+        folder = Path(model)
+    else:
+        return None
+    try:
+        return BertEncoder(folder)
+    except (UnsupportedModel, OSError, KeyError):
+        return None
+
+
 def fast_encoder(settings: Settings) -> Callable[[Sequence[str]], NDArray[np.float64]] | None:
     """This encoder for the configured local embedding model, or None (an API, a hub id, another kind).
 
@@ -139,18 +168,7 @@ def fast_encoder(settings: Settings) -> Callable[[Sequence[str]], NDArray[np.flo
     """
     if settings.embedding_base_url:
         return None
-    name = settings.embedding_model or PACKAGED_MODEL
-    if name == PACKAGED_MODEL:
-        try:
-            folder = Path(packaged_model_dir())
-        except ConfigError:
-            return None
-    elif Path(name).is_dir():
-        folder = Path(name)
-    else:
-        return None
-    try:
-        encoder = BertEncoder(folder)
-    except (UnsupportedModel, OSError, KeyError):
+    encoder = encoder_for(settings.embedding_model or PACKAGED_MODEL)
+    if encoder is None:
         return None
     return lambda texts: encoder(list(texts)).astype(np.float64)

@@ -21,7 +21,7 @@ import functools
 import math
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
@@ -31,10 +31,17 @@ from data.errors import ConfigError, ModelAPIError
 from data.settings import Settings
 from knowledge.packaged import PACKAGED_MODEL, packaged_model_dir
 
+if TYPE_CHECKING:
+    from knowledge.bert_encoder import BertEncoder
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # read by huggingface_hub at import: set it before any import
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 DEFAULT_BATCH_SIZE = 64
+FEW_TEXTS = 16
+"""Up to this many texts (a query, a message) go to the numpy encoder when it reproduces the model:
+loading it takes 0.4 s, against 5-25 s to import sentence-transformers; on bulk work
+sentence-transformers is faster once loaded."""
 CHARS_PER_TOKEN = 4
 """Token estimate for API backends without a local tokenizer: ceil(characters / 4)."""
 
@@ -111,6 +118,9 @@ class MktEmbeddingFunction(EmbeddingFunction[Documents]):
         return np.vstack(parts)
 
     def _embed_local(self, batch: list[str]) -> np.ndarray:
+        few = self._few_texts_encoder() if len(batch) <= FEW_TEXTS else None
+        if few is not None:
+            return few(batch)
         vectors = self.sentence_transformer().encode(
             batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
@@ -140,10 +150,18 @@ class MktEmbeddingFunction(EmbeddingFunction[Documents]):
             raise ConfigError("this embedding function uses an API endpoint, not a local model")
         return _load_sentence_transformer(self.model, self.device)
 
+    def _few_texts_encoder(self) -> BertEncoder | None:
+        from knowledge.bert_encoder import encoder_for
+
+        return encoder_for(self.model)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens per text: the local model's tokenizer, else ceil(characters / 4) for API models."""
         if self.base_url:
             return [math.ceil(len(t) / CHARS_PER_TOKEN) for t in texts]
+        few = self._few_texts_encoder()
+        if few is not None:
+            return few.count_tokens(list(texts))
         tokenizer = self.sentence_transformer().tokenizer
         encoded = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]

@@ -140,3 +140,16 @@ def test_the_numpy_encoder_gives_sentence_transformers_vectors() -> None:
     assert fast_encoder(load_settings(embedding_base_url="http://127.0.0.1:9/v1")) is None  # an API: not this
     with pytest.raises(UnsupportedModel):
         BertEncoder(Path(packaged_model_dir()).parent)  # not a model folder
+
+
+def test_a_few_texts_are_embedded_and_counted_without_sentence_transformers_with_the_same_results() -> None:
+    """A query (up to FEW_TEXTS texts) takes the numpy encoder: same vectors and token counts."""
+    from knowledge.embeddings import FEW_TEXTS, MktEmbeddingFunction
+
+    texts = ["what's our returns policy?", "Ridgeback 3 drop", "x " * 300]
+    few = MktEmbeddingFunction().embed(texts)
+    bulk = MktEmbeddingFunction(batch_size=FEW_TEXTS + 1).embed(texts * FEW_TEXTS)[: len(texts)]
+    assert few.shape == (3, 384) and np.abs(few - bulk).max() < 1e-6
+    st = MktEmbeddingFunction().sentence_transformer().tokenizer
+    expected = [len(ids) for ids in st(texts, add_special_tokens=False)["input_ids"]]
+    assert MktEmbeddingFunction().count_tokens(texts) == expected and expected[2] == 300
