@@ -23,7 +23,7 @@ from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
 from agent.understand.classifier import IntentGuesser, resolve
-from agent.understand.intents import Intent, asks_shorter, classify
+from agent.understand.intents import QUESTION_INTENTS, Intent, asks_shorter, classify, clause_intent, clauses
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
 from knowledge.retrieval import RetrievalResult
@@ -39,7 +39,7 @@ _DOUBLE = re.compile(r"\bdoubl\w*\b", re.I)
 _HALVE = re.compile(r"\bhal(?:f|ve)\w*\b", re.I)
 _ADD = re.compile(r"\b(?:add|also|plus|as well|too|on top)\b", re.I)
 _NEEDS_CATALOGUE = {"copy", "campaign", "copy_followup", "campaign_followup"}
-_CUSTOMER_INTENTS = {"customer_profile", "clv", "recommend_products", "churn_risk"}
+_CUSTOMER_INTENTS: set[Intent | None] = {"customer_profile", "clv", "recommend_products", "churn_risk"}
 
 
 class StagedPolicy:
@@ -68,14 +68,21 @@ class StagedPolicy:
                 {"intent": intent or "unknown", "slots": slots.model_dump(exclude_defaults=True)},
             )
         )
+        notes: list[str] = []
         if missing := unknown_customers(context.workspace, slots.customer_ids):
-            return _answer(_unknown_ids(missing), context, "unknown customer id")
+            known = [cid for cid in slots.customer_ids if cid not in missing]
+            if not known or intent not in _CUSTOMER_INTENTS:
+                return _answer(_unknown_ids(missing), context, "unknown customer id")
+            notes.append(_unknown_ids(missing))  # "compare CU1 and CU9": answer for CU1, flag CU9
+            slots.customer_ids = known
         if slots.customer_ids:
             memory.customer_id = slots.customer_ids[0]
         if intent is None:
             return self.fallback(text, context)
         if intent == "export" and not slots.audience_stated and context.state.audience is None:
-            return _answer(_replies()["no_audience"], context, "nothing to export")
+            if memory.audience is None:
+                return _answer(_replies()["no_audience"], context, "nothing to export")
+            slots = _with_audience(slots, memory.audience)  # "export them": the population just discussed
         if intent == "refusal":
             return _answer(_replies()["refusal"], context, "refused")
         if intent == "campaign":
@@ -84,7 +91,12 @@ class StagedPolicy:
             assert memory.campaign is not None
             previous = memory.campaign
             return self._campaign(_changed_campaign(previous, text, slots), context, previous)
-        return self._run_steps(steps_for(intent, text, slots, context), context)
+        steps = [
+            step for one in _each_customer(intent, slots) for step in steps_for(intent, text, one, context)
+        ]
+        return self._run_steps(
+            _unique([*steps, *_other_questions(text, intent, slots, context)]), context, notes
+        )
 
     def _campaign(
         self, request: CampaignRequest, context: ToolContext, previous: CampaignRequest | None = None
@@ -95,8 +107,8 @@ class StagedPolicy:
             request, context, model=self.model, copy_variants=self.copy_variants, previous=previous
         )
 
-    def _run_steps(self, steps: list[Step], context: ToolContext) -> Reply:
-        lines: list[str] = []
+    def _run_steps(self, steps: list[Step], context: ToolContext, notes: list[str] | None = None) -> Reply:
+        lines: list[str] = list(notes or [])
         for name, args in steps:
             tool = context.tools[name]
             call = run_tool(tool, args, context)
@@ -143,6 +155,48 @@ def understand(
     elif intent == "churn_risk" and not slots.customer_ids:
         memory.audience = AudienceParams(risk="at_risk")
     return intent, slots
+
+
+def _each_customer(intent: Intent, slots: Slots) -> list[Slots]:
+    """One set of slots per customer named, for a customer question about several ("CLV of CU1 and CU2")."""
+    if intent not in _CUSTOMER_INTENTS or len(slots.customer_ids) < 2:
+        return [slots]
+    return [slots.model_copy(update={"customer_ids": [cid]}) for cid in slots.customer_ids]
+
+
+def _other_questions(text: str, intent: Intent, slots: Slots, context: ToolContext) -> list[Step]:
+    """The steps of the other questions a message asks ("how many customers, and how many will churn?").
+
+    Each clause is read on its own by the question rules; a clause about "them"/"they" keeps the
+    customer the message names. Only a question turn gets them: a copy, campaign or export request
+    is one request.
+    """
+    if intent not in QUESTION_INTENTS:
+        return []
+    parts = clauses(text)
+    if len(parts) < 2:
+        return []
+    vocabulary = Vocabulary.of(context.workspace)
+    seen: set[Intent] = {intent}
+    steps: list[Step] = []
+    for clause in parts:
+        own = read_slots(clause, vocabulary)
+        if not own.customer_ids and slots.customer_ids and _PRONOUN.search(clause):
+            own.customer_ids = slots.customer_ids[:1]
+        found = clause_intent(clause, own)
+        if found is None or found in seen or (found == "customer_profile" and not own.customer_ids):
+            continue
+        seen.add(found)
+        steps += steps_for(found, clause, own, context)
+    return steps
+
+
+def _unique(steps: list[Step]) -> list[Step]:
+    out: list[Step] = []
+    for step in steps:
+        if step not in out:
+            out.append(step)
+    return out
 
 
 def _answer(text: str, context: ToolContext, stop_reason: str) -> Reply:

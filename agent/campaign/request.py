@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.understand.slots import budget_in, channels_in
+from agent.understand.slots import budget_in, channels_in, code_in
 
 Goal = Literal["win_back", "retention", "promotion", "upsell", "launch", "reactivation"]
 Risk = Literal["at_risk", "any"]
@@ -45,7 +45,6 @@ _PRODUCT = re.compile(
     r"(?=\s*(?:,|\.|;|:|$|\bwith\b|\bfor\b|\bto\b|\bbudget\b|\bvia\b|\bby\b|\bin\b|\band\b))",
     re.I,
 )
-_CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b")
 _UNTIL = re.compile(r"\b(?:until|through|ends?|by)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
 _NOT_PRODUCTS = frozenset(
     "customers customer people everyone them users churners buyers spenders big code all lapsed loyal vip "
@@ -107,8 +106,8 @@ def read_request(text: str) -> CampaignRequest:
         stated.append("budget")
     elif (spend := budget_in(text)) is not None:  # "spend cap two thousand dollars", "2k on SMS"
         req.budget, stated = spend, [*stated, "budget"]
-    if m := _CODE.search(text):
-        req.code, stated = m.group(1), [*stated, "code"]
+    if code := code_in(text):
+        req.code, stated = code, [*stated, "code"]
     if m := _UNTIL.search(text):
         req.deadline, stated = date.fromisoformat(m.group(1)), [*stated, "deadline"]
     if product := _product(text):

@@ -98,6 +98,11 @@ def resolve(rule: Intent | None, guess: Callable[[], Guess], slots: Slots) -> In
 def _decided_by_slots(rule: Intent | None, slots: Slots) -> bool:
     return (
         (rule == "audience" and slots.value and slots.risk)
+        or (
+            rule == "audience"
+            and bool(slots.channels)
+            and (slots.value or slots.risk or bool(slots.segments))
+        )
         or (rule == "budget_roi" and slots.budget is not None)
         or (rule == "abtest" and bool(slots.campaign_ids))
     )

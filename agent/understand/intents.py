@@ -40,6 +40,13 @@ _PII = re.compile(
     r"|contact (?:list|details|info)|mobile numbers|home addresses",
     re.I,
 )
+_NEGATED_PII = re.compile(
+    r"\b(?:no|without|not|don'?t (?:need|want|include|send)|exclud(?:e|ing)|minus|leave out|skip)\b[^.,;?!]{0,25}?"
+    r"(?:contact (?:details|info)|e-?mails?(?: addresses)?|phone(?: numbers?)?|addresses|pii|personal (?:data|details))"
+    r"(?:\s+(?:needed|required|please|necessary))?",
+    re.I,
+)
+""""no contact details needed", "without their emails": the message asks for less personal data, not more."""
 _BULK = re.compile(
     r"\b(?:every|all|everyone|full|entire|whole|list|dump|print|export|download|send me|give me)\b", re.I
 )
@@ -135,7 +142,10 @@ _SEGMENTS = re.compile(
 )
 _KNOWLEDGE = re.compile(
     r"polic(?:y|ies)|brand|tone|voice|address|footer|\bcost\b|price|how much (?:is|does)|sizing|size guide|stores?\b"
-    r"|shipping|warranty|return(?:s)? (?:window|policy)|guideline|what do we sell|which products do we|loyalty rules",
+    r"|shipping|warranty|return(?:s)? (?:window|policy)|guideline|what do we sell|which products do we|loyalty rules"
+    r"|\bshops?\b|locations|branches|\blumens\b|battery|waterproof|\bweigh|\bspecs?\b|\bmade (?:of|from)\b"
+    r"|materials?|come with|comes with|\bcolou?rs?\b|what sizes?|\bdo we (?:sell|stock|carry)\b"
+    r"|\bhow (?:bright|heavy|light)\b",
     re.I,
 )
 _SUMMARY = re.compile(
@@ -174,6 +184,7 @@ def classify(
     text: str, slots: Slots, *, after_copy: bool = False, after_campaign: bool = False
 ) -> Intent | None:
     """The intent of ``text`` (None: no rule applies); ``after_*``: what the conversation did last."""
+    text = _NEGATED_PII.sub(" ", text)
     if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
         return "refusal"
     if (_PII.search(text) and _EXPORT.search(text)) or (_CONTACT.search(text) and not _COUNTING.search(text)):
@@ -181,10 +192,13 @@ def classify(
     restyled = bool(_RESTYLE.search(text) or _REGENERATE.search(text))
     if (after_copy or after_campaign) and restyled or after_copy and _NOW_FOR.search(text) and slots.channels:
         return "copy_followup"
+    if after_campaign and _WRITE.search(text) and (slots.channels or _COPY_NOUN.search(text)):
+        return "copy_followup"  # "now write the sms for it": the planned campaign's copy
     if after_campaign and not _CAMPAIGN.search(text) and (_CHANGE.search(text) or _NOW_FOR.search(text)):
         if (
             slots.discount
             or slots.channels
+            or slots.channels_dropped
             or slots.budget
             or slots.audience_stated
             or "budget" in text.lower()
@@ -197,6 +211,27 @@ def classify(
     if _is_campaign(text, slots):
         return "campaign"
     return _question(text, slots)
+
+
+_CLAUSE_BREAK = re.compile(
+    r"\?|;|\b(?:and|also|plus|then|as well as)\b(?:,?\s*(?:separately|also|then),?)?"
+    r"|,\s*(?=(?:and\s+)?(?:what|which|how|who|is|are|does|do|can|tell|show|give)\b)",
+    re.I,
+)
+QUESTION_INTENTS: frozenset[Intent] = frozenset(
+    {"budget_roi", "channel_choice", "audience", "recommend_products", "feedback_insights", "forecast_trends",
+     "abtest", "clv", "churn_risk", "segments", "customer_profile", "knowledge", "summary"}
+)  # fmt: skip
+
+
+def clauses(text: str) -> list[str]:
+    """The parts of a message that could each be a question ("how many customers, and how many churn?")."""
+    return [part.strip() for part in _CLAUSE_BREAK.split(text) if part and len(part.split()) >= 2]
+
+
+def clause_intent(clause: str, slots: Slots) -> Intent | None:
+    """The question one clause asks, by the question rules alone (no refusal, export, copy or campaign)."""
+    return _question(clause, slots)
 
 
 def asks_shorter(text: str) -> bool:

@@ -53,8 +53,10 @@ _EVERYONE = re.compile(
 _DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I)
 _AMOUNT = r"[$€£]?\s?(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b)?"
 _BUDGET = re.compile(
-    r"(?:budget(?:\s+(?:cap|limit|ceiling|of|is|at|around|:))*|spend(?:ing)?(?:\s+(?:cap|limit|ceiling|of|up to))*"
-    r"|spent|put|invest(?:ing)?|have|got|with|max(?:imum)? of|up to)\s*"
+    r"(?:budget(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|is|at|around|to|:))*"
+    r"|spend(?:ing)?(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|up to|at|to|at most|no more than))*"
+    r"|capped at|cap(?:ped)? (?:of|at)|spent|put|invest(?:ing)?|have|got|with|max(?:imum)? of|up to"
+    r"|no more than|at most|not (?:to )?exceed)\s*"
     + _AMOUNT.format("a", "k")
     + r"|"
     + _AMOUNT.format("b", "k2")
@@ -62,7 +64,10 @@ _BUDGET = re.compile(
     r"|(?:get|buy|bring|earn)\b)",
     re.I,
 )
-_CODE = re.compile(r"\bcode\s+([A-Z0-9]{3,20})\b", re.I)
+_CODE = re.compile(r"\b(?:promo |discount |coupon |voucher )?code:?\s+([A-Z0-9]{3,20})\b", re.I)
+_CODE_AFTER = re.compile(r"\b(?:with|using|use|enter|coupon|voucher|promo)\s+([A-Z][A-Z0-9]{2,19})\b")
+_CODE_TOKEN = re.compile(r"(?<![\w-])([A-Z]{2,12}[0-9]{1,3})(?![\w-])")
+"""A promo code as marketers write it: capitals then a few digits (DRY10, BF15), never an id (CU0000001)."""
 _FILE = re.compile(
     r"\b([\w-]{1,60})\.csv\b|\b(?:call|name|title)\s+(?:the\s+)?(?:file|it|the export|the list)\s+['\"]?([\w-]{1,60})"
     r"|\bfile\s?name\s+['\"]?([\w-]{1,60})",
@@ -127,8 +132,7 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
     )
     if m := _DISCOUNT.search(text):
         slots.discount = f"{m.group(1)}%" if m.group(1) else f"${m.group(2)}"
-    if m := _CODE.search(text):
-        slots.code = m.group(1).upper()
+    slots.code = code_in(text)
     if m := _FILE.search(text):
         slots.file_name = m.group(1) or m.group(2) or m.group(3)
     if m := _VARIANT.search(text):
@@ -176,6 +180,17 @@ def _ruled_out(low: str, word: str) -> bool:
         rf"|(?<![a-z]){w}s? (?:is|are|costs?|gets?) (?:too|way too|so) \w+"
     )
     return re.search(pattern, low) is not None
+
+
+def code_in(text: str) -> str | None:
+    """The promo code a message states: "code DRY10", "with TEMPO10", or a code-shaped token (BF15)."""
+    if m := _CODE.search(text):
+        return m.group(1).upper()
+    for pattern in (_CODE_AFTER, _CODE_TOKEN):
+        for m in pattern.finditer(text):
+            if any(ch.isdigit() for ch in m.group(1)):
+                return m.group(1)
+    return None
 
 
 def budget_in(text: str) -> float | None:
