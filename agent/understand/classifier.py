@@ -81,8 +81,9 @@ def resolve(rule: Intent | None, guess: Callable[[], Guess], slots: Slots) -> In
     """The intent to act on: the rule's, unless the classifier is confident of another.
 
     A message no rule claims takes the classifier's intent. A customer intent needs a customer id;
-    an intent the slots decide (a population both valuable and at risk is an audience, a stated
-    budget with a return verb is a budget question, a campaign id is an A/B readout) stays.
+    an intent the slots decide (a population both valuable and at risk, or one with a channel to
+    reach it by, is an audience; a stated budget with a return verb is a budget question; a
+    campaign id is an A/B readout; a copy request naming its channel is copy) stays.
     ``guess`` is called only when its answer can matter (a refusal or a follow-up loads no model).
     """
     if rule in _KEPT or _decided_by_slots(rule, slots):
@@ -90,6 +91,8 @@ def resolve(rule: Intent | None, guess: Callable[[], Guess], slots: Slots) -> In
     intent, confidence = guess()
     if intent == "customer_profile" and not slots.customer_ids:
         return rule
+    if intent == "copy" and rule is not None and not (slots.channels or slots.product or slots.code):
+        return rule  # copy needs something to write: a channel, a product or an offer
     if rule is None or (confidence > OVERRIDE_CONFIDENCE and intent != rule):
         return intent
     return rule
@@ -105,4 +108,5 @@ def _decided_by_slots(rule: Intent | None, slots: Slots) -> bool:
         )
         or (rule == "budget_roi" and slots.budget is not None)
         or (rule == "abtest" and bool(slots.campaign_ids))
+        or (rule == "copy" and bool(slots.channels))  # "write me an email ...": a writing verb and a channel
     )

@@ -132,7 +132,8 @@ _CLV = re.compile(
 _CHURN = re.compile(
     r"churn|\blose\b|\bleave\b|leaving|stops? (?:shopping|buying|ordering)|won'?t buy again|going quiet"
     r"|at (?:high )?risk|walk away|jump ship"
-    r"|likely to (?:go|leave|lapse)|lapsing|\blapse\b|\blost\b",
+    r"|likely to (?:go|leave|lapse)|lapsing|\blapse\b|\blost\b|come back and (?:buy|order|shop)"
+    r"|(?:buy|order|shop) (?:from us )?again",
     re.I,
 )
 _SEGMENTS = re.compile(
@@ -145,12 +146,13 @@ _KNOWLEDGE = re.compile(
     r"|shipping|warranty|return(?:s)? (?:window|policy)|guideline|what do we sell|which products do we|loyalty rules"
     r"|\bshops?\b|locations|branches|\blumens\b|battery|waterproof|\bweigh|\bspecs?\b|\bmade (?:of|from)\b"
     r"|materials?|come with|comes with|\bcolou?rs?\b|what sizes?|\bdo we (?:sell|stock|carry)\b"
-    r"|\bhow (?:bright|heavy|light)\b",
+    r"|\bhow (?:bright|heavy|light)\b|(?:not )?allowed to (?:say|use|write|claim)|can(?:'?t| not|not)? we (?:say|claim)"
+    r"|banned words|do'?s and don'?ts|rules? (?:for|on|about) (?:copy|sms|e-?mail|push|subject)",
     re.I,
 )
 _SUMMARY = re.compile(
     r"how many (?:customers|shoppers|people|buyers|orders|transactions|purchases|records|rows)"
-    r"|revenue|\bsales\b|headline numbers|opted[- ]in"
+    r"|revenue|\bsales\b|headline numbers|opted[- ]in|opt[- ]?ins?\b"
     r"|subscribers|email list|said yes|consent|how big|how much data|overview|customer base|total orders"
     r"|number of (?:orders|customers|transactions)|\btransactions\b",
     re.I,
@@ -173,8 +175,15 @@ _CHANGE = re.compile(
 )
 
 
+_CONSENT_COUNT = re.compile(
+    r"\b(?:opt[- ]?ins?|opted[- ]in|consents?|consented|subscribers?)\b.*"
+    r"\b(?:counts?|numbers?|how many|per channel|by channel)\b"
+    r"|\b(?:counts?|numbers?|how many)\b.*\b(?:opt[- ]?ins?|opted[- ]in|consents?|consented|subscribers?)\b",
+    re.I,
+)
 _REACH = re.compile(
     r"opted|consent|can (?:we|i) (?:actually )?(?:text|e-?mail|reach|contact|message|push)|reachable|contactable"
+    r"|(?:we|i) can (?:actually |still )?(?:text|e-?mail|reach|contact|message|push)"
     r"|subscribed",
     re.I,
 )
@@ -272,6 +281,8 @@ def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one fla
         return "budget_roi"
     if (slots.value or slots.segments or slots.risk) and _REACH.search(text) and not slots.customer_ids:
         return "audience"  # "how many of our high spenders have opted into SMS"
+    if _CONSENT_COUNT.search(text) and not (slots.audience_stated or slots.customer_ids):
+        return "summary"  # "opt-in counts per channel": the base's consent, not a channel choice
     if len(slots.channels) >= 2 and not slots.customer_ids:
         return "channel_choice"
     if _RECOMMEND.search(text):

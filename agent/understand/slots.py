@@ -60,7 +60,8 @@ _BUDGET = re.compile(
     + _AMOUNT.format("a", "k")
     + r"|"
     + _AMOUNT.format("b", "k2")
-    + r"\s*(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend"
+    + r"\s*(?:(?:dollars|pounds|euros|bucks|quid|usd|gbp|eur)\s+)?"
+    r"(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend"
     r"|(?:get|buy|bring|earn)\b)",
     re.I,
 )
