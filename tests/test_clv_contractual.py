@@ -114,4 +114,6 @@ def test_the_tool_says_when_it_chose_bgnbd_and_a_customers_file_changes_nothing(
             result.method == "probabilistic" and "non-contractual (BG/NBD + Gamma-Gamma)" in result.notes[0]
         )
         totals.append([(c.customer_id, c.clv) for c in result.customers])
-    assert totals[0] == totals[1]
+    assert [cid for cid, _ in totals[0]] == [cid for cid, _ in totals[1]]
+    # the same values; the fit's float sums may differ in the last bit between runs on a busy machine
+    assert [v for _, v in totals[0]] == pytest.approx([v for _, v in totals[1]], rel=1e-12)
