@@ -61,7 +61,7 @@ class StagedPolicy:
     def respond(self, text: str, context: ToolContext) -> Reply:
         """The reply to ``text``, with every tool call made through ``run_tool``."""
         memory = context.state.memory
-        intent, slots = understand(text, context, self.guess)
+        intent, slots, vocabulary = understand(text, context, self.guess)
         context.on_event(
             StepEvent(
                 "understood",
@@ -94,9 +94,8 @@ class StagedPolicy:
         steps = [
             step for one in _each_customer(intent, slots) for step in steps_for(intent, text, one, context)
         ]
-        return self._run_steps(
-            _unique([*steps, *_other_questions(text, intent, slots, context)]), context, notes
-        )
+        others = _other_questions(text, intent, slots, vocabulary, context)
+        return self._run_steps(_unique([*steps, *others]), context, notes)
 
     def _campaign(
         self, request: CampaignRequest, context: ToolContext, previous: CampaignRequest | None = None
@@ -126,8 +125,10 @@ class StagedPolicy:
 
 def understand(
     text: str, context: ToolContext, guess: IntentGuesser | None = None
-) -> tuple[Intent | None, Slots]:
+) -> tuple[Intent | None, Slots, Vocabulary]:
     """The intent and slots of ``text``, bound to the conversation (its customer, its population).
+
+    Also the workspace's vocabulary the slots were read with, so a turn reads it once.
 
     ``guess``: the intent classifier, consulted after the rules (``classifier.resolve``).
     """
@@ -140,7 +141,8 @@ def understand(
         )
         return rule if guessed is None else resolve(rule, guessed, slots)
 
-    slots = read_slots(text, Vocabulary.of(context.workspace))
+    vocabulary = Vocabulary.of(context.workspace)
+    slots = read_slots(text, vocabulary)
     intent = intent_of(slots)
     if intent in _NEEDS_CATALOGUE:
         slots = read_slots(text, Vocabulary.of(context.workspace, context.knowledge()))
@@ -154,7 +156,7 @@ def understand(
         memory.audience = AudienceParams.model_validate(_audience_args(slots))
     elif intent == "churn_risk" and not slots.customer_ids:
         memory.audience = AudienceParams(risk="at_risk")
-    return intent, slots
+    return intent, slots, vocabulary
 
 
 def _each_customer(intent: Intent, slots: Slots) -> list[Slots]:
@@ -164,7 +166,9 @@ def _each_customer(intent: Intent, slots: Slots) -> list[Slots]:
     return [slots.model_copy(update={"customer_ids": [cid]}) for cid in slots.customer_ids]
 
 
-def _other_questions(text: str, intent: Intent, slots: Slots, context: ToolContext) -> list[Step]:
+def _other_questions(
+    text: str, intent: Intent, slots: Slots, vocabulary: Vocabulary, context: ToolContext
+) -> list[Step]:
     """The steps of the other questions a message asks ("how many customers, and how many will churn?").
 
     Each clause is read on its own by the question rules; a clause about "them"/"they" keeps the
@@ -176,7 +180,6 @@ def _other_questions(text: str, intent: Intent, slots: Slots, context: ToolConte
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    vocabulary = Vocabulary.of(context.workspace)
     seen: set[Intent] = {intent}
     steps: list[Step] = []
     for clause in parts:
