@@ -83,3 +83,33 @@ def test_endpoint_json_is_repaired_then_validated() -> None:
         parse_json_answer('{"a": "x"}', schema)
     with pytest.raises(InvalidJSONAnswer, match="no JSON"):
         parse_json_answer("no json here", schema)
+
+
+def test_converted_gguf_cache_reloads_the_same_model_and_skips_half_written_folders(
+    local: LocalChatModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from agent.llm import gguf_cache
+
+    loaded = local.loaded()
+    folder = tmp_path / "converted"
+    assert gguf_cache.save_converted(folder, loaded.model, loaded.tokenizer)
+    found = gguf_cache.load_converted(folder)
+    assert found is not None
+    model, tokenizer = found
+    ours, theirs = loaded.model.state_dict(), model.state_dict()
+    assert set(ours) == set(theirs) and all(torch.equal(ours[k], theirs[k]) for k in ours)
+    assert tokenizer.chat_template == loaded.tokenizer.chat_template
+    text = "Take 15% off, {{first_name}}!"
+    assert tokenizer(text)["input_ids"] == loaded.tokenizer(text)["input_ids"]
+    assert not list(tmp_path.glob(".converted-*")), "the staging folder is renamed, not left behind"
+
+    (folder / "converted.ok").unlink()  # as if a conversion had stopped half-way
+    assert gguf_cache.load_converted(folder) is None
+    monkeypatch.setenv("MKT_MODEL_CACHE", "off")
+    assert gguf_cache.cache_root() is None and gguf_cache.converted_dir(packaged_model_file()) is None
+    monkeypatch.setenv("MKT_MODEL_CACHE", str(tmp_path / "models"))
+    named = gguf_cache.converted_dir(packaged_model_file())
+    assert named is not None and named.parent == tmp_path / "models"
+    assert named.name.startswith("SmolLM2-135M-Instruct.Q4_1-")

@@ -24,6 +24,7 @@ from typing import Any
 from agent.llm.calllog import NULL_LOG, CallLog
 from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
+from agent.llm.gguf_cache import converted_dir, load_converted, save_converted
 from agent.llm.guided import GuidedDecoder
 from agent.llm.structured import InvalidJSONAnswer, schema_instruction
 from data.errors import ConfigError
@@ -90,7 +91,10 @@ def _quiet_gguf_conversion() -> Iterator[None]:
 
 
 def load_local_model(spec: str | None = None) -> LoadedModel:
-    """Load (once per process) the model named by ``spec``; ``None`` is the packaged model."""
+    """Load (once per process) the model named by ``spec``; ``None`` is the packaged model.
+
+    A GGUF file is de-quantised once and then read from its converted copy (``agent.llm.gguf_cache``).
+    """
     key = spec or f"packaged:{PACKAGED_FILE}"
     with _LOAD_LOCK:
         if key in _CACHE:
@@ -101,12 +105,20 @@ def load_local_model(spec: str | None = None) -> LoadedModel:
         source, extra = _from_pretrained_args(spec)
         progress: Any = hf_logging
         progress.disable_progress_bar()
-        try:
-            tokenizer: Any = AutoTokenizer.from_pretrained(source, **extra)
-            with _quiet_gguf_conversion():
-                model: Any = AutoModelForCausalLM.from_pretrained(source, **extra)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot load local model {spec or source!r}: {exc}") from exc
+        gguf = Path(source) / extra["gguf_file"] if "gguf_file" in extra else None
+        folder = converted_dir(gguf) if gguf is not None else None
+        found = load_converted(folder) if folder is not None else None
+        if found is not None:
+            model, tokenizer = found
+        else:
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(source, **extra)
+                with _quiet_gguf_conversion():
+                    model = AutoModelForCausalLM.from_pretrained(source, **extra)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"cannot load local model {spec or source!r}: {exc}") from exc
+            if folder is not None:
+                save_converted(folder, model, tokenizer)
         model.eval()
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
