@@ -284,6 +284,15 @@ def test_local_batch_shares_the_prompt_prefix_and_answers_like_single_calls(loca
     single = [local.chat(c, max_tokens=8, stop=["\n"]) for c in convos]
     assert [r.text for r in batched] == [r.text for r in single]
     assert batched[0].text != batched[1].text and all(r.backend == "local" for r in batched)
+    # A later batch with the same system prompt reuses its cached prefix and answers the same.
+    later: list[list[Message]] = [
+        [system, {"role": "user", "content": "A subject line about socks."}],
+        [system, {"role": "user", "content": "A subject line about a headlamp for dark mornings."}],
+    ]
+    before = local.prefixes.reused_tokens
+    again = local.chat_batch(later, max_tokens=8, stop=["\n"])
+    assert local.prefixes.reused_tokens > before
+    assert [r.text for r in again] == [local.chat(c, max_tokens=8, stop=["\n"]).text for c in later]
 
 
 def test_real_local_model_writes_a_checked_sms(local: LocalChatModel) -> None:

@@ -26,6 +26,7 @@ from agent.llm.deadline import current_deadline
 from agent.llm.errors import BackendError
 from agent.llm.gguf_cache import converted_dir, load_converted, save_converted
 from agent.llm.guided import GuidedDecoder
+from agent.llm.prefix_cache import PrefixCache
 from agent.llm.structured import InvalidJSONAnswer, schema_instruction
 from data.errors import ConfigError
 from tools.chat_model import ChatChunk, ChatResult, Message
@@ -162,6 +163,7 @@ class LocalChatModel:
         self.threads = threads
         self.repetition_penalty = repetition_penalty
         self.call_log = call_log
+        self.prefixes = PrefixCache()
 
     @property
     def model_name(self) -> str:
@@ -255,10 +257,10 @@ class LocalChatModel:
         """Answer several conversations with one batched ``generate`` call.
 
         The prompt prefix all conversations share (system prompt, worked examples) is encoded once
-        and its key/value cache reused by every row; only each row's own tail is padded and run.
+        and its key/value cache reused by every row, and by later calls that share its start
+        (``agent.llm.prefix_cache``); only each row's own tail is padded and run.
         """
         import torch
-        from transformers import DynamicCache
 
         if not conversations:
             return []
@@ -284,13 +286,10 @@ class LocalChatModel:
         started = time.perf_counter()
         try:
             with torch.inference_mode():
-                cache = DynamicCache()
-                if shared:
-                    model(input_ids=ids[:1, :shared], cache=cache, use_cache=True)
+                cache = self.prefixes.cache_for(model, rows[0][:shared]) if shared else None
+                if cache is not None:
                     cache.batch_repeat_interleave(len(rows))
-                output = model.generate(
-                    input_ids=ids, attention_mask=mask, cache=cache if shared else None, **kwargs
-                )
+                output = model.generate(input_ids=ids, attention_mask=mask, cache=cache, **kwargs)
         except (RuntimeError, ValueError) as exc:
             error = BackendError(f"local model failed: {exc}", backend=self.name, kind="local")
             self._log(conversations[0], max_tokens, temperature, started, outcome="error", error=str(error))
