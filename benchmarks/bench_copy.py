@@ -5,7 +5,9 @@ the packaged SmolLM2. Each precision (float32 as loaded from the GGUF file, bflo
 quantisation of the decoder's linear layers) runs the same requests; "usable lines" is the share of
 model-written candidate lines that passed the screen (the quality measure for "equal quality").
 The reference row times ``transformers`` ``generate`` on a fixed prompt in the same run, so a busy
-machine shows up in the reference too. ``BENCH_PRECISIONS=fp32,int8`` picks the precisions.
+machine shows up in the reference too. ``BENCH_PRECISIONS=fp32,int8`` picks the precisions and
+``BENCH_BRANDS=trailhead,lumen,spokeshop`` the brands (the sample brand, or brands of the
+``copy_regression`` suite).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import copy
 import os
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import torch  # noqa: E402
+import yaml  # noqa: E402
 
 import tools.copy.generator as generator  # noqa: E402
 from agent.llm import LocalChatModel  # noqa: E402
@@ -29,6 +33,7 @@ from evals.embedding import CachingEmbedder, default_embedder  # noqa: E402
 from evals.types import Channel  # noqa: E402
 from tools.chat_model import Message  # noqa: E402
 from tools.copy import (  # noqa: E402
+    BrandVoice,
     CatalogueItem,
     CopyRequest,
     OfferFacts,
@@ -37,6 +42,8 @@ from tools.copy import (  # noqa: E402
     generate_copy,
 )
 
+SUITE = Path(__file__).resolve().parents[1] / "evals" / "suites" / "copy_regression.yaml"
+BRANDS = os.environ.get("BENCH_BRANDS", "trailhead").split(",")
 PROMPT: list[Message] = [
     {"role": "system", "content": "You write short, warm marketing copy for a running shop."},
     {"role": "user", "content": "Write a short email about the Cloudline 2 road shoe for loyal runners."},
@@ -76,18 +83,25 @@ def _reference(model: LocalChatModel) -> float:
     return float(out.shape[1] - inputs["input_ids"].shape[1]) / (time.perf_counter() - started)
 
 
-def _request(channel: Channel, variants: int) -> CopyRequest:
-    catalogue = [
-        CatalogueItem(name=r.name, category=r.category, description=r.description, price=r.price)
-        for r in product_catalogue().itertuples()
-    ]
+def _request(channel: Channel, variants: int, brand: str = "trailhead") -> CopyRequest:
+    """The demo's offer for the sample brand; for a suite brand, 10% off its first catalogue item."""
+    segment = SegmentProfile(name="at risk", description="high-value customers at risk of churning")
+    if brand == "trailhead":
+        catalogue = [
+            CatalogueItem(name=r.name, category=r.category, description=r.description, price=r.price)
+            for r in product_catalogue().itertuples()
+        ]
+        offer = OfferFacts(product="running shoes", discount="15%")
+        voice = brand_from_text(BRAND_GUIDE)
+    else:
+        spec = yaml.safe_load(SUITE.read_text())["brands"][brand]
+        catalogue = [CatalogueItem(name=name) for name in spec["catalogue"]]
+        offer = OfferFacts(product=spec["catalogue"][0], discount="10%")
+        voice = BrandVoice(
+            name=spec["name"], examples=spec["examples"], postal_address=spec["postal_address"]
+        )
     return CopyRequest(
-        channel=channel,
-        offer=OfferFacts(product="running shoes", discount="15%"),
-        brand=brand_from_text(BRAND_GUIDE),
-        segment=SegmentProfile(name="at risk", description="high-value customers at risk of churning"),
-        variants=variants,
-        catalogue=catalogue,
+        channel=channel, offer=offer, brand=voice, segment=segment, variants=variants, catalogue=catalogue
     )
 
 
@@ -115,13 +129,13 @@ def main() -> None:
         model.chat(PROMPT, max_tokens=2)
         ref = _reference(model)
         requests: tuple[tuple[Channel, int], ...] = (("sms", 3), ("email", 2))
-        for channel, n in requests:
-            result = generate_copy(_request(channel, n), model, embedder=embedder)
+        for brand, (channel, n) in ((b, r) for b in BRANDS for r in requests):
+            result = generate_copy(_request(channel, n, brand), model, embedder=embedder)
             lines = [line for c in seen for line in c.lines.values() if not line.template]
             usable = sum(not line.problems for line in lines)
             templated = sum("template line" in w for v in result.variants for w in v.warnings)
             rows.append(
-                (precision, f"{ref:.1f}", f"{n} {channel}", f"{result.seconds:.1f}", f"{result.passed}/{n}",
+                (precision, f"{ref:.1f}", f"{brand}: {n} {channel}", f"{result.seconds:.1f}", f"{result.passed}/{n}",
                  f"{usable}/{len(lines)}", str(templated))
             )  # fmt: skip
     header = ("precision", "ref tok/s", "request", "seconds", "passed", "usable lines", "template parts")

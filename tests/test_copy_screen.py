@@ -17,6 +17,7 @@ PROMPT = "Email subject line. one concrete product fact: aggressive grip, rock p
         ("This afternoon may be overlooked but I'm ready to help", "talks to the requester"),
         ("The Trail Shoes are built to withstand the rigors of the market", "names Shoes"),
         ("Rebellion: a great brand for your run", "names Rebellion"),
+        ("Amy's roadie's road to glory.", "names Amy's"),
         ("Voted best trail shoe of the year", "claim the brand never states"),
         ("Hi [Customer Name], your trail awaits", "placeholder"),
         ("Grip that holds on wet rock and", "stops mid-sentence"),

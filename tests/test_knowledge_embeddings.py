@@ -142,9 +142,14 @@ def test_the_numpy_encoder_gives_sentence_transformers_vectors() -> None:
         BertEncoder(Path(packaged_model_dir()).parent)  # not a model folder
 
 
-def test_a_few_texts_are_embedded_and_counted_without_sentence_transformers_with_the_same_results() -> None:
-    """A query (up to FEW_TEXTS texts) takes the numpy encoder: same vectors and token counts."""
+def test_a_few_texts_are_embedded_and_counted_without_sentence_transformers_with_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A query (up to FEW_TEXTS texts, torch not loaded) takes the numpy encoder: same vectors and counts."""
+    import knowledge.embeddings
     from knowledge.embeddings import FEW_TEXTS, MktEmbeddingFunction
+
+    monkeypatch.setattr(knowledge.embeddings, "_torch_loaded", lambda: False)
 
     texts = ["what's our returns policy?", "Ridgeback 3 drop", "x " * 300]
     few = MktEmbeddingFunction().embed(texts)

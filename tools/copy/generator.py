@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from evals.checks import check_copy
-from evals.embedding import Embedder
+from evals.embedding import CachingEmbedder, Embedder
 from evals.metrics.brand_voice import voice_similarity
 from evals.metrics.grounding import offer_facts
+from evals.metrics.off_topic import topic_references
+from evals.metrics.text import own_words
 from evals.types import CheckContext, CheckReport, CopyDraft
 from tools.chat_model import ChatModel
 from tools.copy.candidates import Line, Writer
@@ -123,6 +125,12 @@ def choose(pool: Sequence[Candidate], n: int, ignore: frozenset[str] = frozenset
     return chosen
 
 
+def _caching(embedder: Embedder | None) -> CachingEmbedder | None:
+    if embedder is None or isinstance(embedder, CachingEmbedder):
+        return embedder
+    return CachingEmbedder(embedder)
+
+
 class _Run:
     """One request's state: the writer, the checker and every candidate written so far."""
 
@@ -135,24 +143,43 @@ class _Run:
         templates = language_templates(request.language)
         names = [request.offer.product, request.brand.name, *(i.name for i in request.catalogue)]
         self.writer = Writer(request, model, self.facts, templates, known_words(names))
-        self.embedder = embedder
+        self.embedder = _caching(embedder)
         self.checker = checker
         self.specs = CHANNEL_LINES[request.channel]
         self.pool: list[Candidate] = []
         self.notes: list[str] = []
 
     def draft(self, lines: dict[str, Line], index: int, siblings: Sequence[CopyDraft] = ()) -> Candidate:
-        parts, used = assemble(self.request, {p: line.text for p, line in lines.items()}, index)
-        draft = CopyDraft(channel=self.request.channel, parts=parts, language=self.request.language)
-        report = self.checker(
-            draft, self.context, embedder=self.embedder, siblings=siblings, facts=self.facts
-        )
-        return Candidate(lines, parts, used, report)
+        return self.drafts([lines], index, siblings)[0]
+
+    def drafts(
+        self, line_sets: Sequence[dict[str, Line]], index: int = 0, siblings: Sequence[CopyDraft] = ()
+    ) -> list[Candidate]:
+        """Assemble and check drafts, embedding all their own words in one batch first."""
+        built = [assemble(self.request, {p: x.text for p, x in lines.items()}, index) for lines in line_sets]
+        drafts = [
+            CopyDraft(channel=self.request.channel, parts=parts, language=self.request.language)
+            for parts, _ in built
+        ]
+        if self.embedder is not None:
+            self.embedder.prime([own_words(d, self.context) for d in drafts] + topic_references(self.context))
+        return [
+            Candidate(
+                lines,
+                parts,
+                used,
+                self.checker(
+                    draft, self.context, embedder=self.embedder, siblings=siblings, facts=self.facts
+                ),
+            )
+            for lines, (parts, used), draft in zip(line_sets, built, drafts, strict=True)
+        ]
 
     def round(self, temperature: float, feedback: str | None) -> None:
         """Write one candidate per angle for every slot, then assemble and check each draft."""
         angles = list(self.writer.angles().items())
         per_slot = {s.part: self.writer.lines(s, angles, temperature, feedback) for s in self.specs}
+        sets = []
         for i in range(len(angles)):
             lines = {part: found[i] for part, found in per_slot.items()}
             # A slot whose line is unusable borrows a usable one of another angle, if there is one.
@@ -160,7 +187,8 @@ class _Run:
                 if line.problems:
                     usable = [x for x in per_slot[part] if not x.problems]
                     lines[part] = usable[i % len(usable)] if usable else line
-            self.pool.append(self.draft(lines, 0))
+            sets.append(lines)
+        self.pool.extend(self.drafts(sets))
 
     def templates(self) -> None:
         """Drafts from the brand's template lines per angle: all slots, and only the unusable ones."""
@@ -171,9 +199,9 @@ class _Run:
             }
             fixed = {spec.part: self.writer.template_line(spec, angle) for spec in self.specs}
             mixed = {part: next((x for x in own[part] if not x.problems), fixed[part]) for part in fixed}
-            self.pool.append(self.draft(fixed, 0))
-            if mixed != fixed and len(self.specs) > 1:
-                self.pool.append(self.draft(mixed, 0))
+            self.pool.extend(
+                self.drafts([fixed, mixed] if mixed != fixed and len(self.specs) > 1 else [fixed])
+            )
 
     def score(self) -> None:
         """Brand-voice similarity of each candidate's lines, minus 0.05 per soft warning.

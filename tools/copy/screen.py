@@ -78,6 +78,7 @@ def _script_problem(line: str, language: str) -> str | None:
     return None
 
 
+_POSSESSIVE = re.compile(r"[A-Z][a-z]+'s\b")
 _LEAD_NAME = re.compile(r"^\s*([A-Z][a-zA-Z'-]+)\s*:")
 
 
@@ -85,9 +86,16 @@ def _names(line: str, known: frozenset[str]) -> list[str]:
     lead = _LEAD_NAME.match(line)  # "Rebellion: ..." names something even as the first word
     found = [lead.group(1)] if lead and lead.group(1).lower() not in known else []
     for sentence in re.split(r"(?<=[.!?:])\s+", line):
-        for match in list(_CAPITAL.finditer(sentence))[1:]:  # the first word may be capitalised anyway
+        capitals = list(_CAPITAL.finditer(sentence))
+        # The first word may be capitalised anyway, unless it is a possessive ("Amy's roadie").
+        first = capitals[:1] if capitals and _POSSESSIVE.match(sentence.lstrip("\"' ")) else []
+        for match in first + capitals[1:]:
             word = match.group(0)
-            if word.lower() not in known and word not in _ALLOWED_NAMES:
+            if (
+                word.lower() not in known
+                and word.lower().removesuffix("'s") not in known
+                and word not in _ALLOWED_NAMES
+            ):
                 found.append(word)
     return found
 
