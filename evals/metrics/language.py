@@ -9,7 +9,7 @@ import numpy.typing as npt
 from langdetect import DetectorFactory
 from langdetect.detector import Detector
 from langdetect.detector_factory import init_factory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
 from evals.metrics.readability import prose
@@ -49,9 +49,9 @@ class _FastDetector(Detector):  # type: ignore[misc]
     """langdetect's ``Detector`` with the same answers, faster.
 
     The n-grams come per word from a cache (the n-gram buffer starts afresh after every space, so a
-    text's n-grams are its words' n-grams in order), and the probabilities are numpy vectors updated
-    with the same float operations in the same order (element-wise product, sequential ``sum``), so
-    the same seeded random walk reaches bit-identical probabilities.
+    text's n-grams are its words' n-grams in order), and the seeded random walk of ``_detect_block``
+    runs on numpy vectors with the same float operations in the same order (element-wise product,
+    Python's sequential ``sum``) and the same random draws, so it reaches bit-identical probabilities.
     """
 
     def _extract_ngrams(self) -> list[str]:
@@ -63,26 +63,37 @@ class _FastDetector(Detector):  # type: ignore[misc]
                 out.extend(_word_ngrams(word + " " if i < last else word))
         return out
 
-    def _init_probability(self) -> npt.NDArray[np.float64]:
-        if self.prior_map is not None:
-            return np.array(self.prior_map, dtype=np.float64)
-        n = len(self.langlist)
-        return np.full(n, 1.0 / n)
+    def _detect_block(self) -> None:
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        rows = [_row(w, self.word_lang_prob_map) for w in ngrams]
+        n_lang = len(self.langlist)
+        langprob = np.zeros(n_lang)
+        rnd = self.random
+        rnd.seed(self.seed)
+        for _ in range(self.n_trial):
+            prob = np.array(self.prior_map) if self.prior_map is not None else np.full(n_lang, 1.0 / n_lang)
+            weight = (self.alpha + rnd.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
+            i = 0
+            while True:
+                prob *= weight + rnd.choice(rows)  # the draw langdetect makes: an index below len(ngrams)
+                if i % 5 == 0:
+                    prob /= sum(prob.tolist())  # Python's sum, as langdetect's loop: same rounding
+                    if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
+                        break
+                i += 1
+            langprob += prob / self.n_trial
+        self.langprob = langprob.tolist()
 
-    def _update_lang_prob(self, prob: npt.NDArray[np.float64], word: str | None, alpha: float) -> bool:
-        if word is None:
-            return False
-        row = _ROWS.get(word)
-        if row is None:
-            if word not in self.word_lang_prob_map:
-                return False
-            row = _ROWS[word] = np.array(self.word_lang_prob_map[word], dtype=np.float64)
-        prob *= alpha / self.BASE_FREQ + row
-        return True
 
-    def _normalize_prob(self, prob: npt.NDArray[np.float64]) -> float:
-        prob /= sum(prob.tolist())  # Python's sum, as langdetect: same rounding as its loop
-        return max(0.0, float(prob.max()))
+def _row(word: str, known: dict[str, list[float]]) -> npt.NDArray[np.float64]:
+    """An n-gram's per-language probabilities as a vector (converted once)."""
+    row = _ROWS.get(word)
+    if row is None:
+        row = _ROWS[word] = np.array(known[word], dtype=np.float64)
+    return row
 
 
 @lru_cache(maxsize=65536)
