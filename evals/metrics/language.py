@@ -12,6 +12,7 @@ from langdetect.detector_factory import init_factory
 from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
+from evals.metrics.cache import text_cache
 from evals.metrics.readability import prose
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -68,7 +69,7 @@ class _FastDetector(Detector):  # type: ignore[misc]
         ngrams = self._extract_ngrams()
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        rows = [_row(w, self.word_lang_prob_map) for w in ngrams]
+        known = self.word_lang_prob_map
         n_lang = len(self.langlist)
         langprob = np.zeros(n_lang)
         rnd = self.random
@@ -78,7 +79,7 @@ class _FastDetector(Detector):  # type: ignore[misc]
             weight = (self.alpha + rnd.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
             i = 0
             while True:
-                prob *= weight + rnd.choice(rows)  # the draw langdetect makes: an index below len(ngrams)
+                prob *= weight + _row(rnd.choice(ngrams), known)  # langdetect's draw, its update
                 if i % 5 == 0:
                     prob /= sum(prob.tolist())  # Python's sum, as langdetect's loop: same rounding
                     if prob.max() > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT:
@@ -89,14 +90,14 @@ class _FastDetector(Detector):  # type: ignore[misc]
 
 
 def _row(word: str, known: dict[str, list[float]]) -> npt.NDArray[np.float64]:
-    """An n-gram's per-language probabilities as a vector (converted once)."""
+    """A known n-gram's per-language probabilities as a vector (converted once)."""
     row = _ROWS.get(word)
     if row is None:
         row = _ROWS[word] = np.array(known[word], dtype=np.float64)
     return row
 
 
-@lru_cache(maxsize=65536)
+@text_cache(65536)
 def _word_ngrams(word: str) -> tuple[str, ...]:
     """The known 1-3-grams langdetect reads in one normalised word (with its trailing space, if any).
 
