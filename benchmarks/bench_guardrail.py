@@ -28,6 +28,7 @@ from data.synth.documents import BRAND, CATEGORIES, POSTAL_ADDRESS  # noqa: E402
 from evals.checks import READER_METRICS, check_copy  # noqa: E402
 from evals.embedding import CachingEmbedder, default_embedder, packaged_embedder  # noqa: E402
 from evals.judgements import Split, agreement, check_all, format_table, load_judgements  # noqa: E402
+from evals.metrics.cache import clear_text_caches  # noqa: E402
 from evals.metrics.grounding import offer_facts  # noqa: E402
 from evals.metrics.language import detect_language  # noqa: E402
 from evals.metrics.off_topic import off_topic_check, topic_references  # noqa: E402
@@ -89,6 +90,7 @@ def clear_caches() -> None:
     """Forget every per-text result cached by the metrics and by textstat."""
     for fn in (detect_language, _prose, _copy_parts, _sentences):
         fn.cache_clear()
+    clear_text_caches()
     textstat.textstat._cache_clear()
 
 

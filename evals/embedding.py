@@ -34,6 +34,7 @@ class CachingEmbedder:
         self._embed = embed
         self._batch_size = batch_size
         self._cache: dict[str, Vectors] = {}
+        self._unit: dict[str, Vectors] = {}
         self.calls = 0
 
     def prime(self, texts: Sequence[str]) -> None:
@@ -52,6 +53,26 @@ class CachingEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.vstack([self._cache[t] for t in texts])
+
+    def unit(self, texts: Sequence[str]) -> Vectors:
+        """``normalise(self(texts))``, from rows normalised once per text (``normalise`` is row by row)."""
+        if not texts:
+            return normalise(self(texts))
+        self.prime(texts)
+        rows = []
+        for text in texts:
+            row = self._unit.get(text)
+            if row is None:
+                row = self._unit[text] = normalise(self._cache[text][None, :])[0]
+            rows.append(row)
+        return np.vstack(rows)
+
+
+def unit_vectors(embed: Embedder, texts: Sequence[str]) -> Vectors:
+    """``normalise(embed(texts))``: unit rows, each computed once per text by a ``CachingEmbedder``."""
+    if isinstance(embed, CachingEmbedder):
+        return embed.unit(texts)
+    return normalise(embed(list(texts)))
 
 
 def default_embedder() -> Embedder:

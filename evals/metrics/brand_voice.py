@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evals.embedding import Embedder, normalise
+from evals.embedding import Embedder, unit_vectors
 from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -19,7 +19,7 @@ def voice_similarity(texts: Sequence[str], examples: Sequence[str], embed: Embed
     """For each text, the mean of its top-3 cosine similarities to the examples (one batched call)."""
     if not texts or not examples:
         return [0.0] * len(texts)
-    vectors = normalise(embed(list(texts) + list(examples)))
+    vectors = unit_vectors(embed, [*texts, *examples])
     sims = vectors[: len(texts)] @ vectors[len(texts) :].T
     k = min(3, len(examples))
     top = -np.sort(-sims, axis=1)[:, :k]

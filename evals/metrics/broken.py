@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import CJK, copy_parts, sentences
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
@@ -83,22 +84,32 @@ def repetition(text: str) -> str | None:
 
 def broken_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
     """What is broken in the copy, one plain phrase per problem."""
-    problems: list[str] = []
     raw = draft.parts
-    for name, text in copy_parts(draft, context).items():
-        body = TOKEN.sub(" ", raw.get(name, text))
-        for m in _PLACEHOLDER.finditer(body):
-            problems.append(f"the {name} has an unfilled placeholder {m.group(0)!r}")
-        for m in _LABEL.finditer(body):
-            problems.append(f"the {name} has a leftover label {m.group(0).strip()!r}")
-        for m in _GARBLED.finditer(body):
-            problems.append(f"the {name} has garbled or control text {m.group(0).strip()!r}")
-        if truncated(name, text):
-            problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
-        rep = repetition(text)
-        if rep:
-            problems.append(f"the {name} repeats itself: {rep!r}")
+    problems = [
+        p
+        for name, text in copy_parts(draft, context).items()
+        for p in _part_problems(name, raw.get(name, text), text)
+    ]
     return list(dict.fromkeys(problems))
+
+
+@text_cache(16384)
+def _part_problems(name: str, raw: str, text: str) -> tuple[str, ...]:
+    """What is broken in one part (``raw`` as written, ``text`` without its legal footer)."""
+    problems: list[str] = []
+    body = TOKEN.sub(" ", raw)
+    for m in _PLACEHOLDER.finditer(body):
+        problems.append(f"the {name} has an unfilled placeholder {m.group(0)!r}")
+    for m in _LABEL.finditer(body):
+        problems.append(f"the {name} has a leftover label {m.group(0).strip()!r}")
+    for m in _GARBLED.finditer(body):
+        problems.append(f"the {name} has garbled or control text {m.group(0).strip()!r}")
+    if truncated(name, text):
+        problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
+    rep = repetition(text)
+    if rep:
+        problems.append(f"the {name} repeats itself: {rep!r}")
+    return tuple(problems)
 
 
 def broken_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -61,11 +62,16 @@ def _claim_supported(sentence: str, start: int, context: CheckContext) -> bool:
     return any(words <= _content(fact) for fact in context.brand_facts)
 
 
+@text_cache(16384)
+def _mentions_claim(text: str) -> bool:
+    return bool(_AWARD.search(text) or _CLAIM.search(text))
+
+
 def unsupported_claims(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The sentences that make a superlative, ranking or award claim no brand fact supports."""
     found: list[str] = []
     for text in copy_parts(draft, context).values():
-        if not (_AWARD.search(text) or _CLAIM.search(text)):  # most copy claims nothing: one pass
+        if not _mentions_claim(text):  # most copy claims nothing: one pass
             continue
         for sentence in sentences(text):
             if _AWARD.search(sentence) and not _award_supported(sentence, context):

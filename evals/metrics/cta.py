@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.compliance import OPT_OUT_SENTENCE
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -33,8 +34,13 @@ _LINK: Final = re.compile(r"https?://|\{\{\s*\w*url\s*\}\}|\[[^\]]+\]\([^)]+\)",
 
 def cta_phrases(text: str) -> list[str]:
     """The CTA verbs that open a sentence or clause in ``text``."""
+    return list(_cta_phrases(text))
+
+
+@text_cache(16384)
+def _cta_phrases(text: str) -> tuple[str, ...]:
     found = [m.group("verb").lower() for m in _CTA.finditer(text.strip())]
-    return found + _CTA_ZH.findall(text)
+    return (*found, *_CTA_ZH.findall(text))
 
 
 def cta_strength(text: str) -> float:

@@ -13,7 +13,7 @@ from itertools import combinations
 
 import numpy as np
 
-from evals.embedding import Embedder, normalise
+from evals.embedding import Embedder, normalise, unit_vectors
 from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -65,7 +65,7 @@ def diversity_check(
     mine = message(draft, context)
     others = [message(s, context) for s in siblings]
     if embed is not None:
-        v = normalise(embed([mine, *others]))
+        v = unit_vectors(embed, [mine, *others])
         sims = [float(x) for x in v[1:] @ v[0]]
         how = "cosine"
     else:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Final
 
 from evals.limits import base_part
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
@@ -31,8 +32,11 @@ _HEADLINES: Final = frozenset({"subject", "title", "headline"})
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
+_SUFFIX: Final = re.compile(r"(?:['’]s)?[.,]?$")
+
+
 def _key(word: str) -> str:
-    return re.sub(r"(?:['’]s)?[.,]?$", "", word).lower()
+    return _SUFFIX.sub("", word).lower()
 
 
 @lru_cache(maxsize=512)
@@ -49,6 +53,11 @@ def _known_sources(context: CheckContext) -> tuple[str, ...]:
 
 def name_runs(sentence: str) -> list[list[str]]:
     """Runs of capitalised words in one sentence, the sentence's first word not counted as a name."""
+    return [list(run) for run in _name_runs(sentence)]
+
+
+@text_cache(16384)
+def _name_runs(sentence: str) -> tuple[tuple[str, ...], ...]:  # variants share most sentences
     words = _WORD.findall(TOKEN.sub(" ", sentence))
     runs: list[list[str]] = []
     run: list[str] = []
@@ -65,7 +74,7 @@ def name_runs(sentence: str) -> list[list[str]]:
         run = []
     if run:
         runs.append(run)
-    return [_trim(r) for r in runs if _trim(r)]
+    return tuple(tuple(_trim(r)) for r in runs if _trim(r))
 
 
 def _trim(run: list[str]) -> list[str]:
@@ -90,7 +99,7 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
         ):  # a Title Case headline: capitals say nothing
             continue
         for sentence in (c for s in sentences(text) for c in s.split(": ")):
-            for run in name_runs(sentence):
+            for run in _name_runs(sentence):
                 phrase = " " + " ".join(_key(w) for w in run) + " "
                 if phrase not in known:
                     found.append(" ".join(w.rstrip(".,") for w in run))

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -64,8 +65,13 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def agreement_errors(text: str, plural_names: Iterable[str] = ()) -> list[str]:
     """The "<plural noun> is" phrases in ``text``, in order."""
+    return list(_agreement_errors(text, tuple(sorted(set(plural_names)))))
+
+
+@text_cache(16384)
+def _agreement_errors(text: str, plural_names: tuple[str, ...]) -> tuple[str, ...]:
     found: list[tuple[int, str]] = []
-    named = _name_pattern(tuple(sorted(set(plural_names))))
+    named = _name_pattern(plural_names)
     if named is not None:
         found += [(m.start(), m.group(0)) for m in named.finditer(text)]
     for m in _GENERIC.finditer(text):
@@ -76,7 +82,7 @@ def agreement_errors(text: str, plural_names: Iterable[str] = ()) -> list[str]:
     for start, phrase in sorted(found):
         if not any(start < s + len(p) and s < start + len(phrase) for s, p in taken):
             taken.append((start, phrase))
-    return [p for _, p in taken]
+    return tuple(p for _, p in taken)
 
 
 def plural_names(context: CheckContext) -> list[str]:

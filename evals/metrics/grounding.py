@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from evals.metrics.cache import text_cache
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -89,6 +90,11 @@ def _date_keys(g: dict[str, str | None]) -> set[str]:
 
 def extract_claims(text: str) -> list[Claim]:
     """Every number, price, percentage, date and code in ``text``, each span counted once."""
+    return list(_claims(text))
+
+
+@text_cache(16384)
+def _claims(text: str) -> tuple[Claim, ...]:
     taken: list[tuple[int, int]] = []
     claims: list[Claim] = []
     digits = any(ch.isdigit() for ch in text)
@@ -116,7 +122,7 @@ def extract_claims(text: str) -> list[Claim]:
             if kind != "skip":
                 shown = str(groups["c"]) if kind == "code" else m.group(0).strip()
                 claims.append(Claim(kind, shown, values))
-    return claims
+    return tuple(claims)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts, sentences, without_brand_prefix
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -76,10 +77,15 @@ _ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I | re.M)
 
 def echoed_instructions(text: str, brand: str | None = None) -> list[str]:
     """The sentences of ``text`` that read as the prompt, not as copy (after any "<brand>: " label)."""
+    return list(_echoed(text, brand))
+
+
+@text_cache(16384)
+def _echoed(text: str, brand: str | None) -> tuple[str, ...]:
     parts = [without_brand_prefix(s, brand) for s in sentences(text)]
     if not _ECHO_RE.search("\n".join(parts)):  # one pass: ``^`` anchors at each sentence
-        return []
-    return [s for s in parts if _ECHO_RE.search(s)]
+        return ()
+    return tuple(s for s in parts if _ECHO_RE.search(s))
 
 
 def instruction_echo_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

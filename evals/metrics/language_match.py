@@ -38,16 +38,12 @@ def language_match_check(draft: CopyDraft, context: CheckContext) -> MetricResul
     """Fail when the copy is in another language than expected (names and codes set aside)."""
     expected = (draft.language or context.language or "").split("-")[0].lower()
     text = _own_words(draft, context)
-    letters = [c for c in text if c.isalpha()]
-    cjk = sum(1 for c in letters if CJK.match(c))
-    share = cjk / len(letters) if letters else 0.0
-    details: dict[str, object] = {"expected": expected, "cjk_share": round(share, 4), "letters": len(letters)}
-    if not expected or len(letters) < (8 if expected in CJK_LANGUAGES else MIN_LETTERS):
-        why = (
-            "no expected language given"
-            if not expected
-            else f"too little text to tell ({len(letters)} letters)"
-        )
+    letters = sum(map(str.isalpha, text))
+    cjk = sum(map(str.isalpha, "".join(CJK.findall(text))))  # the CJK characters among the letters
+    share = cjk / letters if letters else 0.0
+    details: dict[str, object] = {"expected": expected, "cjk_share": round(share, 4), "letters": letters}
+    if not expected or letters < (8 if expected in CJK_LANGUAGES else MIN_LETTERS):
+        why = "no expected language given" if not expected else f"too little text to tell ({letters} letters)"
         return MetricResult(
             metric="language_match", score=0.0, passed=True, hard=True, skipped=True,
             reason=f"language not checked: {why}", details=details,

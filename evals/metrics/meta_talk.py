@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -44,7 +45,12 @@ _META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matche
 
 def meta_phrases(text: str) -> list[str]:
     """The meta-talk phrases in ``text``, in order."""
-    return [m.group(0).strip() for m in _META_RE.finditer(text.lower())]
+    return list(_meta_phrases(text))
+
+
+@text_cache(16384)
+def _meta_phrases(text: str) -> tuple[str, ...]:
+    return tuple(m.group(0).strip() for m in _META_RE.finditer(text.lower()))
 
 
 def meta_talk_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

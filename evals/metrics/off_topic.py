@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evals.embedding import Embedder, normalise
+from evals.embedding import Embedder, unit_vectors
 from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -52,7 +52,7 @@ def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | N
             metric="off_topic", score=0.0, threshold=th, passed=True, hard=True, skipped=True,
             reason=f"topic not checked: {why}",
         )  # fmt: skip
-    vectors = normalise(embed([topic_text(draft, context), *references]))
+    vectors = unit_vectors(embed, [topic_text(draft, context), *references])
     sims = vectors[1:] @ vectors[0]
     score = float(np.max(sims))
     passed = score >= th

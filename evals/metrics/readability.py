@@ -9,6 +9,7 @@ from functools import lru_cache
 import textstat
 
 from evals.limits import PROSE_PARTS
+from evals.metrics.cache import text_cache
 from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
 from evals.metrics.tokens import strip_tokens
 from evals.types import CheckContext, CopyDraft, MetricResult
@@ -17,6 +18,7 @@ _FOOTER_WORDS = 12  # a line this short that mentions unsubscribing is the foote
 _ADDRESS = re.compile(r"\d+\s+\w+.*,.*\b[A-Z]{2}\s+\d{5}\b|\b\d{5}(?:-\d{4})?\s*,?\s*(?:USA|United States)\b")
 
 
+@text_cache(8192)
 def readability(text: str) -> tuple[float, float]:
     """(Flesch-Kincaid grade, Flesch reading ease) of ``text``; NaN-free."""
     grade = float(textstat.flesch_kincaid_grade(text))

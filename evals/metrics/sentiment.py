@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from evals.metrics.cache import text_cache
 from evals.metrics.readability import prose
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -15,6 +16,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return SentimentIntensityAnalyzer()
 
 
+@text_cache(8192)
 def sentiment(text: str) -> float:
     """VADER compound score of ``text``."""
     return float(_analyzer().polarity_scores(text)["compound"])

@@ -76,11 +76,16 @@ def shouting_ratio(text: str, allowed: frozenset[str] = frozenset()) -> float:
 
 def spam_score(text: str, allowed_caps: frozenset[str] = frozenset()) -> float:
     """One 0-1 spamminess number: trigger phrases, shouting, exclamation marks and hype combined."""
+    return _combined(text, spam_phrases(text), shouting_ratio(text, allowed_caps), hype_score(text))
+
+
+def _combined(text: str, found: list[str], ratio: float, hype: float) -> float:
+    """``spam_score`` from its parts already measured on ``text`` (``spam_check`` measures each once)."""
     per10 = max(len(_WORD.findall(text)) / 10, 1.0)
-    phrases = min(len(spam_phrases(text)) / per10, 1.0)
-    shouting = min(shouting_ratio(text, allowed_caps) * 2, 1.0)
+    phrases = min(len(found) / per10, 1.0)
+    shouting = min(ratio * 2, 1.0)
     bangs = min(text.count("!") / per10, 1.0)
-    return round(0.35 * phrases + 0.2 * shouting + 0.15 * bangs + 0.3 * hype_score(text), 4)
+    return round(0.35 * phrases + 0.2 * shouting + 0.15 * bangs + 0.3 * hype, 4)
 
 
 def _allowed_caps(context: CheckContext) -> frozenset[str]:
@@ -96,6 +101,7 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     found = spam_phrases(text)
     ratio = shouting_ratio(text, allowed)
     bangs = text.count("!")
+    hype = hype_score(text)
     problems: list[str] = []
     if len(found) > th.max_spam_words:
         problems.append(f"spam-trigger phrase(s): {', '.join(dict.fromkeys(found))}; reword them")
@@ -107,7 +113,7 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
         problems.append(f"{bangs} exclamation marks (at most {th.max_exclamations})")
     return MetricResult(
         metric="spam",
-        score=spam_score(text, allowed),
+        score=_combined(text, found, ratio, hype),
         threshold=None,
         passed=not problems,
         hard=True,
@@ -117,6 +123,6 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
             "phrases": found,
             "shouting": round(ratio, 4),
             "exclamations": bangs,
-            "hype": hype_score(text),
+            "hype": hype,
         },
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cache import text_cache
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -42,16 +43,20 @@ _RUN_DOWN: Final = re.compile(
 
 def tone_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The sentences that insult the reader or run down the product, each with what is wrong."""
+    return [p for text in copy_parts(draft, context).values() for p in _text_tone(text)]
+
+
+@text_cache(16384)
+def _text_tone(text: str) -> tuple[str, ...]:
+    if not (_INSULT.search(text) or _RUN_DOWN.search(text)):  # one pass over clean copy
+        return ()
     found: list[str] = []
-    for text in copy_parts(draft, context).values():
-        if not (_INSULT.search(text) or _RUN_DOWN.search(text)):  # one pass over clean copy
-            continue
-        for sentence in sentences(text):
-            if _INSULT.search(sentence):
-                found.append(f"hostile or shaming toward the customer: {sentence!r}")
-            elif _RUN_DOWN.search(sentence):
-                found.append(f"runs down the product it promotes: {sentence!r}")
-    return found
+    for sentence in sentences(text):
+        if _INSULT.search(sentence):
+            found.append(f"hostile or shaming toward the customer: {sentence!r}")
+        elif _RUN_DOWN.search(sentence):
+            found.append(f"runs down the product it promotes: {sentence!r}")
+    return tuple(found)
 
 
 def tone_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
