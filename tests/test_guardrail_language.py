@@ -69,3 +69,34 @@ def test_chinese_copy_sent_to_english_readers_fails() -> None:
 def test_too_little_text_is_not_run_never_passed() -> None:
     result = language_match_check(CopyDraft(channel="push", parts={"body": "Shop now."}), EN)
     assert result.status == "not_run" and "too little text" in result.reason
+
+
+def test_the_fast_detector_gives_stock_langdetect_probabilities_bit_for_bit() -> None:
+    """``evals.metrics.language`` runs langdetect's own walk faster; it must not change an answer."""
+    import random
+
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from evals.metrics.language import _factory, _FastDetector
+
+    rng = random.Random(5)
+    words = "trail shoes Ridgeback grip wet rock Kaffee Bohnen café mañana 咖啡豆 新鲜 SMS STOP 15% x".split()
+    texts = [
+        "Your next long run deserves fresh legs. Take 15% off with code RUN15.",
+        "Frisch geröstet am Dienstag: unsere Hausmischung mit Noten von Kakao.",
+        "Du café fraîchement torréfié, livré chez vous chaque semaine.",
+        GOOD_ZH,
+        "Visit https://example.com or write to hello@example.com today",
+        *(" ".join(rng.choice(words) for _ in range(rng.randint(3, 30))) for _ in range(40)),
+    ]
+    for trials in (1, 7):
+        for text in texts:
+            answers = []
+            for detector in (_factory().create(), _FastDetector(_factory())):
+                detector.n_trial = trials
+                detector.append(text)
+                try:
+                    answers.append([(p.lang, p.prob) for p in detector.get_probabilities()])
+                except LangDetectException:
+                    answers.append([])
+            assert answers[0] == answers[1], text
