@@ -50,8 +50,11 @@ ProgressCallback = Callable[[int], None]
 
 
 def _torch_loaded() -> bool:
-    """Whether torch is imported: then sentence-transformers loads in about 2 s and embeds a few
-    texts in 0.1 s, where the numpy encoder took about 1 s (the copy generator's checks)."""
+    """Whether torch is imported.
+
+    Then sentence-transformers loads in about 2 s and embeds a few texts in 0.1 s, where the numpy
+    encoder took about 1 s (the copy generator's checks).
+    """
     return "torch" in sys.modules
 
 
