@@ -1,7 +1,8 @@
 """Invented entities: product, collection or brand names the offer, catalogue and brand guide lack.
 
 Numbers and codes are grounded by ``grounding``; this grounds names. A name is a run of
-capitalised words (possibly with a model number: "Gravel King 3") that does not open a sentence;
+capitalised words (possibly with a model number: "Gravel King 3") that does not open a sentence
+(unless it is a possessive: "Dana's pick");
 it is known when the same words, in order, appear in the offer, the catalogue, the brand's facts,
 examples or address. "Meet the Velvet Blend" fails when the catalogue has no Velvet Blend.
 """
@@ -28,6 +29,10 @@ COMMON: Final = frozenset(
     "jul july aug august sep sept september oct october nov november dec december christmas halloween "
     "thanksgiving easter black cyber new year's eve valentine's day usa us".split()
 )
+POSSESSIVE_OPENERS: Final = frozenset(
+    "today tonight tomorrow yesterday week weekend month year season winter summer spring autumn fall "
+    "nature world everyone everybody life mother father mom dad it".split()
+)
 _HEADLINES: Final = frozenset({"subject", "title", "headline"})
 _GLUE: Final = frozenset({"&", "of", "de"})
 
@@ -52,7 +57,7 @@ def _known_sources(context: CheckContext) -> tuple[str, ...]:
 
 
 def name_runs(sentence: str) -> list[list[str]]:
-    """Runs of capitalised words in one sentence, the sentence's first word not counted as a name."""
+    """Runs of capitalised words in one sentence; its first word counts only as a possessive ("Dana's")."""
     return [list(run) for run in _name_runs(sentence)]
 
 
@@ -63,7 +68,9 @@ def _name_runs(sentence: str) -> tuple[tuple[str, ...], ...]:  # variants share 
     run: list[str] = []
     for i, w in enumerate(words):
         capital = bool(_CAPITAL.match(w)) and _key(w) not in COMMON
-        if capital and i > 0 or (run and (_NUMBER.match(w) or (w.lower() in _GLUE and i + 1 < len(words)))):
+        # A first word names someone when it is a possessive: "Dana's pick" ("Today's pick" does not).
+        named = i > 0 or (w.endswith(("'s", "’s")) and _key(w) not in POSSESSIVE_OPENERS)
+        if capital and named or (run and (_NUMBER.match(w) or (w.lower() in _GLUE and i + 1 < len(words)))):
             run.append(w)
             if w.endswith((",", ".")) or w.endswith(("'s", "’s")):
                 runs.append(run)

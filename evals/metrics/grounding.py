@@ -127,7 +127,7 @@ def _claims(text: str) -> tuple[Claim, ...]:
 
 @dataclass(frozen=True)
 class Facts:
-    """The normalised offer facts a claim may be grounded in."""
+    """The normalised offer and brand facts a claim may be grounded in."""
 
     numbers: frozenset[str]
     percentages: frozenset[str]
@@ -136,7 +136,7 @@ class Facts:
 
 
 def offer_facts(context: CheckContext) -> Facts:
-    """Normalise the offer facts (and the postal address) into sets of comparable values."""
+    """Normalise the offer facts (with the postal address and the brand's facts) into comparable values."""
     numbers: set[str] = set()
     percentages: set[str] = set()
     dates: set[str] = set()
@@ -144,6 +144,7 @@ def offer_facts(context: CheckContext) -> Facts:
     items: list[tuple[str, object]] = list(context.offer.items())
     if context.postal_address:
         items.append(("postal_address", context.postal_address))
+    items += [("brand_fact", fact) for fact in context.brand_facts]  # "Free shipping on orders over $40"
     for key, value in items:
         percentish = any(k in key.lower() for k in _PERCENT_KEYS)
         if isinstance(value, datetime | date):

@@ -31,7 +31,7 @@ _LABEL = (
     r"(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|target(?: audience)?|task|offer|output|cta"
     r"|call to action|title|headline|hook|opening|segment|channel|instructions?|format|sms|email|push"
     r"|goal|objective|angle|product|voice|language|length|style|context|constraints?|requirements?|rules?"
-    r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification)"
+    r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification|brand voice|tone of voice|notes)"
 )
 ECHO: Final[tuple[str, ...]] = (
     # an imperative prompt sentence about the writing task itself
@@ -47,6 +47,10 @@ ECHO: Final[tuple[str, ...]] = (
     r"|nam(?:e|ing)|repeat(?:ing)?|mak(?:e|ing) up|exceed(?:ing)?|go(?:ing)? over)\b"
     r"|^(?:please\s+)?(?:do not|don't|never|avoid)\s+(?:us(?:e|ing)|say(?:ing)?)\s+(?:the\s+)?"
     r"(?:words?|phrases?|terms?)\b",
+    # a whole sentence naming a part of the copy to put in: "Include the deadline.", "Mention the code."
+    r"^(?:please\s+)?(?:include|mention|state|add|name|show)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:promo\s+)?"
+    r"(?:deadline|code|discount|offer|price|cta|call to action|product name|brand name|opt-out|link|date)s?"
+    r"\s*[.!]?$",
     # a point to cover, said to the writer: "Mention the mudguards and the rack" (not "mention code X")
     r"^(?:please\s+)?(?:mention|reference|emphasi[sz]e|translate|personali[sz]e)\b(?!\s+(?:code|this|our)\b)",
     # the style asked for: "Make it friendly and short", "Keep it punchy"

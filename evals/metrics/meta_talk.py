@@ -20,7 +20,12 @@ _COPY_NOUN = (
 META: Final[tuple[str, ...]] = (
     r"^(?:sure|certainly|of course|absolutely|okay|ok|great question|happy to help|no problem)\b[!,.:]",
     rf"\bhere(?:'s|’s| is| are)\b[^.!?\n]{{0,40}}\b{_COPY_NOUN}\b",
-    rf"\b(?:below|above) (?:is|are)\b[^.!?\n]{{0,30}}\b{_COPY_NOUN}\b",
+    rf"\b(?:below|above) (?:is|are)\b[^.!?\n]{{0,50}}\b{_COPY_NOUN}\b",
+    # the copy described as a piece of work: "a friendlier take on the email", "an alternative ending"
+    r"\b(?:a|an|my|another|this)\s+(?:\w+\s+)?take on\b|\balternative (?:ending|version|opening)\b"
+    r"|\ba/b[- ]test\b|\bfor (?:the|your) (?:a/b|split) test\b",
+    # a question to the requester: "Does this tone work?", "Does it sound right?"
+    r"\b(?:does|do|will|would) (?:this|that|it|these)(?: \w+)? (?:work|sound|read|fit|land|look)\b[^.!\n]*\?",
     r"\bhere(?:'s|’s| is) what i (?:came up with|wrote|have)\b",
     r"\bas an ai\b|\blanguage model\b|\bi am an ai\b",
     r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to"
@@ -32,7 +37,7 @@ META: Final[tuple[str, ...]] = (
     r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
     r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
     r"\b(?:this|the) (?:answer|response|rewritten version|improved version|revised version)\b",
-    rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes)\b",
+    rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers)\b",
     r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
     r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make)\b",
     r"\bcharacter limit\b|\bword count\b",

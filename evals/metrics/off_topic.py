@@ -7,8 +7,8 @@ adds the offer line is still off-topic. The check therefore reads the copy's own
 (``topic_text``: the rest; the whole copy when nothing else is left) and embeds them
 (all-MiniLM-L6-v2, ``evals.embedding``). The score is the best cosine similarity to the reference
 (the offer's product, its features and the catalogue description, ``topic_reference``) or to one
-of the brand's example lines (a hook such as "Winter sun still counts" is about the brand's world
-without naming the product).
+of the brand's example lines or facts (a hook such as "Winter sun still counts", or "Free shipping
+over $40", is about the brand's world without naming the product).
 
 The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev split of
 ``evals/data/copy_judgements.yaml``: off-topic copy there scored at most 0.20, good copy at least 0.28.
@@ -37,9 +37,9 @@ def topic_text(draft: CopyDraft, context: CheckContext) -> str:
 
 
 def topic_references(context: CheckContext) -> list[str]:
-    """The texts the copy may be close to: the product reference, then the brand's example lines."""
+    """The texts the copy may be close to: the product reference, the brand's example lines and facts."""
     reference = topic_reference(context)
-    return [reference, *context.brand_examples] if reference else []
+    return [reference, *context.brand_examples, *context.brand_facts] if reference else []
 
 
 def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | None) -> MetricResult:

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from evals.metrics.entities import POSSESSIVE_OPENERS
 from evals.metrics.grammar import agreement_errors
 
 _META = re.compile(
@@ -78,7 +79,7 @@ def _script_problem(line: str, language: str) -> str | None:
     return None
 
 
-_POSSESSIVE = re.compile(r"[A-Z][a-z]+'s\b")
+_POSSESSIVE = re.compile(r"([A-Z][a-z]+)'s\b")
 _LEAD_NAME = re.compile(r"^\s*([A-Z][a-zA-Z'-]+)\s*:")
 
 
@@ -88,7 +89,8 @@ def _names(line: str, known: frozenset[str]) -> list[str]:
     for sentence in re.split(r"(?<=[.!?:])\s+", line):
         capitals = list(_CAPITAL.finditer(sentence))
         # The first word may be capitalised anyway, unless it is a possessive ("Amy's roadie").
-        first = capitals[:1] if capitals and _POSSESSIVE.match(sentence.lstrip("\"' ")) else []
+        opener = _POSSESSIVE.match(sentence.lstrip("\"' "))
+        first = capitals[:1] if opener and opener.group(1).lower() not in POSSESSIVE_OPENERS else []
         for match in first + capitals[1:]:
             word = match.group(0)
             if (
