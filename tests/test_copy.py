@@ -130,7 +130,7 @@ LINES_BY_ANGLE = {
     "what the product does for the customer": "Fresh legs on every trail",
     "one concrete product fact": "Grip that holds on wet rock",
     "the offer ends soon, so now is the time": "Your trail season starts now",
-    "the reader is one of the runners who have not run with us for a while": "The trail has missed you",
+    "the reader is one of the people who have not shopped with us for a while": "The trail has missed you",
 }
 
 

@@ -81,7 +81,7 @@ class Writer:
         )
 
     def messages(self, spec: LineSpec, angle: str, feedback: str | None = None) -> list[Message]:
-        """System prompt, worked examples, then this line's task (and earlier failures, if any)."""
+        """System prompt, worked examples, then earlier failures (if any) and this line's task."""
         req = self.request
         out: list[Message] = [{"role": "system", "content": self._system()}]
         for shot in self.prompt.raw("shots")[spec.kind]:
@@ -98,8 +98,8 @@ class Writer:
             audience=self.audience(),
             angle=angle,
         )
-        if feedback:
-            task += "\n" + self.prompt.render("retry", feedback=feedback)
+        if feedback:  # before the task, whose angle comes last: the batch shares everything before it
+            task = self.prompt.render("retry", feedback=feedback) + task
         out.append({"role": "user", "content": task})
         return out
 
