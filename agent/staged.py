@@ -239,7 +239,8 @@ def copy_text(result: CopyResult) -> str:
     lines = [result.summary()]
     for i, variant in enumerate(result.variants, 1):
         verdict = "passed every check" if variant.passed else "NOT sendable: " + "; ".join(variant.failures)
-        lines.append(f"{result.channel} variant {i} ({verdict}):")
+        origin = f"; {variant.origin()}" if variant.origin() else ""
+        lines.append(f"{result.channel} variant {i} ({verdict}{origin}):")
         lines += [f"  {part}: {value}" for part, value in variant.parts.items()]
     return "\n".join(lines)
 

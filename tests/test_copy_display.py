@@ -66,3 +66,22 @@ def test_slack_and_terminal_show_not_run_and_not_sendable() -> None:
     shown = console.export_text()
     assert "brand_voice: not run (no embedder given)" in shown
     assert "NOT SENDABLE" in shown and "Fresh legs on every trail" in shown
+
+
+def test_every_view_says_which_lines_are_the_brands_templates() -> None:
+    from tools.copy.models import CopyVariant as ToolVariant
+
+    tool = ToolVariant(
+        index=1, parts={"text": "x"}, facts_used={}, passed=True, attempts=2, backend="local", model="m",
+        template_parts=["subject", "opening"],
+    )  # fmt: skip
+    assert tool.origin() == "subject, opening: the brand's template line (no model-written line passed)"
+    assert tool.model_copy(update={"template_parts": []}).origin() == ""
+    brief = _brief(passed=True)
+    brief.copy_variants[0].origin = tool.origin()
+    assert f"; {tool.origin()}" in brief.to_markdown()
+    assert "the brand&#39;s template line" in render_html(brief)
+    assert tool.origin() in json.dumps(brief_blocks(brief), ensure_ascii=False)
+    console = Console(width=300, record=True, color_system=None)
+    console.print(_copy_table(brief))
+    assert "the brand's template line" in console.export_text()

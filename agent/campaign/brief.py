@@ -59,6 +59,9 @@ class CopyVariant(BaseModel):
     facts_used: list[str] = Field(default_factory=list)
     model: str = ""
     backend: str = ""
+    origin: str = Field(
+        default="", description="Which lines are the brand's templates (empty: all model-written)."
+    )
 
 
 class CampaignBrief(BaseModel):
@@ -184,7 +187,7 @@ class CampaignBrief(BaseModel):
                             "attempt is shown with its failed checks. Do not send it.", ""]  # fmt: skip
             for i, v in enumerate(self.copy_variants, 1):
                 verdict = "sendable: passed every hard check" if v.passed else "NOT SENDABLE: failed a check"
-                out.append(f"**{v.channel} variant {i}** ({verdict})")
+                out.append(f"**{v.channel} variant {i}** ({verdict})" + (f"; {v.origin}" if v.origin else ""))
                 out += ["", *[_quote(part, text) for part, text in v.parts.items() if text], ""]
                 out.append("| check | verdict | reason |")
                 out.append("|---|---|---|")

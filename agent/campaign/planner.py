@@ -349,6 +349,7 @@ def _variant(channel: str, variant: Any) -> CopyVariant:
         facts_used=[f"{k}={v}" for k, v in variant.facts_used.items()],
         model=variant.model,
         backend=variant.backend,
+        origin=variant.origin(),
     )
 
 

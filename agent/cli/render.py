@@ -413,7 +413,8 @@ def _copy_table(brief: CampaignBrief) -> Table:
     for i, variant in enumerate(brief.copy_variants, 1):
         body = "\n".join(f"[bold]{escape(k)}[/]: {escape(v)}" for k, v in variant.parts.items() if v)
         verdict = f"{OK} sendable" if variant.passed else f"{FAIL} NOT SENDABLE"
-        checks = "\n".join([verdict, *(_check(c) for c in variant.checks)])
+        origin = [f"[dim]{escape(variant.origin)}[/]"] if variant.origin else []
+        checks = "\n".join([verdict, *origin, *(_check(c) for c in variant.checks)])
         table.add_row(str(i), escape(variant.channel), body, checks)
     return table
 

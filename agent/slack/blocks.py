@@ -142,7 +142,11 @@ def _variant(index: int, variant: CopyVariant) -> list[Block]:
     checks = " · ".join(_check(c) for c in variant.checks)
     value = json.dumps({"channel": variant.channel, "variant": index})
     return [
-        section(f"*{escape(variant.channel)} copy, variant {index + 1}* ({verdict})\n{parts}"),
+        section(
+            f"*{escape(variant.channel)} copy, variant {index + 1}* ({verdict})"
+            + (f"\n_{escape(variant.origin)}_" if variant.origin else "")
+            + f"\n{parts}"
+        ),
         *([context(checks)] if checks else []),
         {
             "type": "actions",

@@ -255,6 +255,7 @@ def _variant(index: int, c: Candidate, attempts: int, writer: Writer) -> CopyVar
         model=writer.model_name,
         angle=c.angle,
         score=round(c.score, 4),
+        template_parts=templated,
     )
 
 

@@ -124,10 +124,19 @@ class CopyVariant(BaseModel):
     model: str
     angle: str = Field(default="", description="The angle its lines were written from.")
     score: float | None = Field(default=None, description="Ranking score (brand voice, minus warnings).")
+    template_parts: list[str] = Field(
+        default_factory=list, description="Lines taken from the brand's templates: no model line passed."
+    )
 
     def text(self) -> str:
         """All parts, one per line."""
         return "\n".join(v for v in self.parts.values() if v)
+
+    def origin(self) -> str:
+        """Who wrote its lines, for the reader of a brief: empty when the model wrote them all."""
+        if not self.template_parts:
+            return ""
+        return f"{', '.join(self.template_parts)}: the brand's template line (no model-written line passed)"
 
 
 class CopyResult(BaseModel):
