@@ -60,7 +60,7 @@ def _show(result: CopyResult) -> None:
         else:
             verdict = "[red]NOT SENDABLE[/]: " + escape("; ".join(variant.failures))
         checks = "\n".join(_check_line(c) for c in variant.checks)
-        notes = "".join(f"\n[yellow]note[/]: {escape(w)}" for w in variant.warnings if "template line" in w)
+        notes = f"\n[yellow]note[/]: {escape(variant.origin())}" if variant.origin() else ""
         console.print(
             Panel(
                 f"{body}\n\n[dim]facts used: {escape(facts)}; angle: {escape(variant.angle)}[/]\n"
