@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.copy.screen import known_words, screen_line, sentence_case, whole_sentences
+from tools.copy.screen import known_words, screen_line, sentence_case, spell_names, whole_sentences
 
 KNOWN = known_words(["Ridgeback 3 trail shoe", "Trailhead Running Co.", "Trail Shell jacket"])
 PROMPT = "Email subject line. one concrete product fact: aggressive grip, rock plate. runners who have not run with us"
@@ -66,3 +66,13 @@ def test_a_plural_product_with_a_singular_verb_is_screened_out() -> None:
     assert any("plural takes a singular verb" in p and "running shoes is" in p for p in problems), problems
     assert not screen_line("The running shoes are light and fast", known=KNOWN, language="en",
                            plural_names=["running shoes"])  # fmt: skip
+
+
+def test_product_names_are_spelled_as_the_catalogue_spells_them() -> None:
+    names = ["Commuter 7", "running shoes", "Trail Shell jacket"]
+    assert spell_names("A great choice, commuter 7.", names) == "A great choice, Commuter 7."
+    assert spell_names("The trail shell jacket packs small", names) == "The Trail Shell jacket packs small"
+    assert (
+        spell_names("Running shoes for the commuter 70 club", names)
+        == "Running shoes for the commuter 70 club"
+    )

@@ -17,7 +17,7 @@ from prompts import Prompt, load_prompt
 from tools.chat_model import BatchChatModel, ChatModel, Message, chat_batch
 from tools.copy.compose import LineSpec, article, clean_line
 from tools.copy.models import CopyRequest
-from tools.copy.screen import screen_line, sentence_case, whole_sentences
+from tools.copy.screen import screen_line, sentence_case, spell_names, whole_sentences
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Writer:
         """A raw answer cleaned, put in sentence case and screened (``cut``: it hit the token limit)."""
         usable = whole_sentences(raw) if spec.sentences > 1 else raw
         cleaned = clean_line(usable, spec, self.facts)
-        text = sentence_case(cleaned.text, self.known)
+        text = spell_names(sentence_case(cleaned.text, self.known), [self.request.brand.name, *self.names()])
         label = self.templates["labels"][spec.label]
         prompt = f"{label}. {self.angles().get(angle, '')}. {self.audience()}"
         problems = screen_line(
@@ -151,10 +151,15 @@ class Writer:
             problems.append("it copies the prompt's worked example")
         return Line(spec.part, angle, text, raw.strip(), tuple(dict.fromkeys(problems)))
 
+    def names(self) -> list[str]:
+        """The offer's product and the catalogue's names."""
+        return list(
+            dict.fromkeys([self.request.offer.product, *(item.name for item in self.request.catalogue)])
+        )
+
     def plural_names(self) -> list[str]:
         """The offer's product and catalogue names that take a plural verb ("running shoes are")."""
-        names = [self.request.offer.product, *(item.name for item in self.request.catalogue)]
-        return [n for n in dict.fromkeys(names) if is_plural(n)]
+        return [n for n in self.names() if is_plural(n)]
 
     def template_line(self, spec: LineSpec, angle: str) -> Line:
         """The brand's fixed line for this slot and angle (``prompts/copy_templates.yaml``).

@@ -70,6 +70,13 @@ def sentence_case(line: str, known: frozenset[str]) -> str:
     return " ".join(out)
 
 
+def spell_names(line: str, names: Iterable[str]) -> str:
+    """Proper names (those with a capital) spelled as the catalogue does: "commuter 7" -> "Commuter 7"."""
+    for name in sorted({n for n in names if any(c.isupper() for c in n)}, key=len, reverse=True):
+        line = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", name, line, flags=re.I)
+    return line
+
+
 def _script_problem(line: str, language: str) -> str | None:
     cjk, latin = len(_CJK.findall(line)), len(_LATIN.findall(line))
     if language == "zh" and cjk < max(2, latin // 2):
