@@ -176,6 +176,21 @@ def test_lines_a_reader_rejects_are_never_chosen_and_template_lines_fill_in() ->
     assert retry["temperature"] > 0 and "talks to the requester" in retry["messages"][-1]["content"]
 
 
+def test_a_later_round_writes_again_only_the_slots_that_failed() -> None:
+    def subject_ok_opening_bad(messages: Sequence[Message]) -> str:
+        if "two short sentences" in messages[-1]["content"]:
+            return "I'd be happy to help with this email for your customers."
+        return _by_angle(messages)
+
+    model = ScriptedModel([subject_ok_opening_bad])
+    result = generate_copy(_request("email", variants=2, max_attempts=2), model)
+    tasks = [m[-1]["content"] for m in model.sent]
+    openings = [t for t in tasks if "two short sentences" in t]
+    subjects = [t for t in tasks if "two short sentences" not in t]
+    assert len(subjects) == 4 and len(openings) == 8  # subjects once (4 angles), openings in both rounds
+    assert result.model_calls == 12 and result.passed == 2
+
+
 def test_when_nothing_passes_the_best_attempt_is_shown_as_not_sendable() -> None:
     no_address = BRAND.model_copy(update={"postal_address": None})
     result = generate_copy(_request("email", variants=2, brand=no_address), ScriptedModel([_by_angle]))

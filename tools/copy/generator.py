@@ -175,10 +175,30 @@ class _Run:
             for lines, (parts, used), draft in zip(line_sets, built, drafts, strict=True)
         ]
 
+    def usable(self, part: str) -> list[Line]:
+        """The distinct model-written lines of a slot that passed the screen, in earlier rounds."""
+        lines = (c.lines[part] for c in self.pool)
+        found = {line.text.lower(): line for line in lines if not line.problems and not line.template}
+        return list(found.values())
+
     def round(self, temperature: float, feedback: str | None) -> None:
-        """Write one candidate per angle for every slot, then assemble and check each draft."""
+        """Write one candidate per angle for every slot, then assemble and check each draft.
+
+        In a later round (``feedback`` given), a slot that already has ``variants`` usable lines
+        keeps them instead of being written again (an email's subject, when only its opening
+        failed), unless every slot has: then the drafts failed as a whole and all are written anew.
+        """
         angles = list(self.writer.angles().items())
-        per_slot = {s.part: self.writer.lines(s, angles, temperature, feedback) for s in self.specs}
+        earlier = {s.part: self.usable(s.part) if feedback is not None else [] for s in self.specs}
+        keep = {part for part, lines in earlier.items() if len(lines) >= self.request.variants}
+        if len(keep) == len(self.specs):  # every slot had lines: the drafts failed whole, write anew
+            keep = set()
+        per_slot = {
+            s.part: [earlier[s.part][i % len(earlier[s.part])] for i in range(len(angles))]
+            if s.part in keep
+            else self.writer.lines(s, angles, temperature, feedback)
+            for s in self.specs
+        }
         sets = []
         for i in range(len(angles)):
             lines = {part: found[i] for part, found in per_slot.items()}
