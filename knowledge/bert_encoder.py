@@ -71,10 +71,10 @@ class BertEncoder:
         longest text: one padded batch of the intent classifier's 235 examples took 8.8 s, sorted
         batches 2.8 s.
         """
-        if not texts:
-            return np.zeros((0, self._w("embeddings.word_embeddings.weight").shape[1]), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(self.counter.encode(texts[i]).ids))
-        out = np.empty((len(texts), self._w("embeddings.word_embeddings.weight").shape[1]), dtype=np.float32)
+        width = self._w("embeddings.word_embeddings.weight").shape[1]
+        lengths = self.count_tokens(texts)  # one batched pass; special tokens add the same 2 to every text
+        order = sorted(range(len(texts)), key=lengths.__getitem__)
+        out = np.empty((len(texts), width), dtype=np.float32)
         for start in range(0, len(order), BATCH):
             rows = order[start : start + BATCH]
             out[rows] = self._batch([texts[i] for i in rows])
