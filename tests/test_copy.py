@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import json
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -174,6 +176,20 @@ def test_lines_a_reader_rejects_are_never_chosen_and_template_lines_fill_in() ->
     # Round two sampled with the failed lines and their reasons fed back.
     retry = model.calls[-1]
     assert retry["temperature"] > 0 and "talks to the requester" in retry["messages"][-1]["content"]
+
+
+def test_no_later_round_starts_that_would_end_past_the_time_budget() -> None:
+    def slow_and_bad(messages: Sequence[Message]) -> str:
+        time.sleep(0.05)
+        return "I'd be happy to help with this push for your customers."
+
+    unbounded = ScriptedModel([slow_and_bad])
+    two_rounds = generate_copy(_request("push", variants=2, max_seconds=None), unbounded).seconds
+    model = ScriptedModel([slow_and_bad])
+    result = generate_copy(_request("push", variants=2, max_seconds=0.75 * two_rounds), model)
+    assert len(model.sent) == len(unbounded.sent) // 2  # round one only: two would take ~4/3 of the budget
+    assert any("budget" in n for n in result.notes)
+    assert result.passed == 2 and all(v.template_parts for v in result.variants)  # template lines fill in
 
 
 def test_a_later_round_writes_again_only_the_slots_that_failed() -> None:

@@ -108,6 +108,12 @@ def copy(
     max_attempts: Annotated[
         int, typer.Option(help="Rounds of candidates before giving up.", min=1, max=6)
     ] = 2,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            help="Time budget in seconds: no later round starts that would end after it (0: no budget).", min=0
+        ),
+    ] = 25.0,
     voice: Annotated[
         bool, typer.Option(help="Score brand-voice similarity, topic and diversity (loads the embedder).")
     ] = True,
@@ -140,6 +146,7 @@ def copy(
         variants=variants,
         language=language,
         max_attempts=max_attempts,
+        max_seconds=max_seconds or None,
         catalogue=catalogue,
         past_copy=past_copy,
     )

@@ -279,6 +279,14 @@ def _variant(index: int, c: Candidate, attempts: int, writer: Writer) -> CopyVar
     )
 
 
+def _time_for_another(request: CopyRequest, started: float, done: int) -> bool:
+    """Whether one more round, as long as the mean of the ``done`` so far, ends within the budget."""
+    if request.max_seconds is None:
+        return True
+    elapsed = time.perf_counter() - started
+    return elapsed + elapsed / done <= request.max_seconds
+
+
 def generate_copy(
     request: CopyRequest,
     model: ChatModel,
@@ -293,6 +301,12 @@ def generate_copy(
     run = _Run(request, model, embedder, checker)
     rounds = 0
     for rounds in range(1, request.max_attempts + 1):
+        if rounds > 1 and not _time_for_another(request, started, rounds - 1):
+            run.notes.append(
+                f"stopped after {rounds - 1} round(s): another would end past the {request.max_seconds:.0f} s budget"
+            )
+            rounds -= 1
+            break
         if progress is not None:
             progress(f"{request.channel} candidates, round {rounds}/{request.max_attempts}")
         run.round(0.0 if rounds == 1 else RETRY_TEMPERATURE, run.feedback() if rounds > 1 else None)

@@ -98,6 +98,12 @@ class CopyRequest(BaseModel):
     variants: int = Field(default=3, ge=1, le=10)
     language: str = Field(default="en", description="ISO 639-1 code of the copy's language.")
     max_attempts: int = Field(default=2, ge=1, le=6, description="Rounds of candidates before giving up.")
+    max_seconds: float | None = Field(
+        default=25.0,
+        gt=0,
+        description="Time budget: a later round starts only if a round as long as the mean one so far ends "
+        "within it (else the brand's template lines fill the failed slots); None: no budget.",
+    )
     personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
     catalogue: list[CatalogueItem] = Field(
         default_factory=list,
