@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import json
+import time
 from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path

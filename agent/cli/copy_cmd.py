@@ -111,7 +111,8 @@ def copy(
     max_seconds: Annotated[
         float,
         typer.Option(
-            help="Time budget in seconds: no later round starts that would end after it (0: no budget).", min=0
+            help="Time budget in seconds: no later round starts that would end after it (0: no budget).",
+            min=0,
         ),
     ] = 25.0,
     voice: Annotated[
