@@ -1,10 +1,11 @@
 """The labelled requests of the agent eval: facts, requests, the dev/test split and the packaged sets.
 
-Four packaged sets: ``v2`` (``agent_requests_v2.yaml``, issue 14: marketers' phrasings, intents,
+Five packaged sets: ``v2`` (``agent_requests_v2.yaml``, issue 14: marketers' phrasings, intents,
 follow-ups, approvals, a fixed dev/test split), ``v3`` (``agent_requests_v3.yaml``: the same
 intents and format, written independently of the agent's parsing, never tuned on before its dev
 split), ``v4`` (``agent_requests_v4.yaml``: a fresh blind set of the same intents and format, its
-split drawn with seed 41) and ``v1`` (the first 32 requests, tuned on, as split ``dev``, plus the 8
+split drawn with seed 41), ``v5`` (``agent_requests_v5.yaml``: another fresh blind set, seed 42)
+and ``v1`` (the first 32 requests, tuned on, as split ``dev``, plus the 8
 of ``agent_requests_holdout.yaml`` as split ``test``), kept as a regression set. The format is
 described at the top of ``agent_requests_v2.yaml``.
 """
@@ -26,7 +27,7 @@ Split = Literal["dev", "test"]
 Channel = Literal["email", "sms", "push", "social", "ads"]
 SPLIT_SEED = 14
 # The seed each packaged set's split was drawn with (``assign_splits(requests, seed)``).
-SPLIT_SEEDS: dict[str, int] = {"v2": SPLIT_SEED, "v3": SPLIT_SEED, "v4": 41}
+SPLIT_SEEDS: dict[str, int] = {"v2": SPLIT_SEED, "v3": SPLIT_SEED, "v4": 41, "v5": 42}
 
 # Truths: base name -> (what it is, "number" or "name", argument: "none" | "required" | "optional").
 # A truth with an argument is written ``base:arg`` (``customer_clv:CU0000042``).
@@ -213,13 +214,15 @@ def _packaged(name: str) -> str:
 
 
 def load_requests(source: str | Path | None = None) -> list[AgentRequest]:
-    """The labelled requests: ``"v2"`` (default), ``"v3"``, ``"v4"``, ``"v1"`` (32 tuned-on + 8 held out), or a path."""
+    """The labelled requests: ``"v2"`` (default), ``"v3"``..``"v5"``, ``"v1"`` (32 tuned-on + 8 held out), or a path."""
     if source is None or source == "v2":
         requests = _parse(_packaged("agent_requests_v2.yaml"))
     elif source == "v3":
         requests = _parse(_packaged("agent_requests_v3.yaml"))
     elif source == "v4":
         requests = _parse(_packaged("agent_requests_v4.yaml"))
+    elif source == "v5":
+        requests = _parse(_packaged("agent_requests_v5.yaml"))
     elif source == "v1":
         requests = _parse(_packaged("agent_requests.yaml"), split="dev")
         requests += _parse(_packaged("agent_requests_holdout.yaml"), split="test")
