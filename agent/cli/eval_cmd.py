@@ -154,7 +154,7 @@ def agent_eval(
             "--requests",
             help=(
                 "v2 (issue 14: marketers' phrasings, dev/test), v3 (a fresh, independent set, dev/test), "
-                "v4 (a second fresh, blind set, dev/test), v1 (the first 40, regression), or a YAML file."
+                "v4 and v5 (more fresh, blind sets, dev/test), v1 (the first 40, regression), or a YAML file."
             ),
         ),
     ] = "v2",
