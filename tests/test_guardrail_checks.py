@@ -7,6 +7,7 @@ import pytest
 from evals.checks import HARD_METRICS, check_copy
 from evals.metrics.broken import broken_check
 from evals.metrics.claims import claims_check
+from evals.metrics.cta import cta_check
 from evals.metrics.entities import entities_check
 from evals.metrics.grammar import grammar_check, is_plural
 from evals.metrics.instruction_echo import instruction_echo_check
@@ -73,6 +74,12 @@ def assert_passes(result: MetricResult) -> None:
         "Let me know if you'd like a different tone.",
         "As an AI language model, I suggest:",
         "This version keeps the tone friendly, as you requested.",
+        "I left out the price so the offer stands out.",  # the writer's note on what they did
+        "Second draft: tighter, and the code comes first.",
+        "Shorter, as you wanted.",
+        "Well under the character limit.",
+        "Option B: Harvest Blend is back.",  # drafts labelled for the requester to pick from
+        "Updated based on your notes.",
     ],
 )
 def test_meta_talk_rejects_copy_that_answers_the_requester(text: str) -> None:
@@ -98,6 +105,9 @@ def test_meta_talk_passes_copy_that_talks_to_the_customer() -> None:
         "Make it friendly and short.",
         "Every bag is fresh. (Keep the tone warm and literary.)",
         "Goal: get lapsed users to upgrade.",
+        "The subject line must mention the roast day.",  # a rule about the copy itself
+        "Return just the SMS text.",  # the output format asked for
+        "Every bag is fresh, no commentary.",
     ],
 )
 def test_instruction_echo_rejects_the_prompt_leaking_into_the_copy(text: str) -> None:
@@ -121,6 +131,7 @@ def test_instruction_echo_reads_past_the_sms_brand_prefix() -> None:
         "Avoid the winter rush.",
         "Don't use stale beans another morning.",
         "Start your morning with the Harvest Blend.",
+        "Your cup should taste like Tuesday's roast.",
     ],
 )
 def test_instruction_echo_passes_copy_with_ordinary_imperatives(line: str) -> None:
@@ -220,6 +231,25 @@ def test_tone_rejects_shaming_the_customer_and_running_down_the_product(line: st
 def test_tone_passes_an_honest_nudge() -> None:
     draft = sms("It has been a while since your last bag. Harvest Blend is roasted and waiting. Shop now.")
     assert_passes(tone_check(draft, CTX))
+
+
+def test_tone_passes_the_readers_problem_that_the_product_solves() -> None:
+    draft = sms(f"If your mornings feel a bit flat, {GOOD_SMS} Shop now.")
+    assert_passes(tone_check(draft, CTX))
+    assert_fails(tone_check(sms(f"Our beans are a bit flat, but {GOOD_SMS} Shop now."), CTX), "runs down")
+
+
+@pytest.mark.parametrize("cta", ["Complete your order.", "Bring a bag home.", "Reorder today.", "Rejoin us."])
+def test_less_common_imperatives_are_calls_to_action(cta: str) -> None:
+    assert_passes(cta_check(sms(f"{GOOD_SMS} {cta}"), CTX))
+    assert_fails(cta_check(sms(GOOD_SMS.replace("Take", "There is")), CTX), "no call to action")
+
+
+def test_a_spam_word_the_brands_own_facts_state_is_not_spam() -> None:
+    promise = "Every bag comes with a 30-day taste guarantee."
+    guaranteed = sms(f"{GOOD_SMS} Freshness guaranteed for 30 days. Shop now.")
+    assert_fails(spam_check(guaranteed, CTX), "guaranteed")
+    assert_passes(spam_check(guaranteed, CTX.model_copy(update={"brand_facts": [promise]})))
 
 
 @pytest.mark.parametrize("cta", ["Shop now.", "Order now.", "Get yours."])

@@ -15,6 +15,13 @@ CTA_VERBS: Final[tuple[str, ...]] = (
     "learn", "read", "watch", "visit", "save", "redeem", "use", "unlock", "treat yourself", "lace up",
     "check out", "meet", "pick up", "upgrade", "tap", "click", "call", "come", "don't miss", "take",
     "open", "turn on", "turn it on", "restock", "stock up", "brew", "treat", "reserve", "book", "pre-order",
+    # the rest of the imperatives an offer closes with: finishing a purchase, coming back, giving, visiting
+    "complete", "finish", "continue", "bring", "add", "pick", "choose", "select", "gift", "give", "send",
+    "enrol", "enroll", "apply", "request", "schedule", "plan", "secure", "lock in", "snag", "score", "nab",
+    "fill", "top up", "refill", "replenish", "renew", "switch", "swap", "stop by", "drop by", "swing by",
+    "pop in", "head", "hop", "step", "dive", "enjoy", "experience", "taste", "sample", "spoil", "pamper",
+    "celebrate", "welcome", "collect", "build", "customise", "customize", "personalise", "personalize",
+    "make", "go", "let", "feed", "water", "plant", "climb", "ride", "run", "pour", "sip",
 )  # fmt: skip
 # Chinese calls to action ("立即购买" buy now, "马上下单" order now, "立即选购" shop now...).
 _CTA_ZH: Final = re.compile(
@@ -23,9 +30,9 @@ _CTA_ZH: Final = re.compile(
 )
 # An imperative CTA verb opening a sentence, line or clause (after ':' '-' '|' or a token).
 _CTA: Final = re.compile(
-    r"(?:^|[.!?:;|\n>\u2013\u2014-]\s*|\}\}[,.!]?\s*)(?:now\s+)?(?P<verb>"
-    + "|".join(re.escape(v) for v in sorted(CTA_VERBS, key=len, reverse=True))
-    + r")\b",
+    r"(?:^|[.!?:;|\n>\u2013\u2014-]\s*|\}\}[,.!]?\s*)(?:now\s+)?(?P<verb>(?:re-?)?(?:"
+    + "|".join(re.escape(v) for v in sorted(set(CTA_VERBS), key=len, reverse=True))
+    + r"))\b",
     re.I | re.M,
 )
 _URGENCY: Final = re.compile(r"\b(?:now|today|tonight|before|ends?|until|while|last|only)\b", re.I)

@@ -70,6 +70,13 @@ ECHO: Final[tuple[str, ...]] = (
     r"\b\d+\s*-\s*\d+\s+sentences\b|\b(?:one|two|three|four|five|\d+)\s+(?:short|full|complete)\s+sentences?\b"
     r"|\bin\s+(?:one|two|three|four|five|\d+)\s+sentences?\b"
     r"|\b(?:one|two|three|four|five|\d+)\s+sentences?\s+(?:max(?:imum)?|or (?:fewer|less)|long|at most)\b",
+    # a rule about the copy itself: "Body copy should explain what is included", "The CTA must be short"
+    r"^(?:the\s+|your\s+)?(?:body(?: copy)?|copy|subject(?: line)?|preheader|headline|email|message|sms|push"
+    r"|cta|call to action|tone|opening(?: line)?|closing(?: line)?|first line|last line)\s+"
+    r"(?:should|must|needs? to|has to|ought to|shall)\b",
+    # the output format asked for: "Respond only with the email text, no explanations."
+    r"^(?:please\s+)?(?:respond|reply|answer|return|output|give me)\s+(?:only|just)\b"
+    r"|\bno (?:explanations?|commentary|preamble)\b|\bwithout (?:any )?(?:explanations?|commentary|preamble)\b",
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
     # the analytics' name for the audience, which no customer is called to their face

@@ -44,6 +44,15 @@ META: Final[tuple[str, ...]] = (
     r"^(?:note|thank you for your|thanks for your)\b",
     r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",
     r"\bi(?:'m|’m| am) glad to hear\b",
+    # the writer's own note on what they did or on the draft: "I avoided medical claims", "Feedback on this draft"
+    r"\bi (?:avoided|kept|included|wrote|added|removed|highlighted|focused|went with|chose|opted|made sure"
+    r"|tried to|leaned|stuck to|left out|cut|trimmed|shortened|tightened|swapped)\b",
+    r"\b(?:this|the|my|first|second|revised|rough) draft\b|\brevised (?:per|based on|as per|with)\b"
+    r"|\b(?:per|based on|following) your (?:feedback|notes|comments|edits)\b|\ba revised version\b",
+    r"\bas you (?:asked|wanted|requested|suggested|specified)\b",
+    r"\b(?:under|within|over|below) the (?:character |word |length )?limit\b",
+    # drafts labelled for the requester to choose from: "Option A:", "Version 2 -"
+    r"^(?:option|version|variant|draft|alternative|take)\s+(?:\d+|[a-d]|one|two|three)\s*[:.)\u2013\u2014-]",
 )
 _META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
 

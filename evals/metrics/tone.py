@@ -41,6 +41,22 @@ _RUN_DOWN: Final = re.compile(
 )
 
 
+# What the run-down words may describe without talking the product down: the reader's own problem
+# that the product solves ("if your skin looks a little dull", "when your coffee tastes flat").
+_READERS_PROBLEM: Final = re.compile(
+    r"\b(?:your|you(?:'re|’re| are)|you feel|you look)(?:\s+[\w'’-]+){0,2}?\s*(?:looks?|feels?|tastes?|is|are|seems?"
+    r"|gets?|turns?|goes|went|has been|have been|can (?:look|feel|taste|get))?\s+$",
+    re.I,
+)
+
+
+def _runs_down(sentence: str) -> bool:
+    return any(
+        not _READERS_PROBLEM.search(sentence[max(0, m.start() - 60) : m.start()])
+        for m in _RUN_DOWN.finditer(sentence)
+    )
+
+
 def tone_problems(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The sentences that insult the reader or run down the product, each with what is wrong."""
     return [p for text in copy_parts(draft, context).values() for p in _text_tone(text)]
@@ -54,7 +70,7 @@ def _text_tone(text: str) -> tuple[str, ...]:
     for sentence in sentences(text):
         if _INSULT.search(sentence):
             found.append(f"hostile or shaming toward the customer: {sentence!r}")
-        elif _RUN_DOWN.search(sentence):
+        elif _runs_down(sentence):
             found.append(f"runs down the product it promotes: {sentence!r}")
     return tuple(found)
 
