@@ -152,6 +152,22 @@ def test_issue_13_trail_shoes_are_not_in_a_running_catalogue() -> None:
     )
 
 
+def test_issue_13_demo_boots_are_not_sold_by_a_running_shoe_shop() -> None:
+    shoes = CheckContext(
+        offer={"product": "running shoes", "discount": "15%"}, brand="Trailhead Running Co.",
+        catalogue=["Ridgeback 3 trail shoe", "Recovery Slide", "Trail Shell jacket"],
+    )  # fmt: skip
+    demo = sms("Trailhead Running Co.: What amazing boots. Take 15% off our running shoes. Shop now.")
+    assert_fails(entities_check(demo, shoes), "does not sell", "boots")
+    assert_passes(entities_check(sms("New shoes, or fresh sneakers for the trail. Shop now."), shoes))
+    assert_passes(entities_check(sms("Pair them with the Trail Shell jacket. Shop now."), shoes))
+
+
+def test_a_coffee_roaster_may_say_coffee_but_not_offer_tea() -> None:
+    assert_passes(entities_check(sms(f"Running low on coffee? {GOOD_SMS} Shop now."), CTX))
+    assert_fails(entities_check(sms(f"Fancy a cup of tea? {GOOD_SMS} Shop now."), CTX), "'tea'")
+
+
 def test_catalogue_names_places_and_calendar_words_pass() -> None:
     draft = email(
         "Hi {{first_name}},\n\nFrom our Portland roastery: the Night Owl Decaf and the Cold Brew Kit join "

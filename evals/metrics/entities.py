@@ -15,6 +15,7 @@ from typing import Final
 
 from evals.limits import base_part
 from evals.metrics.cache import text_cache
+from evals.metrics.product_kinds import swapped_kinds
 from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
@@ -115,14 +116,19 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
 
 def entities_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail on product, collection or brand names that are not in the offer, catalogue or brand guide."""
-    found = invented_names(draft, context)
+    names, kinds = invented_names(draft, context), swapped_kinds(draft, context)
+    found = names + kinds
+    problems = [
+        f"names not in the offer, catalogue or brand guide: {', '.join(repr(n) for n in names)}"
+    ] * bool(names) + [f"names products the shop does not sell: {', '.join(repr(k) for k in kinds)}"] * bool(
+        kinds
+    )
     reason = (
-        f"names not in the offer, catalogue or brand guide: {', '.join(repr(n) for n in found)}; "
-        "name only the offer's product and the brand's real products"
+        "; ".join(problems) + "; name only the offer's product and the brand's real products"
         if found
         else "every name is the offer's, the catalogue's or the brand's"
     )
     return MetricResult(
         metric="entities", score=float(len(found)), threshold=0.0, passed=not found, hard=True,
-        higher_is_better=False, reason=reason, details={"names": found},
+        higher_is_better=False, reason=reason, details={"names": names, "kinds": kinds},
     )  # fmt: skip
