@@ -211,6 +211,11 @@ def test_best_as_an_adverb_is_not_a_claim() -> None:
         ("Fresh Harvest Blend<|im_end|> Shop now.", "<|im_end|>"),
         ("Take 10% off off off off the Harvest Blend. Shop now.", "repeats itself"),
         ("Cocoa and hazelnut. Cocoa and hazelnut. Cocoa and hazelnut. Shop now.", "repeats itself"),
+        (
+            "Great choice youve made. Take 10% off the Harvest Blend. Shop now.",
+            "misspells 'youve'",
+        ),  # the demo's
+        ("Dont miss the Tuesday roast. Shop now.", "misspells 'Dont'"),
     ],
 )
 def test_broken_text_is_rejected_with_what_is_broken(text: str, found: str) -> None:

@@ -30,6 +30,13 @@ _GARBLED: Final = re.compile(
     r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]",
     re.M,
 )
+# Contractions written without their apostrophe ("youve", "dont"): a model's misspelling, never a
+# brand's. Only forms that are not also words ("its", "well", "were", "lets", "cant" are left out).
+_NO_APOSTROPHE: Final = re.compile(
+    r"\b(?:youve|youre|youll|youd|dont|doesnt|didnt|isnt|arent|wasnt|werent|wouldnt|couldnt|shouldnt|hasnt"
+    r"|havent|hadnt|theyre|theyve|theyll|weve|ive|thats|whats|wheres|theres|heres|itll)\b",
+    re.I,
+)
 _FUNCTION_END: Final = frozenset(
     "the a an and or but with to of for until at by from your our my their its is are was it's "
     "not just another this that these those as than code if when while because so very more".split()
@@ -104,6 +111,8 @@ def _part_problems(name: str, raw: str, text: str) -> tuple[str, ...]:
         problems.append(f"the {name} has a leftover label {m.group(0).strip()!r}")
     for m in _GARBLED.finditer(body):
         problems.append(f"the {name} has garbled or control text {m.group(0).strip()!r}")
+    for m in _NO_APOSTROPHE.finditer(body):
+        problems.append(f"the {name} misspells {m.group(0)!r} (no apostrophe)")
     if truncated(name, text):
         problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
     rep = repetition(text)
