@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -183,7 +184,7 @@ def test_no_later_round_starts_that_would_end_past_the_time_budget() -> None:
         return "I'd be happy to help with this push for your customers."
 
     unbounded = ScriptedModel([slow_and_bad])
-    two_rounds = generate_copy(_request("push", variants=2, max_seconds=None), unbounded).seconds
+    two_rounds = generate_copy(_request("push", variants=2, max_seconds=math.inf), unbounded).seconds
     model = ScriptedModel([slow_and_bad])
     result = generate_copy(_request("push", variants=2, max_seconds=0.75 * two_rounds), model)
     assert len(model.sent) == len(unbounded.sent) // 2  # round one only: two would take ~4/3 of the budget

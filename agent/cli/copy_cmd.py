@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
@@ -109,12 +110,13 @@ def copy(
         int, typer.Option(help="Rounds of candidates before giving up.", min=1, max=6)
     ] = 2,
     max_seconds: Annotated[
-        float,
+        float | None,
         typer.Option(
-            help="Time budget in seconds: no later round starts that would end after it (0: no budget).",
+            help="Time budget in seconds: no later round starts that would end after it "
+            "(default: 25 for email, 12 for SMS and push; 0: no budget).",
             min=0,
         ),
-    ] = 25.0,
+    ] = None,
     voice: Annotated[
         bool, typer.Option(help="Score brand-voice similarity, topic and diversity (loads the embedder).")
     ] = True,
@@ -147,7 +149,7 @@ def copy(
         variants=variants,
         language=language,
         max_attempts=max_attempts,
-        max_seconds=max_seconds or None,
+        max_seconds=math.inf if max_seconds == 0 else max_seconds,
         catalogue=catalogue,
         past_copy=past_copy,
     )

@@ -28,7 +28,7 @@ from tools.chat_model import ChatModel
 from tools.copy.candidates import Line, Writer
 from tools.copy.compose import CHANNEL_LINES, assemble, language_templates
 from tools.copy.grounding import ground_offer
-from tools.copy.models import CopyRequest, CopyResult, CopyVariant
+from tools.copy.models import DEFAULT_BUDGET_S, CopyRequest, CopyResult, CopyVariant
 from tools.copy.screen import known_words
 
 Checker = Callable[..., CheckReport]
@@ -281,10 +281,12 @@ def _variant(index: int, c: Candidate, attempts: int, writer: Writer) -> CopyVar
 
 def _time_for_another(request: CopyRequest, started: float, done: int) -> bool:
     """Whether one more round, as long as the mean of the ``done`` so far, ends within the budget."""
-    if request.max_seconds is None:
-        return True
     elapsed = time.perf_counter() - started
-    return elapsed + elapsed / done <= request.max_seconds
+    return elapsed + elapsed / done <= _budget(request)
+
+
+def _budget(request: CopyRequest) -> float:
+    return request.max_seconds or DEFAULT_BUDGET_S.get(request.channel, max(DEFAULT_BUDGET_S.values()))
 
 
 def generate_copy(
@@ -303,7 +305,7 @@ def generate_copy(
     for rounds in range(1, request.max_attempts + 1):
         if rounds > 1 and not _time_for_another(request, started, rounds - 1):
             run.notes.append(
-                f"stopped after {rounds - 1} round(s): another would end past the {request.max_seconds:.0f} s budget"
+                f"stopped after {rounds - 1} round(s): another would end past the {_budget(request):.0f} s budget"
             )
             rounds -= 1
             break

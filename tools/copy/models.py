@@ -88,6 +88,11 @@ class CatalogueItem(BaseModel):
     price: float | None = Field(default=None, ge=0)
 
 
+# Seconds a request may take before no later round starts (a round of the packaged model on 2 cores
+# takes ~10 s for short lines and ~25 s for an email's subjects and openings).
+DEFAULT_BUDGET_S: dict[str, float] = {"email": 25.0, "sms": 12.0, "push": 12.0}
+
+
 class CopyRequest(BaseModel):
     """Everything the copy generator needs for one request."""
 
@@ -99,10 +104,11 @@ class CopyRequest(BaseModel):
     language: str = Field(default="en", description="ISO 639-1 code of the copy's language.")
     max_attempts: int = Field(default=2, ge=1, le=6, description="Rounds of candidates before giving up.")
     max_seconds: float | None = Field(
-        default=25.0,
+        default=None,
         gt=0,
         description="Time budget: a later round starts only if a round as long as the mean one so far ends "
-        "within it (else the brand's template lines fill the failed slots); None: no budget.",
+        "within it (else the brand's template lines fill the failed slots); None: the channel's default "
+        "(DEFAULT_BUDGET_S); math.inf: no budget.",
     )
     personalization_fields: list[str] = Field(default_factory=lambda: ["first_name"])
     catalogue: list[CatalogueItem] = Field(
