@@ -119,7 +119,7 @@ def test_every_channel_fits_its_limits_and_passes_the_guardrail(channel: str) ->
     assert used["product"] == "Ridgeback 3 trail shoe" and used["discount"] == "15%"
     if channel == "sms":
         assert parts["text"].startswith("Trailhead Running Co.:")
-        assert parts["text"].endswith("Find your fit. Reply STOP to opt out.")
+        assert parts["text"].endswith("Claim your offer. Reply STOP to opt out.")
         count = sms_segments(parts["text"])
         assert (count.encoding, count.segments) == ("GSM-7", 1)
 
