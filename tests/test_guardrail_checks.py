@@ -163,6 +163,12 @@ def test_issue_13_demo_boots_are_not_sold_by_a_running_shoe_shop() -> None:
     assert_passes(entities_check(sms("Pair them with the Trail Shell jacket. Shop now."), shoes))
 
 
+def test_a_kinds_other_spelling_is_the_same_kind() -> None:
+    cream = CheckContext(offer={"product": "Daily Dew Moisturiser"}, catalogue=["Daily Dew Moisturiser"])
+    assert_passes(entities_check(sms("The moisturizer your skin wants. Shop now."), cream))
+    assert_fails(entities_check(sms("The serum your skin wants. Shop now."), cream), "'serum'")
+
+
 def test_a_coffee_roaster_may_say_coffee_but_not_offer_tea() -> None:
     assert_passes(entities_check(sms(f"Running low on coffee? {GOOD_SMS} Shop now."), CTX))
     assert_fails(entities_check(sms(f"Fancy a cup of tea? {GOOD_SMS} Shop now."), CTX), "'tea'")

@@ -60,11 +60,15 @@ _WORD: Final = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _KIND_OF: Final[dict[str, str]] = {kind: family for family, (kinds, _) in FAMILIES.items() for kind in kinds}
 
 
+# Spellings of one kind: "moisturizer" names the catalogue's "Moisturiser".
+_SPELLING: Final[dict[str, str]] = {"moisturizer": "moisturiser", "whiskey": "whisky", "e-book": "ebook"}
+
+
 def _kind(word: str) -> str | None:
-    """The kind a word names, singular ("boots" -> "boot", "dresses" -> "dress"), or None."""
+    """The kind a word names, singular and in one spelling ("boots" -> "boot"), or None."""
     for candidate in (word, word[:-1], word[:-2]):
         if candidate in _KIND_OF:
-            return candidate
+            return _SPELLING.get(candidate, candidate)
     return None
 
 
