@@ -42,6 +42,8 @@ PROSE_PARTS: Final[dict[str, tuple[str, ...]]] = {
 GSM7_SINGLE: Final = 160
 GSM7_PART: Final = 153
 UCS2_SINGLE: Final = 70
+# Languages whose script GSM-7 cannot encode: their SMS are UCS-2 whatever the wording.
+UCS2_LANGUAGES: Final = frozenset({"zh", "ja", "ko"})
 UCS2_PART: Final = 67
 
 

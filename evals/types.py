@@ -61,6 +61,12 @@ class Thresholds(BaseModel):
     """Limits of the soft and hard metrics; suites and callers override any of them."""
 
     max_sms_segments: int = Field(default=1, ge=1, description="SMS parts allowed (the brand says 1).")
+    max_sms_segments_ucs2: int = Field(
+        default=2,
+        ge=1,
+        description="SMS parts allowed for copy in a language GSM-7 cannot write (zh, ja, ko: 70 characters "
+        "a part, so 2 parts, 134 characters, hold the offer, brand and opt-out).",
+    )
     max_grade: float = Field(default=9.0, description="Highest Flesch-Kincaid grade for body copy.")
     max_exclamations: int = Field(default=1, ge=0)
     max_shouting: float = Field(default=0.2, description="Largest share of ALL-CAPS words.")

@@ -279,6 +279,22 @@ def test_chinese_copy_has_chinese_offer_cta_and_opt_out() -> None:
     assert "回复STOP退订" in sms.variants[0].parts["text"]
 
 
+def test_a_chinese_sms_keeps_the_chinese_name_and_the_offer_within_two_ucs2_parts() -> None:
+    catalogue = [CatalogueItem(name="Ridgeback 3 trail shoe", description="rock plate")]
+    assert ground_offer(ZH_OFFER, catalogue).product == "山脊3越野跑鞋"  # only its "3" is shared
+    request = _request("sms", variants=2, offer=ZH_OFFER, language="zh", catalogue=catalogue)
+    result = generate_copy(request, ScriptedModel(["跑步更轻松。"]))
+    assert result.passed == 2, [v.failures for v in result.variants]
+    for v in result.variants:
+        text = v.parts["text"]
+        assert (
+            "山脊3越野跑鞋现享15%优惠" in text and "Ridgeback" not in text and text.endswith("回复STOP退订。")
+        )
+        assert sms_segments(text).segments <= 2
+    english = CopyDraft(channel="sms", parts={"text": "x" * 200}, language="en")
+    assert not check_copy(english, check_context(_request("sms"))).passed  # 2 GSM-7 parts: still too long
+
+
 def test_chinese_copy_passes_the_guardrail() -> None:
     result = generate_copy(_request("email", offer=ZH_OFFER, language="zh"), ScriptedModel(["跑步更轻松。"]))
     assert result.passed == 1, result.variants[0].failures

@@ -18,7 +18,7 @@ UNSUBSCRIBE = re.compile(
 SMS_OPT_OUT = re.compile(
     r"\b(?:reply|text|txt|send)\s+[\"']?stop\b|\bstop\s*(?:to|2)\s*(?:opt[- ]?out|unsubscribe|end|quit|cancel|stop)\b"
     r"|\bopt[- ]?out\b[^.]{0,20}\bstop\b"
-    r"|(?:回复|回)\s*(?:TD|T|N|退订)\s*退?订?|退订回\s*T",  # Chinese: "回复TD退订", "回T退订"
+    r"|(?:回复|回)\s*(?:STOP|TD|T|N|退订)\s*退?订?|退订回\s*T",  # Chinese: "回复STOP退订", "回复TD退订", "回T退订"
     re.I,
 )
 

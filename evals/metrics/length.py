@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from evals.limits import GSM7_PART, GSM7_SINGLE, REQUIRED_PARTS, UCS2_PART, UCS2_SINGLE, limit_for
+from evals.limits import (
+    GSM7_PART,
+    GSM7_SINGLE,
+    REQUIRED_PARTS,
+    UCS2_LANGUAGES,
+    UCS2_PART,
+    UCS2_SINGLE,
+    limit_for,
+)
 from evals.types import CopyDraft, MetricResult, Thresholds
 
 # GSM 03.38 basic character set (the escape character itself excluded) and its extension table,
@@ -64,12 +72,13 @@ def length_check(draft: CopyDraft, thresholds: Thresholds | None = None) -> Metr
     for name in REQUIRED_PARTS[draft.channel]:
         if not draft.parts.get(name, "").strip():
             problems.append(f"the {draft.channel} {name} is missing")
+    allowed = th.max_sms_segments_ucs2 if draft.language in UCS2_LANGUAGES else th.max_sms_segments
     for name, text in draft.parts.items():
         if draft.channel == "sms":
             count = sms_segments(text)
-            ratios.append(count.segments / th.max_sms_segments)
+            ratios.append(count.segments / allowed)
             details[name] = {"encoding": count.encoding, "units": count.units, "segments": count.segments}
-            if count.segments > th.max_sms_segments:
+            if count.segments > allowed:
                 hint = (
                     f" (non-GSM characters {count.non_gsm!r} switch it to UCS-2, 70 per segment)"
                     if count.encoding == "UCS-2"
@@ -77,7 +86,7 @@ def length_check(draft: CopyDraft, thresholds: Thresholds | None = None) -> Metr
                 )
                 problems.append(
                     f"the SMS needs {count.segments} segments ({count.units} {count.encoding} units), "
-                    f"at most {th.max_sms_segments} allowed{hint}; shorten it"
+                    f"at most {allowed} allowed{hint}; shorten it"
                 )
             continue
         limit = limit_for(draft.channel, name)

@@ -15,9 +15,10 @@ from datetime import date
 from typing import Any
 
 from data.errors import ToolError
-from evals.limits import GSM7_SINGLE, LIMITS, UCS2_SINGLE
+from evals.limits import GSM7_SINGLE, LIMITS, UCS2_LANGUAGES, UCS2_PART, UCS2_SINGLE
 from evals.metrics.grammar import is_plural
 from evals.metrics.grounding import Facts, extract_claims, is_grounded
+from evals.types import Thresholds
 from prompts import Prompt, load_prompt
 from tools.copy.models import BrandVoice, CopyRequest, OfferFacts
 
@@ -239,7 +240,13 @@ def assemble(
     if channel == "sms":
         opt_out = tpl["compliance"]["sms_opt_out"]
         head, tail = f"{brand.name}:", f"{cta}{end}{space}{opt_out}{end}"
-        limit = GSM7_SINGLE if request.language == "en" else UCS2_SINGLE
+        limit = (
+            UCS2_PART * Thresholds().max_sms_segments_ucs2
+            if request.language in UCS2_LANGUAGES
+            else GSM7_SINGLE
+            if request.language == "en"
+            else UCS2_SINGLE
+        )
         fixed = len(head) + len(tail) + 3  # spaces and the offer's full stop
         # The offer's facts come first; the model's hook gets what room is left, or is left out.
         line = _first_fit(short, "", limit - fixed)

@@ -45,7 +45,7 @@ def match_product(product: str, catalogue: Sequence[CatalogueItem]) -> ProductMa
     matches by its words (``running shoes``) and stands for all its products.
     """
     wanted = set(_words(product))
-    if not wanted:
+    if not any(not w.isdigit() for w in wanted):  # "山脊3越野跑鞋" shares only its "3" with "Ridgeback 3"
         return None
     named = [
         item
