@@ -80,6 +80,8 @@ def assert_passes(result: MetricResult) -> None:
         "Well under the character limit.",
         "Option B: Harvest Blend is back.",  # drafts labelled for the requester to pick from
         "Updated based on your notes.",
+        "This version focuses on the deadline.",
+        "以下是为您撰写的短信文案：",  # "below is the SMS copy written for you"
     ],
 )
 def test_meta_talk_rejects_copy_that_answers_the_requester(text: str) -> None:
@@ -108,6 +110,9 @@ def test_meta_talk_passes_copy_that_talks_to_the_customer() -> None:
         "The subject line must mention the roast day.",  # a rule about the copy itself
         "Return just the SMS text.",  # the output format asked for
         "Every bag is fresh, no commentary.",
+        "Don't forget to mention the Good Food Award!",  # a reminder to the writer
+        "This email aims to win back people who stopped ordering.",
+        "Thank the customer for their last order.",
     ],
 )
 def test_instruction_echo_rejects_the_prompt_leaking_into_the_copy(text: str) -> None:
@@ -132,6 +137,8 @@ def test_instruction_echo_reads_past_the_sms_brand_prefix() -> None:
         "Don't use stale beans another morning.",
         "Start your morning with the Harvest Blend.",
         "Your cup should taste like Tuesday's roast.",
+        "Don't forget to use code BREW10.",
+        "Thank you for every order this year.",
     ],
 )
 def test_instruction_echo_passes_copy_with_ordinary_imperatives(line: str) -> None:
@@ -269,7 +276,14 @@ def test_tone_passes_the_readers_problem_that_the_product_solves() -> None:
 @pytest.mark.parametrize("cta", ["Complete your order.", "Bring a bag home.", "Reorder today.", "Rejoin us."])
 def test_less_common_imperatives_are_calls_to_action(cta: str) -> None:
     assert_passes(cta_check(sms(f"{GOOD_SMS} {cta}"), CTX))
-    assert_fails(cta_check(sms(GOOD_SMS.replace("Take", "There is")), CTX), "no call to action")
+    assert_fails(cta_check(email(GOOD_SMS.replace("Take", "There is")), CTX), "no call to action")
+
+
+def test_a_short_offer_that_states_its_code_needs_no_separate_call_to_action() -> None:
+    plain = cta_check(sms(GOOD_SMS.replace("Take", "There is")), CTX)  # code BREW10 is the action
+    assert not plain.hard and plain.status == "failed" and "no call to action" in plain.reason  # a warning
+    without_code = sms("Ember & Oak: Harvest Blend is fresh off Tuesday's roast.")
+    assert_fails(cta_check(without_code, CTX), "no call to action")
 
 
 def test_a_spam_word_the_brands_own_facts_state_is_not_spam() -> None:

@@ -60,12 +60,22 @@ def cta_strength(text: str) -> float:
     return round(score, 4)
 
 
+def _code_is_the_action(draft: CopyDraft, context: CheckContext, text: str) -> bool:
+    """An SMS or push that states the offer's code: the code is what the reader acts on."""
+    code = str(context.offer.get("code") or "")
+    return draft.channel in ("sms", "push") and bool(code) and code.lower() in text.lower()
+
+
 def cta_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
-    """Fail when the copy has no call to action (unless the context says none is needed)."""
+    """Fail when the copy has no call to action, unless none is needed.
+
+    None is needed when the context says so; an SMS or push that states the offer's code only warns
+    (readers judged such short offers sendable as they are).
+    """
     parts = {k: v for k, v in draft.parts.items() if k not in ("subject", "preheader")} or draft.parts
     text = OPT_OUT_SENTENCE.sub("", "\n".join(parts.values()))  # "Reply STOP" is not a call to action
     found = cta_phrases(text)
-    passed = bool(found) or not context.require_cta
+    hard = context.require_cta and not _code_is_the_action(draft, context, text)
     if found:
         reason = f"call to action: {', '.join(dict.fromkeys(found))}"
     elif context.require_cta:
@@ -76,8 +86,8 @@ def cta_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
         metric="cta",
         score=cta_strength(text),
         threshold=None,
-        passed=passed,
-        hard=context.require_cta,
+        passed=bool(found) or not context.require_cta,
+        hard=hard,
         reason=reason,
         details={"phrases": found},
     )

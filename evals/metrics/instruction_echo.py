@@ -74,6 +74,14 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:the\s+|your\s+)?(?:body(?: copy)?|copy|subject(?: line)?|preheader|headline|email|message|sms|push"
     r"|cta|call to action|tone|opening(?: line)?|closing(?: line)?|first line|last line)\s+"
     r"(?:should|must|needs? to|has to|ought to|shall)\b",
+    # a reminder or brief to the writer: "Don't forget to mention the award", "This email aims to convert
+    # people who...", "It should feel cosy", "Remind the user about their streak"
+    r"\b(?:don't|do not) forget to (?:mention|include|reference|highlight|add|say|note|stress)\b"
+    r"|\b(?:remember|be sure|make sure) to (?:mention|reference|highlight|stress|note)\b"
+    r"|\b(?:this|the) (?:email|message|sms|copy|text|push|campaign|subject line) (?:aims|is meant|is designed"
+    r"|is intended|needs|wants|tries|has) to\b|^it should (?:feel|sound|read|be|come across)\b"
+    r"|^(?:remind|tell|ask|invite|encourage|nudge|urge|thank|greet|address|reassure|persuade|convince)\s+"
+    r"(?:the\s+)?(?:user|customer|reader|recipient|subscriber|learner|member|audience|shopper|buyer)s?\b",
     # the output format asked for: "Respond only with the email text, no explanations."
     r"^(?:please\s+)?(?:respond|reply|answer|return|output|give me)\s+(?:only|just)\b"
     r"|\bno (?:explanations?|commentary|preamble)\b|\bwithout (?:any )?(?:explanations?|commentary|preamble)\b",

@@ -37,7 +37,8 @@ META: Final[tuple[str, ...]] = (
     r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
     r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
     r"\b(?:this|the) (?:answer|response|rewritten version|improved version|revised version)\b",
-    rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers)\b",
+    rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers"
+    r"|focuses|leans|emphasi[sz]es|highlights|targets|plays|leads|avoids|sticks|opens|goes)\b",
     r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
     r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make)\b",
     r"\bcharacter limit\b|\bword count\b",
@@ -53,6 +54,9 @@ META: Final[tuple[str, ...]] = (
     r"\b(?:under|within|over|below) the (?:character |word |length )?limit\b",
     # drafts labelled for the requester to choose from: "Option A:", "Version 2 -"
     r"^(?:option|version|variant|draft|alternative|take)\s+(?:\d+|[a-d]|one|two|three)\s*[:.)\u2013\u2014-]",
+    # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
+    r"以下是|下面是|这是(?:我)?为(?:您|你)|为(?:您|你)(?:撰写|写)的|文案|希望(?:这|对您|对你)?(?:有帮助|能帮到)"
+    r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
 )
 _META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
 
