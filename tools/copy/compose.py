@@ -240,13 +240,7 @@ def assemble(
     if channel == "sms":
         opt_out = tpl["compliance"]["sms_opt_out"]
         head, tail = f"{brand.name}:", f"{cta}{end}{space}{opt_out}{end}"
-        limit = (
-            UCS2_PART * Thresholds().max_sms_segments_ucs2
-            if request.language in UCS2_LANGUAGES
-            else GSM7_SINGLE
-            if request.language == "en"
-            else UCS2_SINGLE
-        )
+        limit = _sms_limit(request.language)
         fixed = len(head) + len(tail) + 3  # spaces and the offer's full stop
         # The offer's facts come first; the model's hook gets what room is left, or is left out.
         line = _first_fit(short, "", limit - fixed)
@@ -266,6 +260,13 @@ def assemble(
     budget = LIMITS[("social", "text")] - len(opening) - 2
     line = _first_fit(full, f"{end}{space}{cta}{end}", budget)
     return {"text": f"{opening}\n\n{line.text}{end}{space}{cta}{end}".strip()}, line.facts
+
+
+def _sms_limit(language: str) -> int:
+    """Characters an SMS may take: one GSM-7 part in English, the allowed UCS-2 parts in zh/ja/ko."""
+    if language in UCS2_LANGUAGES:
+        return UCS2_PART * Thresholds().max_sms_segments_ucs2
+    return GSM7_SINGLE if language == "en" else UCS2_SINGLE
 
 
 def _greeting(request: CopyRequest, tpl: dict[str, Any]) -> str:
