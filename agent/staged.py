@@ -23,7 +23,15 @@ from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
 from agent.understand.classifier import IntentGuesser, resolve
-from agent.understand.intents import QUESTION_INTENTS, Intent, asks_shorter, classify, clause_intent, clauses
+from agent.understand.intents import (
+    QUESTION_INTENTS,
+    Intent,
+    asks_shorter,
+    classify,
+    clause_intent,
+    clauses,
+    refusal_reason,
+)
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
 from knowledge.retrieval import RetrievalResult
@@ -84,7 +92,10 @@ class StagedPolicy:
                 return _answer(_replies()["no_audience"], context, "nothing to export")
             slots = _with_audience(slots, memory.audience)  # "export them": the population just discussed
         if intent == "refusal":
-            return _answer(_replies()["refusal"], context, "refused")
+            reason = refusal_reason(text) or "contact"
+            return _answer(
+                _replies()["refusal" if reason == "contact" else f"refusal_{reason}"], context, "refused"
+            )
         if intent == "campaign":
             return self._campaign(_campaign_request(text, slots), context)
         if intent == "campaign_followup":

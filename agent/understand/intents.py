@@ -62,6 +62,87 @@ _CONTACT = re.compile(
     r"|(?:their|his|her|customer'?s?) (?:e-?mail|phone|number|address)\b",
     re.I,
 )
+_OPTED_OUT = (
+    r"(?:opted[- ]?out|opt[- ]?outs?|unsubscribed|unsubscribes|said no|did(?:n'?t| not) (?:consent|opt[- ]?in|agree)"
+    r"|(?:have|gave|giving) no consent|not consented|without (?:their )?(?:consent|permission)|do[- ]not[- ]contact)"
+)
+_CONSENT_BYPASS = re.compile(
+    r"\b(?:includ\w*|even|also|too|as well|anyway|regardless|every(?:one|body)|ignor\w*|bypass\w*|overrid\w*"
+    r"|doesn'?t matter|don'?t care|not care)\b[^.;?!]{0,40}?"
+    + _OPTED_OUT
+    + r"|"
+    + _OPTED_OUT
+    + r"[^.;?!]{0,40}?\b(?:too|as well|anyway|also|regardless|included|even so)\b"
+    r"|\b(?:ignor\w*|bypass\w*|overrid\w*|skip\w*|regardless of|whatever)\s+(?:the\s+|their\s+|any\s+)?"
+    r"(?:consent|opt[- ]?outs?|unsubscribes?|opt[- ]?in (?:flags?|status)|permissions?|(?:contact )?preferences)",
+    re.I,
+)
+"""Contacting people who said no: "text everyone, including the ones who opted out", "ignore the opt-outs"."""
+_RESPECTS_OPT_OUT = re.compile(
+    r"\b(?:has(?:n'?t| not)|have(?:n'?t| not)|never|not|except(?: for)?|excluding|exclude|without|minus|but not"
+    r"|leave out|leaving out|skip(?:ping)?|apart from|other than|drop(?:ping)?|remove|removing)\s+"
+    r"(?:the |those |anyone |people |customers |ones |any )*(?:who |that )?(?:have |has |had )?" + _OPTED_OUT,
+    re.I,
+)
+""""everyone who hasn't opted out", "excluding the unsubscribed": the message keeps to consent."""
+_CONTACTS = re.compile(
+    r"\b(?:text|sms|e-?mail|message|push|send|contact|reach|blast|target|include|mail|call|ping|notify)", re.I
+)
+_DECEPTION = re.compile(
+    r"\b(?:fake|fabricat\w*|bogus|phony|phoney|sock ?puppet\w*|astroturf\w*|made[- ]up|make up|invent\w*)\b"
+    r"[^.;?!]{0,40}?\b(?:reviews?|testimonials?|ratings?|endorsements?|(?:customer )?quotes|customer stories"
+    r"|followers|likes)\b"
+    r"|\b(?:pretend\w*|posing|pose|disguis\w*|impersonat\w*)\b[^.;?!]{0,25}?\b(?:customers?|buyers|shoppers"
+    r"|reviewers?|real people|real users)\b"
+    r"|\breviews?\b[^.;?!]{0,40}?\b(?:as if|as though|in the name of|under the names? of) (?:they were |written by "
+    r"|from )?(?:real |happy |our )?(?:customers?|buyers|shoppers)",
+    re.I,
+)
+"""Deceiving shoppers: fake reviews or testimonials, copy posing as customers."""
+_SENSITIVE_TRAIT = (
+    r"(?:pregnan\w*|expecting (?:a baby|mothers?|parents?)|health (?:conditions?|problems?|issues?)"
+    r"|medical (?:conditions?|history)|illness\w*|diseases?|diabet\w*|disabilit\w*|disabled|mental health"
+    r"|religio\w*|ethnic\w*|\brace\b|sexual(?:ity| orientation)|gay|lesbian|lgbt\w*|political (?:views?|leaning\w*"
+    r"|affiliation|part(?:y|ies))|immigration status|trade union|financial (?:trouble|distress|hardship)"
+    r"|in debt|struggling financially)"
+)
+_SENSITIVE = re.compile(
+    r"\b(?:which (?:customers|shoppers|buyers|people|ones)|who(?:'s| is| are)|work out|figure out|find out|guess"
+    r"|infer|predict|detect|identify|spot|flag|target|segment|list|find|pick out)\b[^.;?!]{0,60}?\b"
+    + _SENSITIVE_TRAIT
+    + r"\b"
+    r"|\b" + _SENSITIVE_TRAIT + r"\b[^.;?!]{0,60}?\b(?:customers?|shoppers|buyers|people|them|who)\b"
+    r"[^.;?!]{0,60}?\b(?:buy|bought|purchases?|orders?|baskets?|browsing|behaviou?r|data|target|segment|list)",
+    re.I,
+)
+"""Inferring a sensitive trait (pregnancy, health, religion...) that customers never told us, to target them."""
+
+
+def refusal_reason(text: str) -> str | None:
+    """Why a request must be declined: ``contact``, ``consent``, ``deception`` or ``sensitive`` (None: it need not).
+
+    ``contact`` is bulk personal data or an injection; the other three are marketing that harms the
+    people it reaches: messaging those who opted out, faking customers' voices, and guessing traits
+    such as pregnancy or health from purchases.
+    """
+    text = _NEGATED_PII.sub(" ", text)
+    if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
+        return "contact"
+    if (_PII.search(text) and _EXPORT.search(text)) or (_CONTACT.search(text) and not _COUNTING.search(text)):
+        return "contact"
+    if (
+        _CONSENT_BYPASS.search(_RESPECTS_OPT_OUT.sub(" ", text))
+        and _CONTACTS.search(text)
+        and not _COUNTING.search(text)
+    ):
+        return "consent"
+    if _DECEPTION.search(text):
+        return "deception"
+    if _SENSITIVE.search(text):
+        return "sensitive"
+    return None
+
+
 _EXPORT = re.compile(
     r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids|spreadsheet)\b|\.csv\b"
     r"|\b(?:pull|put|get|send|drop|stick|give)\b.*\b(?:csv|spreadsheet|excel)\b",
@@ -193,11 +274,9 @@ def classify(
     text: str, slots: Slots, *, after_copy: bool = False, after_campaign: bool = False
 ) -> Intent | None:
     """The intent of ``text`` (None: no rule applies); ``after_*``: what the conversation did last."""
+    if refusal_reason(text):
+        return "refusal"
     text = _NEGATED_PII.sub(" ", text)
-    if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
-        return "refusal"
-    if (_PII.search(text) and _EXPORT.search(text)) or (_CONTACT.search(text) and not _COUNTING.search(text)):
-        return "refusal"
     restyled = bool(_RESTYLE.search(text) or _REGENERATE.search(text))
     if (after_copy or after_campaign) and restyled or after_copy and _NOW_FOR.search(text) and slots.channels:
         return "copy_followup"
