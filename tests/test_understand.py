@@ -441,3 +441,19 @@ def test_requests_that_respect_consent_and_honesty_are_not_refused(text: str) ->
 
     assert refusal_reason(text) is None
     assert classify(text, read_slots(text, MARKETER_VOCAB)) != "refusal"
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("what has CU00B0077 bought?", ["CU00B0077"]),  # a letter typed for a digit
+        ("profile for cu000O123", ["CU000O123"]),
+        ("is CU42B a real customer", ["CU42B"]),
+        ("how many customers are there", []),  # the word is never an id
+    ],
+)
+def test_mistyped_customer_ids_are_read_as_ids_so_they_can_be_flagged(text: str, ids: list[str]) -> None:
+    slots = read_slots(text, VOCAB)
+    assert slots.customer_ids == ids
+    if ids:
+        assert classify(text, slots) == "customer_profile"

@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from agent.understand.vocabulary import Vocabulary
 
-CUSTOMER_ID = re.compile(r"\bCU\d{3,}\b", re.I)
+CUSTOMER_ID = re.compile(r"\bCU(?=[0-9A-Z]*\d[0-9A-Z]*\d)[0-9A-Z]{3,}\b", re.I)
+"""A customer id as typed: CU and digits, or a mistyped one (CU00A0042, CU42B), flagged unknown later."""
 CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
 _CHANNELS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emails", "e-mail", "newsletter", "inbox", "emailed", "emailing"),
