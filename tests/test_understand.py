@@ -457,3 +457,27 @@ def test_mistyped_customer_ids_are_read_as_ids_so_they_can_be_flagged(text: str,
     assert slots.customer_ids == ids
     if ids:
         assert classify(text, slots) == "customer_profile"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "export the champions",
+        "ok now export that",
+        "great, download them",
+        "upload the lapsed VIPs to the CRM",
+        "push the big spenders into mailchimp",
+        "put the flight risk people in a list for an sms send",
+        "count the lapsed vips, then export them for our ESP",
+    ],
+)
+def test_exports_are_read_from_the_verb_and_where_it_goes_not_only_a_file_word(text: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == "export"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the flight risks", "customers on their way out", "shoppers likely to lapse", "buyers about to quit"],
+)
+def test_churn_jargon_reads_as_the_at_risk_audience(text: str) -> None:
+    assert read_slots(text, MARKETER_VOCAB).risk

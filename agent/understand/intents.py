@@ -145,9 +145,14 @@ def refusal_reason(text: str) -> str | None:
 
 _EXPORT = re.compile(
     r"\b(?:export|download|dump|save|write|upload)\b.*\b(?:csv|file|list|ids|spreadsheet)\b|\.csv\b"
-    r"|\b(?:pull|put|get|send|drop|stick|give)\b.*\b(?:csv|spreadsheet|excel)\b",
+    r"|\b(?:pull|put|get|send|drop|stick|give)\b.*\b(?:csv|spreadsheet|excel)\b"
+    r"|\bexport(?:ing)?\b|\bdownload\b"
+    r"|\b(?:put|pull|get|stick|drop|turn)\b[^.?!]{0,40}?\b(?:into|in|on|to) an? (?:list|file|sheet)\b"
+    r"|\b(?:upload|sync|load|send|push|hand|pass|share|get)\b[^.?!]{0,40}?\b(?:to|into|over to|in)\s+(?:the\s+|our\s+)?"
+    r"(?:esp|crm|mailchimp|klaviyo|braze|hubspot|salesforce|iterable|ad platforms?|ads? manager|custom audiences?)\b",
     re.I,
 )
+"""An export: "export it", "download the list", "save it as a csv", "upload them to the ESP"."""
 _COPY_VERB = re.compile(
     r"\b(?:write|draft|create|compose|come up with|craft)\b|\bneed (?:a|an|some|\d+|two|three|new|fresh|the)\b",
     re.I,
