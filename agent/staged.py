@@ -383,9 +383,19 @@ def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
     if slots.segments:  # a named segment is the audience; only explicit filters narrow it
         update["risk"] = "at_risk" if slots.risk else "any"
         update["value"] = "high_value" if slots.value else "any"
+    else:  # the slots read more ways of naming an audience ("whales", "flight risks") than the request
+        stated = [
+            k for k, on in (("risk", slots.risk), ("value", slots.value)) if on and k not in request.stated
+        ]
+        if slots.risk:
+            update["risk"] = "at_risk"
+        if slots.value:
+            update["value"] = "high_value"
+        if stated:
+            update["stated"] = [*request.stated, *stated]
     if request.budget is None and slots.budget is not None:
         update["budget"] = slots.budget
-        update["stated"] = [*request.stated, "budget"]
+        update["stated"] = [*update.get("stated", request.stated), "budget"]
     return request.model_copy(update=update)
 
 

@@ -481,3 +481,58 @@ def test_exports_are_read_from_the_verb_and_where_it_goes_not_only_a_file_word(t
 )
 def test_churn_jargon_reads_as_the_at_risk_audience(text: str) -> None:
     assert read_slots(text, MARKETER_VOCAB).risk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "let's wake the dormant buyers up, a grand tops",
+        "bring the lapsed runners back with 10% off",
+        "time to win the hibernating customers back",
+        "Loyalty campaign for champions, email only",
+        "spring campaign for everyone, 2k",
+        "need a campaign for the top spenders, skip push",
+    ],
+)
+def test_campaigns_are_read_from_their_goal_or_the_noun_with_who_or_how_much(text: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == "campaign"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what would 400 on email to VIPs bring back?",
+        "how did the email campaign for champions do",
+        "need sms copy for the spring campaign for champions",
+    ],
+)
+def test_questions_about_campaigns_and_copy_for_one_are_not_new_campaigns(text: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) != "campaign"
+
+
+@pytest.mark.parametrize(
+    ("text", "budget"),
+    [
+        ("something cheap, four hundred bucks tops", 400.0),
+        ("budget check: nine hundred quid on push", 900.0),
+        ("spend 2 grand on email, max", 2000.0),
+        ("we have 3000 pounds all in", 3000.0),
+        ("budget for the 2026 spring, 20% off", None),  # a year is not an amount
+        ("20% off, 300 dollars off", None),
+    ],
+)
+def test_budgets_stated_as_caps_or_with_a_currency_word(text: str, budget: float | None) -> None:
+    assert budget_in(text) == budget
+
+
+def test_a_campaign_for_a_population_in_jargon_targets_it_and_keeps_the_channels_not_ruled_out() -> None:
+    from agent.campaign.request import read_request
+    from agent.staged import _campaign_request
+
+    text = "need a campaign for our whales around the summer sale, no push, they ignore it"
+    request = _campaign_request(text, read_slots(text, MARKETER_VOCAB))
+    assert request.value == "high_value" and request.risk == "any"
+    assert request.product != "whales" and request.channels == ["email", "sms"]
+    flight = "campaign for the flight risks, budget 1k"
+    assert _campaign_request(flight, read_slots(flight, MARKETER_VOCAB)).risk == "at_risk"
+    assert read_request("promo for our vips, 10% off apparel").product == "apparel"

@@ -168,7 +168,15 @@ _CAMPAIGN = re.compile(
     r"\b(?:campaign|win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|loyalty push)\b", re.I
 )
 _CAMPAIGN_TYPE = re.compile(
-    r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer)\b", re.I
+    r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer|retention"
+    r"|wake (?:\w+ ){0,3}up|revive|rekindle|(?:win|bring|lure|tempt) (?:them|those|(?:the |our )?(?:\w+ ){0,2}"
+    r"(?:customers|buyers|shoppers|runners|ones|lot|people|folks|crowd)|the \w+) back)\b",
+    re.I,
+)
+"""A campaign named by its goal: a win-back, "wake up the hibernating segment", "bring the lapsed lot back"."""
+_ASKS = re.compile(
+    r"^\s*(?:how|what|which|who|when|why|where|did|does|do|was|were|is|are|has|have|should|could|would|can)\b",
+    re.I,
 )
 _OFFER = re.compile(r"\d+\s*%\s*off|[$€£]\s?\d+\s*off|\bfree\s+\w+|\bcode\s+[A-Z0-9]{3,}", re.I)
 _PROMOTE = re.compile(r"\b(?:promote|launch|push out|announce)\b.*\bto\b", re.I)
@@ -356,6 +364,14 @@ def _is_campaign(text: str, slots: Slots) -> bool:
         return False
     if _CAMPAIGN_TYPE.search(text) or (_CAMPAIGN.search(text) and _PLAN.search(text)):
         return True
+    if (
+        re.search(r"\bcampaign\b", text, re.I)
+        and not (
+            slots.campaign_ids or _ASKS.search(text) or text.strip().endswith("?") or _COPY_WORD.search(text)
+        )
+        and (slots.audience_stated or slots.budget is not None or slots.channels or slots.channels_dropped)
+    ):
+        return True  # "Retention campaign for high-value customers, budget 4k": the noun and who or how much
     reaches = slots.audience_stated or bool(slots.channels)
     return reaches and bool(_OFFER.search(text) or _PROMOTE.search(text))
 
