@@ -122,6 +122,12 @@ class StagedPolicy:
         for name, args in steps:
             tool = context.tools[name]
             call = run_tool(tool, args, context)
+            if call.result is None and name == "abtest_readout" and args.get("campaign_id"):
+                # not an A/B test (one variant, or none sent): what the campaign was is in its record
+                lines.append(call.observation.removeprefix("Error from abtest_readout: ") + ".")
+                name, args = "search_knowledge", _campaign_record(str(args["campaign_id"]), "")
+                tool = context.tools[name]
+                call = run_tool(tool, args, context)
             if call.result is None:
                 outcome = call.observation
                 if tool.side_effect and "nothing was written" not in outcome:
@@ -321,6 +327,8 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
         return [("forecast_trends", {"by": "category"})]
     if intent == "abtest":
         return [("abtest_readout", {"campaign_id": slots.campaign_ids[0] if slots.campaign_ids else ""})]
+    if intent == "knowledge" and slots.campaign_ids:  # "which code did C007 use?": that campaign's record
+        return [("search_knowledge", _campaign_record(slots.campaign_ids[0], text))]
     if intent == "knowledge":
         return [("search_knowledge", {"query": text})]
     if intent == "export":
@@ -331,6 +339,12 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "copy_followup":
         return [("write_copy", _copy_followup(text, slots, context))]
     return [("workspace_summary", {})]
+
+
+def _campaign_record(campaign_id: str, text: str) -> dict[str, Any]:
+    """A knowledge search for one past campaign's record (its channel, product, copy and results)."""
+    query = text or f"campaign {campaign_id}"
+    return {"query": query, "collections": ["campaigns"], "campaign_id": campaign_id, "k": 1}
 
 
 def _copy_args(text: str, slots: Slots) -> dict[str, Any]:

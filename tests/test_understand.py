@@ -536,3 +536,32 @@ def test_a_campaign_for_a_population_in_jargon_targets_it_and_keeps_the_channels
     flight = "campaign for the flight risks, budget 1k"
     assert _campaign_request(flight, read_slots(flight, MARKETER_VOCAB)).risk == "at_risk"
     assert read_request("promo for our vips, 10% off apparel").product == "apparel"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("which discount code did the C003 sms use?", "knowledge"),
+        ("what product did the C005 push feature?", "knowledge"),
+        ("what was C007 selling", "knowledge"),
+        ("the C011 copy, what did it say?", "knowledge"),
+        ("did C009's variant B win?", "abtest"),
+        ("what's the lift on C009", "abtest"),
+    ],
+)
+def test_what_a_past_campaign_was_is_knowledge_how_it_did_is_an_ab_readout(text: str, intent: str) -> None:
+    slots = read_slots(text, MARKETER_VOCAB)
+    assert classify(text, slots) == intent
+    assert slots.code is None  # "code did" is never a promo code
+
+
+def test_a_campaign_record_is_searched_by_its_id() -> None:
+    from agent.staged import _campaign_record
+    from knowledge.retrieval import RetrievalRequest, build_where
+
+    text = "which coupon did the C012 email use?"
+    request = RetrievalRequest.model_validate(
+        _campaign_record(read_slots(text, MARKETER_VOCAB).campaign_ids[0], text)
+    )
+    assert request.collections == ["campaigns"] and request.query == text
+    assert build_where(campaign_id=request.campaign_id) == {"campaign_id": "C012"}

@@ -168,7 +168,7 @@ _CAMPAIGN = re.compile(
     r"\b(?:campaign|win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|loyalty push)\b", re.I
 )
 _CAMPAIGN_TYPE = re.compile(
-    r"\b(?:win[- ]?back|promo(?:tion)?|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer|retention"
+    r"\b(?:win[- ]?back|promo(?:tion)?(?! ?codes?)|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer|retention"
     r"|wake (?:\w+ ){0,3}up|revive|rekindle|(?:win|bring|lure|tempt) (?:them|those|(?:the |our )?(?:\w+ ){0,2}"
     r"(?:customers|buyers|shoppers|runners|ones|lot|people|folks|crowd)|the \w+) back)\b",
     re.I,
@@ -216,6 +216,14 @@ _TRENDS = re.compile(
     r"|projection|expected to do|next (?:quarter|month|season)",
     re.I,
 )
+_CAMPAIGN_CONTENT = re.compile(
+    r"\b(?:what|which)\b[^?.!;]{0,40}?\b(?:promo(?:tion)? codes?|codes?|coupons?|vouchers?|promot\w*|featur\w*"
+    r"|offer(?:ed|s)?|discounts?|products?|items?|about|say|said|subject(?: lines?)?|wording|copy|text said|channels?"
+    r"|sell\w*|sold|advertis\w*|pitch\w*)\b"
+    r"|\b(?:code|coupon|product|offer|copy|wording|channel) (?:of|in|on|for|from|did|was|used)\b",
+    re.I,
+)
+"""What a past campaign was (its code, product, copy, channel): the campaign records answer, not an A/B readout."""
 _ABTEST = re.compile(r"a/b|\bab test|split test|variant won|which variant|test results?", re.I)
 _CLV = re.compile(
     r"\bclv\b|lifetime value|\bworth\b|future value|spend in the (?:coming|next)|value of (?:our|the|a)|valuable"
@@ -387,6 +395,8 @@ def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one fla
         return "channel_choice"
     if _RECOMMEND.search(text):
         return "recommend_products"
+    if slots.campaign_ids and _CAMPAIGN_CONTENT.search(text) and not _ABTEST.search(text):
+        return "knowledge"  # "which code did the C007 text use?"
     if _ABTEST.search(text) or (slots.campaign_ids and not slots.customer_ids):
         return "abtest"
     if _CHANNEL.search(text):

@@ -203,8 +203,9 @@ def _ruled_out(low: str, word: str) -> bool:
 
 def code_in(text: str) -> str | None:
     """The promo code a message states: "code DRY10", "with TEMPO10", or a code-shaped token (BF15)."""
-    if m := _CODE.search(text):
-        return m.group(1).upper()
+    for m in _CODE.finditer(text):
+        if m.group(1).isupper() or any(ch.isdigit() for ch in m.group(1)):  # "code DRY10", never "code did"
+            return m.group(1).upper()
     for pattern in (_CODE_AFTER, _CODE_TOKEN):
         for m in pattern.finditer(text):
             if any(ch.isdigit() for ch in m.group(1)):
