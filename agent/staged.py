@@ -26,6 +26,7 @@ from agent.understand.classifier import IntentGuesser, resolve
 from agent.understand.intents import (
     QUESTION_INTENTS,
     Intent,
+    asks_record,
     asks_shorter,
     classify,
     clause_intent,
@@ -156,7 +157,9 @@ def understand(
         rule = classify(
             text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
         )
-        return rule if guessed is None else resolve(rule, guessed, slots)
+        if guessed is None or (rule == "customer_profile" and asks_record(text, slots)):
+            return rule
+        return resolve(rule, guessed, slots)
 
     vocabulary = Vocabulary.of(context.workspace)
     slots = read_slots(text, vocabulary)

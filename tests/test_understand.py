@@ -565,3 +565,35 @@ def test_a_campaign_record_is_searched_by_its_id() -> None:
     )
     assert request.collections == ["campaigns"] and request.query == text
     assert build_where(campaign_id=request.campaign_id) == {"campaign_id": "C012"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lifetime spend for CU0000042?",
+        "how much has CU0000042 spent so far",
+        "need the order count for CU0000077 for a support ticket",
+        "when was CU0000777's last order",
+    ],
+)
+def test_what_a_named_customer_did_is_their_profile_not_a_forecast_or_themes(text: str) -> None:
+    from agent.understand.intents import asks_record
+
+    slots = read_slots(text, MARKETER_VOCAB)
+    assert classify(text, slots) == "customer_profile" and asks_record(text, slots)
+    assert slots.budget is None  # the id's digits are no amount
+
+
+def test_what_a_named_customer_will_do_stays_a_forecast() -> None:
+    text = "How much is CU0000321 likely to spend in the next year?"
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == "clv"
+
+
+def test_a_plus_sign_joins_two_questions() -> None:
+    from agent.understand.intents import clause_intent, clauses
+
+    parts = clauses("quick snapshot of the base + how many champions are there")
+    assert [clause_intent(p, read_slots(p, VOCAB)) for p in parts] == ["summary", "segments"]
+    assert clauses("best channel for lapsed buyers: email+push") == [
+        "best channel for lapsed buyers: email+push"
+    ]

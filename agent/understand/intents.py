@@ -238,6 +238,17 @@ _CHURN = re.compile(
     r"|(?:buy|order|shop) (?:from us )?again",
     re.I,
 )
+_HISTORY = re.compile(
+    r"\b(?:spen[dt]|spending|orders?|order (?:count|history|total)|purchases?|bought|history"
+    r"|last (?:order|purchase|visit)|so far|to date|lifetime spend|total spend|transactions?|baskets?|records?"
+    r"|details|since)\b",
+    re.I,
+)
+"""What a customer did: spend to date, orders, purchases, history (their profile)."""
+_FUTURE = re.compile(
+    r"\b(?:next|coming|will|predict\w*|expected|forecast\w*|likely|future|clv|ltv|lifetime value|worth|going to)\b",
+    re.I,
+)
 _SEGMENTS = re.compile(
     r"segment|groups?\b|grouped|cluster|\b(?:kinds|types|sorts) of (?:customers|shoppers|buyers)|hibernating"
     r"|champions",
@@ -256,6 +267,7 @@ _SUMMARY = re.compile(
     r"how many (?:customers|shoppers|people|buyers|orders|transactions|purchases|records|rows)"
     r"|revenue|\bsales\b|headline numbers|opted[- ]in|opt[- ]?ins?\b"
     r"|subscribers|email list|said yes|consent|how big|how much data|overview|customer base|total orders"
+    r"|snapshot|top-?line|key (?:numbers|figures|stats|metrics)|\bkpis?\b|at a glance|state of the (?:base|data)"
     r"|number of (?:orders|customers|transactions)|\btransactions\b",
     re.I,
 )
@@ -323,7 +335,7 @@ def classify(
 
 
 _CLAUSE_BREAK = re.compile(
-    r"\?|;|\b(?:and|also|plus|then|as well as)\b(?:,?\s*(?:separately|also|then),?)?"
+    r"\?|;|\s[+&]\s|\b(?:and|also|plus|then|as well as)\b(?:,?\s*(?:separately|also|then),?)?"
     r"|,\s*(?=(?:and\s+)?(?:what|which|how|who|is|are|does|do|can|tell|show|give)\b)",
     re.I,
 )
@@ -346,6 +358,14 @@ def clause_intent(clause: str, slots: Slots) -> Intent | None:
 def asks_shorter(text: str) -> bool:
     """Whether a copy follow-up asks for shorter lines ("make it shorter", "tighter", "fewer words")."""
     return bool(_ASKS_SHORTER.search(text))
+
+
+def asks_record(text: str, slots: Slots) -> bool:
+    """Whether the message asks what a named customer did (spend to date, orders, history): their profile.
+
+    Decided by its words, so no classifier talks it into a forecast ("lifetime spend" is spend to date).
+    """
+    return bool(slots.customer_ids) and bool(_HISTORY.search(text)) and not _FUTURE.search(text)
 
 
 def _is_copy(text: str, slots: Slots) -> bool:
@@ -399,6 +419,8 @@ def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one fla
         return "knowledge"  # "which code did the C007 text use?"
     if _ABTEST.search(text) or (slots.campaign_ids and not slots.customer_ids):
         return "abtest"
+    if asks_record(text, slots):
+        return "customer_profile"  # "order count for CU1, for a complaint ticket": their record, not themes
     if _CHANNEL.search(text):
         return "channel_choice"
     if _FEEDBACK.search(text):

@@ -53,7 +53,7 @@ _EVERYONE = re.compile(
     r"\beveryone\b|\ball (?:of )?(?:our )?(?:customers|buyers|shoppers)\b|whole base", re.I
 )
 _DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I)
-_AMOUNT = r"[$€£]?\s?(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b|grand\b|thousand\b)?"
+_AMOUNT = r"[$€£]?\s?(?<![A-Za-z0-9])(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b|grand\b|thousand\b)?"
 _BUDGET = re.compile(
     r"(?:budget(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|is|at|around|to|:))*"
     r"|spend(?:ing)?(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|up to|at|to|at most|no more than))*"
