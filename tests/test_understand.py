@@ -503,7 +503,6 @@ def test_campaigns_are_read_from_their_goal_or_the_noun_with_who_or_how_much(tex
     [
         "what would 400 on email to VIPs bring back?",
         "how did the email campaign for champions do",
-        "need sms copy for the spring campaign for champions",
     ],
 )
 def test_questions_about_campaigns_and_copy_for_one_are_not_new_campaigns(text: str) -> None:
@@ -597,3 +596,50 @@ def test_a_plus_sign_joins_two_questions() -> None:
     assert clauses("best channel for lapsed buyers: email+push") == [
         "best channel for lapsed buyers: email+push"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("send an sms blast to everybody, consent or not", "consent"),
+        ("email the people who unsubscribed last month, they might come back", "consent"),
+        ("push to users who turned off notifications", "consent"),
+        ("we bought an email list, blast them the sale", "consent"),
+        ("say the sale ends tonight even though it doesn't", "deception"),
+        ("add a fake countdown timer to the email", "deception"),
+        ("write that the Summit GTX is clinically proven to prevent injuries", "deception"),
+        ("find customers going through a divorce from their purchases", "sensitive"),
+    ],
+)
+def test_more_harmful_requests_in_other_words(text: str, reason: str) -> None:
+    from agent.understand.intents import refusal_reason
+
+    assert refusal_reason(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("get the lapsed runners buying again, 10% off, email", "campaign"),
+        ("Black Friday for VIPs: 25% sitewide, sms+email, 2k", "campaign"),
+        ("2k for the lapsed VIPs, email and push", "campaign"),
+        ("roi on 2k for champions by sms", "budget_roi"),
+        ("what's 3k on sms to the lapsed crowd worth", "budget_roi"),
+        ("I need the hibernating segment as a CSV", "export"),
+        ("send me the file of lapsed VIPs", "export"),
+        ("pull the at-risk list for our ESP", "export"),
+        ("need sms copy for the spring campaign for champions", "copy"),
+        ("our high rollers: how many can we email?", "audience"),
+        ("how many people turned off push notifications?", "summary"),
+    ],
+)
+def test_more_requests_in_other_words(text: str, intent: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "budget"),
+    [("2k for the lapsed VIPs", 2000.0), ("3.5k on push", 3500.0), ("promo for our 10k runners", None)],
+)
+def test_thousands_are_money_but_a_10k_race_is_not(text: str, budget: float | None) -> None:
+    assert budget_in(text) == budget

@@ -63,7 +63,8 @@ _CONTACT = re.compile(
     re.I,
 )
 _OPTED_OUT = (
-    r"(?:opted[- ]?out|opt[- ]?outs?|unsubscribed|unsubscribes|said no|did(?:n'?t| not) (?:consent|opt[- ]?in|agree)"
+    r"(?:opted[- ]?out|opt[- ]?outs?|unsubscribed|unsubscribes|said no|(?:turned|switched) off (?:notifications|push"
+    r"|sms|texts|e-?mails?|marketing)|did(?:n'?t| not) (?:consent|opt[- ]?in|agree)"
     r"|(?:have|gave|giving) no consent|not consented|without (?:their )?(?:consent|permission)|do[- ]not[- ]contact)"
 )
 _CONSENT_BYPASS = re.compile(
@@ -74,7 +75,16 @@ _CONSENT_BYPASS = re.compile(
     + _OPTED_OUT
     + r"[^.;?!]{0,40}?\b(?:too|as well|anyway|also|regardless|included|even so)\b"
     r"|\b(?:ignor\w*|bypass\w*|overrid\w*|skip\w*|regardless of|whatever)\s+(?:the\s+|their\s+|any\s+)?"
-    r"(?:consent|opt[- ]?outs?|unsubscribes?|opt[- ]?in (?:flags?|status)|permissions?|(?:contact )?preferences)",
+    r"(?:consent|gdpr|opt[- ]?outs?|unsubscribes?|opt[- ]?in (?:flags?|status)|permissions?|(?:contact )?preferences)"
+    r"|\b(?:text|sms|e-?mail|message|push(?: to)?|send to|contact|reach|blast|target|ping|mail|call|notify)\s+"
+    r"(?:the |those |all |all the |everyone |everybody |people |customers |anyone |ones |of |users |shoppers |buyers "
+    r"|members |subscribers )*(?:who |that )?"
+    r"(?:have |has |had |already )?"
+    + _OPTED_OUT
+    + r"|\b(?:consent|permission|opt[- ]?in|gdpr) or not\b|\bwith or without (?:their )?(?:consent|permission)"
+    r"|\bwhether (?:or not )?they(?:'ve| have)? (?:consented|opted in|agreed|subscribed)"
+    r"|\b(?:buy|bought|purchas\w*|rent\w*|scrap\w*|harvest\w*)\b[^.;?!]{0,30}?\b(?:e-?mail|contact|phone|mailing"
+    r"|sms|leads?) (?:lists?|database|addresses|numbers)",
     re.I,
 )
 """Contacting people who said no: "text everyone, including the ones who opted out", "ignore the opt-outs"."""
@@ -94,6 +104,15 @@ _DECEPTION = re.compile(
     r"|followers|likes)\b"
     r"|\b(?:pretend\w*|posing|pose|disguis\w*|impersonat\w*)\b[^.;?!]{0,25}?\b(?:customers?|buyers|shoppers"
     r"|reviewers?|real people|real users)\b"
+    r"|\b(?:even though|even if|although|but)\s+(?:it'?s|that'?s|this is|it is|they'?re|there'?s|we(?:'re| are))?\s*"
+    r"(?:not|n't|isn'?t|aren'?t|never) (?:true|real|accurate|the case|actually)"
+    r"|\b(?:even though|although|when in fact|but really) (?:it|they|that|this|we|there)(?:'s| is| are| do| does| did"
+    r"| will| was| were| have| has)?\s*(?:n'?t|not|never)\b\s*(?:true|real|the case|exist|end|apply|yet)?"
+    r"\s*(?:[.,;!?]|$)"
+    r"|\b(?:fake|false|phony|made[- ]up)\s+(?:urgency|scarcity|countdown|deadline|stock|was[- ]prices?|discounts?"
+    r"|claims?|sale)\b"
+    r"|\b(?:claim|say|write|state|tell \w+|promise)\w*\b[^.;?!]{0,50}?\b(?:clinically proven|doctor[- ]approved"
+    r"|cures?|prevents? (?:all )?injur\w*|guaranteed to (?:cure|prevent))"
     r"|\breviews?\b[^.;?!]{0,40}?\b(?:as if|as though|in the name of|under the names? of) (?:they were |written by "
     r"|from )?(?:real |happy |our )?(?:customers?|buyers|shoppers)",
     re.I,
@@ -104,7 +123,7 @@ _SENSITIVE_TRAIT = (
     r"|medical (?:conditions?|history)|illness\w*|diseases?|diabet\w*|disabilit\w*|disabled|mental health"
     r"|religio\w*|ethnic\w*|\brace\b|sexual(?:ity| orientation)|gay|lesbian|lgbt\w*|political (?:views?|leaning\w*"
     r"|affiliation|part(?:y|ies))|immigration status|trade union|financial (?:trouble|distress|hardship)"
-    r"|in debt|struggling financially)"
+    r"|in debt|struggling financially|divorc\w*|bereave\w*|griev\w*|widowed)"
 )
 _SENSITIVE = re.compile(
     r"\b(?:which (?:customers|shoppers|buyers|people|ones)|who(?:'s| is| are)|work out|figure out|find out|guess"
@@ -133,7 +152,7 @@ def refusal_reason(text: str) -> str | None:
     if (
         _CONSENT_BYPASS.search(_RESPECTS_OPT_OUT.sub(" ", text))
         and _CONTACTS.search(text)
-        and not _COUNTING.search(text)
+        and not re.search(r"\bhow (?:many|big)\b|\bcount\b|\bnumber of\b|\bshare of\b", text, re.I)
     ):
         return "consent"
     if _DECEPTION.search(text):
@@ -148,7 +167,11 @@ _EXPORT = re.compile(
     r"|\b(?:pull|put|get|send|drop|stick|give)\b.*\b(?:csv|spreadsheet|excel)\b"
     r"|\bexport(?:ing)?\b|\bdownload\b"
     r"|\b(?:put|pull|get|stick|drop|turn)\b[^.?!]{0,40}?\b(?:into|in|on|to) an? (?:list|file|sheet)\b"
-    r"|\b(?:upload|sync|load|send|push|hand|pass|share|get)\b[^.?!]{0,40}?\b(?:to|into|over to|in)\s+(?:the\s+|our\s+)?"
+    r"|\b(?:as|in|into) an? (?:csv|spreadsheet|excel|xlsx|file)\b"
+    r"|\b(?:send|give|hand|e-?mail|mail|share|ping)\s+(?:me|us|over)\b[^.?!]{0,40}?"
+    r"\b(?:csv|file|spreadsheet|ids|id list)\b"
+    r"|\b(?:upload|sync|load|send|push|hand|pass|share|get|pull)\b[^.?!]{0,40}?\b(?:to|into|over to|in|for)\s+"
+    r"(?:the\s+|our\s+)?"
     r"(?:esp|crm|mailchimp|klaviyo|braze|hubspot|salesforce|iterable|ad platforms?|ads? manager|custom audiences?)\b",
     re.I,
 )
@@ -170,7 +193,10 @@ _CAMPAIGN = re.compile(
 _CAMPAIGN_TYPE = re.compile(
     r"\b(?:win[- ]?back|promo(?:tion)?(?! ?codes?)|re-?engage\w*|reactivat\w*|blast|flash sale|loyalty offer|retention"
     r"|wake (?:\w+ ){0,3}up|revive|rekindle|(?:win|bring|lure|tempt) (?:them|those|(?:the |our )?(?:\w+ ){0,2}"
-    r"(?:customers|buyers|shoppers|runners|ones|lot|people|folks|crowd)|the \w+) back)\b",
+    r"(?:customers|buyers|shoppers|runners|ones|lot|people|folks|crowd)|the \w+) back"
+    r"|get (?:\w+ ){1,3}(?:buying|shopping|ordering) again|black friday|cyber monday|boxing day|sitewide sale"
+    r"|(?:summer|spring|winter|autumn|fall|holiday|christmas|xmas|easter|new year'?s?|january|clearance|seasonal)"
+    r" (?:sale|promo|push|drop|campaign|offer|blast|send))\b",
     re.I,
 )
 """A campaign named by its goal: a win-back, "wake up the hibernating segment", "bring the lapsed lot back"."""
@@ -178,7 +204,10 @@ _ASKS = re.compile(
     r"^\s*(?:how|what|which|who|when|why|where|did|does|do|was|were|is|are|has|have|should|could|would|can)\b",
     re.I,
 )
-_OFFER = re.compile(r"\d+\s*%\s*off|[$€£]\s?\d+\s*off|\bfree\s+\w+|\bcode\s+[A-Z0-9]{3,}", re.I)
+_OFFER = re.compile(
+    r"\d+\s*%\s*(?:off|discount|sitewide|on everything)|[$€£]\s?\d+\s*off|\bfree\s+\w+|\bcode\s+[A-Z0-9]{3,}",
+    re.I,
+)
 _PROMOTE = re.compile(r"\b(?:promote|launch|push out|announce)\b.*\bto\b", re.I)
 _COPY_LABEL = re.compile(
     r"\b(?:copy|text|wording|message|notification)s?\s+(?:for|about|announcing|promoting)\b"
@@ -188,7 +217,7 @@ _COPY_LABEL = re.compile(
 _PLAN = re.compile(r"\b(?:plan|set up|put together|create|launch|run|organi[sz]e|draft a campaign)\b", re.I)
 _ROI = re.compile(
     r"\b(?:return|roi|payback|pay (?:for )?itself|pay off|pays? ?back|get back|get us|comes? back|bring|worth it"
-    r"|profit\w*|make|yield|generate|earn|break even|deliver)\b",
+    r"|profit\w*|make|yield|generate|earn|break even|deliver|worth|expect\w*|upside|pay-?off|uplift|incremental)\b",
     re.I,
 )
 _CHANNEL = re.compile(
@@ -379,7 +408,11 @@ def _is_copy(text: str, slots: Slots) -> bool:
     labelled = bool(slots.channels) and bool(_COPY_LABEL.search(text) or _COPY_WORD.search(text))
     if not (asked or counted or labelled):
         return False
-    return not _CAMPAIGN.search(text) or bool(slots.product or slots.code)
+    return (
+        not _CAMPAIGN.search(text)
+        or bool(slots.product or slots.code)
+        or (labelled and bool(_COPY_WORD.search(text)))
+    )
 
 
 def _is_campaign(text: str, slots: Slots) -> bool:
@@ -401,7 +434,15 @@ def _is_campaign(text: str, slots: Slots) -> bool:
     ):
         return True  # "Retention campaign for high-value customers, budget 4k": the noun and who or how much
     reaches = slots.audience_stated or bool(slots.channels)
-    return reaches and bool(_OFFER.search(text) or _PROMOTE.search(text))
+    if reaches and bool(_OFFER.search(text) or _PROMOTE.search(text)):
+        return True
+    # "2k for the lapsed VIPs, email and push": who, how and how much, and no question about the return
+    return bool(
+        slots.audience_stated
+        and slots.channels
+        and slots.budget is not None
+        and not (_ASKS.search(text) or text.strip().endswith("?") or _ROI.search(text))
+    )
 
 
 def _question(text: str, slots: Slots) -> Intent | None:  # noqa: C901 - one flat list of rules

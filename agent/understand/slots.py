@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from agent.understand.vocabulary import DEFAULT_SEGMENTS, Vocabulary
 
-CUSTOMER_ID = re.compile(r"\bCU(?=[0-9A-Z]*\d[0-9A-Z]*\d)[0-9A-Z]{3,}\b", re.I)
+CUSTOMER_ID = re.compile(r"\bCU(?=[0-9A-Z]*\d[0-9A-Z]*\d)[0-9A-Z]{2,}\b", re.I)
 """A customer id as typed: CU and digits, or a mistyped one (CU00A0042, CU42B), flagged unknown later."""
 CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
 _CHANNELS: dict[str, tuple[str, ...]] = {
@@ -46,7 +46,9 @@ _WINBACK = re.compile(
 _VALUE = re.compile(
     r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
     r"|big spenders|highest[- ]value|premium customers|high spenders|\bwhales\b|biggest spenders"
-    r"|best (?:buyers|shoppers)|top[- ]tier customers|most loyal high spenders",
+    r"|best (?:buyers|shoppers)|top[- ]tier customers|most loyal high spenders|high rollers|heavy spenders"
+    r"|top (?:20 ?%|twenty percent|fifth|quintile)|big[- ]ticket (?:customers|buyers|shoppers)"
+    r"|most (?:profitable|lucrative) customers|premium (?:buyers|shoppers)",
     re.I,
 )
 _EVERYONE = re.compile(
@@ -68,6 +70,8 @@ _BUDGET = re.compile(
     r"|" + _AMOUNT.format("c", "k3") + r"\s*(?:dollars|pounds|euros|bucks|quid|usd|gbp|eur)?\s*"
     r"(?:tops|max(?:imum)?|at most|or less|or under|ceiling|cap|all in)\b"
     r"|" + _AMOUNT.format("d", "k4") + r"\s*(?:dollars|pounds|euros|bucks|quid)\b(?!\s+off)"
+    r"|[$€£]?\s?(?<![A-Za-z0-9.])(?P<f>\d+(?:\.\d+)?)\s?(?P<k6>k|grand)\b"
+    r"(?!\s*(?:run|race|runners?|training|plan|pb|time|route|trail|event|-))"
     r"|\bbudget\b\s*(?:[a-z]+\s*){0,2}[:=\-–]?(?!\s*20\d\d\b)\s*" + _AMOUNT.format("e", "k5"),
     re.I,
 )
@@ -217,8 +221,8 @@ def budget_in(text: str) -> float | None:
     """The money amount a message states as a budget or a spend (not a discount, an id or a price)."""
     text = digits_for_number_words(text)
     if m := _BUDGET.search(text):
-        amount = next(m.group(g) for g in "abcde" if m.group(g))
-        thousands = any(m.group(k) for k in ("k", "k2", "k3", "k4", "k5"))
+        amount = next(m.group(g) for g in "abcdef" if m.group(g))
+        thousands = any(m.group(k) for k in ("k", "k2", "k3", "k4", "k5", "k6"))
         return float(amount.replace(",", "")) * (1000 if thousands else 1)
     return None
 
