@@ -31,6 +31,7 @@ from agent.understand.intents import (
     classify,
     clause_intent,
     clauses,
+    knowledge_query,
     refusal_reason,
 )
 from agent.understand.slots import Slots, read_slots
@@ -333,7 +334,7 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "knowledge" and slots.campaign_ids:  # "which code did C007 use?": that campaign's record
         return [("search_knowledge", _campaign_record(slots.campaign_ids[0], text))]
     if intent == "knowledge":
-        return [("search_knowledge", {"query": text})]
+        return [("search_knowledge", {"query": knowledge_query(text)})]
     if intent == "export":
         export: Step = ("export_audience", {"name": slots.file_name})
         return [("select_audience", _audience_args(slots)), export] if slots.audience_stated else [export]

@@ -643,3 +643,26 @@ def test_more_requests_in_other_words(text: str, intent: str) -> None:
 )
 def test_thousands_are_money_but_a_10k_race_is_not(text: str, budget: float | None) -> None:
     assert budget_in(text) == budget
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("Would $450 on a push send to champions pay for itself? Need the projected return.", "budget_roi"),
+        ("need a campaign for big spenders featuring the Wind vest, email only, code WIND10", "campaign"),
+        ("want a spring promo for VIPs", "campaign"),
+        ("write the sms for the Tempo Lite racer campaign, code TEMPO10", "copy"),
+    ],
+)
+def test_a_budget_question_or_a_campaign_asked_by_name_is_not_copy(text: str, intent: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == intent
+
+
+def test_the_knowledge_query_is_the_asking_clause_in_the_knowledge_base_s_words() -> None:
+    from agent.understand.intents import knowledge_query
+
+    assert (
+        knowledge_query("how many shops do we have? it's for the about-us page")
+        == "how many shops do we have stores"
+    )
+    assert knowledge_query("what's our refund window") == "what's our refund window return"

@@ -200,6 +200,12 @@ _CAMPAIGN_TYPE = re.compile(
     re.I,
 )
 """A campaign named by its goal: a win-back, "wake up the hibernating segment", "bring the lapsed lot back"."""
+_WANTS_CAMPAIGN = re.compile(
+    r"\b(?:need|want|like|give me|get me|do|run|try|how about)\s+(?:a|an|new|another|some|the)\s+(?:\w+\s+){0,2}"
+    r"(?:campaign|promo(?:tion)?(?! ?codes?))\b",
+    re.I,
+)
+"""A campaign asked for by name: "need a campaign for ...", "want a spring promo"."""
 _ASKS = re.compile(
     r"^\s*(?:how|what|which|who|when|why|where|did|does|do|was|were|is|are|has|have|should|could|would|can)\b",
     re.I,
@@ -384,6 +390,25 @@ def clause_intent(clause: str, slots: Slots) -> Intent | None:
     return _question(clause, slots)
 
 
+_SYNONYMS = {
+    "shop": "store", "shops": "stores", "branch": "store", "branches": "stores", "outlet": "store", "outlets": "stores",
+    "locations": "stores", "delivery": "shipping", "deliver": "ship", "refund": "return", "refunds": "returns",
+    "guarantee": "warranty", "tone": "voice", "banned": "don't", "forbidden": "don't", "price": "cost",
+}  # fmt: skip
+"""Marketers' words for what the knowledge base calls otherwise (the lexical half of retrieval needs the word)."""
+
+
+def knowledge_query(text: str) -> str:
+    """What to search the knowledge base for: the clause that asks it, with the base's words for its words.
+
+    "how many shops do we have? writing the about-us blurb" searches "how many shops do we have stores".
+    """
+    parts = [p for p in clauses(text) if _KNOWLEDGE.search(p)]
+    query = " ".join(parts) if parts else text
+    extra = [_SYNONYMS[w] for w in re.findall(r"[a-z]+", query.lower()) if w in _SYNONYMS]
+    return " ".join([query, *dict.fromkeys(extra)])
+
+
 def asks_shorter(text: str) -> bool:
     """Whether a copy follow-up asks for shorter lines ("make it shorter", "tighter", "fewer words")."""
     return bool(_ASKS_SHORTER.search(text))
@@ -399,8 +424,10 @@ def asks_record(text: str, slots: Slots) -> bool:
 
 def _is_copy(text: str, slots: Slots) -> bool:
     """A request for copy: a writing verb and a copy noun, "N SMS/emails", or "<channel> copy/text for"."""
-    if _CAMPAIGN.search(text) and _PLAN.search(text):
+    if _CAMPAIGN.search(text) and (_PLAN.search(text) or _WANTS_CAMPAIGN.search(text)):
         return False
+    if slots.budget is not None and _ROI.search(text) and not _WRITE.search(text):
+        return False  # "would $600 on an email pay for itself? need the ROI": a budget question
     if _COUNTING.search(text) and not _WRITE.search(text):
         return False  # "how many have consented to push notifications" is a count
     asked = bool(_COPY_VERB.search(text) and _COPY_NOUN.search(text))
@@ -425,6 +452,8 @@ def _is_campaign(text: str, slots: Slots) -> bool:
         return False
     if _CAMPAIGN_TYPE.search(text) or (_CAMPAIGN.search(text) and _PLAN.search(text)):
         return True
+    if _WANTS_CAMPAIGN.search(text):
+        return True  # "need a campaign for champions pushing the Tempo Lite"
     if (
         re.search(r"\bcampaign\b", text, re.I)
         and not (
