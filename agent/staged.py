@@ -373,10 +373,24 @@ def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, A
     args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
     args["channel"] = channel
     args["shorter"] = asks_shorter(text)
+    if language := _language(text):
+        args["language"] = language
     for key in ("discount", "code", "product"):
         if getattr(slots, key):
             args[key] = getattr(slots, key)
     return args
+
+
+_LANGUAGES = {
+    "english": "en", "spanish": "es", "french": "fr", "german": "de", "italian": "it", "portuguese": "pt",
+    "dutch": "nl", "chinese": "zh", "japanese": "ja",
+}  # fmt: skip
+
+
+def _language(text: str) -> str | None:
+    """The language a message asks the copy in ("in Spanish", "translate it to French")."""
+    m = re.search(rf"\b(?:in|into|to)\s+({'|'.join(_LANGUAGES)})\b", text, re.I)
+    return _LANGUAGES[m.group(1).lower()] if m else None
 
 
 def _campaign_copy_args(campaign: CampaignRequest, slots: Slots) -> dict[str, Any]:

@@ -666,3 +666,35 @@ def test_the_knowledge_query_is_the_asking_clause_in_the_knowledge_base_s_words(
         == "how many shops do we have stores"
     )
     assert knowledge_query("what's our refund window") == "what's our refund window return"
+
+
+@pytest.mark.parametrize(
+    ("text", "after_copy", "after_campaign", "intent"),
+    [
+        ("can you cut it down a bit", True, False, "copy_followup"),
+        ("give me a different one", True, False, "copy_followup"),
+        ("less salesy please", True, False, "copy_followup"),
+        ("tone it down", True, False, "copy_followup"),
+        ("swap the code to SAVE20", True, False, "copy_followup"),
+        ("make it 25% instead", True, False, "copy_followup"),
+        ("bump the budget to 3k", False, True, "campaign_followup"),
+        ("lose the sms", False, True, "campaign_followup"),
+        ("what's the expected roi if we halve it", False, True, "campaign_followup"),
+        ("give me the sms copy", False, True, "copy_followup"),
+        ("give me a different one", False, False, None),  # nothing to redo yet
+        ("how many customers do we have", True, False, "summary"),  # a new question, not a follow-up
+    ],
+)
+def test_follow_ups_in_other_words(
+    text: str, after_copy: bool, after_campaign: bool, intent: str | None
+) -> None:
+    slots = read_slots(text, MARKETER_VOCAB)
+    assert classify(text, slots, after_copy=after_copy, after_campaign=after_campaign) == intent
+
+
+def test_a_copy_follow_up_keeps_the_brief_and_changes_what_it_says() -> None:
+    from agent.staged import _language
+    from agent.understand.intents import asks_shorter
+
+    assert asks_shorter("can you cut it down a bit") and asks_shorter("too wordy")
+    assert _language("same again in Spanish please") == "es" and _language("make it shorter") is None

@@ -306,11 +306,27 @@ _SUMMARY = re.compile(
     r"|number of (?:orders|customers|transactions)|\btransactions\b",
     re.I,
 )
-_RESTYLE = re.compile(r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim)\b", re.I)
-_REGENERATE = re.compile(
-    r"\b(?:regenerate|another (?:version|one|take)|try again|rewrite|redo|new version)\b", re.I
+_RESTYLE = re.compile(
+    r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim|shorten|condense"
+    r"|cut (?:it |that |them )?down|less (?:salesy|pushy|formal|wordy|corporate|cheesy|long)"
+    r"|more (?:energy|energetic|fun|urgent|urgency|playful|friendly|premium|exciting|personal|upbeat)"
+    r"|tone (?:it |that )?(?:down|up)|too (?:long|wordy|formal|salesy|pushy|cheesy|bland|generic)"
+    r"|warmer|friendlier|simpler|bolder|catchier|crisper|translate"
+    r"|in (?:spanish|french|german|italian|chinese|dutch|portuguese))\b",
+    re.I,
 )
-_ASKS_SHORTER = re.compile(r"\b(?:shorter|tighter|trim|punchier|snappier|brief|fewer words)\b", re.I)
+"""Restyling the last copy: "cut it down", "less salesy", "tone it down", "too wordy", "in Spanish"."""
+_REGENERATE = re.compile(
+    r"\b(?:regenerate|another (?:version|one|take|option|go)|try again|rewrite|redo|new version"
+    r"|different (?:one|version|take|angle|line|options?)|fresh (?:one|take|version)|new (?:one|take|angle)"
+    r"|one more)\b",
+    re.I,
+)
+_ASKS_SHORTER = re.compile(
+    r"\b(?:shorter|tighter|trim|punchier|snappier|brief|fewer words|shorten|condense|cut (?:it |that |them )?down"
+    r"|too (?:long|wordy)|less wordy)\b",
+    re.I,
+)
 _NOW_FOR = re.compile(
     r"\b(?:now (?:do it|the same|one) for|same (?:for|but|thing for)|do (?:it|one) for|and for"
     r"|(?:as|into) an? (?:push|sms|e-?mail|text))\b",
@@ -318,7 +334,8 @@ _NOW_FOR = re.compile(
 )
 _CHANGE = re.compile(
     r"\b(?:change|switch|make|swap|instead|raise|lower|increase|decrease|double[d]?|halve[d]?|what if|drop|use"
-    r"|add|also|plus|remove|replace|without|skip|only"
+    r"|add|also|plus|remove|replace|without|skip|only|bump|boost|up|cut|reduce|lift|set|move|lose|ditch|scrap|kill"
+    r"|exclude|triple[d]?|twice|half|more|less"
     r"|try|go with|target|now|what about)\b",
     re.I,
 )
@@ -350,6 +367,10 @@ def classify(
         return "copy_followup"
     if after_campaign and _WRITE.search(text) and (slots.channels or _COPY_NOUN.search(text)):
         return "copy_followup"  # "now write the sms for it": the planned campaign's copy
+    if after_campaign and _COPY_WORD.search(text) and not (slots.product or _CAMPAIGN.search(text)):
+        return "copy_followup"  # "give me the sms copy": the planned campaign's
+    if after_copy and not after_campaign and (slots.discount or slots.code) and _CHANGE.search(text):
+        return "copy_followup"  # "swap the code to SAVE20", "make it 25% instead"
     if after_campaign and not _CAMPAIGN.search(text) and (_CHANGE.search(text) or _NOW_FOR.search(text)):
         if (
             slots.discount
@@ -357,7 +378,7 @@ def classify(
             or slots.channels_dropped
             or slots.budget
             or slots.audience_stated
-            or "budget" in text.lower()
+            or re.search(r"\bbudget|\bspend\b|\bhal(?:f|ve)|\bdoubl|\btripl|\btwice\b", text, re.I)
         ):
             return "campaign_followup"
     if _EXPORT.search(text):
