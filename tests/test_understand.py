@@ -698,3 +698,18 @@ def test_a_copy_follow_up_keeps_the_brief_and_changes_what_it_says() -> None:
 
     assert asks_shorter("can you cut it down a bit") and asks_shorter("too wordy")
     assert _language("same again in Spanish please") == "es" and _language("make it shorter") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("who's likely to drop off this quarter?", "churn_risk"),
+        ("which category is on the rise", "forecast_trends"),
+        ("what should we push to CU0000089 next", "recommend_products"),
+        ("top product picks for champions", "recommend_products"),
+        ("what do customers love about us", "feedback_insights"),
+        ("top praise themes", "feedback_insights"),
+    ],
+)
+def test_question_intents_in_other_words(text: str, intent: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) == intent

@@ -240,14 +240,20 @@ _RECOMMEND = re.compile(
     r"recommend|cross-?sell|up-?sell|next best|suggest (?:some )?products|offer (?:them|him|her) next"
     r"|put in front of|what (?:else )?(?:should|would|could) (?:we|i) (?:offer|sell|pitch)|likely to buy next"
     r"|what to sell|buy next|want to buy|go(?:es)? well with|\bpitch\b|offers? for|\brecs?\b"
-    r"|(?:which|what) products? (?:should|to|do|would|could)|products? to (?:push|promote|sell|offer)",
+    r"|(?:which|what) products? (?:should|to|do|would|could)|products? to (?:push|promote|sell|offer)"
+    r"|what (?:else )?(?:should|would|could|do) (?:we|i) (?:push|promote|suggest|show|recommend|put)"
+    r"|product (?:picks|ideas|suggestions)|top picks",
     re.I,
 )
 _FEEDBACK = re.compile(
-    r"complain|complaint|reviews?|feedback|pain points?|unhappy|gripes?|what (?:do|are) customers say", re.I
+    r"complain|complaint|reviews?|feedback|pain points?|unhappy|gripes?|what (?:do|are) customers say|praise"
+    r"|compliments?|sentiment|\bnps\b|satisf\w*|moan\w*|grumbl\w*|(?:love|like|hate|dislike) about"
+    r"|what (?:do |are )?(?:customers|people|shoppers|buyers|runners) (?:love|like|hate|say|think|saying|raving)",
+    re.I,
 )
 _TRENDS = re.compile(
     r"grow(?:ing|th)|trend|declin|shrink|fastest|forecast|momentum|taking off|slowing|picking up|outlook"
+    r"|on the rise|rising|gaining|accelerat\w*|hot right now|losing steam|cooling|winners and losers"
     r"|projection|expected to do|next (?:quarter|month|season)",
     re.I,
 )
@@ -268,7 +274,7 @@ _CLV = re.compile(
 )
 _CHURN = re.compile(
     r"churn|\blose\b|\bleave\b|leaving|stops? (?:shopping|buying|ordering)|won'?t buy again|going quiet"
-    r"|at (?:high )?risk|walk away|jump ship"
+    r"|at (?:high )?risk|walk away|jump ship|drop(?:ping)? off|fall(?:ing)? off|disengag\w*"
     r"|likely to (?:go|leave|lapse)|lapsing|\blapse\b|\blost\b|come back and (?:buy|order|shop)"
     r"|(?:buy|order|shop) (?:from us )?again",
     re.I,

@@ -37,7 +37,8 @@ _RISK = re.compile(
     r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven'?t (?:bought|ordered)|gone quiet|going quiet"
     r"|stopped (?:buying|ordering|shopping)|drift(?:ed|ing) away|likely to (?:leave|stop)|about to leave"
     r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)"
-    r"|flight[- ]risks?|on (?:their|the) way out|\blapse\b|about to (?:go|quit|lapse)",
+    r"|flight[- ]risks?|on (?:their|the) way out|\blapse\b|about to (?:go|quit|lapse)|likely to (?:drop|fall) off"
+    r"|disengag\w*",
     re.I,
 )
 _WINBACK = re.compile(
