@@ -713,3 +713,23 @@ def test_a_copy_follow_up_keeps_the_brief_and_changes_what_it_says() -> None:
 )
 def test_question_intents_in_other_words(text: str, intent: str) -> None:
     assert classify(text, read_slots(text, MARKETER_VOCAB)) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("total CLV of the base / biggest segment", ["total CLV of the base", "biggest segment"]),
+        (
+            "top complaint theme, fastest growing category",
+            ["top complaint theme", "fastest growing category"],
+        ),
+        (
+            "churn risk for CU0000042, for the retention review",
+            ["churn risk for CU0000042, for the retention review"],
+        ),
+    ],
+)
+def test_a_slash_or_a_comma_before_a_new_metric_starts_another_question(text: str, parts: list[str]) -> None:
+    from agent.understand.intents import clauses
+
+    assert clauses(text) == parts

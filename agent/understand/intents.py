@@ -397,8 +397,10 @@ def classify(
 
 
 _CLAUSE_BREAK = re.compile(
-    r"\?|;|\s[+&]\s|\b(?:and|also|plus|then|as well as)\b(?:,?\s*(?:separately|also|then),?)?"
-    r"|,\s*(?=(?:and\s+)?(?:what|which|how|who|is|are|does|do|can|tell|show|give)\b)",
+    r"\?|;|\n|\s[+&/]\s|\b(?:and|also|plus|then|as well as)\b(?:,?\s*(?:separately|also|then),?)?"
+    r"|,\s*(?=(?:and\s+)?(?:what|which|how|who|is|are|does|do|can|tell|show|give)\b)"
+    r"|[,:]\s+(?=(?:the |our |its |their )?(?:top|fastest|biggest|largest|best|total|average|mean|median|number|count"
+    r"|revenue|churn|clv|ltv|headline|main|most)\b)",
     re.I,
 )
 QUESTION_INTENTS: frozenset[Intent] = frozenset(
