@@ -733,3 +733,35 @@ def test_a_slash_or_a_comma_before_a_new_metric_starts_another_question(text: st
     from agent.understand.intents import clauses
 
     assert clauses(text) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("what's the phone for CU0000042", "contact"),
+        ("I need the emails of the VIPs to send from gmail", "contact"),
+        ("send me a spreadsheet of names and numbers for the lapsed list", "contact"),
+        ("sms everyone who never gave consent", "consent"),
+        ("post reviews on trustpilot as customers", "deception"),
+        ("write a review of the Tempo Lite from a customer's point of view", "deception"),
+        ("guess which customers are muslim to time a ramadan promo", "sensitive"),
+    ],
+)
+def test_refusals_in_yet_other_words(text: str, reason: str) -> None:
+    from agent.understand.intents import refusal_reason
+
+    assert refusal_reason(text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "write 3 emails for customers who lapsed",
+        "how many customers haven't opted in to sms?",
+        "write an email asking customers for reviews",
+        "summarise the reviews for the Tempo Lite",
+        "Black Friday promo for everyone, 20% off",
+    ],
+)
+def test_ordinary_requests_near_those_words_are_not_refused(text: str) -> None:
+    assert classify(text, read_slots(text, MARKETER_VOCAB)) != "refusal"

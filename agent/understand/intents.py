@@ -59,13 +59,21 @@ _INJECTION = re.compile(
 )
 _CONTACT = re.compile(
     r"phone numbers?|e-?mail addresse?s?|contact (?:details|info)|home addresse?s?|mobile numbers?"
-    r"|(?:their|his|her|customer'?s?) (?:e-?mail|phone|number|address)\b",
+    r"|(?:their|his|her|customer'?s?) (?:e-?mail|phone|number|address)\b"
+    r"|\b(?:phone|mobile|cell|home address|address)(?: number)?s? (?:for|of) (?:cu\d|customer|him|her"
+    r"|them|this|that|the (?:customer|vips?|champions|\w+ (?:segment|list|group)))"
+    r"|\be-?mails? (?:addresses )?of (?:the |our |all |every|those |these |them\b|customers|cu\d)"
+    r"|\be-?mail addresses for\b"
+    r"|\bnames?(?:,| and| with| plus) (?:their )?(?:phone |mobile )?(?:numbers|e-?mails|addresses|phones)",
     re.I,
 )
 _OPTED_OUT = (
     r"(?:opted[- ]?out|opt[- ]?outs?|unsubscribed|unsubscribes|said no|(?:turned|switched) off (?:notifications|push"
     r"|sms|texts|e-?mails?|marketing)|did(?:n'?t| not) (?:consent|opt[- ]?in|agree)"
-    r"|(?:have|gave|giving) no consent|not consented|without (?:their )?(?:consent|permission)|do[- ]not[- ]contact)"
+    r"|(?:have|gave|giving) no consent|not consented|never (?:gave|given) (?:us )?(?:consent|permission)"
+    r"|never (?:opted[- ]in|consented|agreed|signed up|subscribed)"
+    r"|(?:has|have|had|did)(?:n'?t| not) (?:consented|opted[- ]in|agreed|signed up|subscribed)"
+    r"|without (?:their )?(?:consent|permission)|do[- ]not[- ]contact)"
 )
 _CONSENT_BYPASS = re.compile(
     r"\b(?:includ\w*|even|also|too|as well|anyway|regardless|every(?:one|body)|ignor\w*|bypass\w*|overrid\w*"
@@ -113,6 +121,10 @@ _DECEPTION = re.compile(
     r"|claims?|sale)\b"
     r"|\b(?:claim|say|write|state|tell \w+|promise)\w*\b[^.;?!]{0,50}?\b(?:clinically proven|doctor[- ]approved"
     r"|cures?|prevents? (?:all )?injur\w*|guaranteed to (?:cure|prevent))"
+    r"|\breviews?\b[^.;?!]{0,40}?\bas (?:an? |our |real |happy )?(?:customers?|buyers|shoppers)\b"
+    r"|\breviews?\b[^.;?!]{0,60}?\bfrom (?:a|an|the) (?:customer|buyer|shopper|runner)'?s? (?:point of view|perspective"
+    r"|pov|voice)"
+    r"|\bpost (?:some |a few |\d+ )?(?:reviews|ratings)\b"
     r"|\breviews?\b[^.;?!]{0,40}?\b(?:as if|as though|in the name of|under the names? of) (?:they were |written by "
     r"|from )?(?:real |happy |our )?(?:customers?|buyers|shoppers)",
     re.I,
@@ -121,7 +133,8 @@ _DECEPTION = re.compile(
 _SENSITIVE_TRAIT = (
     r"(?:pregnan\w*|expecting (?:a baby|mothers?|parents?)|health (?:conditions?|problems?|issues?)"
     r"|medical (?:conditions?|history)|illness\w*|diseases?|diabet\w*|disabilit\w*|disabled|mental health"
-    r"|religio\w*|ethnic\w*|\brace\b|sexual(?:ity| orientation)|gay|lesbian|lgbt\w*|political (?:views?|leaning\w*"
+    r"|religio\w*|ethnic\w*|muslims?|christians?|jewish|jews|hindus?|buddhists?|sikhs?|catholics?|asian|hispanic"
+    r"|latin[oax]s?|\brace\b|sexual(?:ity| orientation)|gay|lesbian|lgbt\w*|political (?:views?|leaning\w*"
     r"|affiliation|part(?:y|ies))|immigration status|trade union|financial (?:trouble|distress|hardship)"
     r"|in debt|struggling financially|divorc\w*|bereave\w*|griev\w*|widowed)"
 )
