@@ -139,6 +139,8 @@ class StagedPolicy:
                 context.state.memory.copy_args[str(args["channel"])] = dict(call.arguments or args)
                 context.state.memory.last_copy_channel = str(args["channel"])
             lines.append(answer_line(call.result, call.headline))
+            if args.get("campaign_id") and isinstance(call.result, RetrievalResult):
+                lines += _products_named(call.result, context)
         return _answer("\n".join(lines), context, "answered")
 
 
@@ -343,6 +345,17 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "copy_followup":
         return [("write_copy", _copy_followup(text, slots, context))]
     return [("workspace_summary", {})]
+
+
+def _products_named(result: RetrievalResult, context: ToolContext) -> list[str]:
+    """The catalogue names of the products a campaign record gives only by id ("P103: Tempo Lite racer")."""
+    ids = [str(c.metadata["product_id"]) for c in result.chunks if c.metadata.get("product_id")]
+    if not ids:
+        return []
+    from knowledge.catalogue import product_names
+
+    names = product_names(context.knowledge())
+    return [f"Product {pid}: {names[pid]}" for pid in dict.fromkeys(ids) if pid in names]
 
 
 def _campaign_record(campaign_id: str, text: str) -> dict[str, Any]:

@@ -765,3 +765,28 @@ def test_refusals_in_yet_other_words(text: str, reason: str) -> None:
 )
 def test_ordinary_requests_near_those_words_are_not_refused(text: str) -> None:
     assert classify(text, read_slots(text, MARKETER_VOCAB)) != "refusal"
+
+
+def test_a_campaign_record_s_product_id_is_named_from_the_catalogue() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from agent.staged import _products_named
+    from knowledge.retrieval import RetrievalResult, RetrievedChunk
+
+    class Products:
+        def get(self, include: list[str]) -> dict[str, Any]:
+            return {"metadatas": [{"product_id": "P103", "name": "Tempo Lite racer"}]}
+
+    store = SimpleNamespace(names=lambda: ["products", "campaigns"], writable=lambda name: Products())
+    context: Any = SimpleNamespace(knowledge=lambda: store)
+    chunk = RetrievedChunk(
+        id="x",
+        collection="campaigns",
+        text="campaign_id: C007",
+        score=1.0,
+        tokens=3,
+        metadata={"product_id": "P103"},
+    )
+    result = RetrievalResult(query="q", collections=["campaigns"], chunks=[chunk], total_tokens=3)
+    assert _products_named(result, context) == ["Product P103: Tempo Lite racer"]
