@@ -666,6 +666,10 @@ def test_the_knowledge_query_is_the_asking_clause_in_the_knowledge_base_s_words(
         == "how many shops do we have stores"
     )
     assert knowledge_query("what's our refund window") == "what's our refund window return"
+    assert (
+        knowledge_query("refund policy? how long do people get?")
+        == "refund policy? how long do people get? return"
+    )
 
 
 @pytest.mark.parametrize(

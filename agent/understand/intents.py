@@ -443,10 +443,12 @@ _SYNONYMS = {
 def knowledge_query(text: str) -> str:
     """What to search the knowledge base for: the clause that asks it, with the base's words for its words.
 
-    "how many shops do we have? writing the about-us blurb" searches "how many shops do we have stores".
+    "how many shops do we have? writing the about-us blurb" searches "how many shops do we have stores";
+    a second question stays ("returns policy? how many days do people get?").
     """
-    parts = [p for p in clauses(text) if _KNOWLEDGE.search(p)]
-    query = " ".join(parts) if parts else text
+    every = clauses(text)
+    parts = [p for p in every if _KNOWLEDGE.search(p) or _ASKS.search(p)]  # not "it's for the blurb"
+    query = " ".join(parts) if parts and len(parts) < len(every) else text
     extra = [_SYNONYMS[w] for w in re.findall(r"[a-z]+", query.lower()) if w in _SYNONYMS]
     return " ".join([query, *dict.fromkeys(extra)])
 
