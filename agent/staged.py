@@ -23,7 +23,17 @@ from agent.events import StepEvent
 from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
 from agent.understand.classifier import IntentGuesser, resolve
-from agent.understand.intents import QUESTION_INTENTS, Intent, asks_shorter, classify, clause_intent, clauses
+from agent.understand.intents import (
+    QUESTION_INTENTS,
+    Intent,
+    asks_record,
+    asks_shorter,
+    classify,
+    clause_intent,
+    clauses,
+    knowledge_query,
+    refusal_reason,
+)
 from agent.understand.slots import Slots, read_slots
 from agent.understand.vocabulary import Vocabulary, unknown_customers
 from knowledge.retrieval import RetrievalResult
@@ -84,7 +94,10 @@ class StagedPolicy:
                 return _answer(_replies()["no_audience"], context, "nothing to export")
             slots = _with_audience(slots, memory.audience)  # "export them": the population just discussed
         if intent == "refusal":
-            return _answer(_replies()["refusal"], context, "refused")
+            reason = refusal_reason(text) or "contact"
+            return _answer(
+                _replies()["refusal" if reason == "contact" else f"refusal_{reason}"], context, "refused"
+            )
         if intent == "campaign":
             return self._campaign(_campaign_request(text, slots), context)
         if intent == "campaign_followup":
@@ -111,6 +124,12 @@ class StagedPolicy:
         for name, args in steps:
             tool = context.tools[name]
             call = run_tool(tool, args, context)
+            if call.result is None and name == "abtest_readout" and args.get("campaign_id"):
+                # not an A/B test (one variant, or none sent): what the campaign was is in its record
+                lines.append(call.observation.removeprefix("Error from abtest_readout: ") + ".")
+                name, args = "search_knowledge", _campaign_record(str(args["campaign_id"]), "")
+                tool = context.tools[name]
+                call = run_tool(tool, args, context)
             if call.result is None:
                 outcome = call.observation
                 if tool.side_effect and "nothing was written" not in outcome:
@@ -120,6 +139,8 @@ class StagedPolicy:
                 context.state.memory.copy_args[str(args["channel"])] = dict(call.arguments or args)
                 context.state.memory.last_copy_channel = str(args["channel"])
             lines.append(answer_line(call.result, call.headline))
+            if args.get("campaign_id") and isinstance(call.result, RetrievalResult):
+                lines += _products_named(call.result, context)
         return _answer("\n".join(lines), context, "answered")
 
 
@@ -139,7 +160,9 @@ def understand(
         rule = classify(
             text, slots, after_copy=bool(memory.copy_args), after_campaign=memory.campaign is not None
         )
-        return rule if guessed is None else resolve(rule, guessed, slots)
+        if guessed is None or (rule == "customer_profile" and asks_record(text, slots)):
+            return rule
+        return resolve(rule, guessed, slots)
 
     vocabulary = Vocabulary.of(context.workspace)
     slots = read_slots(text, vocabulary)
@@ -310,8 +333,10 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
         return [("forecast_trends", {"by": "category"})]
     if intent == "abtest":
         return [("abtest_readout", {"campaign_id": slots.campaign_ids[0] if slots.campaign_ids else ""})]
+    if intent == "knowledge" and slots.campaign_ids:  # "which code did C007 use?": that campaign's record
+        return [("search_knowledge", _campaign_record(slots.campaign_ids[0], text))]
     if intent == "knowledge":
-        return [("search_knowledge", {"query": text})]
+        return [("search_knowledge", {"query": knowledge_query(text)})]
     if intent == "export":
         export: Step = ("export_audience", {"name": slots.file_name})
         return [("select_audience", _audience_args(slots)), export] if slots.audience_stated else [export]
@@ -320,6 +345,23 @@ def steps_for(intent: Intent, text: str, slots: Slots, context: ToolContext) -> 
     if intent == "copy_followup":
         return [("write_copy", _copy_followup(text, slots, context))]
     return [("workspace_summary", {})]
+
+
+def _products_named(result: RetrievalResult, context: ToolContext) -> list[str]:
+    """The catalogue names of the products a campaign record gives only by id ("P103: Tempo Lite racer")."""
+    ids = [str(c.metadata["product_id"]) for c in result.chunks if c.metadata.get("product_id")]
+    if not ids:
+        return []
+    from knowledge.catalogue import product_names
+
+    names = product_names(context.knowledge())
+    return [f"Product {pid}: {names[pid]}" for pid in dict.fromkeys(ids) if pid in names]
+
+
+def _campaign_record(campaign_id: str, text: str) -> dict[str, Any]:
+    """A knowledge search for one past campaign's record (its channel, product, copy and results)."""
+    query = text or f"campaign {campaign_id}"
+    return {"query": query, "collections": ["campaigns"], "campaign_id": campaign_id, "k": 1}
 
 
 def _copy_args(text: str, slots: Slots) -> dict[str, Any]:
@@ -344,10 +386,24 @@ def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, A
     args = dict(memory.copy_args.get(channel) or memory.copy_args[last])
     args["channel"] = channel
     args["shorter"] = asks_shorter(text)
+    if language := _language(text):
+        args["language"] = language
     for key in ("discount", "code", "product"):
         if getattr(slots, key):
             args[key] = getattr(slots, key)
     return args
+
+
+_LANGUAGES = {
+    "english": "en", "spanish": "es", "french": "fr", "german": "de", "italian": "it", "portuguese": "pt",
+    "dutch": "nl", "chinese": "zh", "japanese": "ja",
+}  # fmt: skip
+
+
+def _language(text: str) -> str | None:
+    """The language a message asks the copy in ("in Spanish", "translate it to French")."""
+    m = re.search(rf"\b(?:in|into|to)\s+({'|'.join(_LANGUAGES)})\b", text, re.I)
+    return _LANGUAGES[m.group(1).lower()] if m else None
 
 
 def _campaign_copy_args(campaign: CampaignRequest, slots: Slots) -> dict[str, Any]:
@@ -372,9 +428,19 @@ def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
     if slots.segments:  # a named segment is the audience; only explicit filters narrow it
         update["risk"] = "at_risk" if slots.risk else "any"
         update["value"] = "high_value" if slots.value else "any"
+    else:  # the slots read more ways of naming an audience ("whales", "flight risks") than the request
+        stated = [
+            k for k, on in (("risk", slots.risk), ("value", slots.value)) if on and k not in request.stated
+        ]
+        if slots.risk:
+            update["risk"] = "at_risk"
+        if slots.value:
+            update["value"] = "high_value"
+        if stated:
+            update["stated"] = [*request.stated, *stated]
     if request.budget is None and slots.budget is not None:
         update["budget"] = slots.budget
-        update["stated"] = [*request.stated, "budget"]
+        update["stated"] = [*update.get("stated", request.stated), "budget"]
     return request.model_copy(update=update)
 
 

@@ -87,6 +87,10 @@ class RetrievalRequest(BaseModel):
         default=None, description="Only chunks for this channel (email, sms, push...)."
     )
     category: str | None = Field(default=None, description="Only products of this category.")
+    campaign_id: str | None = Field(
+        default=None,
+        description="Only the record of this past campaign (e.g. C004), in the campaigns collection.",
+    )
     mmr: bool = Field(default=False, description="Diversify results (maximal marginal relevance).")
     token_budget: int | None = Field(default=None, ge=1, description="Most tokens the chunks may total.")
 
@@ -107,6 +111,7 @@ def search(store: KnowledgeStore, request: RetrievalRequest) -> RetrievalResult:
         segment=request.segment,
         channel=request.channel,
         category=request.category,
+        campaign_id=request.campaign_id,
         mmr=request.mmr,
         token_budget=request.token_budget,
     )
@@ -118,12 +123,19 @@ def build_where(
     segment: str | None = None,
     channel: str | None = None,
     category: str | None = None,
+    campaign_id: str | None = None,
 ) -> Where | None:
-    """Combine a raw Chroma ``where`` with the common filters (segment, channel, product category)."""
+    """Combine a raw Chroma ``where`` with the common filters (segment, channel, category, campaign)."""
     clauses: list[Where] = []
     if where:
         clauses.append(where)
-    for key, value in (("segment", segment), ("channel", channel), ("category", category)):
+    filters = (
+        ("segment", segment),
+        ("channel", channel),
+        ("category", category),
+        ("campaign_id", campaign_id),
+    )
+    for key, value in filters:
         if value is not None:
             clauses.append({key: value})
     if not clauses:
@@ -154,6 +166,7 @@ def retrieve(
     segment: str | None = None,
     channel: str | None = None,
     category: str | None = None,
+    campaign_id: str | None = None,
     mmr: bool = False,
     mmr_lambda: float = 0.5,
     fetch_k: int | None = None,
@@ -174,7 +187,7 @@ def retrieve(
     names = [collections] if isinstance(collections, str) else list(collections)
     if not names:
         raise ToolError("name at least one collection to search")
-    filters = build_where(where, segment=segment, channel=channel, category=category)
+    filters = build_where(where, segment=segment, channel=channel, category=category, campaign_id=campaign_id)
     query_vec = store.embedder.embed([query])[0] if query_vector is None else query_vector
     pool = max(fetch_k or 4 * k, k)
     candidates: list[tuple[RetrievedChunk, np.ndarray]] = []

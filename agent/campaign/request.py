@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.understand.slots import budget_in, channels_in, code_in
+from agent.understand.slots import budget_in, channels_in, code_in, dropped_channels, names_audience
 
 Goal = Literal["win_back", "retention", "promotion", "upsell", "launch", "reactivation"]
 Risk = Literal["at_risk", "any"]
@@ -45,6 +45,7 @@ _PRODUCT = re.compile(
     r"(?=\s*(?:,|\.|;|:|$|\bwith\b|\bfor\b|\bto\b|\bbudget\b|\bvia\b|\bby\b|\bin\b|\band\b))",
     re.I,
 )
+_WRITABLE = ("email", "sms", "push")
 _UNTIL = re.compile(r"\b(?:until|through|ends?|by)\s+(\d{4}-\d{2}-\d{2})\b", re.I)
 _NOT_PRODUCTS = frozenset(
     "customers customer people everyone them users churners buyers spenders big code all lapsed loyal vip "
@@ -93,8 +94,7 @@ def read_request(text: str) -> CampaignRequest:
     low = text.lower()
     req = CampaignRequest(text=text)
     stated: list[str] = []
-    channels = channels_in(low, _CHANNEL_WORDS)  # "email only" and "no SMS" count
-    if channels:
+    if channels := _channels(low):
         req.channels, stated = channels, [*stated, "channels"]  # type: ignore[assignment]
     if m := _DISCOUNT.search(text):
         req.discount = f"{m.group(1)}%" if m.group(1) else f"${m.group(2)}"
@@ -123,6 +123,14 @@ def read_request(text: str) -> CampaignRequest:
         req.value, stated = "high_value", [*stated, "value"]
     req.stated = stated
     return with_goal_audience(req)
+
+
+def _channels(low: str) -> list[str]:
+    """The channels stated: named ("email only" and "no SMS" count), or all others when only ruled out."""
+    channels = channels_in(low, _CHANNEL_WORDS)
+    if not channels and (dropped := dropped_channels(low)):  # "no sms, they hate it": every other channel
+        channels = [c for c in _WRITABLE if c not in dropped]
+    return channels
 
 
 def merge_plan(request: CampaignRequest, plan: CampaignPlan) -> CampaignRequest:
@@ -172,8 +180,8 @@ def _product(text: str) -> str | None:
     for m in _PRODUCT.finditer(text):
         words = m.group(1).strip().lower()
         first = words.split()[0]
-        if first in _NOT_PRODUCTS or "customer" in words or "risk" in words:
-            continue
+        if first in _NOT_PRODUCTS or "customer" in words or "risk" in words or names_audience(words):
+            continue  # "for our whales": who, not what
         if (
             first in channel_words
             or any(_has_word(words, w) for w in channel_words)

@@ -107,6 +107,6 @@ def _decided_by_slots(rule: Intent | None, slots: Slots) -> bool:
             and (slots.value or slots.risk or bool(slots.segments))
         )
         or (rule == "budget_roi" and slots.budget is not None)
-        or (rule == "abtest" and bool(slots.campaign_ids))
+        or (rule in ("abtest", "knowledge") and bool(slots.campaign_ids))
         or (rule == "copy" and bool(slots.channels))  # "write me an email ...": a writing verb and a channel
     )

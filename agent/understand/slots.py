@@ -10,9 +10,10 @@ import re
 
 from pydantic import BaseModel, Field
 
-from agent.understand.vocabulary import Vocabulary
+from agent.understand.vocabulary import DEFAULT_SEGMENTS, Vocabulary
 
-CUSTOMER_ID = re.compile(r"\bCU\d{3,}\b", re.I)
+CUSTOMER_ID = re.compile(r"\bCU(?=[0-9A-Z]*\d[0-9A-Z]*\d)[0-9A-Z]{2,}\b", re.I)
+"""A customer id as typed: CU and digits, or a mistyped one (CU00A0042, CU42B), flagged unknown later."""
 CAMPAIGN_ID = re.compile(r"\bC\d{3}\b")
 _CHANNELS: dict[str, tuple[str, ...]] = {
     "email": ("email", "emails", "e-mail", "newsletter", "inbox", "emailed", "emailing"),
@@ -35,7 +36,9 @@ _CHANNELS: dict[str, tuple[str, ...]] = {
 _RISK = re.compile(
     r"at[- ]risk|churn|lapsed|lapsing|slipping|inactive|dormant|haven'?t (?:bought|ordered)|gone quiet|going quiet"
     r"|stopped (?:buying|ordering|shopping)|drift(?:ed|ing) away|likely to (?:leave|stop)|about to leave"
-    r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)",
+    r"|(?:might|may|could) (?:leave|churn)|won'?t buy again|haven'?t (?:been back|shopped)"
+    r"|flight[- ]risks?|on (?:their|the) way out|\blapse\b|about to (?:go|quit|lapse)|likely to (?:drop|fall) off"
+    r"|disengag\w*",
     re.I,
 )
 _WINBACK = re.compile(
@@ -44,14 +47,16 @@ _WINBACK = re.compile(
 _VALUE = re.compile(
     r"high[- ]value|best customers|top customers|top spenders|\bvips?\b|most valuable|valuable customers"
     r"|big spenders|highest[- ]value|premium customers|high spenders|\bwhales\b|biggest spenders"
-    r"|best (?:buyers|shoppers)|top[- ]tier customers|most loyal high spenders",
+    r"|best (?:buyers|shoppers)|top[- ]tier customers|most loyal high spenders|high rollers|heavy spenders"
+    r"|top (?:20 ?%|twenty percent|fifth|quintile)|big[- ]ticket (?:customers|buyers|shoppers)"
+    r"|most (?:profitable|lucrative) customers|premium (?:buyers|shoppers)",
     re.I,
 )
 _EVERYONE = re.compile(
     r"\beveryone\b|\ball (?:of )?(?:our )?(?:customers|buyers|shoppers)\b|whole base", re.I
 )
 _DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s*%|(?:[$€£])\s?(\d+(?:\.\d\d)?)\s*off", re.I)
-_AMOUNT = r"[$€£]?\s?(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b)?"
+_AMOUNT = r"[$€£]?\s?(?<![A-Za-z0-9])(?P<{0}>\d+(?:,\d{{3}})*(?:\.\d+)?)\s*(?P<{1}>k\b|grand\b|thousand\b)?"
 _BUDGET = re.compile(
     r"(?:budget(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|is|at|around|to|:))*"
     r"|spend(?:ing)?(?:\s+(?:cap(?:ped)?|limit(?:ed)?|ceiling|of|up to|at|to|at most|no more than))*"
@@ -62,9 +67,16 @@ _BUDGET = re.compile(
     + _AMOUNT.format("b", "k2")
     + r"\s*(?:(?:dollars|pounds|euros|bucks|quid|usd|gbp|eur)\s+)?"
     r"(?:budget|spent|on\b|into\b|across\b|of (?:sms|emails?|push|texts?)|left\b|to spend"
-    r"|(?:get|buy|bring|earn)\b)",
+    r"|(?:get|buy|bring|earn)\b)"
+    r"|" + _AMOUNT.format("c", "k3") + r"\s*(?:dollars|pounds|euros|bucks|quid|usd|gbp|eur)?\s*"
+    r"(?:tops|max(?:imum)?|at most|or less|or under|ceiling|cap|all in)\b"
+    r"|" + _AMOUNT.format("d", "k4") + r"\s*(?:dollars|pounds|euros|bucks|quid)\b(?!\s+off)"
+    r"|[$€£]?\s?(?<![A-Za-z0-9.])(?P<f>\d+(?:\.\d+)?)\s?(?P<k6>k|grand)\b"
+    r"(?!\s*(?:run|race|runners?|training|plan|pb|time|route|trail|event|-))"
+    r"|\bbudget\b\s*(?:[a-z]+\s*){0,2}[:=\-–]?(?!\s*20\d\d\b)\s*" + _AMOUNT.format("e", "k5"),
     re.I,
 )
+"""A budget: "budget 2k", "spend cap 900", "£800 on email", "five hundred bucks tops", "budget check: 800 quid"."""
 _CODE = re.compile(r"\b(?:promo |discount |coupon |voucher )?code:?\s+([A-Z0-9]{3,20})\b", re.I)
 _CODE_AFTER = re.compile(r"\b(?:with|using|use|enter|coupon|voucher|promo)\s+([A-Z][A-Z0-9]{2,19})\b")
 _CODE_TOKEN = re.compile(r"(?<![\w-])([A-Z]{2,12}[0-9]{1,3})(?![\w-])")
@@ -147,6 +159,17 @@ def read_slots(text: str, vocabulary: Vocabulary) -> Slots:
     return slots
 
 
+def names_audience(phrase: str) -> bool:
+    """Whether a phrase names who to target ("our whales", "lapsed VIPs", "champions"), not a product."""
+    low = phrase.lower()
+    return bool(
+        _VALUE.search(low)
+        or _RISK.search(low)
+        or _EVERYONE.search(low)
+        or any(has_word(low, name) or has_word(low, name.rstrip("s")) for name in DEFAULT_SEGMENTS)
+    )
+
+
 def channels_in(low: str, words: dict[str, tuple[str, ...]] | None = None) -> list[str]:
     """The channels a (lower-cased) message asks for: named ones, less those it rules out.
 
@@ -185,8 +208,9 @@ def _ruled_out(low: str, word: str) -> bool:
 
 def code_in(text: str) -> str | None:
     """The promo code a message states: "code DRY10", "with TEMPO10", or a code-shaped token (BF15)."""
-    if m := _CODE.search(text):
-        return m.group(1).upper()
+    for m in _CODE.finditer(text):
+        if m.group(1).isupper() or any(ch.isdigit() for ch in m.group(1)):  # "code DRY10", never "code did"
+            return m.group(1).upper()
     for pattern in (_CODE_AFTER, _CODE_TOKEN):
         for m in pattern.finditer(text):
             if any(ch.isdigit() for ch in m.group(1)):
@@ -198,8 +222,8 @@ def budget_in(text: str) -> float | None:
     """The money amount a message states as a budget or a spend (not a discount, an id or a price)."""
     text = digits_for_number_words(text)
     if m := _BUDGET.search(text):
-        amount = m.group("a") or m.group("b")
-        thousands = m.group("k") or m.group("k2")
+        amount = next(m.group(g) for g in "abcdef" if m.group(g))
+        thousands = any(m.group(k) for k in ("k", "k2", "k3", "k4", "k5", "k6"))
         return float(amount.replace(",", "")) * (1000 if thousands else 1)
     return None
 
