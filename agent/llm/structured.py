@@ -15,8 +15,6 @@ import json
 import re
 from typing import Any
 
-import jsonschema
-
 from prompts import load_prompt
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)(?:```|$)", re.DOTALL)
@@ -99,6 +97,8 @@ def parse_json_answer(text: str, schema: dict[str, Any]) -> Any:
             continue
     else:
         raise InvalidJSONAnswer(f"the answer is not valid JSON: {span[:120]!r}")
+    import jsonschema  # 0.1 s to import: only when a model's JSON answer is validated
+
     try:
         jsonschema.validate(value, schema)
     except jsonschema.ValidationError as exc:
