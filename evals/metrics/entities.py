@@ -118,11 +118,13 @@ def entities_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail on product, collection or brand names that are not in the offer, catalogue or brand guide."""
     names, kinds = invented_names(draft, context), swapped_kinds(draft, context)
     found = names + kinds
-    problems = [
-        f"names not in the offer, catalogue or brand guide: {', '.join(repr(n) for n in names)}"
-    ] * bool(names) + [f"names products the shop does not sell: {', '.join(repr(k) for k in kinds)}"] * bool(
-        kinds
-    )
+    problems = []
+    if names:
+        problems.append(
+            f"names not in the offer, catalogue or brand guide: {', '.join(repr(n) for n in names)}"
+        )
+    if kinds:
+        problems.append(f"names products the shop does not sell: {', '.join(repr(k) for k in kinds)}")
     reason = (
         "; ".join(problems) + "; name only the offer's product and the brand's real products"
         if found

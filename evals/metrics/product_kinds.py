@@ -21,7 +21,7 @@ FAMILIES: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {
         frozenset(
             "shoe boot sandal sneaker trainer slipper heel loafer clog flip-flop wellie moccasin".split()
         ),
-        frozenset("shoe sneaker trainer footwear".split()),
+        frozenset("shoe sneaker trainer".split()),
     ),
     "clothing": (
         frozenset(

@@ -262,10 +262,13 @@ def assemble(
     return {"text": f"{opening}\n\n{line.text}{end}{space}{cta}{end}".strip()}, line.facts
 
 
+_UCS2_SMS_LIMIT = UCS2_PART * Thresholds().max_sms_segments_ucs2  # 134: read once, not per candidate
+
+
 def _sms_limit(language: str) -> int:
     """Characters an SMS may take: one GSM-7 part in English, the allowed UCS-2 parts in zh/ja/ko."""
     if language in UCS2_LANGUAGES:
-        return UCS2_PART * Thresholds().max_sms_segments_ucs2
+        return _UCS2_SMS_LIMIT
     return GSM7_SINGLE if language == "en" else UCS2_SINGLE
 
 
