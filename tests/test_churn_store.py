@@ -191,3 +191,21 @@ def test_files_without_a_valid_signed_manifest_are_refused(
     )
     with pytest.raises(ToolError, match="signature is not valid"):
         store.load(tmp_path / "models" / "copied.skops")
+
+
+def test_skops_is_imported_without_torch_and_trusts_the_same_estimators() -> None:
+    """Loading a model skips the torch import (1.6 s) but trusts exactly the estimators it did."""
+    import subprocess
+    import sys
+
+    count = "from skops.io._trusted_types import SKLEARN_ESTIMATOR_TYPE_NAMES as N; print(len(N))"
+    ours = (
+        "import sys; from tools.churn.skops_import import import_skops; import_skops(); "
+        "assert 'torch' not in sys.modules, 'torch was imported'; "
+        "assert 'sklearn.externals.array_api_compat.torch' not in sys.modules; " + count
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for code in (ours, "import torch; " + count)
+    ]
+    assert int(runs[0]) == int(runs[1]) > 100

@@ -20,6 +20,7 @@ from typing import Any
 
 from data.errors import ToolError
 from data.workspace import Workspace
+from tools.churn.skops_import import import_skops
 
 KEY_FILE = ".key"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -100,7 +101,7 @@ def save(saved: SavedModel, path: Path) -> Path:
     key = workspace_key(path.parent, create=True)
     assert key is not None
     tmp = path.with_name(path.name + ".tmp")
-    import skops.io as sio  # imported here: its type registry imports all of sklearn (and torch), ~2.7 s
+    sio = import_skops()  # imported here: its type registry imports all of sklearn, ~1 s
 
     sio.dump({"model": saved.model, "features": saved.features, "metadata": saved.metadata}, tmp)
     fields = {
@@ -166,7 +167,7 @@ def load(path: Path) -> SavedModel:
     """
     if not path.exists():
         raise ToolError(f"no churn model at {path}: train one with `mkt churn train` or use --method bgnbd")
-    import skops.io as sio  # see save(): a heavy import, paid only when a model is read
+    sio = import_skops()  # see save(): a heavy import, paid only when a model is read
 
     from tools.churn.verify import InvalidModel, verify_model  # imports sklearn's model classes
 
