@@ -77,6 +77,11 @@ class Thresholds(BaseModel):
         default=0.24,
         description="Cosine similarity of the copy's own words to the offer, product or brand (off-topic below).",
     )
+    min_hook_similarity: float = Field(
+        default=0.45,
+        description="Short own words this close to a stock marketing hook ('It's been a while') are on topic.",
+    )
+    max_hook_words: int = Field(default=6, ge=0, description="Own words up to this many may be a stock hook.")
     min_sentiment: float = Field(
         default=-0.3, description="Lowest VADER compound score (clearly negative below)."
     )

@@ -371,3 +371,60 @@ def test_plural_product_names_are_told_from_singular_ones() -> None:
     assert_fails(
         grammar_check(sms(f"Round-Ups is the easy way to save. {GOOD_SMS} Shop now."), ctx), "Round-Ups is"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("If your coffee tastes flat, stop blaming the beans. No more excuses.", "No more excuses"),
+        ("LAST WARNING. Buy the Harvest Blend NOW or regret it.", "LAST WARNING"),
+        ("Meh, it's a coffee. Nothing special, but it's 10% off.", "Nothing special"),
+    ],
+)
+def test_tone_rejects_blame_threats_and_shrugs_at_the_product(line: str, found: str) -> None:
+    assert_fails(tone_check(sms(f"Ember & Oak: {line} Code BREW10."), CTX), found)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "The world's most powerful roast.",
+        "The roast Michelin-starred chefs use.",
+        "Professional baristas swear by it.",
+        "全网销量第一的咖啡豆。",
+    ],
+)
+def test_claims_of_superlatives_endorsements_and_chinese_rankings_are_rejected(claim: str) -> None:
+    assert_fails(claims_check(sms(f"Ember & Oak: {claim} Take 10% off with BREW10."), CTX))
+
+
+def test_an_offer_to_edit_the_copy_is_meta_talk() -> None:
+    line = "Ember & Oak: 10% off Harvest Blend with BREW10. (I can shorten this further if needed.)"
+    assert_fails(meta_talk_check(sms(line), CTX), "i can shorten")
+
+
+def test_a_chinese_brief_label_is_an_instruction_echo() -> None:
+    draft = CopyDraft(
+        channel="push",
+        parts={"title": "周末喝咖啡", "body": "语气：温暖亲切。丰收拼配立减10%，优惠码BREW10。"},
+    )
+    assert_fails(instruction_echo_check(draft, CTX), "语气")
+
+
+def test_a_chinese_click_to_buy_is_a_call_to_action() -> None:
+    draft = CopyDraft(
+        channel="push", parts={"title": "丰收拼配立减10%", "body": "优惠码BREW10，12月20日截止。点击选购"}
+    )
+    assert_passes(cta_check(draft, CTX.model_copy(update={"language": "zh"})))
+
+
+def test_a_name_the_brands_facts_give_passes_and_a_contraction_is_no_name() -> None:
+    ctx = CTX.model_copy(
+        update={"brand_facts": ["Harvest Blend won Best Espresso Blend at the 2025 Roast Awards."]}
+    )
+    fact = sms("Ember & Oak: Best Espresso Blend, 2025 Roast Awards. Harvest Blend is 10% off with BREW10.")
+    assert_passes(entities_check(fact, ctx))
+    contraction = email("Hi {{first_name}},\n\nHere's 10% off the Harvest Blend.", subject="Here's a treat")
+    assert_passes(entities_check(contraction, CTX))
+    after_comma = sms("Ember & Oak: Fresh legs, Velvet Roast is here. 10% off with BREW10.")
+    assert_fails(entities_check(after_comma, CTX), "Velvet Roast")

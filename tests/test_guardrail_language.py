@@ -100,3 +100,15 @@ def test_the_fast_detector_gives_stock_langdetect_probabilities_bit_for_bit() ->
                 except LangDetectException:
                     answers.append([])
             assert answers[0] == answers[1], text
+
+
+def test_a_short_chinese_sms_for_an_english_offer_is_the_wrong_language() -> None:
+    """Under 25 letters, but 8 or more Chinese characters are enough to tell."""
+    from evals.metrics.language_match import language_match_check
+    from evals.types import CheckContext, CopyDraft
+
+    draft = CopyDraft(
+        channel="sms", parts={"text": "Crumb & Co：酸面种套装立减15%，优惠码RISE15。回复STOP退订"}
+    )
+    result = language_match_check(draft, CheckContext(brand="Crumb & Co.", language="en"))
+    assert not result.passed and not result.skipped, result.reason

@@ -28,7 +28,11 @@ _CLAIM: Final = re.compile(
     r"|\bbest \w+ money can buy\b|\bworld[- ]class\b|\bclinically proven\b|\bscientifically proven\b"
     r"|\bproven to\b|\bunbeatable\b|\bunrivall?ed\b|\bunmatched\b|\bmost trusted\b|\bloved by millions\b"
     r"|\bindustry[- ]leading\b|\bmarket[- ]leading\b|\bthe (?:leading|only) \w+ (?:in|that)\b"
-    r"|\bdermatologists? (?:trust|recommend)\b|\bdoctors? recommend\b|\bexperts? agree\b",
+    r"|\bdermatologists? (?:trust|recommend)\b|\bdoctors? recommend\b|\bexperts? agree\b"
+    r"|\b(?:world|america|country|nation|industry)(?:'s|’s) most \w+\b|\bmichelin[- ]starr?e?d?\b"
+    r"|\bswears? by\b"
+    # the same in Chinese: "全网销量第一" (number one in online sales), "行业领先", "全球最好"
+    r"|(?:全网|全国|全球|全城|行业|业内|销量|排名)(?:第一|冠军|领先|最\w)|第一名|最畅销|顶级品质",
     re.I,
 )
 _WORDS: Final = re.compile(r"[a-z0-9#]+")
@@ -58,8 +62,8 @@ def _award_supported(sentence: str, context: CheckContext) -> bool:
 
 def _claim_supported(sentence: str, start: int, context: CheckContext) -> bool:
     window = re.split(r"[.,;:!?]", sentence[start:])[0]
-    words = _content(" ".join(window.split()[:4]))
-    return any(words <= _content(fact) for fact in context.brand_facts)
+    words = _content(" ".join(window.split()[:4]))  # none in Chinese: no fact can be matched word by word
+    return bool(words) and any(words <= _content(fact) for fact in context.brand_facts)
 
 
 @text_cache(16384)

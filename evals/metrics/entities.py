@@ -32,9 +32,10 @@ COMMON: Final = frozenset(
 )
 POSSESSIVE_OPENERS: Final = frozenset(
     "today tonight tomorrow yesterday week weekend month year season winter summer spring autumn fall "
-    "nature world everyone everybody life mother father mom dad it".split()
+    "nature world everyone everybody life mother father mom dad it here there that what who let where how".split()
 )
 _HEADLINES: Final = frozenset({"subject", "title", "headline"})
+_TOKEN_OR_BREAK: Final = re.compile(_WORD.pattern + r"|[,\u2013\u2014]| - ")  # no name runs across these
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
@@ -64,10 +65,15 @@ def name_runs(sentence: str) -> list[list[str]]:
 
 @text_cache(16384)
 def _name_runs(sentence: str) -> tuple[tuple[str, ...], ...]:  # variants share most sentences
-    words = _WORD.findall(TOKEN.sub(" ", sentence))
+    words = _TOKEN_OR_BREAK.findall(TOKEN.sub(" ", sentence))
     runs: list[list[str]] = []
     run: list[str] = []
     for i, w in enumerate(words):
+        if not w[0].isalnum():  # a comma or a dash ends a name
+            if run:
+                runs.append(run)
+            run = []
+            continue
         capital = bool(_CAPITAL.match(w)) and _key(w) not in COMMON
         # A first word names someone when it is a possessive: "Dana's pick" ("Today's pick" does not).
         named = i > 0 or (w.endswith(("'s", "’s")) and _key(w) not in POSSESSIVE_OPENERS)

@@ -85,6 +85,8 @@ ECHO: Final[tuple[str, ...]] = (
     # the output format asked for: "Respond only with the email text, no explanations."
     r"^(?:please\s+)?(?:respond|reply|answer|return|output|give me)\s+(?:only|just)\b"
     r"|\bno (?:explanations?|commentary|preamble)\b|\bwithout (?:any )?(?:explanations?|commentary|preamble)\b",
+    # the same labels in Chinese: "语气：温暖亲切" (tone: warm), "目标：…" (goal), "受众：…" (audience)
+    r"^(?:语气|口吻|风格|目标|受众|目标受众|标题|正文|渠道|要求|字数|注意|提示|行动号召|任务|卖点)\s*[：:]",
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
     # the analytics' name for the audience, which no customer is called to their face

@@ -42,7 +42,8 @@ def language_match_check(draft: CopyDraft, context: CheckContext) -> MetricResul
     cjk = sum(map(str.isalpha, "".join(CJK.findall(text))))  # the CJK characters among the letters
     share = cjk / letters if letters else 0.0
     details: dict[str, object] = {"expected": expected, "cjk_share": round(share, 4), "letters": letters}
-    if not expected or letters < (8 if expected in CJK_LANGUAGES else MIN_LETTERS):
+    # Chinese characters say more per letter: 8 of them are enough to tell, whatever was expected.
+    if not expected or letters < (8 if expected in CJK_LANGUAGES or cjk >= 8 else MIN_LETTERS):
         why = "no expected language given" if not expected else f"too little text to tell ({letters} letters)"
         return MetricResult(
             metric="language_match", score=0.0, passed=True, hard=True, skipped=True,

@@ -40,7 +40,8 @@ META: Final[tuple[str, ...]] = (
     rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers"
     r"|focuses|leans|emphasi[sz]es|highlights|targets|plays|leads|avoids|sticks|opens|goes)\b",
     r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
-    r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make)\b",
+    r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make|shorten|lengthen|trim|tweak|adjust|rewrite"
+    r"|revise|redo|expand|change|tone)\b",
     r"\bcharacter limit\b|\bword count\b",
     r"^(?:note|thank you for your|thanks for your)\b",
     r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",

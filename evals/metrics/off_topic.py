@@ -12,6 +12,11 @@ over $40", is about the brand's world without naming the product).
 
 The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev split of
 ``evals/data/copy_judgements.yaml``: off-topic copy there scored at most 0.20, good copy at least 0.28.
+
+Copy that is the offer plus a stock hook ("Been a while!", "Running low?", "Stocking stuffer
+sorted.") has almost no own words, and those are about no product: when they are short
+(``max_hook_words``) and close to one of ``STOCK_HOOKS`` (``min_hook_similarity``), the copy is on
+topic. On the dev split such hooks scored at least 0.47 against the list, off-topic lines at most 0.34.
 """
 
 from __future__ import annotations
@@ -21,6 +26,16 @@ import numpy as np
 from evals.embedding import Embedder, unit_vectors
 from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
+
+#: Lines every marketer uses whatever the product: win-back, restock, gifts, season, urgency, news.
+STOCK_HOOKS: tuple[str, ...] = (
+    "It's been a while", "We miss you", "Come back and see what's new", "Welcome back",
+    "Running low? Time to restock", "Time for a refill", "A gift idea for someone you love",
+    "Stocking stuffer", "Treat yourself", "The holidays are almost here", "New year, fresh start",
+    "Last chance", "Ends soon, don't miss out", "Only until the end of the month",
+    "Thank you for being a loyal customer", "Just arrived", "Something new for you", "Good news",
+    "We saved you an offer", "Your favourite is back", "Still thinking it over?",
+)  # fmt: skip
 
 
 def topic_reference(context: CheckContext) -> str:
@@ -59,7 +74,15 @@ def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | N
     reason = f"similarity to the offer, product and brand {score:.2f}" + (
         "" if passed else f" (below {th:.2f}): the copy is about something else; write about the offer"
     )
+    details = {"product_similarity": round(float(sims[0]), 4)}
+    own = topic_text(draft, context)
+    if not passed and len(own.split()) <= context.thresholds.max_hook_words:
+        hook = float(np.max(unit_vectors(embed, STOCK_HOOKS) @ vectors[0]))
+        details["hook_similarity"] = round(hook, 4)
+        if hook >= context.thresholds.min_hook_similarity:
+            passed = True
+            reason = f"the offer with a stock hook ({own!r}, similarity {hook:.2f} to a stock line)"
     return MetricResult(
         metric="off_topic", score=round(score, 4), threshold=th, passed=passed, hard=True, reason=reason,
-        details={"product_similarity": round(float(sims[0]), 4)},
+        details=details,
     )  # fmt: skip

@@ -32,8 +32,8 @@ def _sentences(text: str) -> tuple[str, ...]:
 def without_brand_prefix(sentence: str, brand: str | None) -> str:
     """``sentence`` without a leading "<brand>: " label (an SMS opens with the brand's short name)."""
     prefix = _PREFIX.match(sentence)
-    words = set((brand or "").lower().split())
-    if prefix and words and set(prefix.group(1).lower().split()) <= words:
+    words = {w.strip(".,") for w in (brand or "").lower().split()}  # "Crumb & Co." is labelled "Crumb & Co:"
+    if prefix and words and {w.strip(".,") for w in prefix.group(1).lower().split()} <= words:
         return sentence[prefix.end() :]
     return sentence
 

@@ -23,6 +23,8 @@ _INSULT: Final = re.compile(
     r"|\bnobody likes\b|\beveryone else (?:already|has)\b|\bonly one who\b|\bmissed out again\b"
     r"|\bdon't be (?:a|the|so)\b|\bwhat are you waiting for\b|\bhow could you\b|\bwe know you\b"
     r"|\byou(?:'d|’d| would) be (?:crazy|mad|silly|stupid|foolish)\b|\bfrankly\b|\bhonestly, your\b"
+    r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
+    r"|\b(?:last|final) warning\b|\bor (?:you'll |you will |you’ll )?regret it\b|\bor else\b"
     r"|\bstop (?:making|being|wasting)\b|\byou(?:'re|’re| are) (?:too|so) (?:\w+ )?(?:lazy|old|slow|cheap|broke)\b",
     re.I,
 )
@@ -36,7 +38,7 @@ _RUN_DOWN: Final = re.compile(
     r"|\bsome (?:people|customers) (?:break out|hate|complain|return)\b"
     r"|\bbut (?:it|the price)(?:'s|’s| is) (?:cheap|right)\b"
     r"|\bbut it works\b|\bbut stick with it\b|\bpasses the time\b|\bno masterpiece\b|\bclearing it out\b"
-    r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b",
+    r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b|\bmeh\b|\bnothing special\b",
     re.I,
 )
 
