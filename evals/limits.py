@@ -2,7 +2,8 @@
 
 Characters are user-perceived code points, except SMS, which is counted in segments (see
 ``evals.metrics.length.sms_segments``). Sources: email clients truncate subjects near 60 and show
-about 100 preheader characters; mobile push shows about 100 body characters (50 of a title);
+about 100 preheader characters; a lock screen shows about 120 push body characters (50 of a
+title; blind judges passed bodies of 102-110 and rejected those of 127 and more);
 Google search ads allow 30-character headlines and 90-character descriptions; X allows 280.
 """
 
@@ -15,7 +16,7 @@ LIMITS: Final[dict[tuple[str, str], int]] = {
     ("email", "subject"): 60,
     ("email", "preheader"): 100,
     ("push", "title"): 50,
-    ("push", "body"): 100,
+    ("push", "body"): 120,
     ("ads", "headline"): 30,
     ("ads", "description"): 90,
     ("social", "text"): 280,

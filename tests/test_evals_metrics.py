@@ -83,7 +83,7 @@ LENGTH_BAD = [
     (CopyDraft(channel="email", parts={"subject": "Hi", "preheader": "p" * 101, "body": "b"}), "preheader"),
     (CopyDraft(channel="email", parts={"subject": "Hi"}), "email body is missing"),
     (CopyDraft(channel="push", parts={"title": "t" * 51, "body": "b"}), "title has 51"),
-    (CopyDraft(channel="push", parts={"body": "b" * 101}), "over the 100 limit by 1"),
+    (CopyDraft(channel="push", parts={"body": "b" * 121}), "over the 120 limit by 1"),
     (CopyDraft(channel="ads", parts={"headline": "h" * 31, "description": "d"}), "headline has 31"),
     (
         CopyDraft(channel="ads", parts={"headline": "h", "headline_2": "k" * 31, "description": "d"}),
@@ -365,7 +365,8 @@ def test_check_copy_reports_every_failure_in_plain_words() -> None:
     assert not report.passed
     failed = {r.metric for r in report.results if r.hard and not r.passed}
     # "{first_name}" (single braces) is also an unfilled placeholder a reader would see
-    assert failed == {"spam", "grounding", "compliance", "tokens", "cta", "broken_text"}
+    # and it names neither the offer's product nor its discount or code (SAVE20 is not the offer's)
+    assert failed == {"spam", "grounding", "compliance", "tokens", "cta", "broken_text", "off_topic"}
     feedback = report.feedback()
     assert "percentage '20%'" in feedback and "Reply STOP" in feedback and "{{field_name}}" in feedback
 

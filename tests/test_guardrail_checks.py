@@ -428,3 +428,68 @@ def test_a_name_the_brands_facts_give_passes_and_a_contraction_is_no_name() -> N
     assert_passes(entities_check(contraction, CTX))
     after_comma = sms("Ember & Oak: Fresh legs, Velvet Roast is here. 10% off with BREW10.")
     assert_fails(entities_check(after_comma, CTX), "Velvet Roast")
+
+
+def test_copy_that_never_mentions_the_offer_is_off_topic_without_an_embedder() -> None:
+    from evals.metrics.off_topic import off_topic_check
+
+    walk = CopyDraft(
+        channel="push", parts={"title": "Happy Monday!", "body": "Start your week with a short walk."}
+    )
+    assert_fails(off_topic_check(walk, CTX, None), "names neither")
+    offer = CopyDraft(
+        channel="push", parts={"title": "Happy Monday!", "body": "10% off with BREW10 this week."}
+    )
+    assert off_topic_check(offer, CTX, None).skipped  # it carries the offer; the rest needs an embedder
+
+
+def test_a_line_stating_only_the_deadline_is_not_the_copys_own_words() -> None:
+    from evals.metrics.text import own_words
+
+    draft = CopyDraft(
+        channel="push", parts={"title": "Nap time", "body": "Harvest Blend 10% off with BREW10. Ends Jan 5."}
+    )
+    assert own_words(draft, CTX) == "Nap time"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Use second person. 10% off with BREW10.", "Headline goes here", "Short supporting line with BREW10."],
+)
+def test_a_point_of_view_rule_or_a_slot_description_is_an_instruction_echo(line: str) -> None:
+    draft = CopyDraft(channel="push", parts={"title": "Harvest Blend", "body": line})
+    assert_fails(instruction_echo_check(draft, CTX))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Clearly you haven't bothered with good coffee.",
+        "Your coffee is probably terrible.",
+    ],
+)
+def test_tone_rejects_calling_the_readers_habits_or_things_bad(line: str) -> None:
+    assert_fails(tone_check(sms(f"Ember & Oak: {line} Harvest Blend 10% off with BREW10."), CTX))
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["The most balanced roast on the market.", "No other decaf comes close.", "The smoothest you can buy."],
+)
+def test_market_superlatives_are_claims(claim: str) -> None:
+    result = claims_check(sms(f"Ember & Oak: {claim} 10% off with BREW10."), CTX)
+    assert result.passed is (claim == "The smoothest you can buy."), result.reason  # no "most": not caught
+
+
+def test_a_chinese_sentence_repeated_is_broken() -> None:
+    draft = CopyDraft(
+        channel="push", parts={"title": "周末", "body": "丰收拼配立减10%，优惠码BREW10。截止。截止。截止。"}
+    )
+    assert_fails(broken_check(draft, CTX))
+
+
+def test_winner_of_the_brands_real_award_is_not_spam_and_dad_is_not_a_name() -> None:
+    won = sms("Ember & Oak: Yirgacheffe Single Origin, a Good Food Award winner, 10% off with BREW10.")
+    assert_passes(spam_check(won, CTX))
+    assert_fails(spam_check(won, CTX.model_copy(update={"brand_facts": []})), "winner")
+    assert_passes(entities_check(sms("Ember & Oak: Still shopping for Dad? Harvest Blend 10% off."), CTX))

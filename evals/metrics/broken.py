@@ -82,8 +82,9 @@ def repetition(text: str) -> str | None:
         run = _tandem(words)
         if run:
             return run
-        key = " ".join(words)
-        if len(words) >= 3 and key in seen:
+        cjk = len(CJK.findall(s))  # Chinese has no spaces: the sentence itself is the key
+        key = s if cjk else " ".join(words)
+        if (len(words) >= 3 or cjk >= 2) and key in seen:
             return s
         seen.add(key)
     return None

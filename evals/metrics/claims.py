@@ -30,7 +30,8 @@ _CLAIM: Final = re.compile(
     r"|\bindustry[- ]leading\b|\bmarket[- ]leading\b|\bthe (?:leading|only) \w+ (?:in|that)\b"
     r"|\bdermatologists? (?:trust|recommend)\b|\bdoctors? recommend\b|\bexperts? agree\b"
     r"|\b(?:world|america|country|nation|industry)(?:'s|’s) most \w+\b|\bmichelin[- ]starr?e?d?\b"
-    r"|\bswears? by\b"
+    r"|\bswears? by\b|\b(?:no other|nothing else|nobody else)\b[^.!?]{0,30}\bcomes? close\b"
+    r"|\bthe most \w+\b[^.!?]{0,40}\b(?:on the market|you can buy|money can buy|anywhere|ever made|out there)\b"
     # the same in Chinese: "全网销量第一" (number one in online sales), "行业领先", "全球最好"
     r"|(?:全网|全国|全球|全城|行业|业内|销量|排名)(?:第一|冠军|领先|最\w)|第一名|最畅销|顶级品质",
     re.I,

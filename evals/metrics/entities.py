@@ -28,7 +28,8 @@ COMMON: Final = frozenset(
     "i i'm i'd i've i'll hi hello hey dear ok okay yes no stop help reply unsubscribe monday tuesday "
     "wednesday thursday friday saturday sunday jan january feb february mar march apr april may jun june "
     "jul july aug august sep sept september oct october nov november dec december christmas halloween "
-    "thanksgiving easter black cyber new year's eve valentine's day usa us".split()
+    "thanksgiving easter black cyber new year's eve valentine's day usa us dad mom mum mother father grandma "
+    "grandpa granny nana papa mama".split()
 )
 POSSESSIVE_OPENERS: Final = frozenset(
     "today tonight tomorrow yesterday week weekend month year season winter summer spring autumn fall "

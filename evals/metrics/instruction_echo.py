@@ -65,7 +65,12 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:email|e-mail|sms|text message|push(?: notification)?|notification)"
     r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
-    rf"^(?:the\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
+    rf"^(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
+    r"^(?:key|main|core)\s+(?:message|points?|benefits?|takeaways?)\s*:",
+    # the point of view asked for, and a slot left as its description: "Use second person.", "Headline
+    # goes here", "Short supporting line that mentions the code"
+    r"^(?:use|write in|keep it in)\s+(?:the\s+)?(?:first|second|third)[- ]person\b"
+    r"|\b(?:goes|go) here\b|\bsupporting (?:line|copy|text)\b",
     r"\b(?:under|max(?:imum)?|at most|no more than|fewer than|less than)\s+\d+\s+(?:characters|chars|words)\b",
     r"\b\d+\s*-\s*\d+\s+sentences\b|\b(?:one|two|three|four|five|\d+)\s+(?:short|full|complete)\s+sentences?\b"
     r"|\bin\s+(?:one|two|three|four|five|\d+)\s+sentences?\b"

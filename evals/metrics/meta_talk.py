@@ -33,7 +33,7 @@ META: Final[tuple[str, ...]] = (
     r"\b(?:happy|glad) to (?:help|tweak|adjust|change|refine)\b",
     r"\blet me know\b",
     r"\bi hope (?:this|that|it) (?:helps|works)\b|\bhope (?:this|that|it) (?:helps|works)\b",
-    r"\bfeel free to (?:adjust|tweak|change|edit|modify|use)\b",
+    r"\bfeel free to (?:adjust|tweak|change|edit|modify|use|swap|replace|drop|cut|remove|shorten|rework|add)\b",
     r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
     r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
     r"\b(?:this|the) (?:answer|response|rewritten version|improved version|revised version)\b",

@@ -13,6 +13,11 @@ over $40", is about the brand's world without naming the product).
 The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev split of
 ``evals/data/copy_judgements.yaml``: off-topic copy there scored at most 0.20, good copy at least 0.28.
 
+Copy that never names the offer's product (or a word of it) and states neither its discount nor
+its code is not about the offer, whatever its words ("Happy Monday! Start your week with a walk"):
+that needs no embedder. Own words of at most ``max_untold_words`` (3: "Sit. Stay.", "Dark garage?")
+are too few to be about something else; the shortest off-topic line in the labelled set has 5.
+
 Copy that is the offer plus a stock hook ("Been a while!", "Running low?", "Stocking stuffer
 sorted.") has almost no own words, and those are about no product: when they are short
 (``max_hook_words``) and close to one of ``STOCK_HOOKS`` (``min_hook_similarity``), the copy is on
@@ -35,7 +40,23 @@ STOCK_HOOKS: tuple[str, ...] = (
     "Last chance", "Ends soon, don't miss out", "Only until the end of the month",
     "Thank you for being a loyal customer", "Just arrived", "Something new for you", "Good news",
     "We saved you an offer", "Your favourite is back", "Still thinking it over?",
+    "Still looking for the perfect gift?", "A little reward", "Ready when you are",
 )  # fmt: skip
+
+
+def carries_offer(draft: CopyDraft, context: CheckContext) -> bool | None:
+    """Whether the copy names the offer's product (or one of its words) or states its discount or code.
+
+    None when the offer has neither a discount nor a code (a feature launch may say "turn it on").
+    """
+    product = str(context.offer.get("product", "")).lower()
+    marks = [str(context.offer.get(k, "")).lower() for k in ("code", "discount")]
+    if not any(marks):
+        return None
+    marks += [product, *(w for w in product.split() if len(w) >= 4)]
+    marks = [m for m in marks if m]
+    text = draft.text().lower()
+    return any(m in text for m in marks)
 
 
 def topic_reference(context: CheckContext) -> str:
@@ -60,6 +81,11 @@ def topic_references(context: CheckContext) -> list[str]:
 def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | None) -> MetricResult:
     """Fail when the copy's own words are far from the offer (not run without an embedder or offer)."""
     th = context.thresholds.min_topic_similarity
+    if carries_offer(draft, context) is False:
+        return MetricResult(
+            metric="off_topic", score=0.0, threshold=th, passed=False, hard=True,
+            reason="the copy names neither the offer's product nor its discount or code; write about the offer",
+        )  # fmt: skip
     references = topic_references(context)
     if embed is None or not references:
         why = "no embedder given" if embed is None else "no product or features in the offer"
@@ -76,7 +102,10 @@ def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | N
     )
     details = {"product_similarity": round(float(sims[0]), 4)}
     own = topic_text(draft, context)
-    if not passed and len(own.split()) <= context.thresholds.max_hook_words:
+    words = len([w for w in own.split() if any(ch.isalpha() for ch in w)])  # emoji are not words
+    if not passed and words <= context.thresholds.max_untold_words:
+        passed, reason = True, f"the offer with a few words of its own ({own!r}): too few to be off-topic"
+    elif not passed and words <= context.thresholds.max_hook_words:
         hook = float(np.max(unit_vectors(embed, STOCK_HOOKS) @ vectors[0]))
         details["hook_similarity"] = round(hook, 4)
         if hook >= context.thresholds.min_hook_similarity:

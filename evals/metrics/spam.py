@@ -99,7 +99,12 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     text = strip_tokens(draft.text())
     allowed = _allowed_caps(context)
     stated = " ".join(context.brand_facts).lower()  # "30-day guarantee" is a fact, not a spam cue
-    found = [p for p in spam_phrases(text) if re.sub(r"(?:ed|d|s)$", "", p) not in stated]
+    won = bool(re.search(r"\b(?:won|winner|award)", stated))  # "winner" of the brand's real award
+    found = [
+        p
+        for p in spam_phrases(text)
+        if re.sub(r"(?:ed|d|s)$", "", p) not in stated and not (won and p == "winner")
+    ]
     ratio = shouting_ratio(text, allowed)
     bangs = text.count("!")
     hype = hype_score(text)

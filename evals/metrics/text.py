@@ -16,6 +16,13 @@ _PREFIX: Final = re.compile(r"^([^:]{1,40}):\s+")
 _GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
 _TOKEN: Final = re.compile(r"\{\{[^{}]*\}\}")
 _CTA_WORDS: Final = 4
+# A sentence that only states the deadline ("Ends Jan 5.", "Only until Dec 10"): offer facts too.
+_DEADLINE_ONLY: Final = re.compile(
+    r"^(?:offer |sale |deal )?(?:ends?|ending|valid|good|only|until|till|til|through|thru|expires?|runs|last day)\b"
+    r"[^.!?]{0,24}?\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\d{1,2}[/.]\d{1,2}|monday|tuesday"
+    r"|wednesday|thursday|friday|saturday|sunday|tonight|midnight|tomorrow)\w*[^.!?]{0,12}[.!]?$",
+    re.I,
+)
 CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -65,10 +72,11 @@ def _copy_parts(items: tuple[tuple[str, str], ...], address: str) -> tuple[tuple
 def own_words(draft: CopyDraft, context: CheckContext) -> str:
     """What the writer wrote: the copy without footer, brand prefix, greeting, offer line and short CTAs.
 
-    The offer line ("Take 10% off ... with code BREW10"), the call to action, the greeting and the
-    footer are assembled from the offer facts and are the same in every variant; the rest is the
-    copy's message. Off-topic, brand voice and diversity all read (and embed) this one text. Falls
-    back to the whole copy without its footer when nothing else is left.
+    The offer line ("Take 10% off ... with code BREW10"), a line stating only the deadline ("Ends
+    Jan 5."), the call to action, the greeting and the footer are assembled from the offer facts
+    and are the same in every variant; the rest is the copy's message. Off-topic, brand voice and
+    diversity all read (and embed) this one text. Falls back to the whole copy without its footer
+    when nothing else is left.
     """
     facts = tuple(str(context.offer[k]).lower() for k in ("code", "discount") if context.offer.get(k))
     return _own_words(tuple(draft.parts.items()), context.postal_address or "", context.brand or "", facts)
@@ -84,6 +92,8 @@ def _own_words(
         for sentence in _sentences(text):
             sentence = without_brand_prefix(sentence, brand)
             if _GREETING.match(sentence.strip(" ,")) or any(f in sentence.lower() for f in facts):
+                continue
+            if _DEADLINE_ONLY.match(sentence.strip()):
                 continue
             if len(sentence.split()) <= _CTA_WORDS and cta_phrases(sentence):
                 continue

@@ -23,6 +23,9 @@ _INSULT: Final = re.compile(
     r"|\bnobody likes\b|\beveryone else (?:already|has)\b|\bonly one who\b|\bmissed out again\b"
     r"|\bdon't be (?:a|the|so)\b|\bwhat are you waiting for\b|\bhow could you\b|\bwe know you\b"
     r"|\byou(?:'d|’d| would) be (?:crazy|mad|silly|stupid|foolish)\b|\bfrankly\b|\bhonestly, your\b"
+    r"|\byour \w+(?: \w+)? (?:is|are|looks?|tastes?) (?:probably|clearly|obviously|frankly|honestly|still)"
+    r" (?:terrible|awful|horrible|bad|a mess|a disaster|embarrassing|sad)\b"
+    r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
     r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
     r"|\b(?:last|final) warning\b|\bor (?:you'll |you will |you’ll )?regret it\b|\bor else\b"
     r"|\bstop (?:making|being|wasting)\b|\byou(?:'re|’re| are) (?:too|so) (?:\w+ )?(?:lazy|old|slow|cheap|broke)\b",
