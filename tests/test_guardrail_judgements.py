@@ -41,7 +41,7 @@ def test_every_category_is_in_both_splits_at_about_sixty_forty() -> None:
         dev, test = by[(category, "dev")], by[(category, "test")]
         assert dev and test, category
     dev_share = sum(v.split == "dev" for v in JS.variants) / len(JS.variants)
-    assert 0.55 <= dev_share <= 0.7
+    assert 0.5 <= dev_share <= 0.7  # the blind batches are split about 50/50 by hash
 
 
 def test_every_variant_resolves_to_a_brand_and_offer() -> None:

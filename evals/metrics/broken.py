@@ -8,6 +8,7 @@ model control tokens ("Ã©", "<|im_end|>"), and degenerate repetition ("off off
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 from evals.metrics.cache import text_cache
@@ -44,11 +45,18 @@ _FUNCTION_END: Final = frozenset(
 _END_PUNCT: Final = ".!?…)\"'”’。！？"
 _WORD: Final = re.compile(r"[\w'’-]+")
 _PROSE: Final = frozenset({"body", "text", "description"})
+_CTA_LINE_WORDS: Final = 6
 
 
 def truncated(part: str, text: str) -> bool:
-    """Whether ``text`` stops mid-clause: a function word last, or an open bracket or quote."""
+    """Whether ``text`` stops mid-clause: a function word last, or an open bracket or quote.
+
+    A closing arrow or emoji ("Shop now →") is not text, and a last line of a few words on its own
+    ("Shop the topper") is a call to action, which needs no full stop.
+    """
     stripped = text.rstrip()
+    while stripped and unicodedata.category(stripped[-1])[0] == "S" or stripped[-1:] in ("\ufe0f", "\u200d"):
+        stripped = stripped[:-1].rstrip()
     if not stripped or CJK.search(stripped[-1]):
         return False
     words = _WORD.findall(stripped.lower())
@@ -58,7 +66,9 @@ def truncated(part: str, text: str) -> bool:
         return True
     if stripped[-1] in _END_PUNCT:
         return False
-    if part in _PROSE and len(sentences(stripped)) >= 2:  # running prose ends its last sentence
+    last_line = stripped.splitlines()[-1]
+    own_line = "\n" in stripped and len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS
+    if part in _PROSE and len(sentences(stripped)) >= 2 and not own_line:  # running prose ends its sentence
         return True
     return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—"
 

@@ -36,7 +36,14 @@ POSSESSIVE_OPENERS: Final = frozenset(
     "nature world everyone everybody life mother father mom dad it here there that what who let where how".split()
 )
 _HEADLINES: Final = frozenset({"subject", "title", "headline"})
-_TOKEN_OR_BREAK: Final = re.compile(_WORD.pattern + r"|[,\u2013\u2014]| - ")  # no name runs across these
+#: Last words of a product variant or line ("Reef Edition", "Luxe Collection"): a name claim even in a
+#: Title Case headline.
+VARIANT_WORDS: Final = frozenset(
+    "edition collection series pack bundle kit set pro plus max deluxe expansion lite mini ultra range line".split()
+)
+_TOKEN_OR_BREAK: Final = re.compile(
+    _WORD.pattern + r"|[,()\[\]\u2013\u2014]| - "
+)  # no name runs across these
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
@@ -69,15 +76,18 @@ def _name_runs(sentence: str) -> tuple[tuple[str, ...], ...]:  # variants share 
     words = _TOKEN_OR_BREAK.findall(TOKEN.sub(" ", sentence))
     runs: list[list[str]] = []
     run: list[str] = []
+    opens = True  # the next word opens a sentence (or a bracket: "(Keep the tone warm.)")
     for i, w in enumerate(words):
-        if not w[0].isalnum():  # a comma or a dash ends a name
+        if not w[0].isalnum():  # a comma, a dash or a bracket ends a name
             if run:
                 runs.append(run)
             run = []
+            opens = w in "()[]"
             continue
         capital = bool(_CAPITAL.match(w)) and _key(w) not in COMMON
         # A first word names someone when it is a possessive: "Dana's pick" ("Today's pick" does not).
-        named = i > 0 or (w.endswith(("'s", "’s")) and _key(w) not in POSSESSIVE_OPENERS)
+        named = not opens or (w.endswith(("'s", "’s")) and _key(w) not in POSSESSIVE_OPENERS)
+        opens = False
         if capital and named or (run and (_NUMBER.match(w) or (w.lower() in _GLUE and i + 1 < len(words)))):
             run.append(w)
             if w.endswith((",", ".")) or w.endswith(("'s", "’s")):
@@ -104,19 +114,32 @@ def _title_case(text: str, known: str) -> bool:
     return len(every) >= 3 and len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
 
 
+def _is_known(keys: list[str], known: str) -> bool:
+    """Whether the words, in order, are one known phrase or known phrases back to back.
+
+    "Stemwise Best Florist" is the brand, then the award its facts name; "Quillnook Dot Grid
+    Journal A5" is the brand, then a catalogue name.
+    """
+    if not keys:
+        return True
+    return any(
+        f" {' '.join(keys[:cut])} " in known and _is_known(keys[cut:], known)
+        for cut in range(len(keys), 0, -1)
+    )
+
+
 def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The names in the copy that no offer, catalogue or brand text contains."""
     known = _known_text(_known_sources(context))
     found: list[str] = []
     for part, text in copy_parts(draft, context).items():
-        if base_part(part) in _HEADLINES and _title_case(
-            text, known
-        ):  # a Title Case headline: capitals say nothing
-            continue
+        # In a Title Case headline capitals say nothing, except on a product's variant ("Reef Edition").
+        title_case = base_part(part) in _HEADLINES and _title_case(text, known)
         for sentence in (c for s in sentences(text) for c in s.split(": ")):
             for run in _name_runs(sentence):
-                phrase = " " + " ".join(_key(w) for w in run) + " "
-                if phrase not in known:
+                if title_case and _key(run[-1]) not in VARIANT_WORDS:
+                    continue
+                if not _is_known([_key(w) for w in run], known):
                     found.append(" ".join(w.rstrip(".,") for w in run))
     return list(dict.fromkeys(found))
 

@@ -86,9 +86,18 @@ def _agreement_errors(text: str, plural_names: tuple[str, ...]) -> tuple[str, ..
 
 
 def plural_names(context: CheckContext) -> list[str]:
-    """The offer's product and the catalogue names that read as plural."""
+    """The offer's product and the catalogue names that read as plural.
+
+    A title of two or more capitalised words ("Harbor Lights", a board game; "Tidepool Tiles") names
+    one product and may take a singular verb: blind judges passed "Harbor Lights is 20% off".
+    """
     names = [str(context.offer.get("product", "")), *context.catalogue]
-    return [n for n in dict.fromkeys(names) if n and is_plural(n)]
+    return [n for n in dict.fromkeys(names) if n and is_plural(n) and not _title(n)]
+
+
+def _title(name: str) -> bool:
+    words = name.split()
+    return len(words) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
 
 
 def grammar_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

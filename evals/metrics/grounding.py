@@ -141,11 +141,7 @@ def offer_facts(context: CheckContext) -> Facts:
     percentages: set[str] = set()
     dates: set[str] = set()
     codes: set[str] = set()
-    items: list[tuple[str, object]] = list(context.offer.items())
-    if context.postal_address:
-        items.append(("postal_address", context.postal_address))
-    items += [("brand_fact", fact) for fact in context.brand_facts]  # "Free shipping on orders over $40"
-    for key, value in items:
+    for key, value in _fact_items(context):
         percentish = any(k in key.lower() for k in _PERCENT_KEYS)
         if isinstance(value, datetime | date):
             value = value.isoformat()
@@ -172,7 +168,33 @@ def offer_facts(context: CheckContext) -> Facts:
                 numbers.update(claim.values)
                 if claim.kind == "percentage" or percentish:
                     percentages.update(claim.values)
+    numbers.update(_discounted_prices(context))
     return Facts(frozenset(numbers), frozenset(percentages), frozenset(dates), frozenset(codes))
+
+
+def _fact_items(context: CheckContext) -> list[tuple[str, object]]:
+    """The offer's fields, the postal address, the brand's facts and the product's catalogue line."""
+    items: list[tuple[str, object]] = list(context.offer.items())
+    if context.postal_address:
+        items.append(("postal_address", context.postal_address))
+    items += [("brand_fact", fact) for fact in context.brand_facts]  # "Free shipping on orders over $40"
+    if context.product_description:  # the catalogue's own facts: "for 2 to 5 players"
+        items.append(("product_description", context.product_description))
+    return items
+
+
+def _discounted_prices(context: CheckContext) -> set[str]:
+    """The price after the discount and the amount saved ("$36 instead of $45"), when both are given."""
+    price, discount = context.offer.get("price"), str(context.offer.get("discount", ""))
+    pct = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", discount)
+    try:
+        amount = float(str(price))
+    except ValueError:
+        return set()
+    if pct is None or amount <= 0:
+        return set()
+    off = amount * float(pct.group(1)) / 100
+    return {number_key(f"{amount - off:.2f}"), number_key(f"{off:.2f}")}
 
 
 def is_grounded(claim: Claim, facts: Facts) -> bool:

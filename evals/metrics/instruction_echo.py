@@ -65,8 +65,11 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:email|e-mail|sms|text message|push(?: notification)?|notification)"
     r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
-    rf"^(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
-    r"^(?:key|main|core)\s+(?:message|points?|benefits?|takeaways?)\s*:",
+    rf"^(?:[-*\u2022]\s*)?(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
+    r"^(?:key|main|core)\s+(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit|mention))?\s*:",
+    # the structure asked for: "Open with the solstice angle, then the offer"
+    r"^(?:open|start|begin|lead|close|end|finish)\s+with\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:angle|hook|story|anecdote"
+    r"|benefit|question|statistic|offer|cta|call to action)\b",
     # the point of view asked for, and a slot left as its description: "Use second person.", "Headline
     # goes here", "Short supporting line that mentions the code"
     r"^(?:use|write in|keep it in)\s+(?:the\s+)?(?:first|second|third)[- ]person\b"

@@ -42,7 +42,7 @@ META: Final[tuple[str, ...]] = (
     r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
     r"\bi can (?:also )?(?:write|suggest|create|draft|provide|make|shorten|lengthen|trim|tweak|adjust|rewrite"
     r"|revise|redo|expand|change|tone)\b",
-    r"\bcharacter limit\b|\bword count\b",
+    r"\bcharacter limit\b|\bword count\b|[(\[]\s*\d+\s*(?:characters?|chars?|words?)\s*[)\]]",
     r"^(?:note|thank you for your|thanks for your)\b",
     r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",
     r"\bi(?:'m|’m| am) glad to hear\b",

@@ -25,6 +25,8 @@ _INSULT: Final = re.compile(
     r"|\byou(?:'d|’d| would) be (?:crazy|mad|silly|stupid|foolish)\b|\bfrankly\b|\bhonestly, your\b"
     r"|\byour \w+(?: \w+)? (?:is|are|looks?|tastes?) (?:probably|clearly|obviously|frankly|honestly|still)"
     r" (?:terrible|awful|horrible|bad|a mess|a disaster|embarrassing|sad)\b"
+    r"|\bdon't be that (?:person|guy|girl|friend|customer|neighbou?r|parent|owner)\b"
+    r"|\bsays a lot about (?:a person|you)\b"
     r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
     r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
     r"|\b(?:last|final) warning\b|\bor (?:you'll |you will |you’ll )?regret it\b|\bor else\b"
