@@ -63,6 +63,8 @@ Step = tuple[str, dict[str, Any]]
 Body = Mapping[str, Any]
 OPTIONAL = {"segment_customers", "search_knowledge"}  # the planner's steps whose failure is only a note
 _UNTRUSTED = re.compile(r"</?untrusted-data[^>]*>\n?")
+_DATA = re.compile(r"<untrusted-data[^>]*>\n?(.*?)\n?</untrusted-data>", re.S)
+_REFUSED = re.compile(r"^(?:Not approved|User rejected)", re.M)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class Done:
 
     @property
     def failed(self) -> bool:
-        return self.content.startswith(("Error", "Not approved"))
+        return self.content.startswith(("Error", "Not approved", "User rejected"))
 
 
 def content_of(message: Mapping[str, Any]) -> str:
@@ -150,9 +152,52 @@ def fit(step: Step, tools: Mapping[str, Mapping[str, Any]]) -> Step | None:
     return name, {k: v for k, v in args.items() if k in properties and v is not None}
 
 
+def _data(content: str) -> Any:
+    """The JSON inside a tool message's untrusted-data block (None when there is none)."""
+    m = _DATA.search(content)
+    if m is None:
+        return None
+    try:
+        return json.loads(m.group(1))
+    except json.JSONDecodeError:
+        return None
+
+
+def _copy_lines(data: Mapping[str, Any]) -> list[str]:
+    """Copy variants part by part, each with its verdict (as the staged answer shows copy)."""
+    lines: list[str] = []
+    for i, variant in enumerate(data.get("variants") or [], 1):
+        failures = "; ".join(variant.get("failures") or [])
+        verdict = "passed every check" if variant.get("passed") else f"NOT sendable: {failures}"
+        lines.append(f"{data.get('channel')} variant {i} ({verdict}):")
+        lines += [f"  {part}: {value}" for part, value in (variant.get("parts") or {}).items()]
+    return lines
+
+
+def said(done: Done) -> str:
+    """How one tool result reads in the answer.
+
+    Its headline (the "Result of ..." line); copy variants and knowledge passages in full, as a
+    model relaying them would quote them; errors as they came. A refused side effect says that
+    nothing was written, as the endpoint's system prompt asks.
+    """
+    content = done.content.strip()
+    if _REFUSED.search(content):
+        return f"{content}\nNothing was written."
+    if content.startswith("Error"):
+        return content
+    head = content.split("\n<untrusted-data", 1)[0].strip()
+    data = _data(content)
+    if isinstance(data, dict) and isinstance(data.get("variants"), list):
+        return "\n".join([head, *_copy_lines(data)])
+    if done.name == "search_knowledge":
+        return _UNTRUSTED.sub("", content).strip()
+    return head
+
+
 def relay(done: Sequence[Done]) -> str:
     """The answer: what the tools said, one result after another."""
-    parts = [_UNTRUSTED.sub("", d.content).strip() for d in done]
+    parts = [said(d) for d in done]
     return "\n\n".join(p for p in parts if p) or "No tool gave a result."
 
 
