@@ -89,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = select(load_requests(args.requests), args.split)
     requests = [r for r in chosen if args.only is None or args.only in (r.kind, r.intent)][: args.limit]
     base = load_settings()
+    # the eval runs each request in a folder of its own: the script's workspace must not be relative
+    base = base.model_copy(update={"home": base.home.resolve()})
     workspace = Workspace.from_settings(base)
     guess = None if args.no_classifier else _classifier(base, workspace)
     script = ScriptedEndpoint(base, workspace, guess=guess)
