@@ -61,3 +61,9 @@ def test_the_assistant_asks_the_endpoint_model_about_the_export(isolated_home: P
     assert server.requests and server.requests[0].get("tools")  # the model saw the tools, export_audience too
     offered = {t["function"]["name"] for t in server.requests[0]["tools"]}
     assert "export_audience" in offered
+
+
+def test_a_message_the_campaign_regex_does_not_match_stays_the_models(context: ToolContext) -> None:
+    rules_campaign = "let's wake up the hibernating segment. something cheap - five hundred bucks tops"
+    assert not looks_like_campaign(rules_campaign)
+    assert planned_campaign(rules_campaign, context) is None

@@ -211,16 +211,11 @@ def test_the_fake_server_answers_with_a_function_of_the_request_after_its_queue(
 def test_copy_is_relayed_part_by_part_and_a_refusal_says_nothing_was_written(
     script: ScriptedEndpoint,
 ) -> None:
-    parts = {"body": "Ridgeback 3: 15% off. STOP to opt out"}
-    data = json.dumps({"channel": "sms", "variants": [{"passed": True, "parts": parts}]})
-    copy = Done(
-        "write_copy",
-        {},
-        f'Result of write_copy: 1/1 sms variants\n<untrusted-data n="x">\n{data}\n</untrusted-data>',
-    )
+    copy_text = "sms variant 1 (passed every check):\n  body: Ridgeback 3: 15% off. STOP to opt out"
+    copy = Done("write_copy", {}, f"Result of write_copy: 1/1 sms variants\n{wrap(copy_text)}")
     shown = relay([copy])
     assert "sms variant 1 (passed every check):\n  body: Ridgeback 3: 15% off. STOP to opt out" in shown
-    assert '"variants"' not in shown  # the JSON is read, not pasted
+    assert "untrusted-data" not in shown
     record = '{"last_purchase": "2026-08-07 05:30:30"}'
     profile = Done(
         "customer_profile",

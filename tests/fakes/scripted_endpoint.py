@@ -152,33 +152,12 @@ def fit(step: Step, tools: Mapping[str, Mapping[str, Any]]) -> Step | None:
     return name, {k: v for k, v in args.items() if k in properties and v is not None}
 
 
-def _data(content: str) -> Any:
-    """The JSON inside a tool message's untrusted-data block (None when there is none)."""
-    m = _DATA.search(content)
-    if m is None:
-        return None
-    try:
-        return json.loads(m.group(1))
-    except json.JSONDecodeError:
-        return None
-
-
-def _copy_lines(data: Mapping[str, Any]) -> list[str]:
-    """Copy variants part by part, each with its verdict (as the staged answer shows copy)."""
-    lines: list[str] = []
-    for i, variant in enumerate(data.get("variants") or [], 1):
-        failures = "; ".join(variant.get("failures") or [])
-        verdict = "passed every check" if variant.get("passed") else f"NOT sendable: {failures}"
-        lines.append(f"{data.get('channel')} variant {i} ({verdict}):")
-        lines += [f"  {part}: {value}" for part, value in (variant.get("parts") or {}).items()]
-    return lines
-
-
 def said(done: Done) -> str:
     """How one tool result reads in the answer.
 
-    Its headline (the "Result of ..." line); copy variants and knowledge passages in full, as a
-    model relaying them would quote them; errors as they came. A refused side effect says that
+    Its headline (the "Result of ..." line), and its data when that is text to read (the copy,
+    variant by variant) or knowledge passages, as a model relaying them would quote them; a JSON
+    record is summed up by its headline. Errors as they came; a refused side effect says that
     nothing was written, as the endpoint's system prompt asks.
     """
     content = done.content.strip()
@@ -187,10 +166,9 @@ def said(done: Done) -> str:
     if content.startswith("Error"):
         return content
     head = content.split("\n<untrusted-data", 1)[0].strip()
-    data = _data(content)
-    if isinstance(data, dict) and isinstance(data.get("variants"), list):
-        return "\n".join([head, *_copy_lines(data)])
-    if done.name == "search_knowledge":
+    block = _DATA.search(content)
+    readable = block is not None and not block.group(1).lstrip().startswith(("{", "["))
+    if readable or done.name == "search_knowledge":
         return _UNTRUSTED.sub("", content).strip()
     return head
 
