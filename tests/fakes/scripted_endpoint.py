@@ -9,8 +9,9 @@ an eval's labels. Three kinds of request reach it:
 - an agent turn (the body has ``tools``): the steps the staged policy would run for the message,
   mapped onto the tools offered (names and argument schemas as sent), called one per answer; once
   every step has a result (or an essential one failed), the answer relays the tool messages
-  (``said``: headlines, copy and knowledge passages in full, errors as they came). Refusals, unknown customer ids and "export them" with nothing to export are answered
-  in text, with the staged policy's own replies. A campaign the rules see (the planner is not a
+  (``said``: headlines, copy and knowledge passages in full, errors as they came). Refusals,
+  unknown customer ids and "export them" with nothing to export are answered in text, with the
+  staged policy's own replies. A campaign the rules see (the planner is not a
   tool) becomes the planner's tool chain: segments, churn, CLV, audience, channels, ROI, knowledge.
 - the campaign planner's goal (``response_format`` with a JSON schema): the goal the request's own
   words give (``read_request``; ``promotion`` when they give none).
