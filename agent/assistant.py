@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
-from agent.campaign.request import looks_like_campaign, read_request
+from agent.campaign.request import CampaignRequest, looks_like_campaign, read_request
 from agent.events import EventHandler, StepEvent
 from agent.llm.calllog import CallLog, calls_logged_to
 from agent.llm.deadline import turn_budget
@@ -191,12 +191,10 @@ class Assistant:
         with calls_logged_to(session.llm_log_file), turn_budget(self.limits.max_seconds):
             if self.staged:
                 reply = self._staged(session).respond(text, context)
-            elif looks_like_campaign(text):
+            elif (request := self._planned(text, context)) is not None:
                 from agent.campaign.planner import plan_campaign  # see StagedPolicy._campaign
 
-                reply = plan_campaign(
-                    read_request(text), context, model=self.model, copy_variants=self.copy_variants
-                )
+                reply = plan_campaign(request, context, model=self.model, copy_variants=self.copy_variants)
             else:
                 reply = self._converse(session, text, context)
                 failed = reply.stop_reason.removeprefix(_ENDPOINT_FAILED)
@@ -212,6 +210,18 @@ class Assistant:
         session.save()
         session.trace("reply", text=reply.text, seconds=reply.seconds, backend=reply.backend)
         return reply
+
+    def _planned(self, text: str, context: ToolContext) -> CampaignRequest | None:
+        """The campaign the planner answers ``text`` with, or None (a question for the model).
+
+        On the endpoint path the rules decide and read it (``agent.endpoint.route``); the JSON-action
+        loop keeps the campaign regex and ``read_request``.
+        """
+        if self.endpoint() is not None:
+            from agent.endpoint.route import planned_campaign
+
+            return planned_campaign(text, context)
+        return read_request(text) if looks_like_campaign(text) else None
 
     def _staged(self, session: Session) -> StagedPolicy:
         return StagedPolicy(

@@ -6,7 +6,10 @@ asks approval for side effects, redacts the result and emits the trace events. I
 therefore come back to the model as run_tool's error observation, like any other tool error.
 
 Calls run one at a time (LangGraph runs the parallel calls of one model message in threads; the
-workspace's tools are not written for that). ``Ledger`` keeps what the calls did for the reply,
+workspace's tools are not written for that). Copy reaches the model as the copy itself, every
+variant part by part with its verdict (``observation``): run_tool's JSON of a ``CopyResult`` is cut
+at 1,500 characters, mostly check details, so the model never saw the second variant, nor all of
+a long email's first. ``Ledger`` keeps what the calls did for the reply,
 and holds the approvals the policy collected at the human-in-the-loop interrupt, so run_tool's own
 approval check does not ask the person twice.
 """
@@ -23,7 +26,10 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool
 
 from agent.events import StepEvent
-from agent.toolbox import AgentTool, ToolContext, run_tool
+from agent.pii import redact
+from agent.toolbox import AgentTool, ToolCall, ToolContext, run_tool
+from prompts import load_prompt
+from tools.copy.models import CopyResult
 
 
 @dataclass
@@ -80,6 +86,16 @@ def tool_schema(tool: AgentTool) -> dict[str, Any]:
     return schema
 
 
+def observation(tool: AgentTool, done: ToolCall) -> str:
+    """What the model reads of one call: run_tool's observation, or for copy the copy in full."""
+    if not isinstance(done.result, CopyResult):
+        return done.observation
+    from agent.staged import copy_text  # the copy as the staged answer shows it
+
+    data = redact(copy_text(done.result))
+    return load_prompt("agent").render("observation", tool=tool.name, headline=done.headline, data=data)
+
+
 def to_langchain(
     tools: Sequence[AgentTool],
     context: ToolContext,
@@ -99,7 +115,7 @@ def to_langchain(
             with book.lock:
                 done = run_tool(tool, kwargs, scoped)
                 book.record(tool.name, kwargs, done.arguments)
-            return done.observation
+            return observation(tool, done)
 
         return StructuredTool.from_function(
             func=call, name=tool.name, description=tool.description, args_schema=tool_schema(tool)

@@ -7,7 +7,9 @@ behaviours for the next requests: ``ok``, ``500``, ``429`` (with ``Retry-After``
 JSON) and ``cut`` (a stream that stops after its first chunk without ``[DONE]``); the fault modes
 of ``tests.fakes.openai_faults`` (``drip``, ``keepalive``, ``huge``, ``control``, ``braces``).
 ``say(...)`` queues the assistant messages of the next successful answers: text or OpenAI
-``tool_calls`` (``tests/fakes/openai_tool_calls.py``); without one, the answer is ``reply``.
+``tool_calls`` (``tests/fakes/openai_tool_calls.py``); ``respond_with(fn)`` answers, once the queue
+is empty, with ``fn(request body)`` (a scripted model deciding from the messages and tools it is
+sent); without either, the answer is ``reply``.
 """
 
 from __future__ import annotations
@@ -16,13 +18,16 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.fakes.openai_faults import FAULTS
 from tests.fakes.openai_tool_calls import ScriptedReply, deltas, message
+
+Responder = Callable[[dict[str, Any]], ScriptedReply]
+"""A scripted model: the Chat Completions request body in, the assistant message to answer with out."""
 
 
 class FakeOpenAIServer:
@@ -38,6 +43,7 @@ class FakeOpenAIServer:
         self.headers: list[dict[str, str]] = []
         self._script: deque[str] = deque()
         self._replies: deque[ScriptedReply] = deque()
+        self._responder: Responder | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -64,9 +70,18 @@ class FakeOpenAIServer:
         with self._lock:
             self._replies.extend(replies)
 
-    def next_reply(self) -> ScriptedReply:
+    def respond_with(self, responder: Responder | None) -> None:
+        """Answer with ``responder(request body)`` once the ``say`` queue is empty (None: ``reply`` again)."""
         with self._lock:
-            return self._replies.popleft() if self._replies else ScriptedReply(content=self.reply)
+            self._responder = responder
+
+    def next_reply(self, payload: dict[str, Any]) -> ScriptedReply:
+        with self._lock:
+            if self._replies:
+                return self._replies.popleft()
+            responder = self._responder
+        # outside the lock: a responder may be slow, and requests on other threads must not wait on it
+        return responder(payload) if responder is not None else ScriptedReply(content=self.reply)
 
     def start(self) -> None:
         self._thread.start()
@@ -148,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _complete(self, payload: dict[str, Any], reply: ScriptedReply | None = None) -> None:
-        reply = reply or self.fake.next_reply()
+        reply = reply or self.fake.next_reply(payload)
         body = {
             "id": "chatcmpl-fake",
             "object": "chat.completion",
@@ -181,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             "created": 0,
             "model": payload["model"],
         }
-        reply = reply or self.fake.next_reply()
+        reply = reply or self.fake.next_reply(payload)
         for delta in deltas(reply):
             self._event(
                 json.dumps({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
