@@ -112,3 +112,14 @@ def test_a_short_chinese_sms_for_an_english_offer_is_the_wrong_language() -> Non
     )
     result = language_match_check(draft, CheckContext(brand="Crumb & Co.", language="en"))
     assert not result.passed and not result.skipped, result.reason
+
+
+def test_plainly_english_copy_skips_the_ngram_walk_and_other_languages_do_not() -> None:
+    from evals.metrics.language import _plainly_english, detect_language
+
+    english = "Take 10% off the Harvest Blend with code BREW10 and get it to your door by Friday."
+    french = "Profitez de 10% sur le melange Harvest avec le code BREW10 jusqu'au 20 decembre."
+    assert _plainly_english(english) and detect_language(english) == ("en", 1.0)
+    assert not _plainly_english(french) and detect_language(french) is not None
+    assert detect_language(french)[0] == "fr"  # type: ignore[index]
+    assert not _plainly_english("Frühling ist da: 10% auf alles mit dem Code BREW10 für dich.")
