@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from evals.checks import HARD_METRICS, check_copy
@@ -493,3 +495,55 @@ def test_winner_of_the_brands_real_award_is_not_spam_and_dad_is_not_a_name() -> 
     assert_passes(spam_check(won, CTX))
     assert_fails(spam_check(won, CTX.model_copy(update={"brand_facts": []})), "winner")
     assert_passes(entities_check(sms("Ember & Oak: Still shopping for Dad? Harvest Blend 10% off."), CTX))
+
+
+def test_a_cta_line_without_a_full_stop_or_ending_in_an_arrow_is_not_cut_off() -> None:
+    body = "Hi {{first_name}},\n\nHarvest Blend is 10% off with BREW10 until Dec 20.\n\n"
+    assert_passes(broken_check(email(body + "Shop the blend"), CTX))
+    assert_passes(broken_check(email(body + "Grab a bag before the weekend is over →"), CTX))
+    assert_fails(broken_check(email(body + "We roast it every Tuesday and ship it the"), CTX), "mid-sentence")
+
+
+def test_a_template_variable_left_empty_is_broken() -> None:
+    draft = CopyDraft(
+        channel="push", parts={"title": "10% off", "body": "Use BREW10 until Dec 20 on undefined"}
+    )
+    assert_fails(broken_check(draft, CTX), "undefined")
+
+
+def test_last_chance_is_true_of_an_offer_with_a_deadline() -> None:
+    line = sms("Ember & Oak: Last chance: Harvest Blend is 10% off with BREW10 until Dec 20.")
+    assert_passes(spam_check(line, CTX))
+    undated = CTX.model_copy(update={"offer": {k: v for k, v in CTX.offer.items() if k != "deadline"}})
+    assert_fails(spam_check(line, undated), "last chance")
+
+
+def test_names_match_singular_and_plural_and_a_brand_word_does_not_vouch_for_a_feature() -> None:
+    ctx = CTX.model_copy(update={"brand_facts": ["Harvest Blend won the 2025 Golden Bean Award."]})
+    assert_passes(
+        entities_check(sms("Ember & Oak: Winner at the Golden Bean Awards. First Fridays, 10% off."), ctx)
+    )
+    app = sms("Ember & Oak: Harvest Blend 10% off, and it syncs with the Ember Blend app.")
+    assert_fails(entities_check(app, CTX), "Ember Blend")
+
+
+@pytest.mark.parametrize(
+    ("line", "check"),
+    [
+        ("Harvest Blend 10% off with BREW10.\n\nWant me to make it punchier?", meta_talk_check),
+        ("Harvest Blend 10% off with BREW10. I'd recommend sending this on a Thursday.", meta_talk_check),
+        ("Harvest Blend 10% off with BREW10. Features to mention: cocoa, hazelnut.", instruction_echo_check),
+        ("The freshest coffee in the US: Harvest Blend, 10% off with BREW10.", claims_check),
+        ("Typical. Harvest Blend is 10% off with BREW10, if you can be bothered.", tone_check),
+        ("Harvest Blend isn't the richest roast we sell, and you will probably get bored.", tone_check),
+    ],
+)
+def test_the_third_blind_writers_faults_are_caught(line: str, check: Any) -> None:
+    assert_fails(check(sms(f"Ember & Oak: {line}"), CTX))
+
+
+def test_a_chinese_line_that_is_only_a_purchase_verb_is_a_call_to_action() -> None:
+    draft = CopyDraft(
+        channel="push", parts={"title": "丰收拼配立减10%", "body": "优惠码BREW10，12月20日截止。\n挑选礼物"}
+    )
+    assert_passes(cta_check(draft, CTX.model_copy(update={"language": "zh"})))

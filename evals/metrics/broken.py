@@ -28,7 +28,8 @@ _LABEL: Final = re.compile(
 )
 _GARBLED: Final = re.compile(
     r"[ÃÂ][\x80-\xbf©®°±²³´µ¶·¸¹º»¼½¾¿€™¢£¤¥¦§¨ª«¬]|â€|\ufffd|<\|[^|>]{0,20}\|>|</?s>|<unk>|\[/?INST\]"
-    r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]",
+    r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]"
+    r"|\bundefined\b|\[object Object\]|\bNaN\b|(?<![\w-])null(?![\w-])",  # a template's empty variable
     re.M,
 )
 # Contractions written without their apostrophe ("youve", "dont"): a model's misspelling, never a
@@ -55,8 +56,9 @@ def truncated(part: str, text: str) -> bool:
     ("Shop the topper") is a call to action, which needs no full stop.
     """
     stripped = text.rstrip()
-    while stripped and unicodedata.category(stripped[-1])[0] == "S" or stripped[-1:] in ("\ufe0f", "\u200d"):
-        stripped = stripped[:-1].rstrip()
+    marked = False  # the last line ends in an arrow or emoji: a button, not a sentence
+    while stripped and (unicodedata.category(stripped[-1])[0] == "S" or stripped[-1] in "\ufe0f\u200d"):
+        stripped, marked = stripped[:-1].rstrip(), True
     if not stripped or CJK.search(stripped[-1]):
         return False
     words = _WORD.findall(stripped.lower())
@@ -67,7 +69,7 @@ def truncated(part: str, text: str) -> bool:
     if stripped[-1] in _END_PUNCT:
         return False
     last_line = stripped.splitlines()[-1]
-    own_line = "\n" in stripped and len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS
+    own_line = "\n" in stripped and (marked or len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS)
     if part in _PROSE and len(sentences(stripped)) >= 2 and not own_line:  # running prose ends its sentence
         return True
     return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—"

@@ -27,6 +27,7 @@ CTA_VERBS: Final[tuple[str, ...]] = (
 _CTA_ZH: Final = re.compile(
     r"(?:立即|马上|现在就?|快来|赶快|立刻|即刻)(?:购买|选购|下单|抢购|领取|体验|查看|预订|预约|订购|试用|开通|使用)"
     r"|(?:点击|戳)(?:链接|这里|查看|选购|购买|下单|抢购|领取)|去看看|快来看看"
+    r"|(?m:^)(?:挑选|选购|购买|下单|抢购|领取|预订|订购|选择)[^\s，。！？]{0,6}$"
 )
 # An imperative CTA verb opening a sentence, line or clause (after ':' '-' '|' or a token).
 _CTA: Final = re.compile(

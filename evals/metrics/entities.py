@@ -26,7 +26,8 @@ _NUMBER: Final = re.compile(r"^\d{1,4}[A-Za-z]?$")
 # Capitalised words that are not names of products: greetings, pronouns, calendar, opt-out words.
 COMMON: Final = frozenset(
     "i i'm i'd i've i'll hi hello hey dear ok okay yes no stop help reply unsubscribe monday tuesday "
-    "wednesday thursday friday saturday sunday jan january feb february mar march apr april may jun june "
+    "wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays "
+    "jan january feb february mar march apr april may jun june "
     "jul july aug august sep sept september oct october nov november dec december christmas halloween "
     "thanksgiving easter black cyber new year's eve valentine's day usa us dad mom mum mother father grandma "
     "grandpa granny nana papa mama".split()
@@ -51,7 +52,17 @@ _SUFFIX: Final = re.compile(r"(?:['’]s)?[.,]?$")
 
 
 def _key(word: str) -> str:
-    return _SUFFIX.sub("", word).lower()
+    """The word for matching: no possessive or stop, lower case, a plural's last s off ("Awards" = "Award")."""
+    key = _SUFFIX.sub("", word).lower()
+    if (
+        key in COMMON
+        or key in POSSESSIVE_OPENERS
+        or len(key) <= 3
+        or not key.endswith("s")
+        or key.endswith("ss")
+    ):
+        return key  # "Christmas", "always" stay whole
+    return key[:-1]
 
 
 @lru_cache(maxsize=512)
@@ -111,26 +122,37 @@ def _trim(run: list[str]) -> list[str]:
 def _title_case(text: str, known: str) -> bool:
     every = [w for w in _WORD.findall(text) if len(w) >= 3]
     words = [w for w in every if f" {_key(w)} " not in known]
-    return len(every) >= 3 and len(words) >= 2 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
+    return len(every) >= 3 and len(words) >= 1 and sum(w[0].isupper() for w in words) / len(words) >= 0.7
 
 
-def _is_known(keys: list[str], known: str) -> bool:
+def _is_known(keys: list[str], known: str, names: frozenset[str], whole: bool = True) -> bool:
     """Whether the words, in order, are one known phrase or known phrases back to back.
 
     "Stemwise Best Florist" is the brand, then the award its facts name; "Quillnook Dot Grid
-    Journal A5" is the brand, then a catalogue name.
+    Journal A5" is the brand, then a catalogue name. A piece of one word must be a whole name (the
+    brand's, a product's): "Quillnook Planner app" is not the brand and a word from a product.
     """
     if not keys:
         return True
+    if whole and f" {' '.join(keys)} " in known:
+        return True
     return any(
-        f" {' '.join(keys[:cut])} " in known and _is_known(keys[cut:], known)
-        for cut in range(len(keys), 0, -1)
+        f" {' '.join(keys[:cut])} " in known
+        and (cut > 1 or keys[0] in names)
+        and _is_known(keys[cut:], known, names, whole=False)
+        for cut in range(len(keys) - (1 if whole else 0), 0, -1)
     )
 
 
 def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The names in the copy that no offer, catalogue or brand text contains."""
     known = _known_text(_known_sources(context))
+    names = frozenset(
+        " ".join(_key(w) for w in _WORD.findall(n)) for n in (context.brand or "", *context.catalogue)
+    )
+    names |= frozenset(
+        _key(w) for w in _WORD.findall(context.brand or "")
+    )  # "Stemwise" of "Stemwise Flowers"
     found: list[str] = []
     for part, text in copy_parts(draft, context).items():
         # In a Title Case headline capitals say nothing, except on a product's variant ("Reef Edition").
@@ -139,7 +161,7 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
             for run in _name_runs(sentence):
                 if title_case and _key(run[-1]) not in VARIANT_WORDS:
                     continue
-                if not _is_known([_key(w) for w in run], known):
+                if not _is_known([_key(w) for w in run], known, names):
                     found.append(" ".join(w.rstrip(".,") for w in run))
     return list(dict.fromkeys(found))
 

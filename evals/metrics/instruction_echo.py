@@ -67,6 +67,7 @@ ECHO: Final[tuple[str, ...]] = (
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
     rf"^(?:[-*\u2022]\s*)?(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
     r"^(?:key|main|core)\s+(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit|mention))?\s*:",
+    r"\b(?:features?|points?|benefits?|details?|things?|facts?)\s+to\s+(?:mention|include|cover|highlight|stress)\s*:",
     # the structure asked for: "Open with the solstice angle, then the offer"
     r"^(?:open|start|begin|lead|close|end|finish)\s+with\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:angle|hook|story|anecdote"
     r"|benefit|question|statistic|offer|cta|call to action)\b",

@@ -31,7 +31,9 @@ META: Final[tuple[str, ...]] = (
     r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to"
     r" (?:help|assist|refine|tweak|adjust)\b",
     r"\b(?:happy|glad) to (?:help|tweak|adjust|change|refine)\b",
-    r"\blet me know\b",
+    r"\blet me know\b|\b(?:want|would you like|do you want) me to\b|\b(?:should|shall) i (?:make|try|write|add"
+    r"|shorten|change|do|send)\b|\bi(?:'d|’d| would)? (?:recommend|suggest) (?:sending|scheduling|testing|pairing"
+    r"|running|using|adding)\b",
     r"\bi hope (?:this|that|it) (?:helps|works)\b|\bhope (?:this|that|it) (?:helps|works)\b",
     r"\bfeel free to (?:adjust|tweak|change|edit|modify|use|swap|replace|drop|cut|remove|shorten|rework|add)\b",
     r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",

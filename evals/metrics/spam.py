@@ -93,6 +93,9 @@ def _allowed_caps(context: CheckContext) -> frozenset[str]:
     return frozenset(w for text in words for w in _WORD.findall(text) if w.isupper())
 
 
+_TRUE_URGENCY: Final = frozenset({"last chance", "limited time"})
+
+
 def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail on spam-trigger phrases, shouting (ALL-CAPS share) or too many exclamation marks."""
     th = context.thresholds
@@ -100,10 +103,13 @@ def spam_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     allowed = _allowed_caps(context)
     stated = " ".join(context.brand_facts).lower()  # "30-day guarantee" is a fact, not a spam cue
     won = bool(re.search(r"\b(?:won|winner|award)", stated))  # "winner" of the brand's real award
+    dated = bool(context.offer.get("deadline"))  # "Last chance" is true of an offer that ends
     found = [
         p
         for p in spam_phrases(text)
-        if re.sub(r"(?:ed|d|s)$", "", p) not in stated and not (won and p == "winner")
+        if re.sub(r"(?:ed|d|s)$", "", p) not in stated
+        and not (won and p == "winner")
+        and not (dated and p in _TRUE_URGENCY)
     ]
     ratio = shouting_ratio(text, allowed)
     bangs = text.count("!")
