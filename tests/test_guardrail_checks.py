@@ -547,3 +547,9 @@ def test_a_chinese_line_that_is_only_a_purchase_verb_is_a_call_to_action() -> No
         channel="push", parts={"title": "丰收拼配立减10%", "body": "优惠码BREW10，12月20日截止。\n挑选礼物"}
     )
     assert_passes(cta_check(draft, CTX.model_copy(update={"language": "zh"})))
+
+
+def test_copy_that_describes_the_brand_from_outside_is_meta_talk() -> None:
+    line = "Ember & Oak: A great bag of beans from a company that caters to all tastes. 10% off with BREW10."
+    assert_fails(meta_talk_check(sms(line), CTX), "a company that")
+    assert_passes(meta_talk_check(sms("Ember & Oak: We are a small roaster. 10% off with BREW10."), CTX))

@@ -48,6 +48,9 @@ META: Final[tuple[str, ...]] = (
     r"^(?:note|thank you for your|thanks for your)\b",
     r"\bthe customer(?:'s|’s)?\b|\byour customers?\b|\bthe (?:target )?audience\b",
     r"\bi(?:'m|’m| am) glad to hear\b",
+    # the brand described from outside, as a review or a model's summary would ("shoes from a company
+    # that caters to all ages"): a brand never calls itself "a company that"
+    r"\b(?:a|this) (?:company|brand|store|shop|business|retailer|seller) (?:that|which|who)\b",
     # the writer's own note on what they did or on the draft: "I avoided medical claims", "Feedback on this draft"
     r"\bi (?:avoided|kept|included|wrote|added|removed|highlighted|focused|went with|chose|opted|made sure"
     r"|tried to|leaned|stuck to|left out|cut|trimmed|shortened|tightened|swapped)\b",
