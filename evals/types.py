@@ -83,7 +83,7 @@ class Thresholds(BaseModel):
     )
     max_hook_words: int = Field(default=6, ge=0, description="Own words up to this many may be a stock hook.")
     max_untold_words: int = Field(
-        default=3, ge=0, description="Own words up to this many are too few to be off-topic."
+        default=4, ge=0, description="Own words up to this many are too few to be off-topic."
     )
     min_sentiment: float = Field(
         default=-0.3, description="Lowest VADER compound score (clearly negative below)."

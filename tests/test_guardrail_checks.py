@@ -553,3 +553,49 @@ def test_copy_that_describes_the_brand_from_outside_is_meta_talk() -> None:
     line = "Ember & Oak: A great bag of beans from a company that caters to all tastes. 10% off with BREW10."
     assert_fails(meta_talk_check(sms(line), CTX), "a company that")
     assert_passes(meta_talk_check(sms("Ember & Oak: We are a small roaster. 10% off with BREW10."), CTX))
+
+
+def test_the_next_year_and_number_words_of_the_facts_are_grounded() -> None:
+    from evals.metrics.grounding import grounding_check
+
+    ctx = CTX.model_copy(update={"brand_facts": ["Every bag stays fresh for six weeks."]})
+    assert_passes(
+        grounding_check(sms("Ember & Oak: Plan your 2027 mornings: 10% off with BREW10. Fresh 6 weeks."), ctx)
+    )
+    assert_fails(grounding_check(sms("Ember & Oak: 10% off with BREW10, fresh for 9 weeks."), ctx), "9")
+
+
+def test_a_paraphrased_documented_award_is_no_claim_and_a_nationality_is_no_name() -> None:
+    line = sms("Ember & Oak: The Yirgacheffe Single Origin took the top prize at the Good Food Awards.")
+    assert_passes(claims_check(line, CTX))
+    assert_passes(entities_check(sms("Ember & Oak: Built for British winters. Harvest Blend 10% off."), CTX))
+
+
+@pytest.mark.parametrize(
+    ("draft", "check"),
+    [
+        (sms("Ember & Oak: The world's toughest roast. 10% off with BREW10."), claims_check),
+        (sms("Sure thing! Ember & Oak: Harvest Blend 10% off with BREW10."), meta_talk_check),
+        (sms("Ember & Oak: Harvest Blend 10% off. Remember to include the code."), instruction_echo_check),
+        (sms("Ember & Oak: Still brewing instant like an amateur? 10% off with BREW10."), tone_check),
+        (sms("Ember & Oak: 10% off while wh wh while supplies supplies last."), broken_check),
+        (
+            CopyDraft(channel="push", parts={"title": "Harvest Blend 10% o", "body": "Use BREW10."}),
+            broken_check,
+        ),
+        (
+            CopyDraft(channel="push", parts={"title": "Reminder: mention the deadline", "body": "BREW10."}),
+            instruction_echo_check,
+        ),
+        (
+            CopyDraft(channel="push", parts={"title": "Harvest Blend x Moonbeam Books", "body": "10%."}),
+            entities_check,
+        ),
+        (
+            CopyDraft(channel="push", parts={"title": "Harvest Blend 2.0", "body": "10% off with BREW10."}),
+            entities_check,
+        ),
+    ],
+)
+def test_the_fourth_blind_writers_faults_are_caught(draft: CopyDraft, check: Any) -> None:
+    assert_fails(check(draft, CTX))

@@ -72,7 +72,8 @@ def truncated(part: str, text: str) -> bool:
     own_line = "\n" in stripped and (marked or len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS)
     if part in _PROSE and len(sentences(stripped)) >= 2 and not own_line:  # running prose ends its sentence
         return True
-    return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—"
+    cut_word = len(words[-1]) == 1 and words[-1] not in "ai" and not words[-1].isdigit()  # "15% o"
+    return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—" or cut_word
 
 
 def _tandem(words: list[str]) -> str | None:
@@ -87,13 +88,20 @@ def _tandem(words: list[str]) -> str | None:
 
 
 def repetition(text: str) -> str | None:
-    """Words repeated back to back within a sentence ("off off off"), or a sentence said twice."""
+    """Degenerate repetition: words back to back, stutters, or a sentence said twice.
+
+    "off off off"; two doubled words in a sentence ("while wh wh while supplies supplies"; one
+    is a typo); the same sentence twice.
+    """
     seen: set[str] = set()
     for s in sentences(TOKEN.sub(" ", text)):
         words = [w.lower() for w in _WORD.findall(s)]
         run = _tandem(words)
         if run:
             return run
+        doubled = [a for a, b in zip(words, words[1:], strict=False) if a == b]
+        if len(doubled) >= 2:
+            return " ".join(doubled)
         cjk = len(CJK.findall(s))  # Chinese has no spaces: the sentence itself is the key
         key = s if cjk else " ".join(words)
         if (len(words) >= 3 or cjk >= 2) and key in seen:

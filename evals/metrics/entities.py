@@ -30,7 +30,8 @@ COMMON: Final = frozenset(
     "jan january feb february mar march apr april may jun june "
     "jul july aug august sep sept september oct october nov november dec december christmas halloween "
     "thanksgiving easter black cyber new year's eve valentine's day usa us dad mom mum mother father grandma "
-    "grandpa granny nana papa mama".split()
+    "grandpa granny nana papa mama british american english french german italian spanish canadian australian "
+    "european japanese chinese mexican irish scottish welsh dutch swiss nordic scandinavian".split()
 )
 POSSESSIVE_OPENERS: Final = frozenset(
     "today tonight tomorrow yesterday week weekend month year season winter summer spring autumn fall "
@@ -163,7 +164,31 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
                     continue
                 if not _is_known([_key(w) for w in run], known, names):
                     found.append(" ".join(w.rstrip(".,") for w in run))
+        found += _collabs_and_versions(text, context, known, names)
     return list(dict.fromkeys(found))
+
+
+_COLLAB: Final = re.compile(r"([A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*) [x×] ([A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*)")
+_VERSION: Final = r"(?:\d+\.\d+|II|III|IV|Pro|Max|Plus|Mini|XL|Lite|Ultra|Gen \d+)"
+
+
+def _collabs_and_versions(text: str, context: CheckContext, known: str, names: frozenset[str]) -> list[str]:
+    """Partners in a collab and product versions that no offer, catalogue or brand text names.
+
+    "Sprout x Moonbeam Books", "Glowpath Headlamp 2.0": found even in a Title Case headline.
+    """
+    found = [
+        side
+        for m in _COLLAB.finditer(text)
+        for side in m.groups()
+        if not _is_known([_key(w) for w in _WORD.findall(side)], known, names)
+    ]
+    for product in (str(context.offer.get("product", "")), *context.catalogue):
+        if product:
+            for m in re.finditer(rf"{re.escape(product)} {_VERSION}\b", text):
+                if f" {' '.join(_key(w) for w in _WORD.findall(m.group(0)))} " not in known:
+                    found.append(m.group(0))
+    return found
 
 
 def entities_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

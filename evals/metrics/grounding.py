@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Final
 
 from evals.metrics.cache import text_cache
 from evals.metrics.tokens import TOKEN
@@ -152,7 +153,7 @@ def offer_facts(context: CheckContext) -> Facts:
                 if 0 < value < 1:
                     percentages.add(number_key(repr(float(value) * 100)))
             continue
-        text = str(value)
+        text = _NUMBER_WORDS.sub(lambda m: str(_NUMBER_WORD_VALUES[m.group(0).lower()]), str(value))
         words = re.findall(r"[A-Za-z0-9-]{3,}", text)
         codeish = any(k in key.lower() for k in ("code", "coupon", "promo", "voucher"))
         codes.update(
@@ -169,7 +170,15 @@ def offer_facts(context: CheckContext) -> Facts:
                 if claim.kind == "percentage" or percentish:
                     percentages.update(claim.values)
     numbers.update(_discounted_prices(context))
+    years = {int(d[:4]) for d in dates if d[:4].isdigit()}
+    numbers.update(str(y + k) for y in years for k in (0, 1))  # "plan your 2027" before a December deadline
     return Facts(frozenset(numbers), frozenset(percentages), frozenset(dates), frozenset(codes))
+
+
+_NUMBER_WORD_VALUES: Final = {
+    w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+_NUMBER_WORDS: Final = re.compile(r"\b(?:" + "|".join(_NUMBER_WORD_VALUES) + r")\b", re.I)  # "six months" = 6
 
 
 def _fact_items(context: CheckContext) -> list[tuple[str, object]]:

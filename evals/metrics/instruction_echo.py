@@ -86,7 +86,7 @@ ECHO: Final[tuple[str, ...]] = (
     # a reminder or brief to the writer: "Don't forget to mention the award", "This email aims to convert
     # people who...", "It should feel cosy", "Remind the user about their streak"
     r"\b(?:don't|do not) forget to (?:mention|include|reference|highlight|add|say|note|stress)\b"
-    r"|\b(?:remember|be sure|make sure) to (?:mention|reference|highlight|stress|note)\b"
+    r"|\b(?:remember|be sure|make sure) to (?:mention|reference|highlight|stress|note|include|add|state)\b"
     r"|\b(?:this|the) (?:email|message|sms|copy|text|push|campaign|subject line) (?:aims|is meant|is designed"
     r"|is intended|needs|wants|tries|has) to\b|^it should (?:feel|sound|read|be|come across)\b"
     r"|^(?:remind|tell|ask|invite|encourage|nudge|urge|thank|greet|address|reassure|persuade|convince)\s+"
@@ -102,6 +102,7 @@ ECHO: Final[tuple[str, ...]] = (
     r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk)\s+(?:customers?|users?"
     r"|readers?|buyers?|shoppers?|subscribers?|members?|clients?|runners?|riders?)\b",
 )
+_SHORT_LABEL: Final = re.compile(r"^((?:\S+\s){0,2}\S+):\s+(.+)$")
 _ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I | re.M)
 
 
@@ -113,9 +114,12 @@ def echoed_instructions(text: str, brand: str | None = None) -> list[str]:
 @text_cache(16384)
 def _echoed(text: str, brand: str | None) -> tuple[str, ...]:
     parts = [without_brand_prefix(s, brand) for s in sentences(text)]
-    if not _ECHO_RE.search("\n".join(parts)):  # one pass: ``^`` anchors at each sentence
+    # after a short label the rest is read as a sentence too: "Reminder: mention the deadline"
+    labelled = {p: m.group(2) for p in parts if (m := _SHORT_LABEL.match(p))}
+    lines = parts + list(labelled.values())
+    if not _ECHO_RE.search("\n".join(lines)):  # one pass: ``^`` anchors at each sentence
         return ()
-    return tuple(s for s in parts if _ECHO_RE.search(s))
+    return tuple(s for s in parts if _ECHO_RE.search(s) or (s in labelled and _ECHO_RE.search(labelled[s])))
 
 
 def instruction_echo_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

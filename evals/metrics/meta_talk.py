@@ -18,7 +18,8 @@ _COPY_NOUN = (
     r"|preheader|options?|variants?|rewrite|message|body|headline|tagline|caption)"
 )
 META: Final[tuple[str, ...]] = (
-    r"^(?:sure|certainly|of course|absolutely|okay|ok|great question|happy to help|no problem)\b[!,.:]",
+    r"^(?:sure(?: thing)?|certainly|of course|absolutely|okay|ok|great question|happy to help|no problem|got it"
+    r"|will do)\b[!,.:]",
     rf"\bhere(?:'s|’s| is| are)\b[^.!?\n]{{0,40}}\b{_COPY_NOUN}\b",
     rf"\b(?:below|above) (?:is|are)\b[^.!?\n]{{0,50}}\b{_COPY_NOUN}\b",
     # the copy described as a piece of work: "a friendlier take on the email", "an alternative ending"

@@ -15,8 +15,9 @@ The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev spl
 
 Copy that never names the offer's product (or a word of it) and states neither its discount nor
 its code is not about the offer, whatever its words ("Happy Monday! Start your week with a walk"):
-that needs no embedder. Own words of at most ``max_untold_words`` (3: "Sit. Stay.", "Dark garage?")
-are too few to be about something else; the shortest off-topic line in the labelled set has 5.
+that needs no embedder. Own words of at most ``max_untold_words`` (4: "Sit. Stay.", "Brr. Not you,
+though.") are too few to be about something else; the shortest off-topic line in the labelled set
+has 5.
 
 Copy that is the offer plus a stock hook ("Been a while!", "Running low?", "Stocking stuffer
 sorted.") has almost no own words, and those are about no product: when they are short

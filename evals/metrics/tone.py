@@ -27,6 +27,7 @@ _INSULT: Final = re.compile(
     r" (?:terrible|awful|horrible|bad|a mess|a disaster|embarrassing|sad)\b"
     r"|\bdon't be that (?:person|guy|girl|friend|customer|neighbou?r|parent|owner)\b"
     r"|\bsays a lot about (?:a person|you)\b"
+    r"|\blike an? (?:amateur|beginner|rookie|newbie|noob|caveman|child|toddler)\b"
     r"|\bif you can be bothered\b|^typical[.!]|\bforgot (?:about )?us again\b"
     r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
     r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
