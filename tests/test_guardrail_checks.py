@@ -479,8 +479,7 @@ def test_tone_rejects_calling_the_readers_habits_or_things_bad(line: str) -> Non
     ["The most balanced roast on the market.", "No other decaf comes close.", "The smoothest you can buy."],
 )
 def test_market_superlatives_are_claims(claim: str) -> None:
-    result = claims_check(sms(f"Ember & Oak: {claim} 10% off with BREW10."), CTX)
-    assert result.passed is (claim == "The smoothest you can buy."), result.reason  # no "most": not caught
+    assert_fails(claims_check(sms(f"Ember & Oak: {claim} 10% off with BREW10."), CTX))
 
 
 def test_a_chinese_sentence_repeated_is_broken() -> None:
@@ -599,3 +598,29 @@ def test_a_paraphrased_documented_award_is_no_claim_and_a_nationality_is_no_name
 )
 def test_the_fourth_blind_writers_faults_are_caught(draft: CopyDraft, check: Any) -> None:
     assert_fails(check(draft, CTX))
+
+
+@pytest.mark.parametrize(
+    ("draft", "check"),
+    [
+        (sms("Sorry, I couldn't fit the award in. Ember & Oak: 10% off with BREW10."), meta_talk_check),
+        (
+            CopyDraft(channel="push", parts={"title": "Push title idea: Wake up", "body": "BREW10."}),
+            instruction_echo_check,
+        ),
+        (
+            sms("Ember & Oak: Harvest Blend, discount: 10%, code: BREW10, deadline: 2026-12-20."),
+            instruction_echo_check,
+        ),
+        (sms("Ember & Oak：语气：亲切自然。丰收拼配立减10%，优惠码BREW10。"), instruction_echo_check),
+        (sms("Ember & Oak: The smoothest roast on the market, 10% off with BREW10."), claims_check),
+        (sms("Ember & Oak: It's not the richest roast, but for the price who cares? BREW10."), tone_check),
+        (sms("Ember & Oak: You deserve better than the instant you bought. BREW10."), tone_check),
+    ],
+)
+def test_the_fourth_blind_writers_test_faults_are_caught(draft: CopyDraft, check: Any) -> None:
+    assert_fails(check(draft, CTX))
+
+
+def test_who_cares_in_a_playful_line_is_not_a_put_down() -> None:
+    assert_passes(tone_check(sms("Ember & Oak: Rain? Who cares. Harvest Blend is 10% off with BREW10."), CTX))

@@ -36,7 +36,8 @@ _CLAIM: Final = re.compile(
     r"|greatest|newest)(?:-\w+)?\b[^.!?,]{0,30}\bin (?:the )?(?:us|usa|u\.s\.|america|world|country|nation|state|uk"
     r"|europe|town|city)\b"
     r"|\bswears? by\b|\b(?:no other|nothing else|nobody else)\b[^.!?]{0,30}\bcomes? close\b"
-    r"|\bthe most \w+\b[^.!?]{0,40}\b(?:on the market|you can buy|money can buy|anywhere|ever made|out there)\b"
+    r"|\bthe (?:most \w+|\w+est)\b[^.!?]{0,40}\b(?:on the market|you can buy|money can buy|anywhere|ever made"
+    r"|out there)\b"
     # the same in Chinese: "全网销量第一" (number one in online sales), "行业领先", "全球最好"
     r"|(?:全网|全国|全球|全城|行业|业内|销量|排名)(?:第一|冠军|领先|最\w)|第一名|最畅销|顶级品质",
     re.I,

@@ -60,7 +60,12 @@ ECHO: Final[tuple[str, ...]] = (
     r"\((?:please\s+)?(?:keep|use|make|write|include|avoid|add|remember|note|insert|mention)\b[^)]*(?:\)|$)",
     # the request for a part, not the part: "Headline for lapsed readers", "A short preheader that sums up..."
     rf"^(?:an?\s+|one\s+|the\s+)?(?:{_STYLE}\s+)?(?:email\s+|push\s+|sms\s+)?{_PART_NOUN}\s+"
-    r"(?:for|that|which|about|with)\b",
+    r"(?:for|that|which|about|with|to)\b",
+    # an idea labelled for the requester: "Push title idea: Light the way"
+    r"\b(?:title|subject(?: line)?|headline|copy|tagline|hook|cta)\s+(?:idea|option|suggestion|draft)s?\s*:",
+    # the offer's fields dumped with their labels: "discount: 20%, code: SUMMIT20, deadline: ..."
+    r"\b(?:discount|code|deadline|features?|price|product)\s*:\s*[^,.;]+[,;]\s*(?:discount|code|deadline|features?"
+    r"|price|product)\s*:",
     # a line label: "Text message, one short sentence", "Email subject line, at most 8 words"
     r"^(?:email|e-mail|sms|text message|push(?: notification)?|notification)"
     r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",

@@ -12,7 +12,7 @@ from evals.types import CheckContext, CopyDraft
 
 _SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _FOOTER_WORDS: Final = 14
-_PREFIX: Final = re.compile(r"^([^:]{1,40}):\s+")
+_PREFIX: Final = re.compile(r"^([^:：]{1,40})(?::\s+|：\s*)")  # "Brand: ..." or, in Chinese, "Brand：..."
 _GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
 _TOKEN: Final = re.compile(r"\{\{[^{}]*\}\}")
 _CTA_WORDS: Final = 4

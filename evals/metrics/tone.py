@@ -27,7 +27,7 @@ _INSULT: Final = re.compile(
     r" (?:terrible|awful|horrible|bad|a mess|a disaster|embarrassing|sad)\b"
     r"|\bdon't be that (?:person|guy|girl|friend|customer|neighbou?r|parent|owner)\b"
     r"|\bsays a lot about (?:a person|you)\b"
-    r"|\blike an? (?:amateur|beginner|rookie|newbie|noob|caveman|child|toddler)\b"
+    r"|\bdeserves? better than\b|\blike an? (?:amateur|beginner|rookie|newbie|noob|caveman|child|toddler)\b"
     r"|\bif you can be bothered\b|^typical[.!]|\bforgot (?:about )?us again\b"
     r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
     r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
@@ -45,7 +45,8 @@ _RUN_DOWN: Final = re.compile(
     r"|\bsome (?:people|customers) (?:break out|hate|complain|return)\b"
     r"|\bbut (?:it|the price)(?:'s|’s| is) (?:cheap|right)\b"
     r"|\bbut it works\b|\bbut stick with it\b|\bpasses the time\b|\bno masterpiece\b|\bclearing it out\b"
-    r"|\b(?:isn't|is not|aren't|are not) (?:the|our) (?:\w+est|most \w+)\b|\bwill (?:probably |likely )?(?:get bored"
+    r"|\b(?:isn't|is not|aren't|are not|it's not|it is not|they're not|they are not) (?:the|our) (?:\w+est|most \w+)\b"
+    r"|\bbut\b[^.!?]{0,30}\bwho cares\b|\bwill (?:probably |likely )?(?:get bored"
     r"|be disappointed|regret)\b"
     r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b|\bmeh\b|\bnothing special\b",
     re.I,
