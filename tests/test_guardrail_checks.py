@@ -624,3 +624,52 @@ def test_the_fourth_blind_writers_test_faults_are_caught(draft: CopyDraft, check
 
 def test_who_cares_in_a_playful_line_is_not_a_put_down() -> None:
     assert_passes(tone_check(sms("Ember & Oak: Rain? Who cares. Harvest Blend is 10% off with BREW10."), CTX))
+
+
+@pytest.mark.parametrize(
+    ("draft", "check"),
+    [
+        (sms("Apologies for the earlier version. Ember & Oak: 10% off with BREW10."), meta_talk_check),
+        (
+            sms("SMS copy - playful tone: Ember & Oak: 10% off Harvest Blend with BREW10."),
+            instruction_echo_check,
+        ),
+        (
+            sms("Ember & Oak: That instant you drink? Nobody will tell you, so we will: it's sad. BREW10."),
+            tone_check,
+        ),
+        (
+            sms("Ember & Oak: Miss BREW10 and don't come crying when you're stuck with cheap beans."),
+            tone_check,
+        ),
+        (
+            CopyDraft(
+                channel="push", parts={"title": "还在喝那种丢人的速溶咖啡？", "body": "优惠码BREW10。"}
+            ),
+            tone_check,
+        ),
+    ],
+)
+def test_the_fifth_blind_writers_dev_faults_are_caught(draft: CopyDraft, check: Any) -> None:
+    assert_fails(check(draft, CTX))
+
+
+def test_idioms_and_complete_short_subjects_pass() -> None:
+    idiom = sms("Ember & Oak: Harvest Blend is nutty in the best way. 10% off with BREW10.")
+    assert_passes(claims_check(idiom, CTX))
+    assert_passes(
+        broken_check(
+            email("Hi {{first_name}},\n\nHarvest Blend, 10% off.", subject="Mornings need this"), CTX
+        )
+    )
+
+
+def test_a_product_word_alone_does_not_carry_the_offer() -> None:
+    from evals.metrics.off_topic import carries_offer
+
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "product": "Ten-Class Pass"}})
+    trip = CopyDraft(
+        channel="push", parts={"title": "Flying soon?", "body": "Download your boarding pass early."}
+    )
+    assert carries_offer(trip, ctx) is False
+    assert carries_offer(sms("Ember & Oak: the Ten-Class Pass is here."), ctx) is True

@@ -16,7 +16,7 @@ from evals.judgements import (
     load_judgements,
     totals,
 )
-from evals.metrics.off_topic import off_topic_check
+from evals.metrics.off_topic import carries_offer, off_topic_check
 
 JS = load_judgements()
 
@@ -65,7 +65,11 @@ def embed() -> CachingEmbedder:
 
 
 def test_off_topic_copy_is_far_from_the_offer_with_the_real_embedder(embed: CachingEmbedder) -> None:
-    off = next(v for v in JS.split("dev") if v.category == "off_topic" and v.channel == "email")
+    off = next(  # one that carries the offer line, so only the embedding can tell
+        v
+        for v in JS.split("dev")
+        if v.category == "off_topic" and v.channel == "email" and carries_offer(draft_for(v), context_for(v, JS))
+    )
     good = next(v for v in JS.split("dev") if v.category == "good" and v.channel == "email")
     bad = off_topic_check(draft_for(off), context_for(off, JS), embed)
     ok = off_topic_check(draft_for(good), context_for(good, JS), embed)

@@ -41,7 +41,7 @@ _NO_APOSTROPHE: Final = re.compile(
 )
 _FUNCTION_END: Final = frozenset(
     "the a an and or but with to of for until at by from your our my their its is are was it's "
-    "not just another this that these those as than code if when while because so very more".split()
+    "not just another as than code if when while because so very more".split()
 )
 _END_PUNCT: Final = ".!?…)\"'”’。！？"
 _WORD: Final = re.compile(r"[\w'’-]+")

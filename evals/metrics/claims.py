@@ -67,7 +67,12 @@ def _award_supported(sentence: str, context: CheckContext) -> bool:
     return False
 
 
+_IDIOM: Final = re.compile(r"\bthe best (?:way|part|bit|thing|time|of)\b|\bin the best way\b", re.I)
+
+
 def _claim_supported(sentence: str, start: int, context: CheckContext) -> bool:
+    if _IDIOM.match(sentence, start) or _IDIOM.match(sentence, start + sentence[start:].find("the best")):
+        return True  # "in the best way", "the best part": an idiom, not a ranking
     window = re.split(r"[.,;:!?]", sentence[start:])[0]
     words = _content(" ".join(window.split()[:4]))  # none in Chinese: no fact can be matched word by word
     return bool(words) and any(words <= _content(fact) for fact in context.brand_facts)

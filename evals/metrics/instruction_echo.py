@@ -61,6 +61,8 @@ ECHO: Final[tuple[str, ...]] = (
     # the request for a part, not the part: "Headline for lapsed readers", "A short preheader that sums up..."
     rf"^(?:an?\s+|one\s+|the\s+)?(?:{_STYLE}\s+)?(?:email\s+|push\s+|sms\s+)?{_PART_NOUN}\s+"
     r"(?:for|that|which|about|with|to)\b",
+    # a channel label with the brief after a dash: "SMS copy - playful tone:"
+    r"^(?:sms|email|e-mail|push)(?:\s+(?:copy|text|message|notification|version))?\s*[-\u2013\u2014]\s*[^:\n]{0,40}:",
     # an idea labelled for the requester: "Push title idea: Light the way"
     r"\b(?:title|subject(?: line)?|headline|copy|tagline|hook|cta)\s+(?:idea|option|suggestion|draft)s?\s*:",
     # the offer's fields dumped with their labels: "discount: 20%, code: SUMMIT20, deadline: ..."

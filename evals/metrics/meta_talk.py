@@ -32,7 +32,8 @@ META: Final[tuple[str, ...]] = (
     r"\bi(?:'d|’d| would| am|'m|’m| will)? (?:be )?(?:happy|glad|ready|delighted) to"
     r" (?:help|assist|refine|tweak|adjust)\b",
     r"\b(?:happy|glad) to (?:help|tweak|adjust|change|refine)\b",
-    r"^sorry\b|\bi (?:couldn't|could not|can't|cannot|wasn't able to) (?:fit|include|add|get|squeeze|work)\b"
+    r"^(?:sorry|apologies|my apologies)\b"
+    r"|\bi (?:couldn't|could not|can't|cannot|wasn't able to) (?:fit|include|add|get|squeeze|work)\b"
     r"|\blet me know\b|\b(?:want|would you like|do you want) me to\b|\b(?:should|shall) i (?:make|try|write|add"
     r"|shorten|change|do|send)\b|\bi(?:'d|’d| would)? (?:recommend|suggest) (?:sending|scheduling|testing|pairing"
     r"|running|using|adding)\b",

@@ -13,7 +13,7 @@ over $40", is about the brand's world without naming the product).
 The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev split of
 ``evals/data/copy_judgements.yaml``: off-topic copy there scored at most 0.20, good copy at least 0.28.
 
-Copy that never names the offer's product (or a word of it) and states neither its discount nor
+Copy that never names the offer's product and states neither its discount nor
 its code is not about the offer, whatever its words ("Happy Monday! Start your week with a walk"):
 that needs no embedder. Own words of at most ``max_untold_words`` (4: "Sit. Stay.", "Brr. Not you,
 though.") are too few to be about something else; the shortest off-topic line in the labelled set
@@ -46,18 +46,17 @@ STOCK_HOOKS: tuple[str, ...] = (
 
 
 def carries_offer(draft: CopyDraft, context: CheckContext) -> bool | None:
-    """Whether the copy names the offer's product (or one of its words) or states its discount or code.
+    """Whether the copy names the offer's product or states its discount or code.
 
     None when the offer has neither a discount nor a code (a feature launch may say "turn it on").
+    The whole product name counts, not one of its words: "boarding pass" is not the "Ten-Class Pass".
     """
-    product = str(context.offer.get("product", "")).lower()
     marks = [str(context.offer.get(k, "")).lower() for k in ("code", "discount")]
     if not any(marks):
         return None
-    marks += [product, *(w for w in product.split() if len(w) >= 4)]
-    marks = [m for m in marks if m]
+    marks.append(str(context.offer.get("product", "")).lower())
     text = draft.text().lower()
-    return any(m in text for m in marks)
+    return any(m in text for m in marks if m)
 
 
 def topic_reference(context: CheckContext) -> str:

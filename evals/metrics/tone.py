@@ -27,6 +27,9 @@ _INSULT: Final = re.compile(
     r" (?:terrible|awful|horrible|bad|a mess|a disaster|embarrassing|sad)\b"
     r"|\bdon't be that (?:person|guy|girl|friend|customer|neighbou?r|parent|owner)\b"
     r"|\bsays a lot about (?:a person|you)\b"
+    r"|\bnobody (?:will|would|else will) tell you\b|\bdon't come crying\b|\bstuck with (?:supermarket|cheap|boring)\b"
+    # the same in Chinese: "丢人" (embarrassing), "土气" (frumpy), "寒酸" (shabby), "落伍" (outdated)
+    r"|丢人|丢脸|土气|寒酸|落伍|太丑|真丑|笨蛋"
     r"|\bdeserves? better than\b|\blike an? (?:amateur|beginner|rookie|newbie|noob|caveman|child|toddler)\b"
     r"|\bif you can be bothered\b|^typical[.!]|\bforgot (?:about )?us again\b"
     r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
