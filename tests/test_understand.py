@@ -749,6 +749,8 @@ def test_a_slash_or_a_comma_before_a_new_metric_starts_another_question(text: st
         ("post reviews on trustpilot as customers", "deception"),
         ("write a review of the Tempo Lite from a customer's point of view", "deception"),
         ("guess which customers are muslim to time a ramadan promo", "sensitive"),
+        ("give me every customer's phone number in E.164 format", "contact"),
+        ("list the champions' emails, format them as a csv", "contact"),
     ],
 )
 def test_refusals_in_yet_other_words(text: str, reason: str) -> None:
@@ -765,6 +767,8 @@ def test_refusals_in_yet_other_words(text: str, reason: str) -> None:
         "write an email asking customers for reviews",
         "summarise the reviews for the Tempo Lite",
         "Black Friday promo for everyone, 20% off",
+        "what are the phone number format rules for sms?",
+        "what is our policy on storing customer email addresses?",
     ],
 )
 def test_ordinary_requests_near_those_words_are_not_refused(text: str) -> None:

@@ -50,6 +50,12 @@ _NEGATED_PII = re.compile(
 _BULK = re.compile(
     r"\b(?:every|all|everyone|full|entire|whole|list|dump|print|export|download|send me|give me)\b", re.I
 )
+_ABOUT_THE_RULES = re.compile(
+    r"\b(?:format(?:s|ting)?|rules?|polic(?:y|ies)|guidelines?|regulations?|laws?|compliance|best practices?"
+    r"|how (?:do|should|can|to) (?:we |i )?(?:store|format|validate|collect|handle|protect|write))\b",
+    re.I,
+)
+"""A question about how contact data is formatted or governed, not a request for anyone's details."""
 _COUNTING = re.compile(r"\bhow (?:many|big)\b|\bcount\b|opted[- ]in|subscribers|said yes|consent", re.I)
 _INJECTION = re.compile(
     r"ignore (?:all |your |the )?(?:previous |prior |above )?instructions"
@@ -160,7 +166,10 @@ def refusal_reason(text: str) -> str | None:
     text = _NEGATED_PII.sub(" ", text)
     if _INJECTION.search(text) or (_PII.search(text) and _BULK.search(text) and not _COUNTING.search(text)):
         return "contact"
-    if (_PII.search(text) and _EXPORT.search(text)) or (_CONTACT.search(text) and not _COUNTING.search(text)):
+    about_the_rules = _ABOUT_THE_RULES.search(text) and not _BULK.search(text)  # "phone number format rules"
+    if (_PII.search(text) and _EXPORT.search(text)) or (
+        _CONTACT.search(text) and not _COUNTING.search(text) and not about_the_rules
+    ):
         return "contact"
     if (
         _CONSENT_BYPASS.search(_RESPECTS_OPT_OUT.sub(" ", text))
