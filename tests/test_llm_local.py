@@ -43,6 +43,17 @@ def test_greedy_chat_is_repeatable_and_streaming_says_the_same(local: LocalChatM
     assert len(records) == 3 and '"Name one benefit of trail running shoes."' in records[0]
 
 
+def test_sampling_is_seeded_by_the_request_so_a_run_repeats_and_a_repeat_draws_anew(
+    local: LocalChatModel,
+) -> None:
+    fresh = LocalChatModel()
+    first = local.chat(MESSAGES, max_tokens=16, temperature=0.9)
+    same = fresh.chat(MESSAGES, max_tokens=16, temperature=0.9)  # another process's first draw
+    assert first.text == same.text
+    seeds = [fresh.sampling_seed("req", 0.9) for _ in range(3)]
+    assert len(set(seeds)) == 3 and fresh.sampling_seed("req", 0.0) is None
+
+
 def test_stop_strings_end_the_answer(local: LocalChatModel) -> None:
     result = local.chat(
         [{"role": "user", "content": "List three running shoe brands, one per line."}],

@@ -5,13 +5,16 @@ The default is the SmolLM2-135M-Instruct GGUF file shipped inside the PyPI packa
 ``llm`` and ``llama-cpp-python``). ``MKT_LOCAL_MODEL`` may name any local folder, a ``.gguf``
 file, or a hub id (used offline from the cache when ``HF_HUB_OFFLINE=1``).
 
-Generation is greedy unless a temperature is given, uses the model's chat template, and streams
+Generation is greedy unless a temperature is given (then sampled, seeded by the request: see
+``LocalChatModel.sampling_seed``), uses the model's chat template, and streams
 through ``TextIteratorStreamer``. JSON answers: schema-guided decoding, see ``agent.llm.guided``.
 """
 
 from __future__ import annotations
 
+import collections
 import functools
+import hashlib
 import importlib.util
 import threading
 import time
@@ -164,6 +167,29 @@ class LocalChatModel:
         self.repetition_penalty = repetition_penalty
         self.call_log = call_log
         self.prefixes = PrefixCache()
+        self._draws: collections.Counter[str] = collections.Counter()
+        self._draws_lock = threading.Lock()
+
+    def sampling_seed(self, request: object, temperature: float) -> int | None:
+        """The seed of a sampled call; None at temperature 0.
+
+        It is the request's hash and how many times this model has sampled that request, so a run
+        is reproducible and a repeated request draws anew.
+        """
+        if temperature <= 0:
+            return None
+        key = hashlib.sha256(repr((request, temperature)).encode()).hexdigest()
+        with self._draws_lock:
+            draw = self._draws[key]
+            self._draws[key] += 1
+        return int(key[:8], 16) ^ draw
+
+    def _seed(self, request: object, temperature: float) -> None:
+        seed = self.sampling_seed(request, temperature)
+        if seed is not None:
+            import torch
+
+            torch.manual_seed(seed)  # process-wide: concurrent sampled calls stay valid, not reproducible
 
     @property
     def model_name(self) -> str:
@@ -222,6 +248,7 @@ class LocalChatModel:
         if stop:
             kwargs.update(stop_strings=list(stop), tokenizer=loaded.tokenizer)
         started = time.perf_counter()
+        self._seed((list(messages), prefill, max_tokens), temperature)
         try:
             with torch.inference_mode():
                 output = loaded.model.generate(**inputs, **kwargs)
@@ -284,6 +311,7 @@ class LocalChatModel:
         if stop:
             kwargs.update(stop_strings=list(stop), tokenizer=tokenizer)
         started = time.perf_counter()
+        self._seed(([list(c) for c in conversations], max_tokens), temperature)
         try:
             with torch.inference_mode():
                 cache = self.prefixes.cache_for(model, rows[0][:shared]) if shared else None
@@ -406,6 +434,7 @@ class LocalChatModel:
                 streamer.end()
 
         started = time.perf_counter()
+        self._seed((list(messages), "stream", max_tokens), temperature)
         worker = threading.Thread(target=work, name="mkt-local-generate", daemon=True)
         worker.start()
         parts: list[str] = []
