@@ -4,7 +4,10 @@ Numbers and codes are grounded by ``grounding``; this grounds names. A name is a
 capitalised words (possibly with a model number: "Gravel King 3") that does not open a sentence
 (unless it is a possessive: "Dana's pick");
 it is known when the same words, in order, appear in the offer, the catalogue, the brand's facts,
-examples or address. "Meet the Velvet Blend" fails when the catalogue has no Velvet Blend.
+examples or address, or when it is such phrases back to back ("Stemwise Best Florist": the brand,
+then its award). Words match singular to plural ("Awards" = "Award"); a comma, dash or bracket ends
+a name. "Meet the Velvet Blend" fails when the catalogue has no Velvet Blend; so do a collab partner
+("Sprout x Moonbeam Books") and a version ("Glowpath Headlamp 2.0") no brand text names.
 """
 
 from __future__ import annotations
@@ -43,9 +46,7 @@ _HEADLINES: Final = frozenset({"subject", "title", "headline"})
 VARIANT_WORDS: Final = frozenset(
     "edition collection series pack bundle kit set pro plus max deluxe expansion lite mini ultra range line".split()
 )
-_TOKEN_OR_BREAK: Final = re.compile(
-    _WORD.pattern + r"|[,()\[\]\u2013\u2014]| - "
-)  # no name runs across these
+_TOKEN_OR_BREAK: Final = re.compile(_WORD.pattern + r"|[,()\[\]\u2013\u2014]| - ")  # a name never spans these
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
@@ -145,15 +146,17 @@ def _is_known(keys: list[str], known: str, names: frozenset[str], whole: bool = 
     )
 
 
+@lru_cache(maxsize=512)
+def _whole_names(brand: str, catalogue: tuple[str, ...]) -> frozenset[str]:
+    """The brand, each word of it ("Stemwise" of "Stemwise Flowers") and each product, as keys."""
+    names = {" ".join(_key(w) for w in _WORD.findall(n)) for n in (brand, *catalogue)}
+    return frozenset(names | {_key(w) for w in _WORD.findall(brand)})
+
+
 def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
     """The names in the copy that no offer, catalogue or brand text contains."""
     known = _known_text(_known_sources(context))
-    names = frozenset(
-        " ".join(_key(w) for w in _WORD.findall(n)) for n in (context.brand or "", *context.catalogue)
-    )
-    names |= frozenset(
-        _key(w) for w in _WORD.findall(context.brand or "")
-    )  # "Stemwise" of "Stemwise Flowers"
+    names = _whole_names(context.brand or "", tuple(context.catalogue))
     found: list[str] = []
     for part, text in copy_parts(draft, context).items():
         # In a Title Case headline capitals say nothing, except on a product's variant ("Reef Edition").
@@ -177,18 +180,32 @@ def _collabs_and_versions(text: str, context: CheckContext, known: str, names: f
 
     "Sprout x Moonbeam Books", "Glowpath Headlamp 2.0": found even in a Title Case headline.
     """
-    found = [
-        side
-        for m in _COLLAB.finditer(text)
-        for side in m.groups()
-        if not _is_known([_key(w) for w in _WORD.findall(side)], known, names)
-    ]
-    for product in (str(context.offer.get("product", "")), *context.catalogue):
-        if product:
-            for m in re.finditer(rf"{re.escape(product)} {_VERSION}\b", text):
-                if f" {' '.join(_key(w) for w in _WORD.findall(m.group(0)))} " not in known:
-                    found.append(m.group(0))
+    found = []
+    if " x " in text or "×" in text:  # most copy has no collab: skip the pattern
+        found += [
+            side
+            for m in _COLLAB.finditer(text)
+            for side in m.groups()
+            if not _is_known([_key(w) for w in _WORD.findall(side)], known, names)
+        ]
+    versions = _versions_of((str(context.offer.get("product", "")), *context.catalogue))
+    if versions is not None and _ANY_VERSION.search(text):
+        found += [
+            m.group(0)
+            for m in versions.finditer(text)
+            if f" {' '.join(_key(w) for w in _WORD.findall(m.group(0)))} " not in known
+        ]
     return found
+
+
+_ANY_VERSION: Final = re.compile(rf" {_VERSION}\b")
+
+
+@lru_cache(maxsize=512)
+def _versions_of(products: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for "<any of these products> <version>" (None without products)."""
+    names = sorted({p for p in products if p}, key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(map(re.escape, names))}) {_VERSION}\b") if names else None
 
 
 def entities_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
