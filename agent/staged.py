@@ -99,11 +99,11 @@ class StagedPolicy:
                 _replies()["refusal" if reason == "contact" else f"refusal_{reason}"], context, "refused"
             )
         if intent == "campaign":
-            return self._campaign(_campaign_request(text, slots), context)
+            return self._campaign(campaign_request(text, slots), context)
         if intent == "campaign_followup":
             assert memory.campaign is not None
             previous = memory.campaign
-            return self._campaign(_changed_campaign(previous, text, slots), context, previous)
+            return self._campaign(changed_campaign(previous, text, slots), context, previous)
         steps = [
             step for one in _each_customer(intent, slots) for step in steps_for(intent, text, one, context)
         ]
@@ -420,7 +420,11 @@ def _campaign_copy_args(campaign: CampaignRequest, slots: Slots) -> dict[str, An
     }
 
 
-def _campaign_request(text: str, slots: Slots) -> CampaignRequest:
+def campaign_request(text: str, slots: Slots) -> CampaignRequest:
+    """The campaign ``text`` asks for, with the audience, product and channels the slots read.
+
+    ``read_request`` reads the text alone; the slots know segments by name and "our whales".
+    """
     request = read_request(text)
     update: dict[str, Any] = {"segments": slots.segments}
     if slots.product:
@@ -458,7 +462,7 @@ def _changed_channels(previous: list[str], text: str, slots: Slots) -> list[str]
     return slots.channels
 
 
-def _changed_campaign(previous: CampaignRequest, text: str, slots: Slots) -> CampaignRequest:
+def changed_campaign(previous: CampaignRequest, text: str, slots: Slots) -> CampaignRequest:
     """The previous campaign with what the follow-up changes (offer, channels, budget, audience)."""
     update: dict[str, Any] = {"text": f"{previous.text} / {text}"}
     for key in ("discount", "code", "product"):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 from agent.campaign.request import CampaignRequest, looks_like_campaign
-from agent.staged import _campaign_request, understand
+from agent.staged import campaign_request, understand
 from agent.state import ConversationState
 from agent.toolbox import ToolContext
 
@@ -26,9 +26,9 @@ def planned_campaign(text: str, context: ToolContext) -> CampaignRequest | None:
 
     The rules read a copy of the conversation's follow-up memory (the turn must not change it).
     """
-    memory = context.state.memory.model_copy(deep=True)
-    scratch = dataclasses.replace(context, state=ConversationState(memory=memory))
     if not looks_like_campaign(text):
         return None
+    memory = context.state.memory.model_copy(deep=True)
+    scratch = dataclasses.replace(context, state=ConversationState(memory=memory))
     intent, slots, _ = understand(text, scratch)
-    return _campaign_request(text, slots) if intent in ("campaign", None) else None
+    return campaign_request(text, slots) if intent in ("campaign", None) else None

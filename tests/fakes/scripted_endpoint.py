@@ -37,8 +37,6 @@ from agent.campaign.request import CampaignRequest, read_request
 from agent.catalog import default_tools
 from agent.staged import (
     _campaign_record,
-    _campaign_request,
-    _changed_campaign,
     _copy_args,
     _copy_followup,
     _each_customer,
@@ -47,6 +45,8 @@ from agent.staged import (
     _unique,
     _unknown_ids,
     _with_audience,
+    campaign_request,
+    changed_campaign,
     steps_for,
     understand,
 )
@@ -306,9 +306,9 @@ class ScriptedEndpoint:
             return Plan(say=_replies()["refusal" if reason == "contact" else f"refusal_{reason}"])
         if intent in ("campaign", "campaign_followup"):
             if intent == "campaign" or memory.campaign is None:
-                request = _campaign_request(text_, slots)
+                request = campaign_request(text_, slots)
             else:
-                request = _changed_campaign(memory.campaign, text_, slots)
+                request = changed_campaign(memory.campaign, text_, slots)
             memory.campaign = request
             return Plan(steps=tuple(campaign_steps(request)), optional=frozenset(OPTIONAL))
         if intent == "copy":
