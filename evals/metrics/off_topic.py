@@ -13,9 +13,9 @@ over $40", is about the brand's world without naming the product).
 The threshold (``Thresholds.min_topic_similarity``, 0.24) was set on the dev split of
 ``evals/data/copy_judgements.yaml``: off-topic copy there scored at most 0.20, good copy at least 0.28.
 
-Copy that never names the offer's product and states neither its discount nor
-its code is not about the offer, whatever its words ("Happy Monday! Start your week with a walk"):
-that needs no embedder. Own words of at most ``max_untold_words`` (4: "Sit. Stay.", "Brr. Not you,
+Copy that never names the offer's product and states neither its discount nor its code is not
+about the offer, whatever its words ("Happy Monday! Start your week with a walk"): that needs no
+embedder. Own words of at most ``max_untold_words`` (4: "Sit. Stay.", "Brr. Not you,
 though.") are too few to be about something else; the shortest off-topic line in the labelled set
 has 5.
 
@@ -27,6 +27,8 @@ topic. On the dev split such hooks scored at least 0.47 against the list, off-to
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 
 from evals.embedding import Embedder, unit_vectors
@@ -34,7 +36,7 @@ from evals.metrics.text import own_words
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 #: Lines every marketer uses whatever the product: win-back, restock, gifts, season, urgency, news.
-STOCK_HOOKS: tuple[str, ...] = (
+STOCK_HOOKS: Final[tuple[str, ...]] = (
     "It's been a while", "We miss you", "Come back and see what's new", "Welcome back",
     "Running low? Time to restock", "Time for a refill", "A gift idea for someone you love",
     "Stocking stuffer", "Treat yourself", "The holidays are almost here", "New year, fresh start",
