@@ -526,14 +526,14 @@ def test_budgets_stated_as_caps_or_with_a_currency_word(text: str, budget: float
 
 def test_a_campaign_for_a_population_in_jargon_targets_it_and_keeps_the_channels_not_ruled_out() -> None:
     from agent.campaign.request import read_request
-    from agent.staged import _campaign_request
+    from agent.staged import campaign_request
 
     text = "need a campaign for our whales around the summer sale, no push, they ignore it"
-    request = _campaign_request(text, read_slots(text, MARKETER_VOCAB))
+    request = campaign_request(text, read_slots(text, MARKETER_VOCAB))
     assert request.value == "high_value" and request.risk == "any"
     assert request.product != "whales" and request.channels == ["email", "sms"]
     flight = "campaign for the flight risks, budget 1k"
-    assert _campaign_request(flight, read_slots(flight, MARKETER_VOCAB)).risk == "at_risk"
+    assert campaign_request(flight, read_slots(flight, MARKETER_VOCAB)).risk == "at_risk"
     assert read_request("promo for our vips, 10% off apparel").product == "apparel"
 
 
