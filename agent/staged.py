@@ -24,6 +24,7 @@ from agent.reply import Reply
 from agent.toolbox import ToolContext, run_tool
 from agent.understand.classifier import IntentGuesser, resolve
 from agent.understand.intents import (
+    LANGUAGES,
     QUESTION_INTENTS,
     Intent,
     asks_record,
@@ -394,16 +395,10 @@ def _copy_followup(text: str, slots: Slots, context: ToolContext) -> dict[str, A
     return args
 
 
-_LANGUAGES = {
-    "english": "en", "spanish": "es", "french": "fr", "german": "de", "italian": "it", "portuguese": "pt",
-    "dutch": "nl", "chinese": "zh", "japanese": "ja",
-}  # fmt: skip
-
-
 def _language(text: str) -> str | None:
     """The language a message asks the copy in ("in Spanish", "translate it to French")."""
-    m = re.search(rf"\b(?:in|into|to)\s+({'|'.join(_LANGUAGES)})\b", text, re.I)
-    return _LANGUAGES[m.group(1).lower()] if m else None
+    m = re.search(rf"\b(?:in|into|to)\s+({'|'.join(LANGUAGES)})\b", text, re.I)
+    return LANGUAGES[m.group(1).lower()] if m else None
 
 
 def _campaign_copy_args(campaign: CampaignRequest, slots: Slots) -> dict[str, Any]:

@@ -9,7 +9,7 @@ them next") are recognised here and bound to the conversation's state by the sta
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Final, Literal
 
 from agent.understand.slots import Slots
 
@@ -81,6 +81,8 @@ _OPTED_OUT = (
     r"|(?:has|have|had|did)(?:n'?t| not) (?:consented|opted[- ]in|agreed|signed up|subscribed)"
     r"|without (?:their )?(?:consent|permission)|do[- ]not[- ]contact)"
 )
+_CONTACT_VERBS = r"text|sms|e-?mail|message|push|send|contact|reach|blast|target|ping|mail|call|notify"
+"""Ways to reach someone; "include" also adds a person to a send (``_CONTACTS``)."""
 _CONSENT_BYPASS = re.compile(
     r"\b(?:includ\w*|even|also|too|as well|anyway|regardless|every(?:one|body)|ignor\w*|bypass\w*|overrid\w*"
     r"|doesn'?t matter|don'?t care|not care)\b[^.;?!]{0,40}?"
@@ -90,7 +92,7 @@ _CONSENT_BYPASS = re.compile(
     + r"[^.;?!]{0,40}?\b(?:too|as well|anyway|also|regardless|included|even so)\b"
     r"|\b(?:ignor\w*|bypass\w*|overrid\w*|skip\w*|regardless of|whatever)\s+(?:the\s+|their\s+|any\s+)?"
     r"(?:consent|gdpr|opt[- ]?outs?|unsubscribes?|opt[- ]?in (?:flags?|status)|permissions?|(?:contact )?preferences)"
-    r"|\b(?:text|sms|e-?mail|message|push(?: to)?|send to|contact|reach|blast|target|ping|mail|call|notify)\s+"
+    r"|\b(?:" + _CONTACT_VERBS + r")(?: to)?\s+"
     r"(?:the |those |all |all the |everyone |everybody |people |customers |anyone |ones |of |users |shoppers |buyers "
     r"|members |subscribers )*(?:who |that )?"
     r"(?:have |has |had |already )?"
@@ -109,9 +111,7 @@ _RESPECTS_OPT_OUT = re.compile(
     re.I,
 )
 """"everyone who hasn't opted out", "excluding the unsubscribed": the message keeps to consent."""
-_CONTACTS = re.compile(
-    r"\b(?:text|sms|e-?mail|message|push|send|contact|reach|blast|target|include|mail|call|ping|notify)", re.I
-)
+_CONTACTS = re.compile(r"\b(?:" + _CONTACT_VERBS + r"|include)", re.I)
 _DECEPTION = re.compile(
     r"\b(?:fake|fabricat\w*|bogus|phony|phoney|sock ?puppet\w*|astroturf\w*|made[- ]up|make up|invent\w*)\b"
     r"[^.;?!]{0,40}?\b(?:reviews?|testimonials?|ratings?|endorsements?|(?:customer )?quotes|customer stories"
@@ -334,13 +334,18 @@ _SUMMARY = re.compile(
     r"|number of (?:orders|customers|transactions)|\btransactions\b",
     re.I,
 )
+#: Languages a message may ask the copy in ("in Spanish", "translate it to French"), with their codes.
+LANGUAGES: Final = {
+    "english": "en", "spanish": "es", "french": "fr", "german": "de", "italian": "it", "portuguese": "pt",
+    "dutch": "nl", "chinese": "zh", "japanese": "ja",
+}  # fmt: skip
 _RESTYLE = re.compile(
     r"\b(?:shorter|longer|punchier|snappier|more casual|more formal|tighten|trim|shorten|condense"
     r"|cut (?:it |that |them )?down|less (?:salesy|pushy|formal|wordy|corporate|cheesy|long)"
     r"|more (?:energy|energetic|fun|urgent|urgency|playful|friendly|premium|exciting|personal|upbeat)"
     r"|tone (?:it |that )?(?:down|up)|too (?:long|wordy|formal|salesy|pushy|cheesy|bland|generic)"
     r"|warmer|friendlier|simpler|bolder|catchier|crisper|translate"
-    r"|in (?:spanish|french|german|italian|chinese|dutch|portuguese))\b",
+    rf"|in (?:{'|'.join(LANGUAGES)}))\b",
     re.I,
 )
 """Restyling the last copy: "cut it down", "less salesy", "tone it down", "too wordy", "in Spanish"."""
