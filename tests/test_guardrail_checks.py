@@ -526,19 +526,60 @@ def test_names_match_singular_and_plural_and_a_brand_word_does_not_vouch_for_a_f
     assert_fails(entities_check(app, CTX), "Ember Blend")
 
 
-@pytest.mark.parametrize(
-    ("line", "check"),
-    [
-        ("Harvest Blend 10% off with BREW10.\n\nWant me to make it punchier?", meta_talk_check),
-        ("Harvest Blend 10% off with BREW10. I'd recommend sending this on a Thursday.", meta_talk_check),
-        ("Harvest Blend 10% off with BREW10. Features to mention: cocoa, hazelnut.", instruction_echo_check),
-        ("The freshest coffee in the US: Harvest Blend, 10% off with BREW10.", claims_check),
-        ("Typical. Harvest Blend is 10% off with BREW10, if you can be bothered.", tone_check),
-        ("Harvest Blend isn't the richest roast we sell, and you will probably get bored.", tone_check),
-    ],
-)
-def test_the_third_blind_writers_faults_are_caught(line: str, check: Any) -> None:
-    assert_fails(check(sms(f"Ember & Oak: {line}"), CTX))
+def push(title: str, body: str) -> CopyDraft:
+    return CopyDraft(channel="push", parts={"title": title, "body": body})
+
+
+# Faults the blind writers of fresh_v7, fresh_v8 and fresh_v9 wrote, each family as a marketer would see it.
+BLIND_WRITERS_FAULTS: list[tuple[CopyDraft, Any]] = [
+    (sms("Ember & Oak: Harvest Blend 10% off with BREW10.\n\nWant me to make it punchier?"), meta_talk_check),
+    (
+        sms("Ember & Oak: Harvest Blend 10% off with BREW10. I'd recommend sending this on a Thursday."),
+        meta_talk_check,
+    ),
+    (
+        sms("Ember & Oak: Harvest Blend 10% off with BREW10. Features to mention: cocoa, hazelnut."),
+        instruction_echo_check,
+    ),
+    (sms("Ember & Oak: The freshest coffee in the US: Harvest Blend, 10% off with BREW10."), claims_check),
+    (sms("Ember & Oak: Typical. Harvest Blend is 10% off with BREW10, if you can be bothered."), tone_check),
+    (
+        sms("Ember & Oak: Harvest Blend isn't the richest roast we sell, and you will probably get bored."),
+        tone_check,
+    ),
+    (sms("Ember & Oak: The world's toughest roast. 10% off with BREW10."), claims_check),
+    (sms("Sure thing! Ember & Oak: Harvest Blend 10% off with BREW10."), meta_talk_check),
+    (sms("Ember & Oak: Harvest Blend 10% off. Remember to include the code."), instruction_echo_check),
+    (sms("Ember & Oak: Still brewing instant like an amateur? 10% off with BREW10."), tone_check),
+    (sms("Ember & Oak: 10% off while wh wh while supplies supplies last."), broken_check),
+    (push("Harvest Blend 10% o", "Use BREW10."), broken_check),
+    (push("Reminder: mention the deadline", "BREW10."), instruction_echo_check),
+    (push("Harvest Blend x Moonbeam Books", "10%."), entities_check),
+    (push("Harvest Blend 2.0", "10% off with BREW10."), entities_check),
+    (sms("Sorry, I couldn't fit the award in. Ember & Oak: 10% off with BREW10."), meta_talk_check),
+    (push("Push title idea: Wake up", "BREW10."), instruction_echo_check),
+    (
+        sms("Ember & Oak: Harvest Blend, discount: 10%, code: BREW10, deadline: 2026-12-20."),
+        instruction_echo_check,
+    ),
+    (sms("Ember & Oak：语气：亲切自然。丰收拼配立减10%，优惠码BREW10。"), instruction_echo_check),
+    (sms("Ember & Oak: The smoothest roast on the market, 10% off with BREW10."), claims_check),
+    (sms("Ember & Oak: It's not the richest roast, but for the price who cares? BREW10."), tone_check),
+    (sms("Ember & Oak: You deserve better than the instant you bought. BREW10."), tone_check),
+    (sms("Apologies for the earlier version. Ember & Oak: 10% off with BREW10."), meta_talk_check),
+    (sms("SMS copy - playful tone: Ember & Oak: 10% off Harvest Blend with BREW10."), instruction_echo_check),
+    (
+        sms("Ember & Oak: That instant you drink? Nobody will tell you, so we will: it's sad. BREW10."),
+        tone_check,
+    ),
+    (sms("Ember & Oak: Miss BREW10 and don't come crying when you're stuck with cheap beans."), tone_check),
+    (push("还在喝那种丢人的速溶咖啡？", "优惠码BREW10。"), tone_check),
+]
+
+
+@pytest.mark.parametrize(("draft", "check"), BLIND_WRITERS_FAULTS)
+def test_the_blind_writers_faults_are_caught(draft: CopyDraft, check: Any) -> None:
+    assert_fails(check(draft, CTX))
 
 
 def test_a_chinese_line_that_is_only_a_purchase_verb_is_a_call_to_action() -> None:
@@ -570,88 +611,8 @@ def test_a_paraphrased_documented_award_is_no_claim_and_a_nationality_is_no_name
     assert_passes(entities_check(sms("Ember & Oak: Built for British winters. Harvest Blend 10% off."), CTX))
 
 
-@pytest.mark.parametrize(
-    ("draft", "check"),
-    [
-        (sms("Ember & Oak: The world's toughest roast. 10% off with BREW10."), claims_check),
-        (sms("Sure thing! Ember & Oak: Harvest Blend 10% off with BREW10."), meta_talk_check),
-        (sms("Ember & Oak: Harvest Blend 10% off. Remember to include the code."), instruction_echo_check),
-        (sms("Ember & Oak: Still brewing instant like an amateur? 10% off with BREW10."), tone_check),
-        (sms("Ember & Oak: 10% off while wh wh while supplies supplies last."), broken_check),
-        (
-            CopyDraft(channel="push", parts={"title": "Harvest Blend 10% o", "body": "Use BREW10."}),
-            broken_check,
-        ),
-        (
-            CopyDraft(channel="push", parts={"title": "Reminder: mention the deadline", "body": "BREW10."}),
-            instruction_echo_check,
-        ),
-        (
-            CopyDraft(channel="push", parts={"title": "Harvest Blend x Moonbeam Books", "body": "10%."}),
-            entities_check,
-        ),
-        (
-            CopyDraft(channel="push", parts={"title": "Harvest Blend 2.0", "body": "10% off with BREW10."}),
-            entities_check,
-        ),
-    ],
-)
-def test_the_fourth_blind_writers_faults_are_caught(draft: CopyDraft, check: Any) -> None:
-    assert_fails(check(draft, CTX))
-
-
-@pytest.mark.parametrize(
-    ("draft", "check"),
-    [
-        (sms("Sorry, I couldn't fit the award in. Ember & Oak: 10% off with BREW10."), meta_talk_check),
-        (
-            CopyDraft(channel="push", parts={"title": "Push title idea: Wake up", "body": "BREW10."}),
-            instruction_echo_check,
-        ),
-        (
-            sms("Ember & Oak: Harvest Blend, discount: 10%, code: BREW10, deadline: 2026-12-20."),
-            instruction_echo_check,
-        ),
-        (sms("Ember & Oak：语气：亲切自然。丰收拼配立减10%，优惠码BREW10。"), instruction_echo_check),
-        (sms("Ember & Oak: The smoothest roast on the market, 10% off with BREW10."), claims_check),
-        (sms("Ember & Oak: It's not the richest roast, but for the price who cares? BREW10."), tone_check),
-        (sms("Ember & Oak: You deserve better than the instant you bought. BREW10."), tone_check),
-    ],
-)
-def test_the_fourth_blind_writers_test_faults_are_caught(draft: CopyDraft, check: Any) -> None:
-    assert_fails(check(draft, CTX))
-
-
 def test_who_cares_in_a_playful_line_is_not_a_put_down() -> None:
     assert_passes(tone_check(sms("Ember & Oak: Rain? Who cares. Harvest Blend is 10% off with BREW10."), CTX))
-
-
-@pytest.mark.parametrize(
-    ("draft", "check"),
-    [
-        (sms("Apologies for the earlier version. Ember & Oak: 10% off with BREW10."), meta_talk_check),
-        (
-            sms("SMS copy - playful tone: Ember & Oak: 10% off Harvest Blend with BREW10."),
-            instruction_echo_check,
-        ),
-        (
-            sms("Ember & Oak: That instant you drink? Nobody will tell you, so we will: it's sad. BREW10."),
-            tone_check,
-        ),
-        (
-            sms("Ember & Oak: Miss BREW10 and don't come crying when you're stuck with cheap beans."),
-            tone_check,
-        ),
-        (
-            CopyDraft(
-                channel="push", parts={"title": "还在喝那种丢人的速溶咖啡？", "body": "优惠码BREW10。"}
-            ),
-            tone_check,
-        ),
-    ],
-)
-def test_the_fifth_blind_writers_dev_faults_are_caught(draft: CopyDraft, check: Any) -> None:
-    assert_fails(check(draft, CTX))
 
 
 def test_idioms_and_complete_short_subjects_pass() -> None:
