@@ -71,7 +71,7 @@ _IDIOM: Final = re.compile(r"\bthe best (?:way|part|bit|thing|time|of)\b|\bin th
 
 
 def _claim_supported(sentence: str, start: int, context: CheckContext) -> bool:
-    if _IDIOM.match(sentence, start) or _IDIOM.match(sentence, start + sentence[start:].find("the best")):
+    if any(m.start() <= start < m.end() for m in _IDIOM.finditer(sentence)):
         return True  # "in the best way", "the best part": an idiom, not a ranking
     window = re.split(r"[.,;:!?]", sentence[start:])[0]
     words = _content(" ".join(window.split()[:4]))  # none in Chinese: no fact can be matched word by word

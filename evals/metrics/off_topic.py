@@ -95,7 +95,8 @@ def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | N
             metric="off_topic", score=0.0, threshold=th, passed=True, hard=True, skipped=True,
             reason=f"topic not checked: {why}",
         )  # fmt: skip
-    vectors = unit_vectors(embed, [topic_text(draft, context), *references])
+    own = topic_text(draft, context)
+    vectors = unit_vectors(embed, [own, *references])
     sims = vectors[1:] @ vectors[0]
     score = float(np.max(sims))
     passed = score >= th
@@ -103,7 +104,6 @@ def off_topic_check(draft: CopyDraft, context: CheckContext, embed: Embedder | N
         "" if passed else f" (below {th:.2f}): the copy is about something else; write about the offer"
     )
     details = {"product_similarity": round(float(sims[0]), 4)}
-    own = topic_text(draft, context)
     words = len([w for w in own.split() if any(ch.isalpha() for ch in w)])  # emoji are not words
     if not passed and words <= context.thresholds.max_untold_words:
         passed, reason = True, f"the offer with a few words of its own ({own!r}): too few to be off-topic"
