@@ -49,6 +49,23 @@ def deny(_action: str) -> bool:
     return False
 
 
+def build_intent_classifier(settings: Settings, workspace: Workspace) -> IntentClassifier:
+    """The staged policy's intent classifier for these settings, its embeddings cached in the workspace.
+
+    The packaged model runs in plain torch (~1.4 s to load instead of ~4.5 s via
+    sentence-transformers, on every `mkt ask`; the same vectors); any other model through the
+    knowledge base's embedding function.
+    """
+    from agent.understand.classifier import IntentClassifier
+    from knowledge.bert_encoder import fast_encoder
+    from knowledge.embeddings import get_embedding_function
+
+    embed = fast_encoder(settings)
+    if embed is None:
+        embed = get_embedding_function(settings).embed
+    return IntentClassifier(embed, cache_dir=workspace.models_dir)
+
+
 class Assistant:
     """The agent: a chat model, the tools and the workspace, shared by every interface.
 
@@ -233,23 +250,10 @@ class Assistant:
 
     def intent_classifier(self) -> IntentClassifier:
         """The staged policy's intent classifier, built on first use (its embeddings cached on disk)."""
-        from agent.understand.classifier import IntentClassifier
-        from knowledge.bert_encoder import fast_encoder
-
         with self._lock:
             if self._classifier is None:
-                # The packaged model in plain torch: ~1.4 s to load instead of ~4.5 s via
-                # sentence-transformers, on every `mkt ask`; the same vectors.
-                embed = fast_encoder(self.settings)
-                if embed is None:
-                    embed = self._router_embed()
-                self._classifier = IntentClassifier(embed, cache_dir=self.workspace.models_dir)
+                self._classifier = build_intent_classifier(self.settings, self.workspace)
             return self._classifier
-
-    def _router_embed(self) -> Callable[[Sequence[str]], Any]:
-        from knowledge.embeddings import get_embedding_function
-
-        return get_embedding_function(self.settings).embed
 
     def _converse(self, session: Session, text: str, context: ToolContext, *, local: bool = False) -> Reply:
         """A question: the endpoint policy when there is one (and not ``local``), else the tool loop."""

@@ -29,9 +29,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -40,23 +39,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from agent.agent_eval import RequestOutcome, intent_table, markdown_table  # noqa: E402
 from agent.agent_eval import run as run_agent_eval  # noqa: E402
-from data.settings import Settings, load_settings  # noqa: E402
+from agent.assistant import build_intent_classifier  # noqa: E402
+from data.settings import load_settings  # noqa: E402
 from data.workspace import Workspace  # noqa: E402
 from evals.agent_requests import load_requests, select  # noqa: E402
 from tests.fakes.openai_server import fake_openai_server  # noqa: E402
 from tests.fakes.scripted_endpoint import ScriptedEndpoint  # noqa: E402
 
 MODEL = "scripted-mkt-rules"
-
-
-def _classifier(settings: Settings, workspace: Workspace) -> Callable[[str], Any]:
-    """The staged policy's intent classifier, built as ``Assistant.intent_classifier`` builds it."""
-    from agent.understand.classifier import IntentClassifier
-    from knowledge.bert_encoder import fast_encoder
-    from knowledge.embeddings import get_embedding_function
-
-    embed = fast_encoder(settings) or get_embedding_function(settings).embed
-    return IntentClassifier(embed, cache_dir=workspace.models_dir)
 
 
 def _show(outcome: RequestOutcome) -> None:
@@ -92,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the eval runs each request in a folder of its own: the script's workspace must not be relative
     base = base.model_copy(update={"home": base.home.resolve()})
     workspace = Workspace.from_settings(base)
-    guess = None if args.no_classifier else _classifier(base, workspace)
+    guess = None if args.no_classifier else build_intent_classifier(base, workspace)
     script = ScriptedEndpoint(base, workspace, guess=guess)
     started = time.monotonic()
     with fake_openai_server() as server:
