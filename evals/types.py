@@ -64,8 +64,8 @@ class Thresholds(BaseModel):
     max_sms_segments_ucs2: int = Field(
         default=2,
         ge=1,
-        description="SMS parts allowed for copy in a language GSM-7 cannot write (zh, ja, ko: 70 characters "
-        "a part, so 2 parts, 134 characters, hold the offer, brand and opt-out).",
+        description="SMS parts allowed for UCS-2 copy: a language GSM-7 cannot write (zh, ja, ko: 70 characters "
+        "a part, so 2 parts, 134 characters, hold the offer, brand and opt-out), or an emoji in English.",
     )
     max_grade: float = Field(default=9.0, description="Highest Flesch-Kincaid grade for body copy.")
     max_exclamations: int = Field(default=1, ge=0)

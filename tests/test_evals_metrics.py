@@ -93,11 +93,16 @@ LENGTH_BAD = [
     (CopyDraft(channel="social", parts={"text": "x" * 281}), "281"),
     (sms("a" * 161), "needs 2 segments (161 GSM-7"),
     (sms("€" * 81), "needs 2 segments (162 GSM-7"),
-    (
-        sms("Trailhead: new Trail Shell ☔ keeps you dry on every run. Find your fit. Reply STOP to opt out"),
-        "UCS-2",
-    ),
+    (sms("Trailhead: new Trail Shell ☔ keeps you dry. " + "a" * 100 + " Reply STOP to opt out"), "UCS-2"),
 ]
+
+
+def test_an_emoji_sms_may_take_the_ucs2_allowance_of_two_segments() -> None:
+    # readers passed 118-126 character SMS with one emoji: UCS-2, so 2 segments, and it says so
+    text = "Trailhead: new Trail Shell ☔ keeps you dry on every run. Find your fit. Reply STOP to opt out"
+    result = length_check(sms(text))
+    assert result.passed, result.reason
+    assert result.details["text"] == {"encoding": "UCS-2", "units": len(text), "segments": 2}
 
 
 @pytest.mark.parametrize("draft", LENGTH_OK)

@@ -634,3 +634,179 @@ def test_a_product_word_alone_does_not_carry_the_offer() -> None:
     )
     assert carries_offer(trip, ctx) is False
     assert carries_offer(sms("Ember & Oak: the Ten-Class Pass is here."), ctx) is True
+
+
+# Families from the faults of fresh_v3 to fresh_v11 that the checks missed, each with its look-alike.
+MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
+    # the writer's own voice and notes
+    (
+        sms("Ember & Oak: 10% off with BREW10. I wasn't sure whether to mention the award."),
+        meta_talk_check,
+        "i wasn't",
+    ),
+    (
+        push("Here you go: Slow mornings?", "Harvest Blend, 10% off with BREW10."),
+        meta_talk_check,
+        "here you go",
+    ),
+    (
+        push("Harvest Blend, 10% off", "Went with urgency here. BREW10 until Dec 20."),
+        meta_talk_check,
+        "went with",
+    ),
+    (
+        push("Slow mornings", "Harvest Blend, 10% off. (Kept it short for lock screens.)"),
+        meta_talk_check,
+        "kept it",
+    ),
+    (push("Thanks for the brief!", "Harvest Blend is 10% off with BREW10."), meta_talk_check, "the brief"),
+    (
+        push("Harvest Blend, $18", "BREW10 until Dec 20. Want a take that leads with the award instead?"),
+        meta_talk_check,
+        "a take that",
+    ),
+    (
+        sms("Ember & Oak: Alt version, more casual: Harvest Blend 10% off with BREW10."),
+        meta_talk_check,
+        "alt version",
+    ),
+    # the brief's rules and labels
+    (
+        sms("Ember & Oak: Harvest Blend 10% off with BREW10. Include opt-out."),
+        instruction_echo_check,
+        "opt-out",
+    ),
+    (sms("Keep it punchy and mention the hazelnut. Ember & Oak: BREW10."), instruction_echo_check, "punchy"),
+    (sms("Ember & Oak: Harvest Blend 10% off with BREW10. No emojis."), instruction_echo_check, "No emojis"),
+    (
+        email("The reader is one of the customers who have not ordered for a while. BREW10. Shop now."),
+        instruction_echo_check,
+        "The reader is",
+    ),
+    (
+        email("Hi,\n\nHarvest Blend is 10% off. Shop now.", subject="Win-back email: 10% off"),
+        instruction_echo_check,
+        "Win-back email",
+    ),
+    (
+        sms("Ember & Oak, Harvest Blend, 10% off, BREW10, 2026-12-20. Reply now."),
+        instruction_echo_check,
+        "2026-12-20",
+    ),
+    (
+        email("Key selling points: cocoa, hazelnut.\n\nHarvest Blend is 10% off with BREW10. Shop now."),
+        instruction_echo_check,
+        "Key selling points",
+    ),
+    (
+        sms("Ember & Oak: Black Friday SMS, friendly tone. Harvest Blend 10% off, BREW10."),
+        instruction_echo_check,
+        "friendly tone",
+    ),
+    (push("推送标题：丰收拼配立减10%", "优惠码BREW10。"), instruction_echo_check, "推送标题"),
+    # things the brand never offered
+    (
+        sms("Ember & Oak: Harvest Blend 10% off with BREW10. Track your beans in the Ember & Oak app."),
+        entities_check,
+        "app",
+    ),
+    (push("Harvest Blend + a free tote", "10% off with BREW10."), entities_check, "free tote"),
+    (sms("Ember & Oak: The Harvest Blend now comes in cherry too! BREW10."), entities_check, "now comes in"),
+    (
+        push("Earn points on every bag", "Harvest Blend 10% off with BREW10. Trade points for mugs."),
+        entities_check,
+        "points",
+    ),
+    (push("丰收拼配·限定款", "新色上市，优惠码BREW10。"), entities_check, "限定款"),
+    # a place's best, put-downs, sarcasm, a stuck loop
+    (push("Portland's best coffee", "Harvest Blend, 10% off with BREW10."), claims_check, "Portland's best"),
+    (sms("Ember & Oak: Your coffee is awful. Maybe Harvest Blend will help? BREW10."), tone_check, "awful"),
+    (
+        push("Excuses, excuses", "You've skipped your morning cup for months. Prove us wrong: BREW10."),
+        tone_check,
+        "Excuses",
+    ),
+    (
+        push("Okay-ish coffee, great price", "Harvest Blend won't blow your mind, but it's 10% off."),
+        tone_check,
+        "Okay-ish",
+    ),
+    (sms("Ember & Oak: Still no Harvest Blend? Bold choice. BREW10."), tone_check, "Bold choice"),
+    (
+        push("Morning cup?", "Harvest Blend for 10% less with BREW10. BREW10. BREW10. BREW10."),
+        broken_check,
+        "BREW10",
+    ),
+]
+
+
+@pytest.mark.parametrize(("draft", "check", "found"), MORE_FAULTS)
+def test_more_blind_writers_faults_are_caught_and_named(draft: CopyDraft, check: Any, found: str) -> None:
+    assert_fails(check(draft, CTX), found)
+
+
+MORE_LOOK_ALIKES: list[tuple[CopyDraft, Any]] = [
+    (
+        sms('Ember & Oak: For the friend who says "I only drink instant": Harvest Blend, 10% off. BREW10.'),
+        meta_talk_check,
+    ),
+    (
+        email('If the answer starts with "probably", it\'s time. Harvest Blend is 10% off. Shop now.'),
+        meta_talk_check,
+    ),
+    (sms("Ember & Oak: Keep it simple with Harvest Blend, 10% off with BREW10."), instruction_echo_check),
+    (sms("Ember & Oak: No code needed: Harvest Blend is 10% off until Dec 20."), instruction_echo_check),
+    (sms("Ember & Oak: Rain again? Stay in with Harvest Blend, 10% off with BREW10."), tone_check),
+    (sms("Ember & Oak: Your mornings deserve better. Harvest Blend, 10% off with BREW10."), tone_check),
+    (push("Dana's favourite roast", "Harvest Blend, 10% off with BREW10."), claims_check),
+    (push("Today's best deal", "Harvest Blend, 10% off with BREW10."), claims_check),
+    (
+        email("Your weekend bag shouldn't be a tote with ambitions. Harvest Blend, 10% off. Shop now."),
+        entities_check,
+    ),
+    (
+        email("The gift for the coffee lover: Harvest Blend, 10% off with BREW10. Open the app to order."),
+        entities_check,
+    ),
+    (
+        sms("Ember & Oak: New Year's Eve plan: Harvest Blend at midnight, 10% off with BREW10."),
+        entities_check,
+    ),
+]
+
+
+@pytest.mark.parametrize(("draft", "check"), MORE_LOOK_ALIKES)
+def test_their_look_alikes_pass(draft: CopyDraft, check: Any) -> None:
+    assert_passes(check(draft, CTX))
+
+
+def test_a_button_line_closes_an_email_and_a_sign_off_does_not() -> None:
+    from evals.metrics.cta import button_line
+
+    body = (
+        "Hi {{first_name}},\n\nHarvest Blend is 10% off with BREW10.\n\nLight the way\n\n"
+        "Unsubscribe: {{unsubscribe_url}}"
+    )
+    assert button_line(body) == "Light the way"
+    assert button_line(body.replace("Light the way", "挑选礼物")) == "挑选礼物"
+    assert button_line(body.replace("Light the way", "Happy brewing!")) is None
+    assert button_line(body.replace("Light the way", "Cheers,\nThe Ember & Oak team")) is None
+
+
+def test_a_footer_on_one_line_with_the_address_is_not_cut_off_text() -> None:
+    draft = email("Harvest Blend is 10% off with BREW10.\n\nShop now →")
+    one_line = draft.parts["body"].replace(f"}}\n{ADDRESS}", f"}} · {ADDRESS}")
+    assert_passes(broken_check(draft.model_copy(update={"parts": {**draft.parts, "body": one_line}}), CTX))
+
+
+def test_a_price_with_cents_and_a_weight_are_not_dates() -> None:
+    from evals.metrics.grounding import extract_claims
+
+    kinds = {c.text: c.kind for c in extract_claims("Now $17.10 (was $19), 3.4 kg, ends 12/20.")}
+    assert kinds == {"$17.10": "price", "$19": "price", "3.4": "number", "12/20": "date"}
+
+
+def test_a_plural_object_before_the_subjects_verb_is_no_agreement_error() -> None:
+    line = email("The season most people forget their sunglasses is the one that needs them. Shop now.")
+    assert_passes(grammar_check(line, CTX))
+    assert_fails(grammar_check(email("Rain or shine, the shoes is ready. Shop now."), CTX), "the shoes is")

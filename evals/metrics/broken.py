@@ -12,7 +12,9 @@ import unicodedata
 from typing import Final
 
 from evals.metrics.cache import text_cache
-from evals.metrics.text import CJK, copy_parts, sentences
+from evals.metrics.cjk import CJK
+from evals.metrics.cta import cta_phrases
+from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -66,11 +68,15 @@ def truncated(part: str, text: str) -> bool:
         return False
     if stripped.count("(") > stripped.count(")") or stripped.count("“") > stripped.count("”"):
         return True
-    if stripped[-1] in _END_PUNCT:
-        return False
+    if stripped[-1] in _END_PUNCT or (marked and words[-1] not in _FUNCTION_END):
+        return False  # a full stop, or a button's arrow or emoji after a whole phrase ("... FORK40 →")
     last_line = stripped.splitlines()[-1]
     own_line = "\n" in stripped and (marked or len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS)
-    if part in _PROSE and len(sentences(stripped)) >= 2 and not own_line:  # running prose ends its sentence
+    last = sentences(stripped)[-1]
+    cta = len(_WORD.findall(last)) <= _CTA_LINE_WORDS and bool(
+        cta_phrases(last)
+    )  # "... AMBER15. Tap to shop"
+    if part in _PROSE and len(sentences(stripped)) >= 2 and not (own_line or cta):  # prose ends its sentence
         return True
     cut_word = len(words[-1]) == 1 and words[-1] not in "ai" and not words[-1].isdigit()  # "15% o"
     return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—" or cut_word
@@ -91,9 +97,9 @@ def repetition(text: str) -> str | None:
     """Degenerate repetition: words back to back, stutters, or a sentence said twice.
 
     "off off off"; two doubled words in a sentence ("while wh wh while supplies supplies"; one
-    is a typo); the same sentence twice.
+    is a typo); the same sentence twice, or a short one three times.
     """
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for s in sentences(TOKEN.sub(" ", text)):
         words = [w.lower() for w in _WORD.findall(s)]
         run = _tandem(words)
@@ -104,9 +110,9 @@ def repetition(text: str) -> str | None:
             return " ".join(doubled)
         cjk = len(CJK.findall(s))  # Chinese has no spaces: the sentence itself is the key
         key = s if cjk else " ".join(words)
-        if (len(words) >= 3 or cjk >= 2) and key in seen:
-            return s
-        seen.add(key)
+        seen[key] = seen.get(key, 0) + 1
+        if key and ((len(words) >= 3 or cjk >= 2) and seen[key] == 2 or seen[key] == 3):
+            return s  # a sentence twice, or a short one three times ("SALT10. SALT10. SALT10.")
     return None
 
 

@@ -13,6 +13,7 @@ import re
 from typing import Final
 
 from evals.metrics.cache import text_cache
+from evals.metrics.entities import POSSESSIVE_OPENERS
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -31,6 +32,9 @@ _CLAIM: Final = re.compile(
     r"|\bdermatologists? (?:trust|recommend)\b|\bdoctors? recommend\b|\bexperts? agree\b"
     r"|\b(?:world|america|country|nation|industry|britain|uk|europe)(?:'s|’s) (?:most \w+|\w+est)\b"
     r"|\bmichelin[- ]starr?e?d?\b"
+    # a place's best: "Colorado's best yoga studio", "Denver's favourite bakery"
+    r"|\b(?!(?:" + "|".join(sorted(POSSESSIVE_OPENERS)) + r")\b)(?-i:[A-Z][a-z]+(?: [A-Z][a-z]+)?)(?:'s|’s)"
+    r" (?:very )?(?:best|finest|top|greatest|leading|number one|#1|most loved|most popular)\b"
     r"|\b(?:longest|freshest|finest|strongest|fastest|softest|brightest|cheapest|lowest|highest|largest|biggest"
     r"|warmest|cosiest|coziest|sharpest|smoothest|richest|tastiest|healthiest|safest|quietest|lightest|toughest"
     r"|greatest|newest)(?:-\w+)?\b[^.!?,]{0,30}\bin (?:the )?(?:us|usa|u\.s\.|america|world|country|nation|state|uk"
@@ -43,11 +47,11 @@ _CLAIM: Final = re.compile(
     re.I,
 )
 _WORDS: Final = re.compile(r"[a-z0-9#]+")
-_FILLER: Final = frozenset("the a an our in of on by to is are and for that your".split())
+_FILLER: Final = frozenset("the a an our in of on by to is are and for that your from with at as".split())
 
 
 def _content(text: str) -> set[str]:
-    return {w for w in _WORDS.findall(text.lower()) if w not in _FILLER}
+    return {w for w in _WORDS.findall(text.lower()) if w not in _FILLER and len(w) > 1}
 
 
 def _about(sentence: str, context: CheckContext) -> list[str]:

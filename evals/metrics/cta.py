@@ -6,6 +6,7 @@ import re
 from typing import Final
 
 from evals.metrics.cache import text_cache
+from evals.metrics.cjk import CJK
 from evals.metrics.compliance import OPT_OUT_SENTENCE
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -36,6 +37,35 @@ _CTA: Final = re.compile(
     + r"))\b",
     re.I | re.M,
 )
+# A closing line of its own, a button's label ("Light the way", "Be puddle-ready", "挑选礼物"), unless it
+# signs off ("Cheers,", "Happy brewing!", "The Ember & Oak team").
+_SIGN_OFF: Final = re.compile(
+    r"^(?:cheers|thanks|thank you|best|warmly|warm regards|regards|love|xo+|see you|talk soon|until next time"
+    r"|happy \w+|with love|yours|sincerely|all the best|[-\u2013\u2014]|the .* team\b)|,$|\?$|祝|此致",
+    re.I,
+)
+_FOOTER: Final = re.compile(
+    r"unsubscribe|\{\{\s*\w*url\s*\}\}|退订|opt[- ]out|manage (?:your )?preferences", re.I
+)
+_BUTTON_WORDS: Final = 5
+_BUTTON_CJK: Final = 10
+
+
+def button_line(body: str, postal_address: str | None = None) -> str | None:
+    """The email's last paragraph before its footer when it is a short line alone: a button's label."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    while paragraphs and (
+        _FOOTER.search(paragraphs[-1]) or (postal_address and postal_address in paragraphs[-1])
+    ):
+        paragraphs.pop()
+    if len(paragraphs) < 2 or "\n" in paragraphs[-1]:
+        return None
+    line = paragraphs[-1]
+    cjk = len(CJK.findall(line))
+    short = cjk <= _BUTTON_CJK if cjk else len(line.split()) <= _BUTTON_WORDS
+    return line if short and not _SIGN_OFF.search(line) and not any(c.isdigit() for c in line) else None
+
+
 _URGENCY: Final = re.compile(r"\b(?:now|today|tonight|before|ends?|until|while|last|only)\b", re.I)
 _LINK: Final = re.compile(r"https?://|\{\{\s*\w*url\s*\}\}|\[[^\]]+\]\([^)]+\)", re.I)
 
@@ -76,6 +106,12 @@ def cta_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     parts = {k: v for k, v in draft.parts.items() if k not in ("subject", "preheader")} or draft.parts
     text = OPT_OUT_SENTENCE.sub("", "\n".join(parts.values()))  # "Reply STOP" is not a call to action
     found = cta_phrases(text)
+    if (
+        not found
+        and draft.channel == "email"
+        and (line := button_line(parts.get("body", ""), context.postal_address))
+    ):
+        found = [line]
     hard = context.require_cta and not _code_is_the_action(draft, context, text)
     if found:
         reason = f"call to action: {', '.join(dict.fromkeys(found))}"

@@ -18,6 +18,7 @@ from typing import Final
 
 from evals.limits import base_part
 from evals.metrics.cache import text_cache
+from evals.metrics.cjk import CJK
 from evals.metrics.product_kinds import swapped_kinds
 from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
@@ -32,7 +33,9 @@ COMMON: Final = frozenset(
     "wednesday thursday friday saturday sunday mondays tuesdays wednesdays thursdays fridays saturdays sundays "
     "jan january feb february mar march apr april may jun june "
     "jul july aug august sep sept september oct october nov november dec december christmas halloween "
-    "thanksgiving easter black cyber new year's eve valentine's day usa us dad mom mum mother father grandma "
+    "thanksgiving easter black cyber new year year's eve valentine valentine's day diwali hanukkah kwanzaa "
+    "ramadan eid lunar boxing labor labour memorial independence presidents patrick usa us dad mom mum mother "
+    "father grandma "
     "grandpa granny nana papa mama british american english french german italian spanish canadian australian "
     "european japanese chinese mexican irish scottish welsh dutch swiss nordic scandinavian".split()
 )
@@ -168,6 +171,7 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
                 if not _is_known([_key(w) for w in run], known, names):
                     found.append(" ".join(w.rstrip(".,") for w in run))
         found += _collabs_and_versions(text, context, known, names)
+        found += unknown_offerings(text, context, known)
     return list(dict.fromkeys(found))
 
 
@@ -199,6 +203,84 @@ def _collabs_and_versions(text: str, context: CheckContext, known: str, names: f
 
 
 _ANY_VERSION: Final = re.compile(rf" {_VERSION}\b")
+
+# What a brand may own or give beyond its products, and so what a writer invents: "the Northlight
+# app", "a free tote", "our loyalty club", "a new walnut finish". Each is an invention unless the
+# offer, catalogue or brand texts mention it.
+_PROGRAMS: Final = (
+    r"(?:club|loyalty|program|programme|membership|card|gift card|newsletter|podcast|caf[eé]|lounge|workshops?"
+    r"|masterclass|webinar|events?|festival|tour|pop-up|popup|points|credits?|wallet|vip|concierge|hotline"
+    r"|chatbot|tutor|stylist|consultations?|try-on|warranty|guarantee|financing|referral|voucher)"
+)
+_GIFTS: Final = r"(?:totes?|tote bags?|mugs?|stickers?|samples?|swag|keychains?|pouch|case)"
+_OWNED: Final = rf"(?:{_PROGRAMS}|{_GIFTS})"
+_OFFERING: Final = re.compile(
+    # a programme the brand runs: "our loyalty club", "the Meeple Club", "earn points"
+    rf"\b(?:our|the|a|an|your|free|bonus|complimentary)\s+(?:[\w-]+\s+){{0,2}}?{_PROGRAMS}\b"
+    r"|\b(?:earn|collect|trade|redeem|spend|bank)\s+(?:[\w-]+\s+)?points\b"
+    # a gift thrown in: "a free tote", "ships with a Tidewater canvas tote" (not "a tote with ambitions")
+    rf"|\b(?:free|bonus|complimentary|with an?|plus an?)\s+(?:[\w-]+\s+){{0,2}}?{_GIFTS}\b"
+    rf"|(?<=[a-z]\s)(?-i:[A-Z][\w&'’-]*)\s+(?:[\w-]+\s+)?{_GIFTS}\b"
+    # an app by name or as the brand's ("the Ridgeline Trails app", "our new app"), not "open the app"
+    r"|\b(?:our|the|a|your)\s+(?:new\s+)?(?:(?-i:[A-Z][\w-]*)\s+|&\s+){1,4}apps?\b|\bour (?:new )?apps?\b"
+    r"|(?<![\w-])free\s+(?!shipping\b|delivery\b|returns?\b|exchanges?\b|trial\b|of\b|to\b|for\b|from\b|with\b|and\b"
+    r"|on\b|in\b|when\b|if\b|until\b|this\b|today\b|now\b)[\w-]+(?:\s+[\w-]+)?"
+    r"|\bnow (?:comes|come|available|arrives?) in\b[^.!?,]{0,25}|\bnew (?:colou?rs?|colou?rways?|flavou?rs?|scents?"
+    r"|sizes?|editions?|versions?|models?|shades?|finish(?:es)?|styles?)\b|\blimited[- ]edition\b|\bexpansion\b"
+    r"|\bsequel\b|\bcoming soon\b",
+    re.I,
+)
+_TRAILING_FILLER: Final = re.compile(
+    r"(?:\s+(?:at|is|are|with|to|for|from|and|or|of|on|in|because|it))+$", re.I
+)
+_OWNED_END: Final = re.compile(rf"\b{_OWNED}$", re.I)
+_FILLER_WORDS: Final = frozenset(
+    "our the a an your free bonus complimentary new now comes come arrive arrives available in of at is are was "
+    "because it its for and or to on with from that this which who when if as so but by up you we they be has "
+    "have just too".split()
+)
+# The same in Chinese: a limited edition, a new colour, a co-brand, a gift thrown in ("还送手套一副").
+_OFFERING_ZH: Final = re.compile(
+    r"限量版|限量款|限定款|限定版|新色|新款|联名|(?:赠送|还送|加赠|附赠|免费送|送您|再送)[\u4e00-\u9fff]{1,10}"
+)
+_ZH_FILLER: Final = re.compile(
+    r"^(?:赠送|还送|加赠|附赠|免费送|送您|再送)|一(?:副|个|份|支|套|盒|瓶|只|件|张)$"
+)
+
+
+def _mentioned(word: str, known: str) -> bool:
+    """Whether a brand text has the word or a form of it ("wrap": "wrapping"; "lifetime": "life")."""
+    spaced = known.replace("-", " ")
+    if len(word) < 4:
+        return f" {word} " in spaced
+    return f" {word}" in spaced or any(word.startswith(k) for k in _known_words(spaced) if len(k) >= 4)
+
+
+@lru_cache(maxsize=512)
+def _known_words(known: str) -> frozenset[str]:
+    return frozenset(known.split())
+
+
+def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]:
+    """Things the copy gives or announces that no offer, catalogue or brand text mentions.
+
+    "Try them on in the Northlight app", "ships with a Tidewater canvas tote", "now comes in
+    walnut", "赠送限量版隔热烘焙手套": an app, a gift, a new version the brand never offered.
+    """
+    found = []
+    for m in _OFFERING.finditer(text):
+        words = [w for w in _WORD.findall(m.group(0)) if w.lower() not in _FILLER_WORDS]
+        words = [k for w in words for k in _key(w).split("-") if not k[:1].isdigit()]
+        head = words[-1:] if _OWNED_END.search(m.group(0)) else words[-2:]  # "a real tutor": the tutor
+        if head and not all(_mentioned(w, known) for w in head):
+            found.append(_TRAILING_FILLER.sub("", m.group(0).strip()))
+    if CJK.search(text):
+        raw = "".join(_known_sources(context))
+        for m in _OFFERING_ZH.finditer(text):
+            thing = _ZH_FILLER.sub("", _ZH_FILLER.sub("", m.group(0)))
+            if thing and not any(thing[i : i + 2] in raw for i in range(max(1, len(thing) - 1))):
+                found.append(m.group(0))
+    return found
 
 
 @lru_cache(maxsize=512)

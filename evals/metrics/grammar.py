@@ -5,8 +5,8 @@ singular verb, and a reader notices at once. Two rules, no parser:
 
 - the offer's product or a catalogue name that reads as plural (``is_plural``: its last word ends in
   ``s`` and is not one of the singular ``-s`` words), followed by ``is``/``was``/``has``/``does``;
-- a determiner, an optional modifier and a lower-case plural noun followed by the same verbs
-  ("the shoes is", "your new leggings has").
+- a determiner opening a clause, an optional modifier and a lower-case plural noun followed by the
+  same verbs ("the shoes is", "your new leggings has").
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ SINGULAR_S: Final = frozenset(
 )
 _SINGULAR_VERB: Final = r"(?:is|was|has|does|isn't|wasn't|hasn't|doesn't|isn’t|wasn’t|hasn’t|doesn’t)"
 _DETERMINER: Final = r"(?:the|these|those|your|our|their|all|my|some|many|both|new|fresh)"
+# The noun phrase opens its clause, so it is the subject: "forget their sunglasses is the one" has
+# the season as its subject, and is not flagged.
 _GENERIC: Final = re.compile(
-    rf"\b(?i:{_DETERMINER})\s+(?:[a-z][a-z-]*\s+)?(?P<noun>[a-z][a-z-]*s)\s+(?i:{_SINGULAR_VERB})\b"
+    r"(?:^|[.!?,;:(\u2013\u2014]\s*|\b(?i:and|but|so|because|while|when|if|that|as|now|plus)\s+)"
+    rf"(?P<phrase>\b(?i:{_DETERMINER})\s+(?:[a-z][a-z-]*\s+)?(?P<noun>[a-z][a-z-]*s)\s+(?i:{_SINGULAR_VERB})\b)",
+    re.M,
 )
 
 
@@ -77,7 +81,7 @@ def _agreement_errors(text: str, plural_names: tuple[str, ...]) -> tuple[str, ..
     for m in _GENERIC.finditer(text):
         noun = m.group("noun")
         if noun not in SINGULAR_S and not noun.endswith(("ss", "us", "is")) and len(noun) > 3:
-            found.append((m.start(), m.group(0)))
+            found.append((m.start("phrase"), m.group("phrase")))
     taken: list[tuple[int, str]] = []
     for start, phrase in sorted(found):
         if not any(start < s + len(p) and s < start + len(phrase) for s, p in taken):

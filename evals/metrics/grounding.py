@@ -37,7 +37,9 @@ _CUR_AFTER = r"USD|EUR|GBP|CAD|AUD|dollars?|euros?|pounds?"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("skip", re.compile(TOKEN.pattern + r"|https?://\S+|www\.\S+")),
     ("date", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[T ][\d:]+)?\b")),
-    ("date", re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})(?:[/.](?P<y>\d{4}|\d{2}))?\b(?![.,]?\d)")),
+    ("date", re.compile(r"(?<![$€£¥]\s)(?<![$€£¥])\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})"
+                        r"(?:[/.](?P<y>\d{4}|\d{2}))?\b(?![.,]?\d)"
+                        r"(?!\s*(?:kg|g|lbs?|oz|ml|l|cm|mm|km|m|in|inches|ft|qt|公斤|千克|克|升|毫升|厘米|寸|英寸|磅)\b)")),
     ("date", re.compile(rf"\b{_MON}\s+(?P<d>\d{{1,2}}){_ORD}\b(?:,?\s+(?P<y>\d{{4}})\b)?", re.I)),
     ("date", re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MON}(?:,?\s+(?P<y>\d{{4}})\b)?", re.I)),
     ("price", re.compile(rf"(?:{_CUR})\s?(?P<n>{_NUM})")),

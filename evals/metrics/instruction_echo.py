@@ -18,7 +18,8 @@ _TASK_NOUN = (
 _WRITING_NOUN = (
     r"(?:call to action|cta|subject(?: line)?|preheader|opt-out(?: line| wording)?|brand name|brand voice"
     r"|(?:brand |voice )?examples?|emojis?|exclamation marks?|hashtags?|characters|tone(?: of voice)?"
-    r"|sentences?|the (?:copy|message|text|reader|prompt|offer details|product name)|placeholders?|competitors?)"
+    r"|sentences?|the (?:copy|message|text|reader|prompt|offer details|product name)|placeholders?|competitors?"
+    r"|opt-?outs?|(?:a )?sense of urgency|urgency|scarcity|social proof|fomo)"
 )
 _PART_NOUN = (
     r"(?:preheader|subject(?: line)?|headline|title|tagline|notification|opening(?: line)?|hook|caption)"
@@ -56,6 +57,26 @@ ECHO: Final[tuple[str, ...]] = (
     # the style asked for: "Make it friendly and short", "Keep it punchy"
     rf"^(?:make|keep) (?:it|the (?:copy|message|text|tone))\s+(?:{_STYLE}(?:,\s*|\s+(?:and|but|yet)\s+|\s*)){{1,4}}"
     r"[.!]?$",
+    # the style asked for, then more asks: "Keep it punchy and mention the harness." (styles no customer
+    # line is kept: "Keep it simple" is an idiom, "Keep it punchy" a brief)
+    r"^(?:make|keep) (?:it|the (?:copy|message|text|tone)|this)\s+(?:punchy|concise|snappy|catchy|on-brand|tight"
+    r"|shorter|upbeat|engaging|professional|casual|conversational|under)\b",
+    # a rule about what to leave out, alone as a sentence: "No emojis.", "No numbers, prices, dates, codes."
+    r"^no (?:emojis?|emoji|exclamation (?:marks?|points?)|hashtags?|jargon|clich[eé]s|all caps|caps|slang|puns"
+    r"|superlatives|numbers|prices|dates|links|questions)\b"
+    r"(?:\s*(?:,|\bor\b|\band\b|\bnor\b)\s*(?:no\s+)?[\w-]+(?: [\w-]+){0,2})*"
+    r"\s*[.!]?$",
+    # the reader described to the writer: "The reader is one of the customers who have not shopped"
+    r"^the (?:reader|recipient|subscriber|user|customer|audience)s? (?:is|are|has|have|was|were|wants?|likes?"
+    r"|needs?|lives?|hasn't|haven't|tends?|may|might|should)\b",
+    # a retry prompt: "Write a new one that avoids these problems"
+    r"^(?:please\s+)?(?:write|create|generate|draft|try|give me|make)\s+(?:a\s+)?(?:new|another|different|better"
+    r"|shorter|longer|fresh)\s+(?:one|version|take|attempt|draft)\b|\b(?:avoids?|fix(?:es)?) (?:these|those|the)"
+    r" (?:problems|issues|errors|mistakes)\b",
+    # a task name as a label: "Win-back email: 3 months of Plus on us", "Reminder push: ..."
+    r"^(?:[\w-]+\s+){1,2}(?:email|e-mail|sms|push|text|notification|subject line|subject|preheader|copy)\s*:",
+    # the brief's date as a field, never how copy writes a date: "..., SEND50, 2026-12-15, ..."
+    r"\b20\d\d-[01]\d-[0-3]\d\b",
     # a note in brackets: "(Keep the tone warm and literary.)" (the sentence may end before the bracket)
     r"\((?:please\s+)?(?:keep|use|make|write|include|avoid|add|remember|note|insert|mention)\b[^)]*(?:\)|$)",
     # the request for a part, not the part: "Headline for lapsed readers", "A short preheader that sums up..."
@@ -73,7 +94,10 @@ ECHO: Final[tuple[str, ...]] = (
     r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
     rf"^(?:[-*\u2022]\s*)?(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
-    r"^(?:key|main|core)\s+(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit|mention))?\s*:",
+    r"^(?:key|main|core)\s+(?:selling\s+)?(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit"
+    r"|mention))?\s*:|^(?:unique\s+)?selling points?\s*:|\busps?\s*:",
+    # the message type and tone asked for: "Black Friday SMS, friendly tone."
+    r"\b(?:sms|email|e-mail|push|text message|notification)\s*,\s*(?:[\w-]+\s+){0,2}(?:tone|voice|style)\b",
     r"\b(?:features?|points?|benefits?|details?|things?|facts?)\s+to\s+(?:mention|include|cover|highlight|stress)\s*:",
     # the structure asked for: "Open with the solstice angle, then the offer"
     r"^(?:open|start|begin|lead|close|end|finish)\s+with\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:angle|hook|story|anecdote"
@@ -102,7 +126,8 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:please\s+)?(?:respond|reply|answer|return|output|give me)\s+(?:only|just)\b"
     r"|\bno (?:explanations?|commentary|preamble)\b|\bwithout (?:any )?(?:explanations?|commentary|preamble)\b",
     # the same labels in Chinese: "语气：温暖亲切" (tone: warm), "目标：…" (goal), "受众：…" (audience)
-    r"^(?:语气|口吻|风格|目标|受众|目标受众|标题|正文|渠道|要求|字数|注意|提示|行动号召|任务|卖点)\s*[：:]",
+    r"^(?:语气|口吻|风格|目标|受众|目标受众|(?:推送|短信|邮件|邮件主题|预览)?(?:标题|正文|文案|内容|主题)|副标题|预览文本"
+    r"|渠道|要求|字数|注意|提示|行动号召|任务|卖点|推送|短信|邮件)\s*[：:]",
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
     # the analytics' name for the audience, which no customer is called to their face

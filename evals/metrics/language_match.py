@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evals.metrics.cjk import CJK
 from evals.metrics.language import detect_language
 from evals.metrics.readability import prose
-from evals.metrics.text import CJK, copy_parts
+from evals.metrics.text import copy_parts
 from evals.metrics.tokens import TOKEN
 from evals.types import CheckContext, CopyDraft, MetricResult
 

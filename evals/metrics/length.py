@@ -72,10 +72,13 @@ def length_check(draft: CopyDraft, thresholds: Thresholds | None = None) -> Metr
     for name in REQUIRED_PARTS[draft.channel]:
         if not draft.parts.get(name, "").strip():
             problems.append(f"the {draft.channel} {name} is missing")
-    allowed = th.max_sms_segments_ucs2 if draft.language in UCS2_LANGUAGES else th.max_sms_segments
     for name, text in draft.parts.items():
         if draft.channel == "sms":
             count = sms_segments(text)
+            # UCS-2 copy (Chinese, or English with an emoji) may take the UCS-2 allowance: readers passed
+            # 118-126 character SMS with one emoji, which bill as 2 segments
+            ucs2 = draft.language in UCS2_LANGUAGES or count.encoding == "UCS-2"
+            allowed = th.max_sms_segments_ucs2 if ucs2 else th.max_sms_segments
             ratios.append(count.segments / allowed)
             details[name] = {"encoding": count.encoding, "units": count.units, "segments": count.segments}
             if count.segments > allowed:

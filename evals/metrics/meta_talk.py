@@ -41,7 +41,7 @@ META: Final[tuple[str, ...]] = (
     r"\bfeel free to (?:adjust|tweak|change|edit|modify|use|swap|replace|drop|cut|remove|shorten|rework|add)\b",
     r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
     r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
-    r"\b(?:this|the) (?:answer|response|rewritten version|improved version|revised version)\b",
+    r"\bthis (?:answer|response)\b|\bthe (?:rewritten|improved|revised|shorter|longer) version\b",
     rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers"
     r"|focuses|leans|emphasi[sz]es|highlights|targets|plays|leads|avoids|sticks|opens|goes)\b",
     r"\bi(?:'ve|’ve| have) (?:kept|included|written|made|added|used|rewritten|removed|highlighted)\b",
@@ -64,6 +64,23 @@ META: Final[tuple[str, ...]] = (
     # drafts labelled for the requester to choose from: "Option A:", "Version 2 -"
     r"^(?:option|version|variant|draft|alternative|take)\s+(?:\d+|[a-d]|one|two|three)\s*[:.)\u2013\u2014-]",
     # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
+    # the writer's own voice: "I wasn't sure whether to mention the award", "I didn't include the
+    # yoga classes". A brand speaks as "we"; "I" outside quotation marks is the writer's note
+    r"(?<![\w\"“'‘{])(?:i(?:'m|’m|'ve|’ve|'d|’d|'ll|’ll)\b|i(?=\s+[a-z]))(?:\s+[a-z'’]+){0,3}(?![^\"”\n]*[\"”])",
+    # a handover or a request for feedback: "Here you go:", "Thoughts?", "Thanks for the brief!"
+    r"^here (?:you go|it is|they are|we are)\b|^(?:any )?(?:thoughts|feedback|edits|notes)\s*\?"
+    r"|\b(?:the|this|your) brief\b|\bbrand guidelines?\b|\bstyle guide\b|\bthanks for (?:sharing|sending)\b"
+    r"|\b(?:remove|cut|drop|delete|swap|change) (?:it|this|that|them) if you (?:prefer|want|like)\b",
+    # a note on what was done to the copy, with no subject: "Went with urgency here.", "(Kept it short
+    # for lock screens.)", "(Shorter version below.)", and the medium's own mechanics
+    r"(?:^|\()(?:went with|kept (?:it|this|things) (?:short|brief|tight|simple|under|punchy|casual|light)"
+    r"|left (?:out|off|in) the|opted for|leaned (?:into|on)|swapped (?:in|out)|trimmed|tightened|shortened)\b"
+    r"|\((?:shorter|longer|alternate|alternative|another|second|casual|formal) (?:version|option|take|draft)\b"
+    r"|\balt(?:ernate|ernative)? (?:version|take|option)\b|\b(?:a|another) take that\b|\bif you want one\b"
+    r"|\broom (?:left )?for an? (?:emoji|cta|link|line|word|hashtag|sign-off)\b|\bheadroom\b"
+    r"|\b(?:leads?|opens?) with the \w+ instead\b"
+    r"|\block[- ]?screens?\b|\binbox preview\b|\bpreview text\b|\bopen rates?\b|\bclick[- ]through\b"
+    r"|\bsend[- ]time\b",
     r"以下是|下面是|这是(?:我)?为(?:您|你)|为(?:您|你)(?:撰写|写)的|文案|希望(?:这|对您|对你)?(?:有帮助|能帮到)"
     r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
 )

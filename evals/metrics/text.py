@@ -12,6 +12,7 @@ from evals.types import CheckContext, CopyDraft
 
 _SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
 _FOOTER_WORDS: Final = 14
+_NO_FOOTER: Final = frozenset({"text", "title", "subject", "preheader"})  # parts no footer line ends
 _PREFIX: Final = re.compile(r"^([^:：]{1,40})(?::\s+|：\s*)")  # "Brand: ..." or, in Chinese, "Brand：..."
 _GREETING: Final = re.compile(r"^(?:hi|hello|hey|dear)\b[^.!?]{0,30}$", re.I)
 _TOKEN: Final = re.compile(r"\{\{[^{}]*\}\}")
@@ -23,7 +24,6 @@ _DEADLINE_ONLY: Final = re.compile(
     r"|wednesday|thursday|friday|saturday|sunday|tonight|midnight|tomorrow)\w*[^.!?]{0,12}[.!]?$",
     re.I,
 )
-CJK: Final = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def sentences(text: str) -> list[str]:
@@ -58,9 +58,12 @@ def _copy_parts(items: tuple[tuple[str, str], ...], address: str) -> tuple[tuple
         for line in text.splitlines():
             line = OPT_OUT_SENTENCE.sub("", line).strip()
             line = re.sub(r"(?:回复|回)\s*(?:TD|T|N)\s*退订|退订回\s*T|取消订阅", "", line).strip()
-            if not line or (address and line.strip() == address.strip()):
+            if address and address.strip() in line:  # the address, alone or after "Unsubscribe ... ·"
+                line = line.replace(address.strip(), "").strip(" \u00b7\u2022|,\u2013\u2014-")
+            if not line:
                 continue
-            if UNSUBSCRIBE.search(line) and len(line.split()) <= _FOOTER_WORDS:
+            # an email's unsubscribe line (an SMS's opt-out is gone already: "Include opt-out." is copy)
+            if name not in _NO_FOOTER and UNSUBSCRIBE.search(line) and len(line.split()) <= _FOOTER_WORDS:
                 continue
             if line.startswith("退订"):
                 continue

@@ -35,7 +35,22 @@ _INSULT: Final = re.compile(
     r"|\bclearly you\b|\byou (?:clearly |obviously )?(?:haven't|have not|never) (?:bothered|cared|tried)\b"
     r"|\bno more excuses\b|\bthat(?:'s|’s| is) on you\b|\bstop blaming\b|\byou only have yourself to blame\b"
     r"|\b(?:last|final) warning\b|\bor (?:you'll |you will |you’ll )?regret it\b|\bor else\b"
-    r"|\bstop (?:making|being|wasting)\b|\byou(?:'re|’re| are) (?:too|so) (?:\w+ )?(?:lazy|old|slow|cheap|broke)\b",
+    r"|\bstop (?:making|being|wasting)\b|\byou(?:'re|’re| are) (?:too|so) (?:\w+ )?(?:lazy|old|slow|cheap|broke)\b"
+    # the reader's own things put down: "Your handwriting is awful", "the scratchy PJs you bought them"
+    r"|\byour (?:\w+ ){0,2}(?:is|are|looks?|sounds?|smells?|reads?) (?:\w+ )?(?:awful|terrible|horrible|atrocious"
+    r"|hideous|a mess|a disaster|embarrassing|tragic|sad|ugly|boring|depressing|dreadful|appalling|unreadable)\b"
+    r"|\b(?:scratchy|cheap|ugly|sad|tired|awful|terrible|junky|flimsy) [\w-]+ you (?:bought|got|picked|chose|own"
+    r"|wear|use)\b"
+    # the reader's home or habits mocked: "your place probably smells like last night's takeout",
+    # sarcasm: "Still no candle? Bold choice.", "Oh good, another year of not practising", "wild idea"
+    r"|\byour \w+(?: \w+)? (?:probably|clearly|obviously|still|kind of|sort of) (?:smells?|looks?|sounds?|feels?"
+    r"|tastes?) like\b|\blet(?:'s|’s) be honest\b|\bbold choice\b|\boh good\b|\bwild idea\b|\bup to you\.?$"
+    r"|^still no [\w\s-]{1,30}\?|\bwill finally\b|\bfinally (?:do|get|make) it\b"
+    r"|后悔|活该|别怪|还不下单|你还在等什么"
+    # guilt and dares: "Excuses, excuses", "Prove us wrong", "You've skipped class for months"
+    r"|\bexcuses,? excuses\b|\bprove (?:us|me|them) wrong\b|\bwe(?:'re|’re| are) (?:still )?waiting\b"
+    r"|\byou(?:'ve|’ve| have) (?:\w+ )?(?:skipped|missed|ignored|neglected|abandoned|ghosted|forgotten|dodged"
+    r"|avoided)\b[^.!?]{0,30}\b(?:for (?:weeks|months|ages|a year|a while|too long)|again)\b",
     re.I,
 )
 _RUN_DOWN: Final = re.compile(
@@ -51,7 +66,13 @@ _RUN_DOWN: Final = re.compile(
     r"|\b(?:isn't|is not|aren't|are not|it's not|it is not|they're not|they are not) (?:the|our) (?:\w+est|most \w+)\b"
     r"|\bbut\b[^.!?]{0,30}\bwho cares\b|\bwill (?:probably |likely )?(?:get bored"
     r"|be disappointed|regret)\b"
-    r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b|\bmeh\b|\bnothing special\b",
+    r"|\b(?:won't|doesn't|will not|does not) do (?:much|anything)\b|\bmeh\b|\bnothing special\b"
+    # the product's faults conceded: "It's heavy and a pain to clean, but ..."
+    r"|\b(?:a pain to|a hassle to|hard to clean|a nightmare to)\b"
+    # faint praise: "Okay-ish wines", "won't blow your mind", "nothing to write home about"
+    r"|\b(?:okay|ok|good|decent|fine|alright)-ish\b|\b(?:won't|doesn't|will not|does not|isn't going to)"
+    r" (?:blow|change) your (?:mind|life)\b|\bnothing to write home about\b|\bnot (?:exactly )?(?:mind-blowing"
+    r"|life-changing|exciting)\b",
     re.I,
 )
 
