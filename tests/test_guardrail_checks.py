@@ -737,6 +737,54 @@ MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
         broken_check,
         "BREW10",
     ),
+    # from fresh_v10/v11's test split (seen, so tuned on)
+    (
+        sms("Ember & Oak: Here you go, trimmed to fit: Harvest Blend 10% off with BREW10."),
+        meta_talk_check,
+        "here you go",
+    ),
+    (
+        push("Slow mornings", "BREW10 until Dec 20. (Swapped 'fresh' for 'new' per your note.)"),
+        meta_talk_check,
+        "per your note",
+    ),
+    (
+        email("Cocoa and hazelnut.\n\n(If space is tight, the paragraph above can go.)\n\nBREW10. Shop now."),
+        meta_talk_check,
+        "the paragraph above",
+    ),
+    (
+        sms("Ember & Oak: Objective – reactivate trial users. Harvest Blend 10% off, BREW10."),
+        instruction_echo_check,
+        "Objective",
+    ),
+    (
+        sms("Ember & Oak：目标用户：三个月未下单。丰收拼配立减10%，优惠码BREW10。"),
+        instruction_echo_check,
+        "目标用户",
+    ),
+    (
+        push("Dietitian-approved coffee", "Harvest Blend, 10% off with BREW10."),
+        claims_check,
+        "Dietitian-approved",
+    ),
+    (
+        push("Loved by 2 million coffee drinkers", "Harvest Blend, 10% off with BREW10."),
+        claims_check,
+        "Loved by 2 million",
+    ),
+    (push("全美最受欢迎的咖啡", "丰收拼配立减10%，优惠码BREW10。"), claims_check, "最受欢迎"),
+    (
+        push("Roasted with Chef Marco Reyes", "Harvest Blend, 10% off with BREW10."),
+        entities_check,
+        "Chef Marco Reyes",
+    ),
+    (push("丰收拼配立减10%", "Ember & Oak 会员俱乐部成员还可获得双倍积分。"), entities_check, "俱乐部"),
+    (
+        email("It's been in your cart for a week. Just buy it already.\n\nBREW10. Shop now."),
+        tone_check,
+        "already",
+    ),
 ]
 
 
@@ -799,11 +847,22 @@ def test_a_footer_on_one_line_with_the_address_is_not_cut_off_text() -> None:
     assert_passes(broken_check(draft.model_copy(update={"parts": {**draft.parts, "body": one_line}}), CTX))
 
 
-def test_a_price_with_cents_and_a_weight_are_not_dates() -> None:
+def test_a_price_with_cents_and_a_weight_are_not_dates_and_a_time_is_no_claim() -> None:
     from evals.metrics.grounding import extract_claims
 
-    kinds = {c.text: c.kind for c in extract_claims("Now $17.10 (was $19), 3.4 kg, ends 12/20.")}
+    kinds = {c.text: c.kind for c in extract_claims("Now $17.10 (was $19), 3.4 kg, ends 12/20 at 4 p.m.")}
     assert kinds == {"$17.10": "price", "$19": "price", "3.4": "number", "12/20": "date"}
+
+
+def test_a_chinese_zhe_discount_is_the_percentage_off() -> None:
+    from evals.metrics.grounding import extract_claims, grounding_check
+
+    assert [c.values for c in extract_claims("85折、8.5折、7折")] == [frozenset({"15"})] * 2 + [
+        frozenset({"30"})
+    ]
+    ctx = CTX.model_copy(update={"offer": {**CTX.offer, "discount": "15%"}, "language": "zh"})
+    assert_passes(grounding_check(push("丰收拼配85折", "优惠码BREW10。"), ctx))
+    assert_fails(grounding_check(push("丰收拼配8折", "优惠码BREW10。"), ctx), "8折")
 
 
 def test_a_plural_object_before_the_subjects_verb_is_no_agreement_error() -> None:

@@ -43,7 +43,15 @@ _CLAIM: Final = re.compile(
     r"|\bthe (?:most \w+|\w+est)\b[^.!?]{0,40}\b(?:on the market|you can buy|money can buy|anywhere|ever made"
     r"|out there)\b"
     # the same in Chinese: "全网销量第一" (number one in online sales), "行业领先", "全球最好"
-    r"|(?:全网|全国|全球|全城|行业|业内|销量|排名)(?:第一|冠军|领先|最\w)|第一名|最畅销|顶级品质",
+    r"|(?:全网|全国|全美|全球|全城|行业|业内|销量|排名)(?:第一|冠军|领先|最\w)|第一名|最畅销|最受欢迎|顶级品质"
+    # endorsements and crowds nobody counted: "Dietitian-approved", "Loved by 2 million home cooks",
+    # "Juilliard-trained teachers"
+    r"|\b(?:dietitian|doctor|dentist|dermatologist|vet|chef|expert|nutritionist|pediatrician|physician|stylist"
+    r"|editor)s?[- ](?:approved|recommended|endorsed|certified|tested|designed|trusted|formulated|picked)\b"
+    r"|\b(?:loved|trusted|used|chosen|preferred|adored) by (?:over |more than |nearly |almost )?(?:\d[\d,.]*\s*"
+    r"(?:million|thousand|k|m)?\b|millions|thousands|hundreds)"
+    r"|\b(?!(?:hand|well|self|highly|fully|specially|professionally)-)(?-i:[A-Z])\w+-(?:trained|educated"
+    r"|certified)\b",
     re.I,
 )
 _WORDS: Final = re.compile(r"[a-z0-9#]+")

@@ -62,7 +62,7 @@ def button_line(body: str, postal_address: str | None = None) -> str | None:
         return None
     line = paragraphs[-1]
     cjk = len(CJK.findall(line))
-    short = cjk <= _BUTTON_CJK if cjk else len(line.split()) <= _BUTTON_WORDS
+    short = cjk <= _BUTTON_CJK if cjk else len(re.findall(r"[\w'’-]+", line)) <= _BUTTON_WORDS
     return line if short and not _SIGN_OFF.search(line) and not any(c.isdigit() for c in line) else None
 
 

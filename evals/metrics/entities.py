@@ -171,7 +171,7 @@ def invented_names(draft: CopyDraft, context: CheckContext) -> list[str]:
                 if not _is_known([_key(w) for w in run], known, names):
                     found.append(" ".join(w.rstrip(".,") for w in run))
         found += _collabs_and_versions(text, context, known, names)
-        found += unknown_offerings(text, context, known)
+        found += [o for o in unknown_offerings(text, context, known) if not any(n in o for n in found)]
     return list(dict.fromkeys(found))
 
 
@@ -230,6 +230,13 @@ _OFFERING: Final = re.compile(
     r"|\bsequel\b|\bcoming soon\b",
     re.I,
 )
+# A partner or a chef: "Made with Chef Marco Reyes", "in collaboration with Alder & Co."
+_PARTNER: Final = re.compile(
+    r"\b(?:(?:made|designed|created|developed|crafted|curated|roasted|brewed|cooked|built) (?:with|by)"
+    r"|in (?:collaboration|partnership) with|teamed up with|partnered with|(?:with|by|featuring) (?=chef\b))"
+    r"\s+(?:chef\s+)?(?P<name>(?-i:[A-Z][\w&'’-]*(?:\s+(?:&\s+)?[A-Z][\w&'’-]*)*))",
+    re.I,
+)
 _TRAILING_FILLER: Final = re.compile(
     r"(?:\s+(?:at|is|are|with|to|for|from|and|or|of|on|in|because|it))+$", re.I
 )
@@ -241,7 +248,7 @@ _FILLER_WORDS: Final = frozenset(
 )
 # The same in Chinese: a limited edition, a new colour, a co-brand, a gift thrown in ("还送手套一副").
 _OFFERING_ZH: Final = re.compile(
-    r"限量版|限量款|限定款|限定版|新色|新款|联名|(?:赠送|还送|加赠|附赠|免费送|送您|再送)[\u4e00-\u9fff]{1,10}"
+    r"限量版|限量款|限定款|限定版|新色|新款|联名|俱乐部|积分|会员卡|会员日|会员专享|(?:赠送|还送|加赠|附赠|免费送|送您|再送)[\u4e00-\u9fff]{1,10}"
 )
 _ZH_FILLER: Final = re.compile(
     r"^(?:赠送|还送|加赠|附赠|免费送|送您|再送)|一(?:副|个|份|支|套|盒|瓶|只|件|张)$"
@@ -274,6 +281,9 @@ def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]
         head = words[-1:] if _OWNED_END.search(m.group(0)) else words[-2:]  # "a real tutor": the tutor
         if head and not all(_mentioned(w, known) for w in head):
             found.append(_TRAILING_FILLER.sub("", m.group(0).strip()))
+    for m in _PARTNER.finditer(text):
+        if not _is_known([_key(w) for w in _WORD.findall(m.group("name"))], known, frozenset()):
+            found.append(m.group(0).strip())
     if CJK.search(text):
         raw = "".join(_known_sources(context))
         for m in _OFFERING_ZH.finditer(text):

@@ -45,6 +45,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("price", re.compile(rf"(?:{_CUR})\s?(?P<n>{_NUM})")),
     ("price", re.compile(rf"(?P<n>{_NUM})\s?(?:{_CUR_AFTER})\b", re.I)),
     ("percentage", re.compile(rf"(?P<n>{_NUM})\s?(?:%|percent\b|per\s?cent\b)", re.I)),
+    ("zhe", re.compile(r"(?P<n>\d{1,2}(?:\.\d)?)\s?折")),  # Chinese: 85折 (or 8.5折) is 15% off
+    ("skip", re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:a\.?m\.?|p\.?m\.?)(?!\w)", re.I)),  # a time of day
     ("code", re.compile(r"\b(?:(?:promo|coupon|discount)\s+code|code|coupon|promo)\s*[:\-]?\s*[\"'“]?" + _CODE, re.I)),
     ("code", re.compile(r"\b(?P<c>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,})\b")),
     ("number", re.compile(rf"(?<![\w.])(?P<n>{_NUM})")),
@@ -119,12 +121,15 @@ def _claims(text: str) -> tuple[Claim, ...]:
                 if code in _CODE_WORDS or not (raw.isupper() or any(ch.isdigit() for ch in raw)):
                     continue
                 values = frozenset({code})
+            elif kind == "zhe":
+                paid = float(str(groups["n"]))
+                values = frozenset({number_key(f"{100 - (paid * 10 if paid < 10 else paid):.1f}")})
             elif kind != "skip":
                 values = frozenset({number_key(str(groups["n"]))})
             taken.append((start, end))
             if kind != "skip":
                 shown = str(groups["c"]) if kind == "code" else m.group(0).strip()
-                claims.append(Claim(kind, shown, values))
+                claims.append(Claim("percentage" if kind == "zhe" else kind, shown, values))
     return tuple(claims)
 
 

@@ -93,7 +93,7 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:email|e-mail|sms|text message|push(?: notification)?|notification)"
     r"(?:\s+(?:subject line|subject|opening|title|headline|preheader|body|line|hook))?\s*,",
     # a prompt label: "Subject line (max 60 characters):", "Tone: warm", "Goal: win back lapsed users"
-    rf"^(?:[-*\u2022]\s*)?(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*:",
+    rf"^(?:[-*\u2022]\s*)?(?:the\s+)?(?:email\s+|sms\s+|push\s+)?{_LABEL}\s*(?:\([^)]*\))?\s*(?::|[\u2013\u2014]\s)",
     r"^(?:key|main|core)\s+(?:selling\s+)?(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit"
     r"|mention))?\s*:|^(?:unique\s+)?selling points?\s*:|\busps?\s*:",
     # the message type and tone asked for: "Black Friday SMS, friendly tone."
@@ -127,11 +127,11 @@ ECHO: Final[tuple[str, ...]] = (
     r"|\bno (?:explanations?|commentary|preamble)\b|\bwithout (?:any )?(?:explanations?|commentary|preamble)\b",
     # the same labels in Chinese: "语气：温暖亲切" (tone: warm), "目标：…" (goal), "受众：…" (audience)
     r"^(?:语气|口吻|风格|目标|受众|目标受众|(?:推送|短信|邮件|邮件主题|预览)?(?:标题|正文|文案|内容|主题)|副标题|预览文本"
-    r"|渠道|要求|字数|注意|提示|行动号召|任务|卖点|推送|短信|邮件)\s*[：:]",
+    r"|渠道|要求|字数|注意|提示|行动号召|任务|卖点|推送|短信|邮件|目标用户|目标人群|用户群|人群)\s*[：:]",
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
     # the analytics' name for the audience, which no customer is called to their face
-    r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk)\s+(?:customers?|users?"
+    r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk|trial)\s+(?:customers?|users?"
     r"|readers?|buyers?|shoppers?|subscribers?|members?|clients?|runners?|riders?)\b",
 )
 _SHORT_LABEL: Final = re.compile(r"^((?:\S+\s){0,2}\S+):\s+(.+)$")

@@ -39,7 +39,11 @@ META: Final[tuple[str, ...]] = (
     r"|running|using|adding)\b",
     r"\bi hope (?:this|that|it) (?:helps|works)\b|\bhope (?:this|that|it) (?:helps|works)\b",
     r"\bfeel free to (?:adjust|tweak|change|edit|modify|use|swap|replace|drop|cut|remove|shorten|rework|add)\b",
-    r"\b(?:as you requested|as requested|you asked for|you requested|per your request|your request)\b",
+    r"\b(?:as you requested|as requested|you asked for|you requested|per your (?:request|note|notes|feedback"
+    r"|comments?|edits?)|your request)\b",
+    # a handover after the SMS's brand label ("Forkfield: Here you go, trimmed to fit:"), layout notes
+    r"^[^:\n]{1,40}:\s*here (?:you go|it is)\b|\btrimmed to fit\b|\bif space is tight\b"
+    r"|\bthe (?:paragraph|line|sentence|section|intro|opening|bit) (?:above|below)\b|^\(?swapped\b|\(swapped\b",
     r"\byour (?:requirements|guidelines|instructions|brief|campaign|marketing|business|brand voice|audience)\b",
     r"\bthis (?:answer|response)\b|\bthe (?:rewritten|improved|revised|shorter|longer) version\b",
     rf"\b(?:this|the following|my) {_COPY_NOUN} (?:keeps|uses|follows|is|has|includes|contains|mentions|covers"
