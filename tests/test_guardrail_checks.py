@@ -785,6 +785,48 @@ MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
         tone_check,
         "already",
     ),
+    # from fresh_v12/v13's dev split
+    (
+        sms("Here's a tighter take → Ember & Oak: Harvest Blend 10% off with BREW10."),
+        meta_talk_check,
+        "tighter take",
+    ),
+    (
+        push("Harvest Blend, 10% off", "Option 2, a bit more upbeat: Wake up to BREW10!"),
+        meta_talk_check,
+        "option 2",
+    ),
+    (
+        sms("Ember & Oak: Harvest Blend 10% off with BREW10. Kept the award out to save space."),
+        meta_talk_check,
+        "to save space",
+    ),
+    (
+        email("Harvest Blend is 10% off.\n\nMust include: the award, code BREW10.\n\nShop now."),
+        instruction_echo_check,
+        "Must include",
+    ),
+    (sms("Ember & Oak: 语气温馨。丰收拼配立减10%，优惠码BREW10。"), instruction_echo_check, "语气温馨"),
+    (
+        sms("Ember & Oak: Tired? Should've bought Harvest Blend last time. BREW10."),
+        tone_check,
+        "Should've bought",
+    ),
+    (
+        push("They go stale fast. Buy more.", "Harvest Blend doesn't last long, so stock up with BREW10."),
+        tone_check,
+        "last",
+    ),
+    (
+        sms("Ember & Oak: The most aromatic beans in Portland. 10% off with BREW10."),
+        claims_check,
+        "in Portland",
+    ),
+    (
+        email("Cocoa and hazelnut, no bitterness, no\n\nHarvest Blend is 10% off with BREW10.\n\nShop now."),
+        broken_check,
+        "no bitterness, no",
+    ),
 ]
 
 
@@ -820,6 +862,13 @@ MORE_LOOK_ALIKES: list[tuple[CopyDraft, Any]] = [
         sms("Ember & Oak: New Year's Eve plan: Harvest Blend at midnight, 10% off with BREW10."),
         entities_check,
     ),
+    (email("'I know I should brew at home,' you said. Harvest Blend is 10% off. Shop now."), meta_talk_check),
+    (email("So here's the short version: cocoa, hazelnut, 10% off with BREW10. Shop now."), meta_talk_check),
+    (
+        sms("Ember & Oak: Near Mill Lane? Harvest Blend is at 48 Mill Ln. 10% off with BREW10."),
+        entities_check,
+    ),
+    (push("The warmest cup in January", "Harvest Blend, 10% off with BREW10."), claims_check),
 ]
 
 

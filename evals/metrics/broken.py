@@ -142,6 +142,10 @@ def _part_problems(name: str, raw: str, text: str) -> tuple[str, ...]:
         problems.append(f"the {name} misspells {m.group(0)!r} (no apostrophe)")
     if truncated(name, text):
         problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
+    for paragraph in re.split(r"\n\s*\n", body)[:-1]:  # a paragraph that breaks off: "no drips, no"
+        words = _WORD.findall(paragraph.lower())
+        if words and paragraph.rstrip()[-1:] not in _END_PUNCT and words[-1] in _FUNCTION_END | {"no"}:
+            problems.append(f"the {name} stops mid-sentence: '...{paragraph.rstrip()[-30:]}'")
     rep = repetition(text)
     if rep:
         problems.append(f"the {name} repeats itself: {rep!r}")

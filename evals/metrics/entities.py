@@ -53,12 +53,17 @@ _TOKEN_OR_BREAK: Final = re.compile(_WORD.pattern + r"|[,()\[\]\u2013\u2014]| - 
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
+_ABBREVIATIONS: Final = {
+    "st": "street", "ave": "avenue", "rd": "road", "blvd": "boulevard", "ln": "lane", "dr": "drive",
+    "corp": "corporation", "co": "company", "inc": "incorporated", "sq": "square", "mt": "mount",
+}  # fmt: skip
 _SUFFIX: Final = re.compile(r"(?:['’]s)?[.,]?$")
 
 
 def _key(word: str) -> str:
     """The word for matching: no possessive or stop, lower case, a plural's last s off ("Awards" = "Award")."""
     key = _SUFFIX.sub("", word).lower()
+    key = _ABBREVIATIONS.get(key, key)  # "Ludlow St" is the address's "Ludlow Street"
     if (
         key in COMMON
         or key in POSSESSIVE_OPENERS

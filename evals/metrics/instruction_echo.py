@@ -32,7 +32,8 @@ _LABEL = (
     r"(?:subject(?: line)?|preheader|body(?: copy)?|tone|audience|target(?: audience)?|task|offer|output|cta"
     r"|call to action|title|headline|hook|opening|segment|channel|instructions?|format|sms|email|push"
     r"|goal|objective|angle|product|voice|language|length|style|context|constraints?|requirements?|rules?"
-    r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification|brand voice|tone of voice|notes)"
+    r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification|brand voice|tone of voice|notes"
+    r"|must[- ](?:mention|include|haves?)|mandatory|required|checklist|do not mention|avoid)"
 )
 ECHO: Final[tuple[str, ...]] = (
     # an imperative prompt sentence about the writing task itself
@@ -97,7 +98,9 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:key|main|core)\s+(?:selling\s+)?(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit"
     r"|mention))?\s*:|^(?:unique\s+)?selling points?\s*:|\busps?\s*:",
     # the message type and tone asked for: "Black Friday SMS, friendly tone."
-    r"\b(?:sms|email|e-mail|push|text message|notification)\s*,\s*(?:[\w-]+\s+){0,2}(?:tone|voice|style)\b",
+    r"\b(?:sms|email|e-mail|push|text message|notification)\s*[,\u2013\u2014-]\s*(?:[\w-]+\s+){0,2}(?:tone|voice"
+    r"|style)\b|,\s*mention (?:the|our)\b",
+    r"^(?:语气|口吻|风格)(?:要|需)?(?:温馨|亲切|活泼|正式|轻松|热情|专业|幽默|简洁|自然)",
     r"\b(?:features?|points?|benefits?|details?|things?|facts?)\s+to\s+(?:mention|include|cover|highlight|stress)\s*:",
     # the structure asked for: "Open with the solstice angle, then the offer"
     r"^(?:open|start|begin|lead|close|end|finish)\s+with\s+(?:the|a|an)\s+(?:[\w-]+\s+)?(?:angle|hook|story|anecdote"

@@ -14,8 +14,9 @@ from evals.metrics.text import copy_parts
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _COPY_NOUN = (
-    r"(?:version|draft|copy|email|e-mail|sms|text message|push(?: notification)?|notification|subject(?: line)?"
-    r"|preheader|options?|variants?|rewrite|message|body|headline|tagline|caption)"
+    r"(?:(?<!short )(?<!long )version|(?:tighter|shorter|punchier|new|fresh|different|another|alternative|casual"
+    r"|formal|bolder|softer|warmer) take|draft|copy|email|e-mail|sms|text message|push(?: notification)?"
+    r"|notification|subject(?: line)?|preheader|options?|variants?|rewrite|message|body|headline|tagline|caption)"
 )
 META: Final[tuple[str, ...]] = (
     r"^(?:sure(?: thing)?|certainly|of course|absolutely|okay|ok|great question|happy to help|no problem|got it"
@@ -66,11 +67,15 @@ META: Final[tuple[str, ...]] = (
     r"\bas you (?:asked|wanted|requested|suggested|specified)\b",
     r"\b(?:under|within|over|below) the (?:character |word |length )?limit\b",
     # drafts labelled for the requester to choose from: "Option A:", "Version 2 -"
-    r"^(?:option|version|variant|draft|alternative|take)\s+(?:\d+|[a-d]|one|two|three)\s*[:.)\u2013\u2014-]",
+    r"^(?:option|version|variant|draft|alternative|take)\s+(?:\d+|[a-d]|one|two|three)\s*[:.,)\u2013\u2014-]",
+    # the handover of a final draft, and space-saving notes: "Final copy below, with the subject you
+    # approved", "Kept the wine mention out to save space."
+    r"\b(?:final|revised|updated|new|clean) (?:copy|version|draft|text) (?:below|above|attached|here)\b"
+    r"|\byou approved\b|\bto save (?:space|characters|room)\b|\bkept the [\w-]+(?: [\w-]+)? (?:out|in)\b",
     # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
     # the writer's own voice: "I wasn't sure whether to mention the award", "I didn't include the
     # yoga classes". A brand speaks as "we"; "I" outside quotation marks is the writer's note
-    r"(?<![\w\"“'‘{])(?:i(?:'m|’m|'ve|’ve|'d|’d|'ll|’ll)\b|i(?=\s+[a-z]))(?:\s+[a-z'’]+){0,3}(?![^\"”\n]*[\"”])",
+    r"(?<![\w\"“'‘{])(?:i(?:'m|’m|'ve|’ve|'d|’d|'ll|’ll)\b|i(?=\s+[a-z]))(?:\s+[a-z'’]+){0,3}",
     # a handover or a request for feedback: "Here you go:", "Thoughts?", "Thanks for the brief!"
     r"^here (?:you go|it is|they are|we are)\b|^(?:any )?(?:thoughts|feedback|edits|notes)\s*\?"
     r"|\b(?:the|this|your) brief\b|\bbrand guidelines?\b|\bstyle guide\b|\bthanks for (?:sharing|sending)\b"
@@ -88,6 +93,7 @@ META: Final[tuple[str, ...]] = (
     r"以下是|下面是|这是(?:我)?为(?:您|你)|为(?:您|你)(?:撰写|写)的|文案|希望(?:这|对您|对你)?(?:有帮助|能帮到)"
     r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
 )
+_QUOTED: Final = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|(?<!\w)['‘][^'’\n]*['’](?!\w)")
 _META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
 
 
@@ -98,7 +104,10 @@ def meta_phrases(text: str) -> list[str]:
 
 @text_cache(16384)
 def _meta_phrases(text: str) -> tuple[str, ...]:
-    return tuple(m.group(0).strip() for m in _META_RE.finditer(text.lower()))
+    unquoted = _QUOTED.sub(
+        lambda m: " " * len(m.group(0)), text.lower()
+    )  # a customer's words, not the writer's
+    return tuple(m.group(0).strip() for m in _META_RE.finditer(unquoted))
 
 
 def meta_talk_check(draft: CopyDraft, context: CheckContext) -> MetricResult:

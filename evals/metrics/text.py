@@ -10,7 +10,7 @@ from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
 from evals.metrics.cta import cta_phrases
 from evals.types import CheckContext, CopyDraft
 
-_SENTENCE: Final = re.compile(r"(?<=[.!?。！？])\s*|\n+")
+_SENTENCE: Final = re.compile(r"(?<=[.!?])(?!\d)\s*|(?<=[。！？])\s*|\n+")  # "$71.25" is one word
 _FOOTER_WORDS: Final = 14
 _NO_FOOTER: Final = frozenset({"text", "title", "subject", "preheader"})  # parts no footer line ends
 _PREFIX: Final = re.compile(r"^([^:：]{1,40})(?::\s+|：\s*)")  # "Brand: ..." or, in Chinese, "Brand：..."
