@@ -14,13 +14,14 @@ from typing import Final
 
 from evals.metrics.cache import text_cache
 from evals.metrics.entities import POSSESSIVE_OPENERS
+from evals.metrics.patterns import compile_alternatives
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 _AWARD: Final = re.compile(
     r"\baward(?:s|-winning| winning| winner)?\b|\bprize[- ]?winning\b|\bwinner of\b", re.I
 )
-_CLAIM: Final = re.compile(
+_CLAIM: Final = compile_alternatives(
     r"\bvoted\b|#\s?1\b|\bno\.?\s?1\b|\bnumber[- ]one\b|\bbest[- ]?sell(?:ing|er)\b|\btop[- ]rated\b"
     r"|\b(?:rated|ranked) (?:the )?(?:best|top|first|#1|number one)\b"
     r"|\b(?:the|our|america's|world's|country's|town's|city's|world’s) (?:very )?(?:best|finest|greatest|top|leading"
@@ -55,7 +56,7 @@ _CLAIM: Final = re.compile(
     r"(?:million|thousand|k|m)?\b|millions|thousands|hundreds)"
     r"|\b(?!(?:hand|well|self|highly|fully|specially|professionally)-)(?-i:[A-Z])\w+-(?:trained|educated"
     r"|certified)\b",
-    re.I,
+    flags=re.I,
 )
 _WORDS: Final = re.compile(r"[a-z0-9#]+")
 _FILLER: Final = frozenset("the a an our in of on by to is are and for that your from with at as".split())

@@ -19,6 +19,7 @@ from typing import Final
 from evals.limits import base_part
 from evals.metrics.cache import text_cache
 from evals.metrics.cjk import CJK
+from evals.metrics.patterns import compile_alternatives
 from evals.metrics.product_kinds import swapped_kinds
 from evals.metrics.text import copy_parts, sentences
 from evals.metrics.tokens import TOKEN
@@ -219,7 +220,7 @@ _PROGRAMS: Final = (
 )
 _GIFTS: Final = r"(?:totes?|tote bags?|mugs?|stickers?|samples?|swag|keychains?|pouch|case)"
 _OWNED: Final = rf"(?:{_PROGRAMS}|{_GIFTS})"
-_OFFERING: Final = re.compile(
+_OFFERING: Final = compile_alternatives(
     # a programme the brand runs: "our loyalty club", "the Meeple Club", "earn points"
     rf"\b(?:our|the|a|an|your|free|bonus|complimentary)\s+(?:[\w-]+\s+){{0,2}}?{_PROGRAMS}\b"
     r"|\b(?:earn|collect|trade|redeem|spend|bank)\s+(?:[\w-]+\s+)?points\b"
@@ -233,7 +234,7 @@ _OFFERING: Final = re.compile(
     r"|\bnow (?:comes|come|available|arrives?) in\b[^.!?,]{0,25}|\bnew (?:colou?rs?|colou?rways?|flavou?rs?|scents?"
     r"|sizes?|editions?|versions?|models?|shades?|finish(?:es)?|styles?)\b|\blimited[- ]edition\b|\bexpansion\b"
     r"|\bsequel\b|\bcoming soon\b",
-    re.I,
+    flags=re.I,
 )
 # A partner or a chef: "Made with Chef Marco Reyes", "in collaboration with Alder & Co."
 _PARTNER: Final = re.compile(

@@ -6,6 +6,7 @@ import re
 from typing import Final
 
 from evals.metrics.cache import text_cache
+from evals.metrics.patterns import compile_alternatives
 from evals.metrics.text import copy_parts, sentences, without_brand_prefix
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -138,7 +139,7 @@ ECHO: Final[tuple[str, ...]] = (
     r"|readers?|buyers?|shoppers?|subscribers?|members?|clients?|runners?|riders?)\b",
 )
 _SHORT_LABEL: Final = re.compile(r"^((?:\S+\s){0,2}\S+):\s+(.+)$")
-_ECHO_RE: Final = re.compile("|".join(f"(?:{p})" for p in ECHO), re.I | re.M)
+_ECHO_RE: Final = compile_alternatives(*ECHO, flags=re.I | re.M)
 
 
 def echoed_instructions(text: str, brand: str | None = None) -> list[str]:

@@ -10,6 +10,7 @@ import re
 from typing import Final
 
 from evals.metrics.cache import text_cache
+from evals.metrics.patterns import compile_alternatives
 from evals.metrics.text import copy_parts
 from evals.types import CheckContext, CopyDraft, MetricResult
 
@@ -94,7 +95,7 @@ META: Final[tuple[str, ...]] = (
     r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
 )
 _QUOTED: Final = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|(?<!\w)['‘][^'’\n]*['’](?!\w)")
-_META_RE: Final = re.compile("|".join(f"(?:{p})" for p in META), re.M)  # matched on lower-cased text
+_META_RE: Final = compile_alternatives(*META, flags=re.M)  # matched on lower-cased text
 
 
 def meta_phrases(text: str) -> list[str]:

@@ -11,10 +11,11 @@ import re
 from typing import Final
 
 from evals.metrics.cache import text_cache
+from evals.metrics.patterns import compile_alternatives
 from evals.metrics.text import copy_parts, sentences
 from evals.types import CheckContext, CopyDraft, MetricResult
 
-_INSULT: Final = re.compile(
+_INSULT: Final = compile_alternatives(
     r"\b(?:lazy|stupid|dumb|idiot(?:ic)?|loser|pathetic|embarrassing|ugly|clueless|hopeless|useless|quitter"
     r"|terrible taste|bad taste|fool(?:ish)?|ridiculous|disgusting|gross|shameful|careless|slacker)\b"
     r"|\bshame on you\b|\bwhat(?:'s|’s| is) wrong with you\b|\bno excuses?\b|\bmaking excuses\b"
@@ -54,9 +55,9 @@ _INSULT: Final = re.compile(
     r"|\bexcuses,? excuses\b|\bprove (?:us|me|them) wrong\b|\bwe(?:'re|’re| are) (?:still )?waiting\b"
     r"|\byou(?:'ve|’ve| have) (?:\w+ )?(?:skipped|missed|ignored|neglected|abandoned|ghosted|forgotten|dodged"
     r"|avoided)\b[^.!?]{0,30}\b(?:for (?:weeks|months|ages|a year|a while|too long)|again)\b",
-    re.I,
+    flags=re.I,
 )
-_RUN_DOWN: Final = re.compile(
+_RUN_DOWN: Final = compile_alternatives(
     r"\b(?:it(?:'s|’s| is)|this (?:is|isn't)|that(?:'s| is)|isn't|is not|won't|doesn't|not)\s+(?:really\s+|exactly\s+)?"
     r"(?:our\s+)?(?:the\s+)?(?:best|great|good|worth(?:\s+it)?|much|a masterpiece|perfect|amazing|special)\b"
     r"|\b(?:a (?:bit|little)|slightly|pretty|kind of|sort of|quite) (?:flat|stale|bland|boring|buggy|clunky|heavy"
@@ -77,7 +78,7 @@ _RUN_DOWN: Final = re.compile(
     r"|\b(?:okay|ok|good|decent|fine|alright)-ish\b|\b(?:won't|doesn't|will not|does not|isn't going to)"
     r" (?:blow|change) your (?:mind|life)\b|\bnothing to write home about\b|\bnot (?:exactly )?(?:mind-blowing"
     r"|life-changing|exciting)\b",
-    re.I,
+    flags=re.I,
 )
 
 
