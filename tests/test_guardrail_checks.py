@@ -827,6 +827,60 @@ MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
         broken_check,
         "no bitterness, no",
     ),
+    # from fresh_v12/v13's test split (after its two runs were recorded)
+    (
+        push("Harvest Blend, $18", "10% off with BREW10. Can make this less salesy if it reads too hard."),
+        meta_talk_check,
+        "less",
+    ),
+    (push("Harvest Blend, 10% off (shorter v2)", "BREW10 until Dec 20."), meta_talk_check, "v2"),
+    (
+        push("Three title options below", "Harvest Blend, 10% off with BREW10."),
+        meta_talk_check,
+        "title options",
+    ),
+    (
+        email("Harvest Blend is 10% off. Shop now.", subject="Harvest promo – cosy tone, mention the award"),
+        instruction_echo_check,
+        "cosy tone",
+    ),
+    (
+        sms("Ember & Oak: Promote the Harvest Blend, stress urgency. 10% off with BREW10!"),
+        instruction_echo_check,
+        "Promote",
+    ),
+    (
+        sms("Ember & Oak: [Offer: Harvest Blend / 10% / BREW10] Brew better today."),
+        instruction_echo_check,
+        "Offer:",
+    ),
+    (
+        email("Harvest Blend is 10% off. Shop now.\n\nGoal of this send: clear December stock."),
+        instruction_echo_check,
+        "Goal of this send",
+    ),
+    (
+        sms("Ember & Oak: Still on instant? Come on. Harvest Blend, 10% off with BREW10."),
+        tone_check,
+        "Come on",
+    ),
+    (
+        sms("Ember & Oak: You said you'd try us. Months ago. Harvest Blend, BREW10."),
+        tone_check,
+        "You said you'd",
+    ),
+    (
+        push("Portland's most-loved roaster", "Harvest Blend, 10% off with BREW10."),
+        claims_check,
+        "most-loved",
+    ),
+    (push("9 in 10 customers reorder", "Harvest Blend, 10% off with BREW10."), claims_check, "9 in 10"),
+    (
+        push("Try it at our Mill Lane showroom", "Harvest Blend, 10% off with BREW10."),
+        entities_check,
+        "showroom",
+    ),
+    (push("丰收拼配8折", "优惠码BREW10，12æœˆ20æ—¥截止"), broken_check, "æœˆ"),
 ]
 
 
@@ -869,6 +923,13 @@ MORE_LOOK_ALIKES: list[tuple[CopyDraft, Any]] = [
         entities_check,
     ),
     (push("The warmest cup in January", "Harvest Blend, 10% off with BREW10."), claims_check),
+    (sms("Ember & Oak: Come on over: Harvest Blend is 10% off with BREW10."), tone_check),
+    (email("Café’s favourite: crème brûlée notes, déjà vu in a cup. Shop now."), broken_check),
+    (
+        email("The Ember & Oak Coffee Roasters crew roasts every Tuesday. Harvest Blend, 10% off. Shop now."),
+        entities_check,
+    ),
+    (email("Harvest Blend, 10% off until Dec 20, made by Tuesday's roast. Shop now."), entities_check),
 ]
 
 

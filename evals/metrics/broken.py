@@ -31,6 +31,8 @@ _LABEL: Final = re.compile(
 _GARBLED: Final = re.compile(
     r"[ÃÂ][\x80-\xbf©®°±²³´µ¶·¸¹º»¼½¾¿€™¢£¤¥¦§¨ª«¬]|â€|\ufffd|<\|[^|>]{0,20}\|>|</?s>|<unk>|\[/?INST\]"
     r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]"
+    # UTF-8 Chinese read as cp1252: a lead byte and two continuation bytes ("æœˆ" was 月)
+    r"|[äåæçèé][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2}"
     r"|\bundefined\b|\[object Object\]|\bNaN\b|(?<![\w-])null(?![\w-])",  # a template's empty variable
     re.M,
 )

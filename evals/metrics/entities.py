@@ -51,6 +51,7 @@ VARIANT_WORDS: Final = frozenset(
     "edition collection series pack bundle kit set pro plus max deluxe expansion lite mini ultra range line".split()
 )
 _TOKEN_OR_BREAK: Final = re.compile(_WORD.pattern + r"|[,()\[\]\u2013\u2014]| - ")  # a name never spans these
+_ARTICLES: Final = frozenset({"the", "a", "an", "our", "your"})
 _GLUE: Final = frozenset({"&", "of", "de"})
 
 
@@ -127,6 +128,8 @@ def _name_runs(sentence: str) -> tuple[tuple[str, ...], ...]:  # variants share 
 def _trim(run: list[str]) -> list[str]:
     while run and (run[-1].lower() in _GLUE or _NUMBER.match(run[-1])):
         run = run[:-1]
+    while run and run[0].lower() in _ARTICLES:  # "The Brightline" is the brand
+        run = run[1:]
     return run
 
 
@@ -216,7 +219,8 @@ _ANY_VERSION: Final = re.compile(rf" {_VERSION}\b")
 _PROGRAMS: Final = (
     r"(?:club|loyalty|program|programme|membership|card|gift card|newsletter|podcast|caf[eé]|lounge|workshops?"
     r"|masterclass|webinar|events?|festival|tour|pop-up|popup|points|credits?|wallet|vip|concierge|hotline"
-    r"|chatbot|tutor|stylist|consultations?|try-on|warranty|guarantee|financing|referral|voucher)"
+    r"|chatbot|tutor|stylist|consultations?|try-on|warranty|guarantee|financing|referral|voucher|showroom"
+    r"|flagship|boutique|outlet)"
 )
 _GIFTS: Final = r"(?:totes?|tote bags?|mugs?|stickers?|samples?|swag|keychains?|pouch|case)"
 _OWNED: Final = rf"(?:{_PROGRAMS}|{_GIFTS})"
@@ -231,7 +235,8 @@ _OFFERING: Final = compile_alternatives(
     r"|\b(?:our|the|a|your)\s+(?:new\s+)?(?:(?-i:[A-Z][\w-]*)\s+|&\s+){1,4}apps?\b|\bour (?:new )?apps?\b"
     r"|(?<![\w-])free\s+(?!shipping\b|delivery\b|returns?\b|exchanges?\b|trial\b|of\b|to\b|for\b|from\b|with\b|and\b"
     r"|on\b|in\b|when\b|if\b|until\b|this\b|today\b|now\b)[\w-]+(?:\s+[\w-]+)?"
-    r"|\bnow (?:comes|come|available|arrives?) in\b[^.!?,]{0,25}|\bnew (?:colou?rs?|colou?rways?|flavou?rs?|scents?"
+    r"|\bnow (?:comes?|ends?|includes?|features?|has|arrives?|available) (?:in|with)\b[^.!?,]{0,25}"
+    r"|\bnew (?:colou?rs?|colou?rways?|flavou?rs?|scents?"
     r"|sizes?|editions?|versions?|models?|shades?|finish(?:es)?|styles?)\b|\blimited[- ]edition\b|\bexpansion\b"
     r"|\bsequel\b|\bcoming soon\b",
     flags=re.I,
@@ -240,7 +245,8 @@ _OFFERING: Final = compile_alternatives(
 _PARTNER: Final = re.compile(
     r"\b(?:(?:made|designed|created|developed|crafted|curated|roasted|brewed|cooked|built) (?:with|by)"
     r"|in (?:collaboration|partnership) with|teamed up with|partnered with|(?:with|by|featuring) (?=chef\b))"
-    r"\s+(?:chef\s+)?(?P<name>(?-i:[A-Z][\w&'’-]*(?:\s+(?:&\s+)?[A-Z][\w&'’-]*)*))",
+    r"\s+(?:chef\s+)?(?!(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)\w*\b)"
+    r"(?P<name>(?-i:[A-Z][\w&'’-]*(?:\s+(?:&\s+)?[A-Z][\w&'’-]*)*))",
     re.I,
 )
 _TRAILING_FILLER: Final = re.compile(

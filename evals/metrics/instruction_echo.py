@@ -34,7 +34,8 @@ _LABEL = (
     r"|call to action|title|headline|hook|opening|segment|channel|instructions?|format|sms|email|push"
     r"|goal|objective|angle|product|voice|language|length|style|context|constraints?|requirements?|rules?"
     r"|kpi|brief|prompt|input|persona|theme|keywords?|text message|notification|brand voice|tone of voice|notes"
-    r"|must[- ](?:mention|include|haves?)|mandatory|required|checklist|do not mention|avoid)"
+    r"|must[- ](?:mention|include|haves?)|mandatory|required|checklist|do not mention|avoid|win-?back|re-?engagement"
+    r"|reactivation|upsell|cross-sell)"
 )
 ECHO: Final[tuple[str, ...]] = (
     # an imperative prompt sentence about the writing task itself
@@ -77,6 +78,11 @@ ECHO: Final[tuple[str, ...]] = (
     r" (?:problems|issues|errors|mistakes)\b",
     # a task name as a label: "Win-back email: 3 months of Plus on us", "Reminder push: ..."
     r"^(?:[\w-]+\s+){1,2}(?:email|e-mail|sms|push|text|notification|subject line|subject|preheader|copy)\s*:",
+    # the brief's asks and notes to the writer: "Promote the Carryall, stress urgency.", "CTA: Shop now",
+    # "Goal of this send: ...", "[Offer: Starter Kit / 25% / START25]"
+    r"^(?:promote|pitch|push|upsell|cross-sell)\s+(?:the|our)\b|\bstress (?:the )?(?:urgency|deadline|benefits?"
+    r"|savings|offer)\b|\bcta\s*:|\b(?:goal|purpose|aim|objective) of (?:this|the) (?:send|email|campaign|message"
+    r"|blast|push)\b|[\[【(（]\s*(?:offer|brief|note|goal|cta|audience|segment|目标|受众|备注)\s*[:：]",
     # the brief's date as a field, never how copy writes a date: "..., SEND50, 2026-12-15, ..."
     r"\b20\d\d-[01]\d-[0-3]\d\b",
     # a note in brackets: "(Keep the tone warm and literary.)" (the sentence may end before the bracket)
@@ -99,7 +105,8 @@ ECHO: Final[tuple[str, ...]] = (
     r"^(?:key|main|core)\s+(?:selling\s+)?(?:message|points?|benefits?|takeaways?)(?:\s+to\s+(?:cover|include|hit"
     r"|mention))?\s*:|^(?:unique\s+)?selling points?\s*:|\busps?\s*:",
     # the message type and tone asked for: "Black Friday SMS, friendly tone."
-    r"\b(?:sms|email|e-mail|push|text message|notification)\s*[,\u2013\u2014-]\s*(?:[\w-]+\s+){0,2}(?:tone|voice"
+    r"\b(?:sms|email|e-mail|push|text message|notification|promo|campaign|send|blast)\s*[,\u2013\u2014-]\s*"
+    r"(?:[\w-]+\s+){0,2}(?:tone|voice"
     r"|style)\b|,\s*mention (?:the|our)\b",
     r"^(?:语气|口吻|风格)(?:要|需)?(?:温馨|亲切|活泼|正式|轻松|热情|专业|幽默|简洁|自然)",
     r"\b(?:features?|points?|benefits?|details?|things?|facts?)\s+to\s+(?:mention|include|cover|highlight|stress)\s*:",
@@ -135,7 +142,8 @@ ECHO: Final[tuple[str, ...]] = (
     r"\b(?:the\s+)?(?:[a-z-]+\s+)?segment\b|\ball-customers\b|\bat-risk\b|\bpersona\b",
     r"\bwho have not (?:ordered|bought|purchased|visited) in \d+ days\b",
     # the analytics' name for the audience, which no customer is called to their face
-    r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk|trial)\s+(?:customers?|users?"
+    r"\b(?:lapsed|churned|churning|dormant|inactive|high-value|low-value|at risk|trial)\s+(?:[\w-]+\s+)?"
+    r"(?:customers?|users?"
     r"|readers?|buyers?|shoppers?|subscribers?|members?|clients?|runners?|riders?)\b",
 )
 _SHORT_LABEL: Final = re.compile(r"^((?:\S+\s){0,2}\S+):\s+(.+)$")

@@ -72,6 +72,10 @@ META: Final[tuple[str, ...]] = (
     # the handover of a final draft, and space-saving notes: "Final copy below, with the subject you
     # approved", "Kept the wine mention out to save space."
     r"\b(?:final|revised|updated|new|clean) (?:copy|version|draft|text) (?:below|above|attached|here)\b"
+    r"|\bcan make (?:this|it) (?:less|more|shorter|longer|punchier|softer|warmer)\b|\bif it reads\b"
+    r"|\((?:[\w-]+ )?v\d+\)|\b(?:title|subject|headline|cta|copy|tagline)s? options? (?:below|above)\b"
+    r"|\b(?:one|two|three|four|five|\d) (?:title|subject|headline|copy|cta|tagline)s? options?\b"
+    r"|\bcut off on (?:mobile|phones?|small screens)\b|\bkept this one\b"
     r"|\byou approved\b|\bto save (?:space|characters|room)\b|\bkept the [\w-]+(?: [\w-]+)? (?:out|in)\b",
     # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
     # the writer's own voice: "I wasn't sure whether to mention the award", "I didn't include the
