@@ -881,6 +881,17 @@ MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
         "showroom",
     ),
     (push("丰收拼配8折", "优惠码BREW10，12æœˆ20æ—¥截止"), broken_check, "æœˆ"),
+    # the demo's own near miss: a model line in the owner's voice, a comma before the verb
+    (
+        email("My Harvest Blend, is roasted to bring joy to every cup. Take 10% off. Shop now."),
+        meta_talk_check,
+        "my harvest blend",
+    ),
+    (
+        email("My Harvest Blend, is roasted to bring joy to every cup. Take 10% off. Shop now."),
+        grammar_check,
+        "Harvest Blend, is",
+    ),
 ]
 
 
@@ -930,6 +941,8 @@ MORE_LOOK_ALIKES: list[tuple[CopyDraft, Any]] = [
         entities_check,
     ),
     (email("Harvest Blend, 10% off until Dec 20, made by Tuesday's roast. Shop now."), entities_check),
+    (email("The Harvest Blend, which is our darkest, is roasted on Tuesdays. Shop now."), grammar_check),
+    (sms("Ember & Oak: Find my fit? Harvest Blend, 10% off with BREW10."), meta_talk_check),
 ]
 
 

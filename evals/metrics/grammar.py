@@ -40,6 +40,13 @@ _GENERIC: Final = re.compile(
 )
 
 
+# A comma between a sentence's subject and its verb: "My running shoes, are designed to..."
+_COMMA_SUBJECT: Final = re.compile(
+    r"(?:^|[.!?]\s+)(?P<phrase>(?i:(?:our|my|the|these|those|your)\s+(?:[a-z-]+\s+){0,2}[a-z-]+,\s+(?:are|is|was|were))\b)",
+    re.M,
+)
+
+
 @lru_cache(maxsize=4096)
 def is_plural(name: str) -> bool:
     """Whether a product name reads as plural: its last word ends in ``s`` and is not a singular -s word.
@@ -82,6 +89,7 @@ def _agreement_errors(text: str, plural_names: tuple[str, ...]) -> tuple[str, ..
         noun = m.group("noun")
         if noun not in SINGULAR_S and not noun.endswith(("ss", "us", "is")) and len(noun) > 3:
             found.append((m.start("phrase"), m.group("phrase")))
+    found += [(m.start("phrase"), m.group("phrase")) for m in _COMMA_SUBJECT.finditer(text)]
     taken: list[tuple[int, str]] = []
     for start, phrase in sorted(found):
         if not any(start < s + len(p) and s < start + len(phrase) for s, p in taken):
@@ -114,8 +122,8 @@ def grammar_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     names = plural_names(context)
     found = [p for text in copy_parts(draft, context).values() for p in agreement_errors(text, names)]
     reason = (
-        f"a plural takes a singular verb: {', '.join(repr(p) for p in dict.fromkeys(found))}; "
-        "use 'are', 'were', 'have' or 'do'"
+        f"a plural takes a singular verb, or a comma parts a subject from its verb: "
+        f"{', '.join(repr(p) for p in dict.fromkeys(found))}; use 'are', 'were', 'have' or 'do', without the comma"
         if found
         else "subjects and verbs agree"
     )

@@ -7,6 +7,7 @@ the model answering its requester. A customer who reads it knows a machine wrote
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 from evals.metrics.cache import text_cache
@@ -115,9 +116,32 @@ def _meta_phrases(text: str) -> tuple[str, ...]:
     return tuple(m.group(0).strip() for m in _META_RE.finditer(unquoted))
 
 
+def _owners_voice(draft: CopyDraft, context: CheckContext) -> list[str]:
+    """The product as the writer's own: "My running shoes are designed..." (a brand says "our")."""
+    names = [str(context.offer.get("product", "")), *context.catalogue]
+    pattern = _mine(tuple(n.lower() for n in names if n))
+    if pattern is None:
+        return []
+    text = " ".join(copy_parts(draft, context).values()).lower()
+    return [m.group(0) for m in pattern.finditer(_QUOTED.sub(" ", text))]
+
+
+@lru_cache(maxsize=512)
+def _mine(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    return (
+        re.compile(
+            rf"\bmy (?:own |new |latest )?(?:{alternatives}|products?|range|collection|brand|company)\b"
+        )
+        if names
+        else None
+    )
+
+
 def meta_talk_check(draft: CopyDraft, context: CheckContext) -> MetricResult:
     """Fail when the copy talks to the requester ("Here is your email", "I'd be happy to help")."""
     found = [p for text in copy_parts(draft, context).values() for p in meta_phrases(text)]
+    found += _owners_voice(draft, context)
     reason = (
         f"speaks to the requester, not the customer: {', '.join(repr(p) for p in dict.fromkeys(found))}; "
         "write only the copy the customer reads"
