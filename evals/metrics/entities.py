@@ -7,7 +7,9 @@ it is known when the same words, in order, appear in the offer, the catalogue, t
 examples or address, or when it is such phrases back to back ("Stemwise Best Florist": the brand,
 then its award). Words match singular to plural ("Awards" = "Award"); a comma, dash or bracket ends
 a name. "Meet the Velvet Blend" fails when the catalogue has no Velvet Blend; so do a collab partner
-("Sprout x Moonbeam Books") and a version ("Glowpath Headlamp 2.0") no brand text names.
+("Sprout x Moonbeam Books") and a version ("Glowpath Headlamp 2.0") no brand text names. So do
+the things a brand would run or give (an app, a club, points, a free tote, a new colour, a partner
+chef, a showroom) when no brand text mentions them.
 """
 
 from __future__ import annotations

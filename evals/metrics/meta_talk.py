@@ -78,9 +78,8 @@ META: Final[tuple[str, ...]] = (
     r"|\b(?:one|two|three|four|five|\d) (?:title|subject|headline|copy|cta|tagline)s? options?\b"
     r"|\bcut off on (?:mobile|phones?|small screens)\b|\bkept this one\b"
     r"|\byou approved\b|\bto save (?:space|characters|room)\b|\bkept the [\w-]+(?: [\w-]+)? (?:out|in)\b",
-    # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
     # the writer's own voice: "I wasn't sure whether to mention the award", "I didn't include the
-    # yoga classes". A brand speaks as "we"; "I" outside quotation marks is the writer's note
+    # yoga classes". A brand speaks as "we"; "I" outside quotation marks (blanked first) is the writer's
     r"(?<![\w\"“'‘{])(?:i(?:'m|’m|'ve|’ve|'d|’d|'ll|’ll)\b|i(?=\s+[a-z]))(?:\s+[a-z'’]+){0,3}",
     # a handover or a request for feedback: "Here you go:", "Thoughts?", "Thanks for the brief!"
     r"^here (?:you go|it is|they are|we are)\b|^(?:any )?(?:thoughts|feedback|edits|notes)\s*\?"
@@ -96,6 +95,7 @@ META: Final[tuple[str, ...]] = (
     r"|\b(?:leads?|opens?) with the \w+ instead\b"
     r"|\block[- ]?screens?\b|\binbox preview\b|\bpreview text\b|\bopen rates?\b|\bclick[- ]through\b"
     r"|\bsend[- ]time\b",
+    # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
     r"以下是|下面是|这是(?:我)?为(?:您|你)|为(?:您|你)(?:撰写|写)的|文案|希望(?:这|对您|对你)?(?:有帮助|能帮到)"
     r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
 )
@@ -110,9 +110,8 @@ def meta_phrases(text: str) -> list[str]:
 
 @text_cache(16384)
 def _meta_phrases(text: str) -> tuple[str, ...]:
-    unquoted = _QUOTED.sub(
-        lambda m: " " * len(m.group(0)), text.lower()
-    )  # a customer's words, not the writer's
+    # words in quotation marks are a customer's, not the writer's
+    unquoted = _QUOTED.sub(lambda m: " " * len(m.group(0)), text.lower())
     return tuple(m.group(0).strip() for m in _META_RE.finditer(unquoted))
 
 
@@ -123,7 +122,7 @@ def _owners_voice(draft: CopyDraft, context: CheckContext) -> list[str]:
     if pattern is None:
         return []
     text = " ".join(copy_parts(draft, context).values()).lower()
-    return [m.group(0) for m in pattern.finditer(_QUOTED.sub(" ", text))]
+    return [m.group(0) for m in pattern.finditer(_QUOTED.sub(" ", text))]  # quoted: a customer's words
 
 
 @lru_cache(maxsize=512)
