@@ -106,7 +106,11 @@ def context_for(judgement: Judgement, judgements: JudgementSet) -> CheckContext:
     brand = judgements.brands[judgement.brand]
     offer = dict(brand.offers[judgement.offer])
     product = str(offer.get("product", ""))
-    description = next((c.description for c in brand.catalogue if c.name == product), None)
+    # a Chinese offer's product is the catalogue item whose line gives that name
+    item = next(
+        (c for c in brand.catalogue if c.name == product or (product and product in c.description)), None
+    )
+    description = item.description if item is not None else None
     return CheckContext(
         offer={k: v for k, v in offer.items() if v not in ("", "none")},
         brand=brand.name,

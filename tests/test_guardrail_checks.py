@@ -892,6 +892,49 @@ MORE_FAULTS: list[tuple[CopyDraft, Any, str]] = [
         grammar_check,
         "Harvest Blend, is",
     ),
+    # from fresh_v14/v15's dev split
+    (
+        sms("Ember & Oak: Still drinking sad instant? Your loss. Harvest Blend, BREW10."),
+        tone_check,
+        "Your loss",
+    ),
+    (
+        sms("Ember & Oak: You've opened 6 of our emails and still haven't ordered. What's the holdup?"),
+        tone_check,
+        "opened",
+    ),
+    (
+        sms("Ember & Oak: Harvest Blend 10% off, BREW10 (friendly tone, mention the roast day)."),
+        instruction_echo_check,
+        "friendly tone",
+    ),
+    (
+        sms("Ember & Oak: (for: last year's gift buyers) Harvest Blend 10% off with BREW10."),
+        instruction_echo_check,
+        "for:",
+    ),
+    (
+        sms(
+            "Ember & Oak: Harvest Blend 10% off with BREW10 - you may want to swap in your own short link here."
+        ),
+        meta_talk_check,
+        "you may want to swap",
+    ),
+    (
+        push("丰收拼配立减10%", "优惠码BREW10。标题我写了两个版本，你挑一个就行。"),
+        meta_talk_check,
+        "两个版本",
+    ),
+    (
+        push("New: Harvest Blend tasting", "Harvest Blend orders now include a tasting class! BREW10."),
+        entities_check,
+        "now include",
+    ),
+    (
+        sms("Ember & Oak: Harvest Blend is 10% off, the perfect for with a the. BREW10."),
+        broken_check,
+        "for with",
+    ),
 ]
 
 
@@ -943,6 +986,14 @@ MORE_LOOK_ALIKES: list[tuple[CopyDraft, Any]] = [
     (email("Harvest Blend, 10% off until Dec 20, made by Tuesday's roast. Shop now."), entities_check),
     (email("The Harvest Blend, which is our darkest, is roasted on Tuesdays. Shop now."), grammar_check),
     (sms("Ember & Oak: Find my fit? Harvest Blend, 10% off with BREW10."), meta_talk_check),
+    (
+        email("Your mug deserves better than powder. Harvest Blend, 10% off with BREW10. Shop now."),
+        tone_check,
+    ),
+    (
+        sms("Ember & Oak: From a to z, Harvest Blend is 10% off with BREW10. emberoak.com/harvest"),
+        broken_check,
+    ),
 ]
 
 
@@ -975,6 +1026,13 @@ def test_a_price_with_cents_and_a_weight_are_not_dates_and_a_time_is_no_claim() 
 
     kinds = {c.text: c.kind for c in extract_claims("Now $17.10 (was $19), 3.4 kg, ends 12/20 at 4 p.m.")}
     assert kinds == {"$17.10": "price", "$19": "price", "3.4": "number", "12/20": "date"}
+
+
+def test_a_product_type_number_and_an_ordinal_are_no_claims() -> None:
+    from evals.metrics.grounding import extract_claims
+
+    claims = extract_claims("Omega-3s with D3, took 1st place, ends 21st of December.")
+    assert [(c.kind, c.text.rstrip(".")) for c in claims] == [("date", "21st of December")]
 
 
 def test_a_chinese_zhe_discount_is_the_percentage_off() -> None:

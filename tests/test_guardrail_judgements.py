@@ -98,7 +98,9 @@ def test_off_topic_rejects_every_dev_off_topic_variant_and_passes_good_copy(embe
     # In the twelfth and thirteenth: a cinema's "committed to excellence" filler (0.29), sleep tips
     # beside a baby-gear brand (0.25), things to do in a hotel's home town (0.58) and a stain guide
     # beside laundry sheets (0.29): near the brand's world, not its offer. The first three are rejected
-    # by other checks; the stain guide with its P.S. offer passes every check.
+    # by other checks; the stain guide with its P.S. offer passes every check. In the fourteenth and
+    # fifteenth: productivity tips beside a co-working brand (0.38; its numbers reject it) and a
+    # cheese shop's "Valentine's board, done." SMS (0.237, a good one, rejected).
     missed = {v.id for v in rows if scores[v.id].passed != (v.category == "good")}
     known = {
         "fresh-spokeshop-email-off_topic-132",
@@ -114,6 +116,8 @@ def test_off_topic_rejects_every_dev_off_topic_variant_and_passes_good_copy(embe
         "f13-pebble-email-dreamdrift-17",
         "f13-larkspur-email-suite-17",
         "f13-fernwell-email-laundry-17",
+        "f14-loftline-email-off-productivity-115",
+        "f15-rindroom-sms-board-done-23",
     }
     assert missed <= known, missed
     # the hard case: kitchen tips in front of the assembled offer line and CTA are still off-topic

@@ -33,6 +33,7 @@ _GARBLED: Final = re.compile(
     r"|^\s*(?:assistant|user|system)\s*$|#{2,}|```|\\[nt]"
     # UTF-8 Chinese read as cp1252: a lead byte and two continuation bytes ("æœˆ" was 月)
     r"|[äåæçèé][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2}"
+    r"|\b(?:a|an|the) (?:a|an|the|for|with|of|and|but|is)\b|\b(?:for with|with for|of for|for of|to with|with to)\b"
     r"|\bundefined\b|\[object Object\]|\bNaN\b|(?<![\w-])null(?![\w-])",  # a template's empty variable
     re.M,
 )
@@ -49,6 +50,9 @@ _FUNCTION_END: Final = frozenset(
 )
 _END_PUNCT: Final = ".!?…)\"'”’。！？"
 _WORD: Final = re.compile(r"[\w'’-]+")
+_LINK_END: Final = re.compile(
+    r"(?:https?://|www\.|\b[\w-]+\.(?:com|app|co|io|net|org|shop|store|us|uk)\b)\S*$"
+)
 _PROSE: Final = frozenset({"body", "text", "description"})
 _CTA_LINE_WORDS: Final = 6
 
@@ -70,6 +74,8 @@ def truncated(part: str, text: str) -> bool:
         return False
     if stripped.count("(") > stripped.count(")") or stripped.count("“") > stripped.count("”"):
         return True
+    if _LINK_END.search(stripped):
+        return False  # a link closes it: "... Ends 2/15. leashly.app/plus"
     if stripped[-1] in _END_PUNCT or (marked and words[-1] not in _FUNCTION_END):
         return False  # a full stop, or a button's arrow or emoji after a whole phrase ("... FORK40 →")
     last_line = stripped.splitlines()[-1]

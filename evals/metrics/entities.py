@@ -238,6 +238,7 @@ _OFFERING: Final = compile_alternatives(
     r"|(?<![\w-])free\s+(?!shipping\b|delivery\b|returns?\b|exchanges?\b|trial\b|of\b|to\b|for\b|from\b|with\b|and\b"
     r"|on\b|in\b|when\b|if\b|until\b|this\b|today\b|now\b)[\w-]+(?:\s+[\w-]+)?"
     r"|\bnow (?:comes?|ends?|includes?|features?|has|arrives?|available) (?:in|with)\b[^.!?,]{0,25}"
+    r"|\bnow (?:includes?|features?|offers?)\b[^.!?,]{0,25}"
     r"|\bnew (?:colou?rs?|colou?rways?|flavou?rs?|scents?"
     r"|sizes?|editions?|versions?|models?|shades?|finish(?:es)?|styles?)\b|\blimited[- ]edition\b|\bexpansion\b"
     r"|\bsequel\b|\bcoming soon\b",
@@ -262,7 +263,8 @@ _FILLER_WORDS: Final = frozenset(
 )
 # The same in Chinese: a limited edition, a new colour, a co-brand, a gift thrown in ("还送手套一副").
 _OFFERING_ZH: Final = re.compile(
-    r"限量版|限量款|限定款|限定版|新色|新款|联名|俱乐部|积分|会员卡|会员日|会员专享|(?:赠送|还送|加赠|附赠|免费送|送您|再送)[\u4e00-\u9fff]{1,10}"
+    r"限量版|限量款|限定款|限定版|新色|新款|联名|俱乐部|积分|会员卡|会员日|会员专享"
+    r"|(?:赠送|还送|加赠|附赠|免费送|送您|再送)[\u4e00-\u9fffA-Za-z ]{1,20}"
 )
 _ZH_FILLER: Final = re.compile(
     r"^(?:赠送|还送|加赠|附赠|免费送|送您|再送)|一(?:副|个|份|支|套|盒|瓶|只|件|张)$"
@@ -301,7 +303,9 @@ def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]
     if CJK.search(text):
         raw = "".join(_known_sources(context))
         for m in _OFFERING_ZH.finditer(text):
-            thing = _ZH_FILLER.sub("", _ZH_FILLER.sub("", m.group(0)))
+            thing = "".join(
+                CJK.findall(_ZH_FILLER.sub("", _ZH_FILLER.sub("", m.group(0))))
+            )  # its Chinese words
             if thing and not any(thing[i : i + 2] in raw for i in range(max(1, len(thing) - 1))):
                 found.append(m.group(0))
     return found

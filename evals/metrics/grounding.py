@@ -49,7 +49,9 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("skip", re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:a\.?m\.?|p\.?m\.?)(?!\w)", re.I)),  # a time of day
     ("code", re.compile(r"\b(?:(?:promo|coupon|discount)\s+code|code|coupon|promo)\s*[:\-]?\s*[\"'“]?" + _CODE, re.I)),
     ("code", re.compile(r"\b(?P<c>(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9][A-Z0-9-]{3,})\b")),
-    ("number", re.compile(rf"(?<![\w.])(?P<n>{_NUM})")),
+    # an ordinal that is no date: "took 1st place"
+    ("skip", re.compile(r"\b\d{1,3}(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?" + _MON + ")", re.I)),
+    ("number", re.compile(rf"(?<![\w.])(?<![A-Za-z]-)(?P<n>{_NUM})")),  # not "Omega-3", "COVID-19"
 ]  # fmt: skip
 _PERCENT_KEYS = ("discount", "percent", "pct", "off", "rate", "saving")
 _CODE_WORDS = frozenset({"CODE", "STOP", "HELP"})

@@ -82,7 +82,8 @@ ECHO: Final[tuple[str, ...]] = (
     # "Goal of this send: ...", "[Offer: Starter Kit / 25% / START25]"
     r"^(?:promote|pitch|push|upsell|cross-sell)\s+(?:the|our)\b|\bstress (?:the )?(?:urgency|deadline|benefits?"
     r"|savings|offer)\b|\bcta\s*:|\b(?:goal|purpose|aim|objective) of (?:this|the) (?:send|email|campaign|message"
-    r"|blast|push)\b|[\[【(（]\s*(?:offer|brief|note|goal|cta|audience|segment|目标|受众|备注)\s*[:：]",
+    r"|blast|push)\b|[\[【(（]\s*(?:offer|brief|note|goal|cta|audience|segment|for|target|目标|受众|备注)\s*[:：]"
+    r"|\([^)\n]{0,40}\b(?:tone|voice|mention|cta)\b[^)\n]{0,40}\)",
     # the brief's date as a field, never how copy writes a date: "..., SEND50, 2026-12-15, ..."
     r"\b20\d\d-[01]\d-[0-3]\d\b",
     # a note in brackets: "(Keep the tone warm and literary.)" (the sentence may end before the bracket)

@@ -97,7 +97,9 @@ META: Final[tuple[str, ...]] = (
     r"|\bsend[- ]time\b",
     # the same in Chinese: "以下是为您撰写的短信文案：", "希望对您有帮助", "如需调整请告诉我"
     r"以下是|下面是|这是(?:我)?为(?:您|你)|为(?:您|你)(?:撰写|写)的|文案|希望(?:这|对您|对你)?(?:有帮助|能帮到)"
-    r"|如(?:需|果需要)(?:修改|调整)|请告诉我",
+    r"|如(?:需|果需要)(?:修改|调整)|请告诉我|按要求|字以内|控制在\d+字|我写了|两个版本|你挑",
+    # advice to the requester inside the copy: "you may want to swap in your own short link here"
+    r"\byou may want to (?:swap|change|add|replace|use|cut|edit|tweak|shorten)\b|\byour own (?:short )?link\b",
 )
 _QUOTED: Final = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|(?<!\w)['‘][^'’\n]*['’](?!\w)")
 _META_RE: Final = compile_alternatives(*META, flags=re.M)  # matched on lower-cased text
