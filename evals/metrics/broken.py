@@ -48,6 +48,7 @@ _FUNCTION_END: Final = frozenset(
     "the a an and or but with to of for until at by from your our my their its is are was it's "
     "not just another as than code if when while because so very more".split()
 )
+_PARAGRAPH_CUT: Final = _FUNCTION_END | {"no"}  # a paragraph's last word when it broke off ("no drips, no")
 _END_PUNCT: Final = ".!?…)\"'”’。！？"
 _WORD: Final = re.compile(r"[\w'’-]+")
 _LINK_END: Final = re.compile(
@@ -80,11 +81,9 @@ def truncated(part: str, text: str) -> bool:
         return False  # a full stop, or a button's arrow or emoji after a whole phrase ("... FORK40 →")
     last_line = stripped.splitlines()[-1]
     own_line = "\n" in stripped and (marked or len(_WORD.findall(last_line)) <= _CTA_LINE_WORDS)
-    last = sentences(stripped)[-1]
-    cta = len(_WORD.findall(last)) <= _CTA_LINE_WORDS and bool(
-        cta_phrases(last)
-    )  # "... AMBER15. Tap to shop"
-    if part in _PROSE and len(sentences(stripped)) >= 2 and not (own_line or cta):  # prose ends its sentence
+    parts = sentences(stripped)
+    cta = len(_WORD.findall(parts[-1])) <= _CTA_LINE_WORDS and bool(cta_phrases(parts[-1]))  # "Tap to shop"
+    if part in _PROSE and len(parts) >= 2 and not (own_line or cta):  # running prose ends its sentence
         return True
     cut_word = len(words[-1]) == 1 and words[-1] not in "ai" and not words[-1].isdigit()  # "15% o"
     return words[-1] in _FUNCTION_END or stripped[-1] in ",;:-–—" or cut_word
@@ -152,7 +151,7 @@ def _part_problems(name: str, raw: str, text: str) -> tuple[str, ...]:
         problems.append(f"the {name} stops mid-sentence: '...{text.rstrip()[-30:]}'")
     for paragraph in re.split(r"\n\s*\n", body)[:-1]:  # a paragraph that breaks off: "no drips, no"
         words = _WORD.findall(paragraph.lower())
-        if words and paragraph.rstrip()[-1:] not in _END_PUNCT and words[-1] in _FUNCTION_END | {"no"}:
+        if words and paragraph.rstrip()[-1:] not in _END_PUNCT and words[-1] in _PARAGRAPH_CUT:
             problems.append(f"the {name} stops mid-sentence: '...{paragraph.rstrip()[-30:]}'")
     rep = repetition(text)
     if rep:

@@ -7,7 +7,7 @@ from typing import Final
 
 from evals.metrics.cache import text_cache
 from evals.metrics.cjk import CJK
-from evals.metrics.compliance import OPT_OUT_SENTENCE
+from evals.metrics.compliance import OPT_OUT_SENTENCE, UNSUBSCRIBE
 from evals.types import CheckContext, CopyDraft, MetricResult
 
 CTA_VERBS: Final[tuple[str, ...]] = (
@@ -44,9 +44,6 @@ _SIGN_OFF: Final = re.compile(
     r"|happy \w+|with love|yours|sincerely|all the best|[-\u2013\u2014]|the .* team\b)|,$|\?$|祝|此致",
     re.I,
 )
-_FOOTER: Final = re.compile(
-    r"unsubscribe|\{\{\s*\w*url\s*\}\}|退订|opt[- ]out|manage (?:your )?preferences", re.I
-)
 _BUTTON_WORDS: Final = 5
 _BUTTON_CJK: Final = 10
 
@@ -55,7 +52,7 @@ def button_line(body: str, postal_address: str | None = None) -> str | None:
     """The email's last paragraph before its footer when it is a short line alone: a button's label."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
     while paragraphs and (
-        _FOOTER.search(paragraphs[-1]) or (postal_address and postal_address in paragraphs[-1])
+        UNSUBSCRIBE.search(paragraphs[-1]) or (postal_address and postal_address in paragraphs[-1])
     ):
         paragraphs.pop()
     if len(paragraphs) < 2 or "\n" in paragraphs[-1]:

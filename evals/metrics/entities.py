@@ -271,17 +271,19 @@ _ZH_FILLER: Final = re.compile(
 )
 
 
-def _mentioned(word: str, known: str) -> bool:
-    """Whether a brand text has the word or a form of it ("wrap": "wrapping"; "lifetime": "life")."""
-    spaced = known.replace("-", " ")
+def _mentioned(word: str, spaced: str) -> bool:
+    """Whether a brand text has the word or a form of it ("wrap": "wrapping"; "lifetime": "life").
+
+    ``spaced`` is the known text with hyphens as spaces ("day" is in "next-day").
+    """
     if len(word) < 4:
         return f" {word} " in spaced
     return f" {word}" in spaced or any(word.startswith(k) for k in _known_words(spaced) if len(k) >= 4)
 
 
 @lru_cache(maxsize=512)
-def _known_words(known: str) -> frozenset[str]:
-    return frozenset(known.split())
+def _known_words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
 
 
 def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]:
@@ -291,11 +293,12 @@ def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]
     walnut", "赠送限量版隔热烘焙手套": an app, a gift, a new version the brand never offered.
     """
     found = []
+    spaced = known.replace("-", " ")
     for m in _OFFERING.finditer(text):
         words = [w for w in _WORD.findall(m.group(0)) if w.lower() not in _FILLER_WORDS]
         words = [k for w in words for k in _key(w).split("-") if not k[:1].isdigit()]
         head = words[-1:] if _OWNED_END.search(m.group(0)) else words[-2:]  # "a real tutor": the tutor
-        if head and not all(_mentioned(w, known) for w in head):
+        if head and not all(_mentioned(w, spaced) for w in head):
             found.append(_TRAILING_FILLER.sub("", m.group(0).strip()))
     for m in _PARTNER.finditer(text):
         if not _is_known([_key(w) for w in _WORD.findall(m.group("name"))], known, frozenset()):
@@ -304,8 +307,8 @@ def unknown_offerings(text: str, context: CheckContext, known: str) -> list[str]
         raw = "".join(_known_sources(context))
         for m in _OFFERING_ZH.finditer(text):
             thing = "".join(
-                CJK.findall(_ZH_FILLER.sub("", _ZH_FILLER.sub("", m.group(0))))
-            )  # its Chinese words
+                CJK.findall(_ZH_FILLER.sub("", m.group(0)))
+            )  # its Chinese words, no verb or count
             if thing and not any(thing[i : i + 2] in raw for i in range(max(1, len(thing) - 1))):
                 found.append(m.group(0))
     return found
